@@ -1,0 +1,1 @@
+//! linker-aplus: the Alipay+ wire protocol, with no I/O.

@@ -1,0 +1,2 @@
+//! linker: the command line.
+fn main() {}

@@ -1,0 +1,243 @@
+//! Starts what an end-to-end test needs: an X display (its own Xvfb, unless `LINKER_E2E_DISPLAY`
+//! names one to watch the test on), tauri-driver with WebKitWebDriver, and a WebDriver session on
+//! the real app binary. Everything is stopped when the [`App`] is dropped. Every failure names the
+//! part that could not start.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+
+/// A running X server started for the test, or the one the environment already names.
+struct Display {
+    name: String,
+    xvfb: Option<Child>,
+}
+
+impl Display {
+    fn start() -> Display {
+        if let Ok(name) = std::env::var("LINKER_E2E_DISPLAY") {
+            if !name.is_empty() {
+                return Display { name, xvfb: None };
+            }
+        }
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "display: could not start Xvfb ({error}); install it with `apt-get install xvfb` \
+                     or run the suite with scripts/test.sh, which does"
+                )
+            });
+        let stdout = child.stdout.take().expect("Xvfb stdout is piped");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap_or_else(|error| panic!("display: Xvfb did not report its display: {error}"));
+        let number = line.trim();
+        assert!(
+            !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
+            "display: Xvfb exited or printed no display number (read {line:?})"
+        );
+        Display { name: format!(":{number}"), xvfb: Some(child) }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(child) = self.xvfb.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// tauri-driver, listening on a free loopback port.
+struct Driver {
+    port: u16,
+    child: Child,
+}
+
+impl Driver {
+    fn start(display: &Display) -> Driver {
+        let binary = find_tauri_driver();
+        let webkit = which("WebKitWebDriver").unwrap_or_else(|| {
+            panic!(
+                "driver: WebKitWebDriver is not on PATH; install it with \
+                 `apt-get install webkit2gtk-driver` or run scripts/test.sh"
+            )
+        });
+        let port = free_port();
+        let native_port = free_port();
+        let child = Command::new(&binary)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .arg("--native-driver")
+            .arg(&webkit)
+            .env("DISPLAY", &display.name)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("driver: could not start {}: {error}", binary.display()));
+        Driver { port, child }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A WebDriver session on the real Linker wallet binary, plus what keeps it alive.
+pub struct App {
+    /// The WebDriver client driving the app's main window.
+    pub client: Client,
+    shots: PathBuf,
+    name: String,
+    taken: Vec<PathBuf>,
+    // Dropped after the client: the driver before the display.
+    _driver: Driver,
+    _display: Display,
+}
+
+impl App {
+    /// Starts the display, the driver and the app; `name` names this test's screenshots.
+    pub async fn start(name: &str) -> App {
+        let display = Display::start();
+        let driver = Driver::start(&display);
+        let application = env!("CARGO_BIN_EXE_linker-app");
+        assert!(
+            Path::new(application).exists(),
+            "app: the app binary {application} does not exist; build it with `cargo build`"
+        );
+        let capabilities = serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": application },
+        });
+        let capabilities = match capabilities {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!("capabilities are an object"),
+        };
+        let url = format!("http://127.0.0.1:{}", driver.port);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let attempt = ClientBuilder::rustls()
+                .expect("rustls client builds")
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(error) if Instant::now() < deadline => {
+                    let _ = error;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(error) => panic!(
+                    "app: no WebDriver session on {application} via tauri-driver at {url} within 30 s \
+                     (display {}): {error}",
+                    display.name
+                ),
+            }
+        };
+        let shots = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .parent()
+            .expect("target/tmp has a parent")
+            .join("e2e-screenshots");
+        std::fs::create_dir_all(&shots).expect("screenshot folder can be created");
+        App {
+            client,
+            shots,
+            name: name.to_owned(),
+            taken: Vec::new(),
+            _driver: driver,
+            _display: display,
+        }
+    }
+
+    /// Saves a screenshot of the window as `<test>-<step>.png` and returns its path.
+    pub async fn screenshot(&mut self, step: &str) -> PathBuf {
+        // Let WebKit paint the latest DOM changes first: two animation frames.
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[0]; \
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await;
+        let png = self.client.screenshot().await.expect("the window can be captured");
+        let path = self.shots.join(format!("{}-{step}.png", self.name));
+        std::fs::write(&path, png).expect("the screenshot can be written");
+        self.taken.push(path.clone());
+        path
+    }
+
+    /// Waits up to 10 s for the element; on failure saves a screenshot and names it.
+    pub async fn find(&mut self, css: &str) -> Element {
+        let found = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(error) => {
+                let shot = self.screenshot("failure").await;
+                panic!("no element {css} within 10 s ({error}); screenshot: {}", shot.display())
+            }
+        }
+    }
+
+    /// Fails the test with a screenshot of the current window in the message.
+    pub async fn fail(&mut self, message: &str) -> ! {
+        let shot = self.screenshot("failure").await;
+        panic!("{message}; screenshot: {}", shot.display())
+    }
+
+    /// Ends the session (closing the app) and returns the screenshots taken.
+    pub async fn finish(self) -> Vec<PathBuf> {
+        let App { client, taken, .. } = self;
+        client.close().await.expect("the WebDriver session closes");
+        taken
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|error| panic!("driver: no free loopback port: {error}"))
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+fn find_tauri_driver() -> PathBuf {
+    if let Some(found) = which("tauri-driver") {
+        return found;
+    }
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    if let Some(candidate) = cargo_home.map(|home| home.join("bin/tauri-driver")) {
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!(
+        "driver: tauri-driver is not installed; install it with \
+         `cargo install --locked tauri-driver@2.1.0` or run scripts/test.sh"
+    )
+}
