@@ -54,13 +54,23 @@ mod tests {
     fn app_info_is_wired_and_reports_the_version() {
         let info = invoke("app_info").expect("app_info answers");
         assert_eq!(info["name"], "Linker", "app_info answered {info}");
-        assert_eq!(info["version"], env!("CARGO_PKG_VERSION"), "app_info answered {info}");
-        assert_eq!(info["defaultWallet"], "TEST_WALLET", "app_info answered {info}");
+        assert_eq!(
+            info["version"],
+            env!("CARGO_PKG_VERSION"),
+            "app_info answered {info}"
+        );
+        assert_eq!(
+            info["defaultWallet"], "TEST_WALLET",
+            "app_info answered {info}"
+        );
     }
 
     #[test]
     fn an_unknown_command_is_refused() {
         let answer = invoke("no_such_command");
-        assert!(answer.is_err(), "an unregistered command must fail, got {answer:?}");
+        assert!(
+            answer.is_err(),
+            "an unregistered command must fail, got {answer:?}"
+        );
     }
 }

@@ -10,9 +10,16 @@ async fn first_screen_shows_the_brand_and_both_ways_in() {
     assert_eq!(title, "Linker", "the first screen's heading");
 
     let sign_in = app.find("#sign-in").await.text().await.unwrap();
-    assert_eq!(sign_in, "Sign in with your invitation", "the sign-in button's label");
+    assert_eq!(
+        sign_in, "Sign in with your invitation",
+        "the sign-in button's label"
+    );
     let demo = app.find("#try-demo").await;
-    assert_eq!(demo.text().await.unwrap(), "Try the demo", "the demo button's label");
+    assert_eq!(
+        demo.text().await.unwrap(),
+        "Try the demo",
+        "the demo button's label"
+    );
 
     let width = app
         .client
@@ -21,16 +28,25 @@ async fn first_screen_shows_the_brand_and_both_ways_in() {
         .unwrap();
     let width = width.as_u64().unwrap_or(0);
     if !(300..=480).contains(&width) {
-        app.fail(&format!("the window should be phone-sized (about 400 px wide), it is {width} px"))
-            .await;
+        app.fail(&format!(
+            "the window should be phone-sized (about 400 px wide), it is {width} px"
+        ))
+        .await;
     }
 
     app.screenshot("welcome").await;
     demo.click().await.unwrap();
-    let notice = app.find("#notice:not([hidden])").await.text().await.unwrap();
+    let notice = app
+        .find("#notice:not([hidden])")
+        .await
+        .text()
+        .await
+        .unwrap();
     if !notice.contains("demo") {
-        app.fail(&format!("clicking Try the demo should explain its state, it showed {notice:?}"))
-            .await;
+        app.fail(&format!(
+            "clicking Try the demo should explain its state, it showed {notice:?}"
+        ))
+        .await;
     }
     let version = app.find("#version").await.text().await.unwrap();
     assert!(

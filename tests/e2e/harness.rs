@@ -19,10 +19,10 @@ struct Display {
 
 impl Display {
     fn start() -> Display {
-        if let Ok(name) = std::env::var("LINKER_E2E_DISPLAY") {
-            if !name.is_empty() {
-                return Display { name, xvfb: None };
-            }
+        if let Ok(name) = std::env::var("LINKER_E2E_DISPLAY")
+            && !name.is_empty()
+        {
+            return Display { name, xvfb: None };
         }
         let mut child = Command::new("Xvfb")
             .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
@@ -45,7 +45,10 @@ impl Display {
             !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
             "display: Xvfb exited or printed no display number (read {line:?})"
         );
-        Display { name: format!(":{number}"), xvfb: Some(child) }
+        Display {
+            name: format!(":{number}"),
+            xvfb: Some(child),
+        }
     }
 }
 
@@ -76,14 +79,21 @@ impl Driver {
         let port = free_port();
         let native_port = free_port();
         let child = Command::new(&binary)
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .arg("--native-driver")
             .arg(&webkit)
             .env("DISPLAY", &display.name)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|error| panic!("driver: could not start {}: {error}", binary.display()));
+            .unwrap_or_else(|error| {
+                panic!("driver: could not start {}: {error}", binary.display())
+            });
         Driver { port, child }
     }
 }
@@ -172,7 +182,11 @@ impl App {
                 vec![],
             )
             .await;
-        let png = self.client.screenshot().await.expect("the window can be captured");
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .expect("the window can be captured");
         let path = self.shots.join(format!("{}-{step}.png", self.name));
         std::fs::write(&path, png).expect("the screenshot can be written");
         self.taken.push(path.clone());
@@ -191,7 +205,10 @@ impl App {
             Ok(element) => element,
             Err(error) => {
                 let shot = self.screenshot("failure").await;
-                panic!("no element {css} within 10 s ({error}); screenshot: {}", shot.display())
+                panic!(
+                    "no element {css} within 10 s ({error}); screenshot: {}",
+                    shot.display()
+                )
             }
         }
     }
@@ -231,10 +248,10 @@ fn find_tauri_driver() -> PathBuf {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-    if let Some(candidate) = cargo_home.map(|home| home.join("bin/tauri-driver")) {
-        if candidate.is_file() {
-            return candidate;
-        }
+    if let Some(candidate) = cargo_home.map(|home| home.join("bin/tauri-driver"))
+        && candidate.is_file()
+    {
+        return candidate;
     }
     panic!(
         "driver: tauri-driver is not installed; install it with \

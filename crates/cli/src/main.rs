@@ -1,2 +1,63 @@
-//! linker: the command line.
-fn main() {}
+//! linker: the command line of Linker.
+//!
+//! Today it holds what an ACQP developer reaches for when the sandbox says INVALID_SIGNATURE:
+//! generate keys, sign a message, verify one (and say what most likely differs), and inspect a
+//! scanned code. Each subcommand is a thin shell over the library crates.
+//!
+//! Exit codes: 0 success; 1 a negative answer (`verify` found the signature invalid); 2 bad input
+//! (a missing file, a malformed key, a non-UTF-8 body), reported as one line on stderr.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "linker", version, propagate_version = true)]
+#[command(about = "Linker: tools for testing an Alipay+ acquirer (ACQP) integration.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate RSA-2048 key pairs for signing Alipay+ messages.
+    #[command(subcommand)]
+    Keys(commands::keys::KeysCommand),
+    /// Sign an Alipay+ message and print the content signed and the Signature header.
+    Sign(commands::sign::SignArgs),
+    /// Verify an Alipay+ message's Signature header, and say what most likely differs if invalid.
+    Verify(commands::verify::VerifyArgs),
+    /// Inspect a scanned code: what it is and what each field means.
+    #[command(subcommand)]
+    Code(commands::code::CodeCommand),
+}
+
+/// How a command ended, when it did not fail on bad input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The command did what was asked and the answer is positive.
+    Success,
+    /// The command ran, and the answer is negative (e.g. an invalid signature).
+    Negative,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keys(command) => commands::keys::run(command),
+        Command::Sign(args) => commands::sign::run(args),
+        Command::Verify(args) => commands::verify::run(args),
+        Command::Code(command) => commands::code::run(command),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Negative) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("linker: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

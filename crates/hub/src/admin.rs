@@ -1,0 +1,101 @@
+//! The admin credential: created on a hub's first start, written to `DIR/admin-token` (mode
+//! 0600), stored only as a SHA-256 hash, and checked in constant time.
+
+use std::path::Path;
+
+use rusqlite::params;
+use sha2::{Digest, Sha256};
+
+use crate::Hub;
+use crate::error::HubError;
+use crate::store::optional;
+
+/// A secret's SHA-256, hex-encoded: what the hub stores instead of a token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+/// Compares two strings in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Hub {
+    /// Creates the admin credential when there is none and writes it to `path`; returns the path
+    /// when it did.
+    pub fn ensure_admin_token(&self, path: &Path) -> Result<Option<std::path::PathBuf>, HubError> {
+        let existing: Option<String> = self.store.with(|connection| {
+            optional(connection.query_row(
+                "SELECT token_hash FROM admin_credential WHERE id = 1",
+                [],
+                |row| row.get(0),
+            ))
+        })?;
+        if existing.is_some() {
+            return Ok(None);
+        }
+        let token = self.ids.secret();
+        write_secret(path, &format!("{token}\n")).map_err(|error| {
+            HubError::Internal(format!("cannot write {}: {error}", path.display()))
+        })?;
+        let now = self.clock.now().to_rfc3339();
+        self.store.with(|connection| {
+            connection.execute(
+                "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2)",
+                params![token_hash(&token), now],
+            )?;
+            Ok(())
+        })?;
+        Ok(Some(path.to_path_buf()))
+    }
+
+    /// Sets the admin token directly (tests and embedding: the demo).
+    pub fn set_admin_token(&self, token: &str) -> Result<(), HubError> {
+        let now = self.clock.now().to_rfc3339();
+        self.store.with(|connection| {
+            connection.execute(
+                "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash",
+                params![token_hash(token), now],
+            )?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Checks an admin token.
+    pub fn check_admin_token(&self, token: &str) -> Result<(), HubError> {
+        let stored: Option<String> = self.store.with(|connection| {
+            optional(connection.query_row(
+                "SELECT token_hash FROM admin_credential WHERE id = 1",
+                [],
+                |row| row.get(0),
+            ))
+        })?;
+        match stored {
+            Some(hash) if constant_time_eq(&hash, &token_hash(token)) => Ok(()),
+            _ => Err(HubError::Unauthorized(
+                "the admin token is missing or wrong".to_owned(),
+            )),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}

@@ -1,0 +1,321 @@
+//! The Alipay+ API as the ACQP backend sees it: one entry point, [`Hub::handle_aplus`], that takes
+//! a raw HTTP request and returns the signed answer.
+//!
+//! Everything wrong gets the protocol's own answer, in this order: unknown Client-Id →
+//! `INVALID_CLIENT`; not POST → `METHOD_NOT_SUPPORTED`; unknown path → `INVALID_API`; a body that
+//! is not JSON → `MEDIA_TYPE_NOT_ACCEPTABLE` or `PARAM_ILLEGAL`; missing Request-Time →
+//! `PARAM_ILLEGAL`; missing or bad signature → `INVALID_SIGNATURE` (with the most likely mistake
+//! named); a bad field → `PARAM_ILLEGAL` naming it. Every answer carries `client-id`,
+//! `response-time` and, when the Client-Id names a project, a `signature` made with that
+//! project's hub key (an unknown Client-Id has no key to sign with). Every exchange is logged.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use linker_aplus::message::Api;
+use linker_aplus::signature::{DiagnosisKind, SignedContent, diagnose, path_for_signing};
+use linker_aplus::time::{RequestTime, format_wire_time};
+use linker_aplus::{ApiResult, ResultCode, Signer, ValidationError};
+use serde::Serialize;
+
+use crate::Hub;
+use crate::exchange::{Direction, Exchange};
+use crate::project::Project;
+
+/// An HTTP request as it reached the hub's Alipay+ gateway.
+#[derive(Debug, Clone)]
+pub struct IncomingCall {
+    /// The HTTP method.
+    pub method: String,
+    /// The request target: a path with query, or an absolute URL (the Python SDK sends one).
+    pub target: String,
+    /// Header names and values; names are matched case-insensitively.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes exactly as received.
+    pub body: Vec<u8>,
+}
+
+impl IncomingCall {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The hub's answer: always HTTP 200 with a `result`, headers in lowercase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status (200 for every answer that has a `result`).
+    pub status: u16,
+    /// Response headers, lowercase names.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body exactly as signed.
+    pub body: String,
+}
+
+impl Answer {
+    /// A header of the answer.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The business outcome of one API call, before it is signed.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The JSON body.
+    pub body: serde_json::Value,
+    /// True when a forced result (iMock) produced it.
+    pub forced: bool,
+}
+
+impl Outcome {
+    /// An answer body from any serialisable response type.
+    pub fn of<T: Serialize>(response: &T) -> Outcome {
+        Outcome {
+            body: serde_json::to_value(response).unwrap_or_default(),
+            forced: false,
+        }
+    }
+
+    /// An answer that has only a `result`.
+    pub fn result(result: ApiResult) -> Outcome {
+        Outcome {
+            body: serde_json::json!({ "result": result }),
+            forced: false,
+        }
+    }
+}
+
+/// Verifies the request's signature; `Err` holds the INVALID_SIGNATURE message.
+fn check_signature(
+    project: &Project,
+    call: &IncomingCall,
+    path: &str,
+    time: &str,
+) -> Result<(), String> {
+    let Some(header) = call.header("signature") else {
+        return Err("the Signature header is missing".to_owned());
+    };
+    let key = project.acqp_key().map_err(|error| error.to_string())?;
+    let content = SignedContent {
+        method: &call.method,
+        path,
+        client_id: &project.client_id,
+        time,
+        body: &call.body,
+    };
+    let diagnosis = diagnose(&key, &content, header);
+    if diagnosis.kind == DiagnosisKind::Verified {
+        Ok(())
+    } else {
+        Err(format!(
+            "the signature does not verify with the project's ACQP public key: {}",
+            diagnosis.explanation
+        ))
+    }
+}
+
+impl Hub {
+    /// Answers one Alipay+ API call: checks, dispatch, signing, logging.
+    pub fn handle_aplus(&self, call: &IncomingCall) -> Answer {
+        let started = Instant::now();
+        let received_at = self.clock.now();
+        let path = path_for_signing(&call.target).to_owned();
+        let client_id = call.header("client-id").map(str::to_owned);
+        let project = match client_id.as_deref() {
+            Some(id) => self.project_by_client_id(id).ok().flatten(),
+            None => None,
+        };
+        let api = Api::from_hub_path(&path);
+        let mut signature_verdict = "not checked".to_owned();
+
+        let outcome = match &project {
+            None => Outcome::result(ApiResult::failure(
+                ResultCode::InvalidClient,
+                match &client_id {
+                    Some(id) => format!("Client-Id {id} is not registered on this hub"),
+                    None => "the Client-Id header is missing".to_owned(),
+                },
+            )),
+            Some(project) => {
+                self.checked_dispatch(project, call, &path, api, &mut signature_verdict)
+            }
+        };
+
+        let response_time = format_wire_time(&self.clock.now().with_timezone(&beijing()));
+        let body = serde_json::to_string(&outcome.body).unwrap_or_else(|_| "{}".to_owned());
+        let mut headers = vec![
+            (
+                "content-type".to_owned(),
+                "application/json; charset=UTF-8".to_owned(),
+            ),
+            (
+                "client-id".to_owned(),
+                client_id.clone().unwrap_or_default(),
+            ),
+            ("response-time".to_owned(), response_time.clone()),
+        ];
+        if let Some(project) = &project {
+            // The answer is signed over the request's method and path.
+            if let Ok(key) = project.hub_key() {
+                let signer = Signer::new(project.client_id.clone(), key);
+                if let Ok(signature) =
+                    signer.sign(&call.method, &path, &response_time, body.as_bytes())
+                {
+                    headers.push(("signature".to_owned(), signature.format()));
+                }
+            }
+        }
+        let answer = Answer {
+            status: 200,
+            headers,
+            body,
+        };
+        let result = outcome.body.get("result");
+        let field = |name: &str| {
+            result
+                .and_then(|r| r.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let exchange = Exchange {
+            seq: 0,
+            project_id: project.as_ref().map(|p| p.id.clone()),
+            client_id,
+            at: received_at,
+            direction: Direction::Inbound,
+            api: api.map_or("unknown", Api::name).to_owned(),
+            path,
+            request_headers: lowercase_headers(&call.headers),
+            request_body: String::from_utf8_lossy(&call.body).into_owned(),
+            signature_verdict,
+            response_headers: answer.headers.iter().cloned().collect(),
+            response_body: answer.body.clone(),
+            result_code: field("resultCode"),
+            result_status: field("resultStatus"),
+            forced: outcome.forced,
+            latency_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        };
+        if let Err(error) = self.log_exchange(&exchange) {
+            tracing::error!(%error, "could not log an exchange");
+        }
+        answer
+    }
+
+    fn checked_dispatch(
+        &self,
+        project: &Project,
+        call: &IncomingCall,
+        path: &str,
+        api: Option<Api>,
+        signature_verdict: &mut String,
+    ) -> Outcome {
+        if !call.method.eq_ignore_ascii_case("POST") {
+            return Outcome::result(ApiResult::failure(
+                ResultCode::MethodNotSupported,
+                format!(
+                    "{} is not supported: every Alipay+ API takes POST",
+                    call.method
+                ),
+            ));
+        }
+        let Some(api) = api else {
+            return Outcome::result(ApiResult::failure(
+                ResultCode::InvalidApi,
+                format!("{path} is not an Alipay+ API served by this hub"),
+            ));
+        };
+        if let Some(content_type) = call.header("content-type")
+            && !content_type
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        {
+            return Outcome::result(ApiResult::failure(
+                ResultCode::MediaTypeNotAcceptable,
+                format!("Content-Type {content_type:?}: send application/json; charset=UTF-8"),
+            ));
+        }
+        let Some(time) = call.header("request-time") else {
+            return Outcome::result(ApiResult::param_illegal("Request-Time header: missing"));
+        };
+        if let Err(error) = RequestTime::parse(time) {
+            return Outcome::result(ApiResult::param_illegal(format!(
+                "Request-Time header: {error}; send ISO 8601 with an offset or epoch milliseconds"
+            )));
+        }
+        match check_signature(project, call, path, time) {
+            Ok(()) => *signature_verdict = "valid".to_owned(),
+            Err(reason) => {
+                *signature_verdict = if call.header("signature").is_none() {
+                    "missing".to_owned()
+                } else {
+                    format!("invalid: {reason}")
+                };
+                return Outcome::result(ApiResult::failure(ResultCode::InvalidSignature, reason));
+            }
+        }
+        if std::str::from_utf8(&call.body).is_err() {
+            return Outcome::result(ApiResult::param_illegal("the body is not UTF-8"));
+        }
+        match self.dispatch(project, api, &call.body) {
+            Ok(outcome) => outcome,
+            Err(error) => Outcome::result(error.to_api_result()),
+        }
+    }
+
+    fn dispatch(
+        &self,
+        project: &Project,
+        api: Api,
+        body: &[u8],
+    ) -> Result<Outcome, ValidationError> {
+        use linker_aplus::validate::parse_and_validate;
+        Ok(match api {
+            Api::Pay => self.pay(project, linker_aplus::validate::validate_pay(body)?),
+            Api::InquiryPayment => self.inquire(project, &parse_and_validate(body)?),
+            Api::CancelPayment => self.cancel(project, &parse_and_validate(body)?),
+            Api::Refund => self.refund(project, &parse_and_validate(body)?),
+            Api::ConsultPayment => self.consult(project, &parse_and_validate(body)?),
+            Api::Prepare | Api::ApplyToken | Api::CancelToken => {
+                Outcome::result(ApiResult::failure(
+                    ResultCode::BusinessNotSupport,
+                    format!(
+                        "{} (Auto Debit) is not available on this hub yet",
+                        api.name()
+                    ),
+                ))
+            }
+            Api::NotifyPayment | Api::UserInitiatedPay | Api::AuthNotify => {
+                Outcome::result(ApiResult::failure(
+                    ResultCode::InvalidApi,
+                    format!("{} is sent by Alipay+, not to it", api.name()),
+                ))
+            }
+        })
+    }
+}
+
+/// UTC+8, the offset Alipay+ writes its times in.
+pub const BEIJING: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// UTC+8, the offset Alipay+ writes its times in.
+pub fn beijing() -> chrono::FixedOffset {
+    BEIJING
+}
+
+fn lowercase_headers(headers: &[(String, String)]) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
+        .collect()
+}

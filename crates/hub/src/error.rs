@@ -1,0 +1,58 @@
+//! The hub's error type, with the stable code every JSON API answers with as `{code, message}`.
+
+use crate::store::StoreError;
+
+/// Something a hub operation refused or failed to do.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// The named thing does not exist (or belongs to someone else).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// An input field is wrong; `field` names it.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field, e.g. `notifyUrl`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The request conflicts with existing data (a duplicate Client-Id, say).
+    #[error("{0}")]
+    Conflict(String),
+    /// No credential, or a wrong one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Anything else that is the hub's fault.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl HubError {
+    /// A field error.
+    pub fn invalid(field: &str, message: impl Into<String>) -> HubError {
+        HubError::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The stable code front ends and scripts branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HubError::NotFound(_) => "NOT_FOUND",
+            HubError::Invalid { .. } => "INVALID_INPUT",
+            HubError::Conflict(_) => "CONFLICT",
+            HubError::Unauthorized(_) => "UNAUTHORIZED",
+            HubError::Store(_) | HubError::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for HubError {
+    fn from(error: rusqlite::Error) -> HubError {
+        HubError::Store(StoreError::Sqlite(error))
+    }
+}

@@ -1,0 +1,234 @@
+//! linker-hub: the emulated Alipay+ Developer Center and sandbox.
+//!
+//! The hub is what a TSP's project lives on and what an ACQP backend under test calls exactly as it
+//! would call Alipay+: signed requests in, signed answers out, real payment state. It keeps its
+//! data in one SQLite file and takes its time and ids from an injected [`Clock`] and [`Ids`], so
+//! tests drive expiry and retries without sleeping.
+//!
+//! - [`Hub`]: the operations (projects, the Alipay+ API, the request log), as plain methods;
+//! - [`http`]: the axum router that exposes them (`/aps/api/v1/...` and the admin API);
+//! - [`serve`]: binds a listener and runs the router until SIGINT/SIGTERM.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod admin;
+pub mod aplus;
+pub mod clock;
+pub mod error;
+pub mod exchange;
+pub mod http;
+pub mod ids;
+pub mod payments;
+pub mod project;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use clock::{Clock, FixedClock, SystemClock, TestClock};
+pub use error::HubError;
+pub use ids::Ids;
+pub use project::{NewProject, Project, ProjectUpdate, ProjectView};
+pub use store::{Store, StoreError};
+
+/// The hub: storage, clock, ids and the URL it is reached at.
+pub struct Hub {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Ids,
+    public_url: String,
+    test_clock: bool,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("public_url", &self.public_url)
+            .field("test_clock", &self.test_clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    /// A hub over an open store.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        ids: Ids,
+        public_url: impl Into<String>,
+    ) -> Hub {
+        Hub {
+            store,
+            clock,
+            ids,
+            public_url: public_url.into(),
+            test_clock: false,
+        }
+    }
+
+    /// Lets the admin API move the clock (only meaningful with a [`TestClock`]).
+    pub fn with_test_clock(mut self, enabled: bool) -> Hub {
+        self.test_clock = enabled;
+        self
+    }
+
+    /// The URL the hub is reached at, e.g. `http://127.0.0.1:8480`; also the gateway URL.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The current time on the hub's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// True when the admin API may advance the clock.
+    pub fn has_test_clock(&self) -> bool {
+        self.test_clock
+    }
+
+    /// Moves a test clock forward; false when the hub runs on real time.
+    pub fn advance_clock(&self, by: chrono::Duration) -> bool {
+        self.test_clock && self.clock.advance(by)
+    }
+}
+
+/// How to run a hub server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The data folder: `hub.sqlite` and `admin-token` live there.
+    pub data_dir: PathBuf,
+    /// The address to listen on; loopback unless told otherwise.
+    pub listen: SocketAddr,
+    /// The URL clients reach the hub at; `http://<listen>` when absent.
+    pub public_url: Option<String>,
+    /// Use a clock that the admin API can advance.
+    pub test_clock: bool,
+}
+
+/// The database file inside a data folder.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("hub.sqlite")
+}
+
+/// The admin token file inside a data folder.
+pub fn admin_token_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("admin-token")
+}
+
+/// A hub server bound to its port, ready to run.
+pub struct Server {
+    /// The hub it serves.
+    pub hub: Arc<Hub>,
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// Where the admin token was written, when this start created it.
+    pub new_admin_token: Option<PathBuf>,
+    listener: tokio::net::TcpListener,
+}
+
+impl Server {
+    /// Opens the data folder (creating the admin credential on first start) and binds the port.
+    pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServeError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let store = Store::open(&database_path(&config.data_dir))?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                address: config.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| ServeError::Bind {
+            address: config.listen,
+            source,
+        })?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let clock: Arc<dyn Clock> = if config.test_clock {
+            Arc::new(TestClock::new())
+        } else {
+            Arc::new(SystemClock)
+        };
+        let hub =
+            Hub::new(store, clock, Ids::random(), public_url).with_test_clock(config.test_clock);
+        let new_admin_token = hub.ensure_admin_token(&admin_token_path(&config.data_dir))?;
+        Ok(Server {
+            hub: Arc::new(hub),
+            address,
+            new_admin_token,
+            listener,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let app = http::router(self.hub.clone());
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServeError::Serve)
+    }
+}
+
+/// Why a hub server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data folder could not be created.
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The admin credential could not be created.
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    /// The server failed while running.
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Resolves when the process gets SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,554 @@
+//! Projects: a TSP's integration on the hub. A project holds the ACQP's Client-Id and public key,
+//! the key pair the hub signs that project's answers and callbacks with, the ACQP's callback URLs
+//! and registered domains, and the notification retry schedule.
+
+use chrono::{DateTime, Utc};
+use linker_aplus::{KeyPair, PrivateKey, PublicKey};
+use rusqlite::{Row, params};
+use serde::{Deserialize, Serialize};
+
+use crate::Hub;
+use crate::error::HubError;
+use crate::store::{from_json, optional, to_json};
+
+/// The notification retry schedule when a project sets none: seconds after the payment's outcome
+/// (spec: 0 s, 4 s, 30 s, 1 min, 5 min, 10 min, 1 h).
+pub const DEFAULT_RETRY_SCHEDULE: [u64; 7] = [0, 4, 30, 60, 300, 600, 3600];
+
+/// What a TSP gives to create a project.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewProject {
+    /// A name people recognise.
+    pub name: String,
+    /// The ACQP's Client-Id, sent in every request's `Client-Id` header.
+    pub client_id: String,
+    /// The ACQP's public key (base64 SPKI DER, or PEM), which verifies its requests.
+    pub acqp_public_key: String,
+    /// Where the hub sends notifyPayment.
+    pub notify_url: Option<String>,
+    /// Where the hub sends userInitiatedPay (private order codes).
+    pub user_initiated_pay_url: Option<String>,
+    /// Where the hub sends authNotify (auto debit).
+    pub auth_notify_url: Option<String>,
+    /// Hosts the ACQP serves entry-code pages on.
+    #[serde(default)]
+    pub entry_code_domains: Vec<String>,
+    /// Hosts the ACQP issues private order codes on.
+    #[serde(default)]
+    pub private_code_domains: Vec<String>,
+    /// Notification retry schedule in seconds; the default when absent.
+    pub notify_retry_schedule: Option<Vec<u64>>,
+}
+
+/// Changes to a project; absent fields stay as they are, `""` clears an optional URL.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectUpdate {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new ACQP public key.
+    pub acqp_public_key: Option<String>,
+    /// A new notifyPayment URL.
+    pub notify_url: Option<String>,
+    /// A new userInitiatedPay URL.
+    pub user_initiated_pay_url: Option<String>,
+    /// A new authNotify URL.
+    pub auth_notify_url: Option<String>,
+    /// The entry-code domains, replaced whole.
+    pub entry_code_domains: Option<Vec<String>>,
+    /// The private order-code domains, replaced whole.
+    pub private_code_domains: Option<Vec<String>>,
+    /// The retry schedule, replaced whole.
+    pub notify_retry_schedule: Option<Vec<u64>>,
+}
+
+/// A project as stored (the hub's private key included: never serialise this to a client).
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The hub's id for the project, e.g. `prj_...`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The ACQP's Client-Id.
+    pub client_id: String,
+    /// The test ACQ id, sent as `acquirerId`.
+    pub acquirer_id: String,
+    /// The ACQP's public key, base64 SPKI.
+    pub acqp_public_key: String,
+    /// The hub's private key for this project, base64 PKCS#8.
+    pub hub_private_key: String,
+    /// The hub's public key for this project, base64 SPKI.
+    pub hub_public_key: String,
+    /// notifyPayment URL.
+    pub notify_url: Option<String>,
+    /// userInitiatedPay URL.
+    pub user_initiated_pay_url: Option<String>,
+    /// authNotify URL.
+    pub auth_notify_url: Option<String>,
+    /// Entry-code domains.
+    pub entry_code_domains: Vec<String>,
+    /// Private order-code domains.
+    pub private_code_domains: Vec<String>,
+    /// Notification retry schedule, seconds.
+    pub notify_retry_schedule: Vec<u64>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A project as the admin API and the CLI show it: everything an ACQP needs to configure its
+/// side, and no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectView {
+    /// The hub's id for the project.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The ACQP's Client-Id.
+    pub client_id: String,
+    /// Where the ACQP sends Alipay+ API calls: `<gatewayUrl>/aps/api/v1/payments/pay`, ...
+    pub gateway_url: String,
+    /// The test ACQ id, the `acquirerId` in answers.
+    pub acquirer_id: String,
+    /// The hub's public key for this project (base64 SPKI): the ACQP verifies answers and
+    /// callbacks with it.
+    pub hub_public_key: String,
+    /// The ACQP's public key the hub verifies requests with.
+    pub acqp_public_key: String,
+    /// Signature algorithm.
+    pub signature_type: String,
+    /// notifyPayment URL.
+    pub notify_url: Option<String>,
+    /// userInitiatedPay URL.
+    pub user_initiated_pay_url: Option<String>,
+    /// authNotify URL.
+    pub auth_notify_url: Option<String>,
+    /// Entry-code domains.
+    pub entry_code_domains: Vec<String>,
+    /// Private order-code domains.
+    pub private_code_domains: Vec<String>,
+    /// Notification retry schedule, seconds.
+    pub notify_retry_schedule: Vec<u64>,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+impl Project {
+    /// The client-facing view, with the gateway URL of the hub serving it.
+    pub fn view(&self, gateway_url: &str) -> ProjectView {
+        ProjectView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            client_id: self.client_id.clone(),
+            gateway_url: gateway_url.trim_end_matches('/').to_owned(),
+            acquirer_id: self.acquirer_id.clone(),
+            hub_public_key: self.hub_public_key.clone(),
+            acqp_public_key: self.acqp_public_key.clone(),
+            signature_type: "RSA256".to_owned(),
+            notify_url: self.notify_url.clone(),
+            user_initiated_pay_url: self.user_initiated_pay_url.clone(),
+            auth_notify_url: self.auth_notify_url.clone(),
+            entry_code_domains: self.entry_code_domains.clone(),
+            private_code_domains: self.private_code_domains.clone(),
+            notify_retry_schedule: self.notify_retry_schedule.clone(),
+            created_at: self.created_at.to_rfc3339(),
+            updated_at: self.updated_at.to_rfc3339(),
+        }
+    }
+
+    /// The hub's signing key for this project.
+    pub fn hub_key(&self) -> Result<PrivateKey, HubError> {
+        PrivateKey::from_base64_or_pem(&self.hub_private_key)
+            .map_err(|error| HubError::Internal(format!("project {}: hub key: {error}", self.id)))
+    }
+
+    /// The ACQP's public key.
+    pub fn acqp_key(&self) -> Result<PublicKey, HubError> {
+        PublicKey::from_base64_or_pem(&self.acqp_public_key)
+            .map_err(|error| HubError::Internal(format!("project {}: ACQP key: {error}", self.id)))
+    }
+}
+
+const COLUMNS: &str = "id, name, client_id, acquirer_id, acqp_public_key, hub_private_key, \
+    hub_public_key, notify_url, user_initiated_pay_url, auth_notify_url, entry_code_domains, \
+    private_code_domains, notify_retry_schedule, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
+    let json = |index: usize| -> rusqlite::Result<String> { row.get(index) };
+    let time = |index: usize| -> rusqlite::Result<DateTime<Utc>> {
+        let text: String = row.get(index)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|error| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    index,
+                    rusqlite::types::Type::Text,
+                    error.into(),
+                )
+            })
+    };
+    let list = |index: usize| -> rusqlite::Result<Vec<String>> {
+        from_json(&json(index)?, "domains").map_err(|error| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Text,
+                error.into(),
+            )
+        })
+    };
+    Ok(Project {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        client_id: row.get(2)?,
+        acquirer_id: row.get(3)?,
+        acqp_public_key: row.get(4)?,
+        hub_private_key: row.get(5)?,
+        hub_public_key: row.get(6)?,
+        notify_url: row.get(7)?,
+        user_initiated_pay_url: row.get(8)?,
+        auth_notify_url: row.get(9)?,
+        entry_code_domains: list(10)?,
+        private_code_domains: list(11)?,
+        notify_retry_schedule: from_json(&json(12)?, "notify_retry_schedule").map_err(|error| {
+            rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, error.into())
+        })?,
+        created_at: time(13)?,
+        updated_at: time(14)?,
+    })
+}
+
+impl Hub {
+    /// Creates a project with a fresh hub key pair and test ACQ id.
+    pub fn create_project(&self, new: NewProject) -> Result<Project, HubError> {
+        let name = required_text("name", &new.name, 128)?;
+        let client_id = required_text("clientId", &new.client_id, 64)?;
+        let acqp_public_key = normalise_public_key(&new.acqp_public_key)?;
+        let keys = KeyPair::generate()
+            .map_err(|error| HubError::Internal(format!("key generation failed: {error}")))?;
+        let now = self.clock.now();
+        let project = Project {
+            id: self.ids.alphanumeric("prj_", 12),
+            name,
+            client_id,
+            acquirer_id: format!("1022188{}", self.ids.digits(12)),
+            acqp_public_key,
+            hub_private_key: keys.private.to_base64(),
+            hub_public_key: keys.public.to_base64(),
+            notify_url: callback_url("notifyUrl", new.notify_url)?,
+            user_initiated_pay_url: callback_url(
+                "userInitiatedPayUrl",
+                new.user_initiated_pay_url,
+            )?,
+            auth_notify_url: callback_url("authNotifyUrl", new.auth_notify_url)?,
+            entry_code_domains: domains("entryCodeDomains", new.entry_code_domains)?,
+            private_code_domains: domains("privateCodeDomains", new.private_code_domains)?,
+            notify_retry_schedule: retry_schedule(new.notify_retry_schedule)?,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.with(|connection| {
+            let taken: Option<String> = optional(connection.query_row(
+                "SELECT id FROM projects WHERE client_id = ?1",
+                [&project.client_id],
+                |row| row.get(0),
+            ))?;
+            if let Some(other) = taken {
+                return Ok(Err(HubError::Conflict(format!(
+                    "Client-Id {} is already used by project {other}",
+                    project.client_id
+                ))));
+            }
+            connection.execute(
+                &format!("INSERT INTO projects ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
+                params![
+                    project.id,
+                    project.name,
+                    project.client_id,
+                    project.acquirer_id,
+                    project.acqp_public_key,
+                    project.hub_private_key,
+                    project.hub_public_key,
+                    project.notify_url,
+                    project.user_initiated_pay_url,
+                    project.auth_notify_url,
+                    to_json(&project.entry_code_domains),
+                    to_json(&project.private_code_domains),
+                    to_json(&project.notify_retry_schedule),
+                    project.created_at.to_rfc3339(),
+                    project.updated_at.to_rfc3339(),
+                ],
+            )?;
+            Ok(Ok(()))
+        })??;
+        Ok(project)
+    }
+
+    /// The project with this id.
+    pub fn project(&self, id: &str) -> Result<Project, HubError> {
+        self.store
+            .with(|connection| {
+                optional(connection.query_row(
+                    &format!("SELECT {COLUMNS} FROM projects WHERE id = ?1"),
+                    [id],
+                    from_row,
+                ))
+            })?
+            .ok_or_else(|| HubError::NotFound(format!("project {id}")))
+    }
+
+    /// The project whose ACQP sends this Client-Id, if any.
+    pub fn project_by_client_id(&self, client_id: &str) -> Result<Option<Project>, HubError> {
+        Ok(self.store.with(|connection| {
+            optional(connection.query_row(
+                &format!("SELECT {COLUMNS} FROM projects WHERE client_id = ?1"),
+                [client_id],
+                from_row,
+            ))
+        })?)
+    }
+
+    /// Every project, oldest first.
+    pub fn projects(&self) -> Result<Vec<Project>, HubError> {
+        Ok(self.store.with(|connection| {
+            let mut statement = connection.prepare(&format!(
+                "SELECT {COLUMNS} FROM projects ORDER BY created_at, id"
+            ))?;
+            let rows = statement.query_map([], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?)
+    }
+
+    /// Applies changes to a project; every field is validated before anything is written.
+    pub fn update_project(&self, id: &str, update: ProjectUpdate) -> Result<Project, HubError> {
+        let mut project = self.project(id)?;
+        if let Some(name) = update.name {
+            project.name = required_text("name", &name, 128)?;
+        }
+        if let Some(key) = update.acqp_public_key {
+            project.acqp_public_key = normalise_public_key(&key)?;
+        }
+        if let Some(url) = update.notify_url {
+            project.notify_url = callback_url("notifyUrl", Some(url))?;
+        }
+        if let Some(url) = update.user_initiated_pay_url {
+            project.user_initiated_pay_url = callback_url("userInitiatedPayUrl", Some(url))?;
+        }
+        if let Some(url) = update.auth_notify_url {
+            project.auth_notify_url = callback_url("authNotifyUrl", Some(url))?;
+        }
+        if let Some(list) = update.entry_code_domains {
+            project.entry_code_domains = domains("entryCodeDomains", list)?;
+        }
+        if let Some(list) = update.private_code_domains {
+            project.private_code_domains = domains("privateCodeDomains", list)?;
+        }
+        if let Some(schedule) = update.notify_retry_schedule {
+            project.notify_retry_schedule = retry_schedule(Some(schedule))?;
+        }
+        project.updated_at = self.clock.now();
+        self.store.with(|connection| {
+            connection.execute(
+                "UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
+                 user_initiated_pay_url = ?5, auth_notify_url = ?6, entry_code_domains = ?7, \
+                 private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10 WHERE id = ?1",
+                params![
+                    project.id,
+                    project.name,
+                    project.acqp_public_key,
+                    project.notify_url,
+                    project.user_initiated_pay_url,
+                    project.auth_notify_url,
+                    to_json(&project.entry_code_domains),
+                    to_json(&project.private_code_domains),
+                    to_json(&project.notify_retry_schedule),
+                    project.updated_at.to_rfc3339(),
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(project)
+    }
+}
+
+fn required_text(field: &str, value: &str, max: usize) -> Result<String, HubError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(HubError::invalid(field, "required"));
+    }
+    if value.chars().count() > max {
+        return Err(HubError::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn normalise_public_key(text: &str) -> Result<String, HubError> {
+    if text.trim().is_empty() {
+        return Err(HubError::invalid("acqpPublicKey", "required"));
+    }
+    PublicKey::from_base64_or_pem(text)
+        .map(|key| key.to_base64())
+        .map_err(|error| {
+            HubError::invalid(
+                "acqpPublicKey",
+                format!(
+                    "not an RSA public key (base64 X.509 SubjectPublicKeyInfo or PEM): {error}"
+                ),
+            )
+        })
+}
+
+/// Checks a callback URL: `https://` anywhere, `http://` only on loopback addresses (spec,
+/// "ours"); `""` or absent means none.
+pub fn callback_url(field: &str, url: Option<String>) -> Result<Option<String>, HubError> {
+    let Some(url) = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| HubError::invalid(field, format!("{url:?} is not an http(s) URL")))?;
+    let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host_of(host_port);
+    if host.is_empty() {
+        return Err(HubError::invalid(field, format!("{url:?} has no host")));
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(Some(url)),
+        "http" if is_loopback(host) => Ok(Some(url)),
+        "http" => Err(HubError::invalid(
+            field,
+            format!("{url:?}: use https:// (http:// is accepted only for loopback addresses)"),
+        )),
+        _ => Err(HubError::invalid(
+            field,
+            format!("{url:?} is not an http(s) URL"),
+        )),
+    }
+}
+
+fn host_of(host_port: &str) -> &str {
+    let without_user = host_port.rsplit('@').next().unwrap_or(host_port);
+    if let Some(rest) = without_user.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default();
+    }
+    without_user.split(':').next().unwrap_or_default()
+}
+
+/// True for `localhost`, `127.0.0.0/8` and `::1`.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn domains(field: &str, list: Vec<String>) -> Result<Vec<String>, HubError> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for entry in list {
+        let domain = entry.trim().to_ascii_lowercase();
+        let valid = !domain.is_empty()
+            && domain.len() <= 253
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+            && !domain.starts_with(['.', '-', ':']);
+        if !valid {
+            return Err(HubError::invalid(
+                field,
+                format!("{entry:?} is not a host name (host or host:port, no scheme or path)"),
+            ));
+        }
+        if !out.contains(&domain) {
+            out.push(domain);
+        }
+    }
+    Ok(out)
+}
+
+fn retry_schedule(schedule: Option<Vec<u64>>) -> Result<Vec<u64>, HubError> {
+    let Some(schedule) = schedule else {
+        return Ok(DEFAULT_RETRY_SCHEDULE.to_vec());
+    };
+    if schedule.is_empty() || schedule.len() > 20 {
+        return Err(HubError::invalid(
+            "notifyRetrySchedule",
+            "give 1 to 20 delays in seconds",
+        ));
+    }
+    if schedule.windows(2).any(|pair| pair[0] > pair[1]) {
+        return Err(HubError::invalid(
+            "notifyRetrySchedule",
+            "delays must not decrease",
+        ));
+    }
+    if schedule.iter().any(|&delay| delay > 7 * 24 * 3600) {
+        return Err(HubError::invalid(
+            "notifyRetrySchedule",
+            "no delay may exceed 7 days",
+        ));
+    }
+    Ok(schedule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_urls_need_https_except_on_loopback() {
+        let ok = |url: &str| callback_url("notifyUrl", Some(url.to_owned()));
+        assert!(ok("https://acqp.example/notify").is_ok());
+        assert!(ok("http://127.0.0.1:9000/notify").is_ok());
+        assert!(ok("http://localhost/notify").is_ok());
+        assert!(ok("http://[::1]:8080/n").is_ok());
+        assert_eq!(ok("").ok(), Some(None), "empty clears");
+        for bad in [
+            "http://acqp.example/notify",
+            "ftp://x/y",
+            "notify",
+            "https:///x",
+        ] {
+            let error = ok(bad).expect_err(bad);
+            assert!(
+                error.to_string().starts_with("notifyUrl: "),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn domains_are_hosts_lowercased_without_duplicates() {
+        let list = domains(
+            "d",
+            vec![
+                "Pay.Example".into(),
+                "pay.example".into(),
+                "127.0.0.1:8080".into(),
+            ],
+        );
+        assert_eq!(
+            list.ok(),
+            Some(vec!["pay.example".to_owned(), "127.0.0.1:8080".to_owned()])
+        );
+        assert!(domains("d", vec!["https://pay.example".into()]).is_err());
+        assert!(domains("d", vec!["pay.example/path".into()]).is_err());
+    }
+
+    #[test]
+    fn retry_schedules_are_bounded_and_ordered() {
+        assert_eq!(
+            retry_schedule(None).ok(),
+            Some(DEFAULT_RETRY_SCHEDULE.to_vec())
+        );
+        assert!(retry_schedule(Some(vec![])).is_err());
+        assert!(retry_schedule(Some(vec![5, 1])).is_err());
+        assert!(retry_schedule(Some(vec![0, 1, 2])).is_ok());
+    }
+}

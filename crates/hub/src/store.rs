@@ -1,0 +1,260 @@
+//! The hub's storage: one SQLite file (WAL), ordered migrations applied in one transaction, and a
+//! schema version check that refuses a database written by a newer build.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// What can go wrong opening or using the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer build of Linker.
+    #[error(
+        "the database has schema version {found}, newer than this build understands ({supported}); \
+         use a newer Linker or another data folder"
+    )]
+    NewerSchema {
+        /// The version found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A stored JSON column could not be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Each migration brings the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the admin credential and projects.
+    r#"
+    CREATE TABLE admin_credential (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        token_hash  TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE TABLE projects (
+        id                      TEXT PRIMARY KEY,
+        name                    TEXT NOT NULL,
+        client_id               TEXT NOT NULL UNIQUE,
+        acquirer_id             TEXT NOT NULL,
+        acqp_public_key         TEXT NOT NULL,
+        hub_private_key         TEXT NOT NULL,
+        hub_public_key          TEXT NOT NULL,
+        notify_url              TEXT,
+        user_initiated_pay_url  TEXT,
+        auth_notify_url         TEXT,
+        entry_code_domains      TEXT NOT NULL,
+        private_code_domains    TEXT NOT NULL,
+        notify_retry_schedule   TEXT NOT NULL,
+        created_at              TEXT NOT NULL,
+        updated_at              TEXT NOT NULL
+    );
+    CREATE TABLE exchanges (
+        seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id          TEXT REFERENCES projects(id),
+        client_id           TEXT,
+        at                  TEXT NOT NULL,
+        direction           TEXT NOT NULL,
+        api                 TEXT NOT NULL,
+        path                TEXT NOT NULL,
+        request_headers     TEXT NOT NULL,
+        request_body        TEXT NOT NULL,
+        signature_verdict   TEXT NOT NULL,
+        response_headers    TEXT NOT NULL,
+        response_body       TEXT NOT NULL,
+        result_code         TEXT,
+        result_status       TEXT,
+        forced              INTEGER NOT NULL DEFAULT 0,
+        latency_us          INTEGER NOT NULL
+    );
+    CREATE INDEX exchanges_by_project ON exchanges (project_id, seq);
+    "#,
+    // 2: payment codes, payments and refunds.
+    r#"
+    CREATE TABLE payment_codes (
+        code            TEXT PRIMARY KEY,
+        project_id      TEXT NOT NULL REFERENCES projects(id),
+        run_id          TEXT,
+        customer_id     TEXT NOT NULL,
+        issued_at       TEXT NOT NULL,
+        expires_at      TEXT NOT NULL,
+        used_at         TEXT,
+        payment_id      TEXT
+    );
+    CREATE TABLE payments (
+        payment_id          TEXT PRIMARY KEY,
+        project_id          TEXT NOT NULL REFERENCES projects(id),
+        payment_request_id  TEXT NOT NULL,
+        scenario            TEXT NOT NULL,
+        currency            TEXT NOT NULL,
+        value               INTEGER NOT NULL,
+        fingerprint         TEXT NOT NULL,
+        request_body        TEXT NOT NULL,
+        status              TEXT NOT NULL,
+        result_code         TEXT NOT NULL,
+        result_message      TEXT NOT NULL,
+        customer_id         TEXT,
+        code_value          TEXT,
+        payment_url         TEXT,
+        notify_url          TEXT,
+        created_at          TEXT NOT NULL,
+        expires_at          TEXT,
+        paid_at             TEXT,
+        closed_at           TEXT,
+        refunded_value      INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (project_id, payment_request_id)
+    );
+    CREATE INDEX payments_by_code ON payments (code_value);
+    CREATE TABLE refunds (
+        refund_id           TEXT PRIMARY KEY,
+        project_id          TEXT NOT NULL REFERENCES projects(id),
+        refund_request_id   TEXT NOT NULL,
+        payment_id          TEXT NOT NULL REFERENCES payments(payment_id),
+        currency            TEXT NOT NULL,
+        value               INTEGER NOT NULL,
+        status              TEXT NOT NULL,
+        result_code         TEXT NOT NULL,
+        result_message      TEXT NOT NULL,
+        created_at          TEXT NOT NULL,
+        UNIQUE (project_id, refund_request_id)
+    );
+    "#,
+];
+
+/// The newest schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The hub's database.
+#[derive(Debug)]
+pub struct Store {
+    connection: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let connection = Connection::open(path)?;
+        Store::prepare(connection)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Store::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut connection: Connection) -> Result<Store, StoreError> {
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        // WAL keeps readers off writers' backs; NORMAL is durable across a process crash (the
+        // hub's failure model: SIGKILL), which is what "nothing acknowledged is lost" needs.
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut connection)?;
+        Ok(Store {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// Runs `f` with the connection. Keep `f` short: it holds the database.
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        f(&mut self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .lock()
+            .pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let transaction = connection.transaction()?;
+    for migration in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
+        transaction.execute_batch(migration)?;
+    }
+    transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    transaction.commit()?;
+    Ok(())
+}
+
+/// Reads a JSON column into a value, reporting corruption instead of panicking.
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    column: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|error| StoreError::Corrupt(format!("{column}: {error}")))
+}
+
+/// Writes a value as a JSON column.
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Runs a query expected to return at most one row.
+pub fn optional<T>(result: rusqlite::Result<T>) -> Result<Option<T>, StoreError> {
+    Ok(result.optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_new_database_gets_the_current_schema_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            SCHEMA_VERSION,
+            "reopening changes nothing"
+        );
+        let mode: String = store
+            .with(|c| Ok(c.pragma_query_value(None, "journal_mode", |row| row.get(0))?))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_build_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection
+                .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let error = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(error, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1),
+            "expected NewerSchema, got {error}"
+        );
+    }
+}

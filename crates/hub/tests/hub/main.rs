@@ -1,0 +1,7 @@
+//! linker-hub through its real router and over loopback, with real signed requests.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod admin_api;
+mod gateway;
+mod payments;
+mod support;
