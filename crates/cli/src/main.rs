@@ -7,7 +7,9 @@
 //! Exit codes: 0 success; 1 a negative answer (`verify` found the signature invalid); 2 bad input
 //! (a missing file, a malformed key, a non-UTF-8 body), reported as one line on stderr.
 
+mod admin_client;
 mod commands;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -33,6 +35,12 @@ enum Command {
     /// Inspect a scanned code: what it is and what each field means.
     #[command(subcommand)]
     Code(commands::code::CodeCommand),
+    /// Run the hub: the emulated Alipay+ Developer Center and sandbox.
+    #[command(subcommand)]
+    Hub(commands::hub::HubCommand),
+    /// Manage projects on a hub (through its admin API).
+    #[command(subcommand)]
+    Project(commands::project::ProjectCommand),
 }
 
 /// How a command ended, when it did not fail on bad input.
@@ -51,6 +59,8 @@ fn main() -> ExitCode {
         Command::Sign(args) => commands::sign::run(args),
         Command::Verify(args) => commands::verify::run(args),
         Command::Code(command) => commands::code::run(command),
+        Command::Hub(command) => commands::hub::run(command),
+        Command::Project(command) => commands::project::run(command),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -33,6 +33,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/projects/{id}", get(show_project).patch(update_project))
         .route("/projects/{id}/payment-codes", post(issue_payment_code))
         .route("/projects/{id}/exchanges", get(list_exchanges))
+        .route("/projects/{id}/deliveries", get(list_deliveries))
         .route("/clock", get(show_clock))
         .route("/clock/advance", post(advance_clock))
         .fallback(admin_not_found);
@@ -225,6 +226,16 @@ async fn list_exchanges(
     admin(&hub, &headers)?;
     hub.project(&id)?;
     Ok(Json(hub.exchanges(&id, &filter)?))
+}
+
+async fn list_deliveries(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<crate::notifier::Delivery>>, HubError> {
+    admin(&hub, &headers)?;
+    hub.project(&id)?;
+    Ok(Json(hub.deliveries(&id)?))
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ pub mod error;
 pub mod exchange;
 pub mod http;
 pub mod ids;
+pub mod notifier;
 pub mod payments;
 pub mod project;
 pub mod store;
@@ -38,6 +39,9 @@ pub struct Hub {
     ids: Ids,
     public_url: String,
     test_clock: bool,
+    http: reqwest::Client,
+    in_flight: notifier::InFlight,
+    forgery: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -57,12 +61,19 @@ impl Hub {
         ids: Ids,
         public_url: impl Into<String>,
     ) -> Hub {
+        let http = reqwest::Client::builder()
+            .timeout(notifier::CALLBACK_TIMEOUT)
+            .build()
+            .unwrap_or_default();
         Hub {
             store,
             clock,
             ids,
             public_url: public_url.into(),
             test_clock: false,
+            http,
+            in_flight: notifier::InFlight::default(),
+            forgery: std::sync::Mutex::new(None),
         }
     }
 
@@ -171,13 +182,16 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let app = http::router(self.hub.clone());
+        let notifier = notifier::spawn_notifier(self.hub.clone());
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(ServeError::Serve)
+        .map_err(ServeError::Serve)?;
+        notifier.abort();
+        Ok(())
     }
 }
 

@@ -871,3 +871,86 @@ fn internal(error: HubError) -> Outcome {
         "the hub failed to process the request; retry with the same ids",
     ))
 }
+
+/// How the customer's side ends a payment that was waiting for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// The customer paid.
+    Paid {
+        /// Who paid.
+        customer_id: String,
+    },
+    /// The payment failed on the wallet's side (e.g. USER_BALANCE_NOT_ENOUGH).
+    Declined {
+        /// The failure code.
+        code: ResultCode,
+        /// Its message.
+        message: String,
+    },
+}
+
+impl Hub {
+    /// Ends a payment that was waiting for the customer, and queues its notifyPayment. A payment
+    /// that is no longer waiting (paid, failed, cancelled, expired) is refused with the reason.
+    pub fn settle_payment(
+        &self,
+        project: &Project,
+        payment_id: &str,
+        settlement: Settlement,
+    ) -> Result<Payment, HubError> {
+        let now = self.clock.now();
+        let payment = self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            let Some(payment) =
+                find_payment(&transaction, &project.id, PaymentKey::PaymentId(payment_id))?
+            else {
+                return Ok(Err(HubError::NotFound(format!("payment {payment_id}"))));
+            };
+            let mut payment = settle_expiry(&transaction, payment, now)?;
+            if payment.status != PaymentStatus::InProcess {
+                transaction.commit()?;
+                return Ok(Err(HubError::Conflict(format!(
+                    "payment {payment_id} is no longer waiting for the customer ({}: {})",
+                    payment
+                        .status
+                        .as_str()
+                        .to_ascii_lowercase()
+                        .replace('_', " "),
+                    payment.result_code
+                ))));
+            }
+            match settlement {
+                Settlement::Paid { customer_id } => {
+                    payment.status = PaymentStatus::Success;
+                    payment.result_code = ResultCode::Success.as_str().to_owned();
+                    payment.result_message = "success".to_owned();
+                    payment.customer_id = Some(customer_id);
+                    payment.paid_at = Some(now);
+                }
+                Settlement::Declined { code, message } => {
+                    payment.status = PaymentStatus::Fail;
+                    payment.result_code = code.as_str().to_owned();
+                    payment.result_message = message;
+                    payment.closed_at = Some(now);
+                }
+            }
+            transaction.execute(
+                "UPDATE payments SET status = ?2, result_code = ?3, result_message = ?4, \
+                 customer_id = ?5, paid_at = ?6, closed_at = ?7 WHERE payment_id = ?1",
+                params![
+                    payment.payment_id,
+                    payment.status.as_str(),
+                    payment.result_code,
+                    payment.result_message,
+                    payment.customer_id,
+                    payment.paid_at.map(time_text),
+                    payment.closed_at.map(time_text),
+                ],
+            )?;
+            transaction.commit()?;
+            Ok(Ok(payment))
+        })??;
+        self.enqueue_notify(project, &payment, false)?;
+        Ok(payment)
+    }
+}

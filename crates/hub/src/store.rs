@@ -124,6 +124,31 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (project_id, refund_request_id)
     );
     "#,
+    // 3: callbacks to deliver, and every attempt.
+    r#"
+    CREATE TABLE deliveries (
+        id                  TEXT PRIMARY KEY,
+        project_id          TEXT NOT NULL REFERENCES projects(id),
+        payment_id          TEXT,
+        api                 TEXT NOT NULL,
+        url                 TEXT NOT NULL,
+        body                TEXT NOT NULL,
+        forged              INTEGER NOT NULL,
+        attempts            INTEGER NOT NULL,
+        next_attempt_at     TEXT,
+        status              TEXT NOT NULL,
+        created_at          TEXT NOT NULL,
+        last_error          TEXT
+    );
+    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
+    CREATE TABLE delivery_attempts (
+        delivery_id     TEXT NOT NULL REFERENCES deliveries(id),
+        attempt         INTEGER NOT NULL,
+        at              TEXT NOT NULL,
+        verdict         TEXT NOT NULL,
+        PRIMARY KEY (delivery_id, attempt)
+    );
+    "#,
 ];
 
 /// The newest schema version this build writes.

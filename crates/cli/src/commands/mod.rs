@@ -1,7 +1,9 @@
 //! One module per subcommand, and the file reading they share.
 
 pub mod code;
+pub mod hub;
 pub mod keys;
+pub mod project;
 pub mod sign;
 pub mod verify;
 

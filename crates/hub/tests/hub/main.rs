@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod admin_api;
+mod callbacks;
 mod gateway;
 mod payments;
 mod support;

@@ -1,0 +1,103 @@
+//! A small client of the hub's admin API, shared by every command that manages the hub. The
+//! admin credential comes from `--token`, `LINKER_ADMIN_TOKEN`, or `--data DIR` (the hub's data
+//! folder, whose `admin-token` file the hub wrote on first start).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+/// Where the hub is and how to authenticate to it.
+#[derive(Debug, clap::Args)]
+pub struct AdminArgs {
+    /// The hub's URL.
+    #[arg(long, env = "LINKER_HUB", default_value = "http://127.0.0.1:8480")]
+    hub: String,
+    /// The admin token.
+    #[arg(long, env = "LINKER_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The hub's data folder, to read the admin token from.
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+/// An authenticated admin API client.
+#[derive(Debug)]
+pub struct AdminClient {
+    base: String,
+    token: String,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+}
+
+impl AdminClient {
+    /// Resolves the token and prepares the client.
+    pub fn new(args: &AdminArgs) -> Result<AdminClient> {
+        let token = match (&args.token, &args.data) {
+            (Some(token), _) => token.trim().to_owned(),
+            (None, Some(data)) => {
+                let path = linker_hub::admin_token_path(data);
+                std::fs::read_to_string(&path)
+                    .with_context(|| {
+                        format!("cannot read the admin token from {}", path.display())
+                    })?
+                    .trim()
+                    .to_owned()
+            }
+            (None, None) => bail!(
+                "no admin token: pass --token, set LINKER_ADMIN_TOKEN, or pass --data with the hub's data folder"
+            ),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .context("cannot build the HTTP client")?;
+        Ok(AdminClient {
+            base: args.hub.trim_end_matches('/').to_owned(),
+            token,
+            runtime,
+            http,
+        })
+    }
+
+    /// Sends one admin API request and returns the JSON answer, or the hub's `{code, message}`
+    /// as the error.
+    pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        let url = format!("{}/admin/v1{path}", self.base);
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| anyhow!("bad HTTP method {method}"))?;
+        self.runtime.block_on(async {
+            let mut request = self.http.request(method, &url).bearer_auth(&self.token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|error| anyhow!("cannot reach the hub at {}: {error}", self.base))?;
+            let status = response.status();
+            let text = response
+                .text()
+                .await
+                .context("cannot read the hub's answer")?;
+            let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+            if status.is_success() {
+                Ok(value)
+            } else {
+                let code = value.get("code").and_then(Value::as_str).unwrap_or("ERROR");
+                let message = value
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&text);
+                Err(anyhow!(
+                    "the hub refused ({} {code}): {message}",
+                    status.as_u16()
+                ))
+            }
+        })
+    }
+}

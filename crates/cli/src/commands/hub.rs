@@ -1,0 +1,74 @@
+//! `linker hub serve`: run the hub (emulated Developer Center + Alipay+ sandbox).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use linker_hub::{ServeConfig, Server, shutdown_signal};
+
+use crate::Outcome;
+
+/// Hub commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum HubCommand {
+    /// Serve the hub: the Alipay+ API for ACQP backends and the admin API.
+    Serve(ServeArgs),
+}
+
+/// Arguments of `linker hub serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The data folder (SQLite database and admin token); created if missing.
+    #[arg(long)]
+    data: PathBuf,
+    /// Address to listen on. Loopback by default: only this machine can reach the hub.
+    #[arg(long, default_value = "127.0.0.1:8480")]
+    listen: SocketAddr,
+    /// The URL ACQP backends and wallets reach the hub at, when it differs from http://<listen>.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Run on a clock the admin API can move forward (POST /admin/v1/clock/advance), for tests.
+    #[arg(long)]
+    test_clock: bool,
+}
+
+/// Runs a `hub` subcommand.
+pub fn run(command: HubCommand) -> Result<Outcome> {
+    match command {
+        HubCommand::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<Outcome> {
+    crate::logging::init();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let config = ServeConfig {
+            data_dir: args.data.clone(),
+            listen: args.listen,
+            public_url: args.public_url.clone(),
+            test_clock: args.test_clock,
+        };
+        let server = Server::bind(&config).await?;
+        println!("Linker hub listening on http://{}", server.address);
+        println!("  gateway URL:  {}", server.hub.public_url());
+        println!("  data folder:  {}", args.data.display());
+        match &server.new_admin_token {
+            Some(path) => println!(
+                "  admin token:  created, written to {} (mode 0600)",
+                path.display()
+            ),
+            None => println!(
+                "  admin token:  in {}",
+                linker_hub::admin_token_path(&args.data).display()
+            ),
+        }
+        if args.test_clock {
+            println!("  clock:        test clock (POST /admin/v1/clock/advance moves it)");
+        }
+        server.run(shutdown_signal()).await?;
+        println!("Linker hub stopped.");
+        anyhow::Ok(())
+    })?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,177 @@
+//! `linker hub serve` as a real process on a loopback port, managed with `linker project`, called
+//! by a signed request over HTTP, and stopped with SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use linker_aplus::signature::SignedContent;
+use linker_aplus::{KeyPair, PublicKey, Signer, Verifier};
+
+use crate::linker;
+
+struct RunningHub {
+    child: Child,
+    url: String,
+    data: tempfile::TempDir,
+}
+
+impl RunningHub {
+    fn start() -> RunningHub {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("linker"))
+            .args(["hub", "serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().unwrap().unwrap();
+        let url = first
+            .strip_prefix("Linker hub listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_owned();
+        // Keep draining stdout so the hub never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        RunningHub { child, url, data }
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for RunningHub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn a_fresh_hub_a_project_from_the_cli_and_a_signed_call_over_http() {
+    let hub = RunningHub::start();
+    let token_file = hub.data.path().join("admin-token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the admin token is readable by its owner only");
+    }
+
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys = KeyPair::generate().unwrap();
+    let public = keys_dir.path().join("public.b64");
+    std::fs::write(&public, keys.public.to_base64()).unwrap();
+    let output = linker()
+        .args(["project", "create", "--hub", &hub.url, "--data"])
+        .arg(hub.data.path())
+        .args([
+            "--name",
+            "Demo ACQP",
+            "--client-id",
+            "TEST_CLI_0001",
+            "--acqp-public-key",
+        ])
+        .arg(&public)
+        .args([
+            "--notify-url",
+            "http://127.0.0.1:9/notify",
+            "--private-code-domain",
+            "pay.acqp.example",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "project create: {output:?}");
+    let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(project["gatewayUrl"], hub.url.as_str(), "{project}");
+    assert_eq!(project["privateCodeDomains"][0], "pay.acqp.example");
+
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    let output = linker()
+        .args([
+            "project",
+            "list",
+            "--hub",
+            &hub.url,
+            "--token",
+            token.trim(),
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "project list: {output:?}");
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+
+    let output = linker()
+        .args(["project", "list", "--hub", &hub.url, "--token", "wrong"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("UNAUTHORIZED"),
+        "{output:?}"
+    );
+
+    // A signed inquiry over real HTTP; the answer is signed with the project's hub key.
+    let path = "/aps/api/v1/payments/inquiryPayment";
+    let body = r#"{"paymentRequestId":"nothing-yet"}"#;
+    let time = "2026-11-25T10:00:00+08:00";
+    let signature = Signer::new("TEST_CLI_0001", keys.private)
+        .sign("POST", path, time, body.as_bytes())
+        .unwrap()
+        .format();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (headers, answer) = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", hub.url))
+            .header("content-type", "application/json; charset=UTF-8")
+            .header("client-id", "TEST_CLI_0001")
+            .header("request-time", time)
+            .header("signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let headers = response.headers().clone();
+        (headers, response.text().await.unwrap())
+    });
+    assert!(answer.contains("ORDER_NOT_EXIST"), "{answer}");
+    let hub_key = PublicKey::from_base64_or_pem(project["hubPublicKey"].as_str().unwrap()).unwrap();
+    let content = SignedContent {
+        method: "POST",
+        path,
+        client_id: headers["client-id"].to_str().unwrap(),
+        time: headers["response-time"].to_str().unwrap(),
+        body: answer.as_bytes(),
+    };
+    Verifier::new(hub_key)
+        .verify_header(&content, headers["signature"].to_str().unwrap())
+        .unwrap_or_else(|error| {
+            panic!("the hub's answer verifies with its published key: {error}")
+        });
+
+    let status = hub.stop();
+    assert!(
+        status.success(),
+        "SIGTERM stops the hub cleanly: {status:?}"
+    );
+}
+
+#[test]
+fn a_hub_that_cannot_listen_says_why_with_exit_code_2() {
+    let first = RunningHub::start();
+    let address = first.url.trim_start_matches("http://").to_owned();
+    let data = tempfile::tempdir().unwrap();
+    let output = linker()
+        .args(["hub", "serve", "--listen", &address, "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+    drop(first);
+}

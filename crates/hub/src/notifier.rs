@@ -1,0 +1,585 @@
+//! Callbacks to the ACQP (notifyPayment today; userInitiatedPay and authNotify share the
+//! mechanism): signed with the project's hub key, sent with a timeout, the reply verified
+//! (signature and body), every attempt logged, and retried on the project's schedule until an S
+//! ack. Deliveries live in the database, so a hub restart resumes them.
+//!
+//! [`Hub::deliver_due`] sends whatever is due on the hub's clock and returns; the background
+//! loop of [`spawn_notifier`] calls it twice a second. Tests call it directly after moving a test
+//! clock, so no test waits for a retry.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Duration, Utc};
+use linker_aplus::message::NotifyPaymentRequest;
+use linker_aplus::signature::{SignedContent, path_for_signing};
+use linker_aplus::time::format_wire_time;
+use linker_aplus::{ApiResult, ResultCode, Signer, Verifier};
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use crate::Hub;
+use crate::aplus::beijing;
+use crate::error::HubError;
+use crate::exchange::{Direction, Exchange};
+use crate::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID};
+use crate::project::Project;
+use crate::store::StoreError;
+
+/// How long the hub waits for an ACQP to answer a callback.
+pub const CALLBACK_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    /// The ACQP acknowledged it with a signed S.
+    Delivered,
+    /// Every attempt of the schedule failed.
+    GaveUp,
+    /// Sent once on purpose with a wrong signature (a forged notification); never retried.
+    SentForged,
+}
+
+impl DeliveryStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::GaveUp => "gaveUp",
+            DeliveryStatus::SentForged => "sentForged",
+        }
+    }
+
+    fn parse(text: &str) -> DeliveryStatus {
+        match text {
+            "delivered" => DeliveryStatus::Delivered,
+            "gaveUp" => DeliveryStatus::GaveUp,
+            "sentForged" => DeliveryStatus::SentForged,
+            _ => DeliveryStatus::Pending,
+        }
+    }
+}
+
+/// One callback to deliver.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// The delivery's id.
+    pub id: String,
+    /// Its project.
+    pub project_id: String,
+    /// The payment it reports, if any.
+    pub payment_id: Option<String>,
+    /// `notifyPayment`, ...
+    pub api: String,
+    /// Where it goes.
+    pub url: String,
+    /// The body, fixed at creation: every retry sends the same bytes.
+    pub body: String,
+    /// True when it is signed with a key that is not the project's (NTF-01).
+    pub forged: bool,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// Why the last attempt was not an S ack.
+    pub last_error: Option<String>,
+}
+
+/// What one attempt found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptVerdict {
+    /// The HTTP status, when an answer came.
+    pub http_status: Option<u16>,
+    /// The reply body.
+    pub reply: Option<String>,
+    /// `valid`, `missing` or `invalid: <why>`.
+    pub reply_signature: String,
+    /// True for a signed `SUCCESS`/`S` ack.
+    pub acknowledged: bool,
+    /// Why it is not an ack, in plain words.
+    pub problem: Option<String>,
+}
+
+const COLUMNS: &str = "id, project_id, payment_id, api, url, body, forged, attempts, \
+    next_attempt_at, status, created_at, last_error";
+
+fn time_of(index: usize, text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(&t)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    index,
+                    rusqlite::types::Type::Text,
+                    e.into(),
+                )
+            })
+    })
+    .transpose()
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        payment_id: row.get(2)?,
+        api: row.get(3)?,
+        url: row.get(4)?,
+        body: row.get(5)?,
+        forged: row.get(6)?,
+        attempts: row.get(7)?,
+        next_attempt_at: time_of(8, row.get(8)?)?,
+        status: DeliveryStatus::parse(&row.get::<_, String>(9)?),
+        created_at: time_of(10, Some(row.get(10)?))?.unwrap_or_default(),
+        last_error: row.get(11)?,
+    })
+}
+
+/// The notifyPayment body for a payment that reached its outcome.
+pub fn notify_body(project: &Project, payment: &Payment) -> String {
+    let success = payment.status == PaymentStatus::Success;
+    let payment_result = if success {
+        ApiResult::success()
+    } else {
+        ApiResult::failure(
+            ResultCode::parse(&payment.result_code),
+            payment.result_message.clone(),
+        )
+    };
+    let request = NotifyPaymentRequest {
+        acquirer_id: project.acquirer_id.clone(),
+        psp_id: TEST_WALLET_PSP_ID.to_owned(),
+        payment_result,
+        payment_request_id: payment.payment_request_id.clone(),
+        payment_id: payment.payment_id.clone(),
+        payment_amount: payment.amount,
+        payment_time: if success {
+            payment
+                .paid_at
+                .map(|t| format_wire_time(&t.with_timezone(&beijing())))
+        } else {
+            None
+        },
+        customer_id: payment.customer_id.clone(),
+        wallet_brand_name: Some(TEST_WALLET.to_owned()),
+    };
+    serde_json::to_string(&request).unwrap_or_default()
+}
+
+/// Deliveries being attempted right now, so two sweeps never send one twice at once.
+#[derive(Debug, Default)]
+pub struct InFlight(Mutex<HashSet<String>>);
+
+impl InFlight {
+    fn claim(&self, id: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_owned())
+    }
+
+    fn release(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+}
+
+impl Hub {
+    /// Queues notifyPayment for a payment's outcome; `forged` sends it once with a wrong
+    /// signature instead. Returns the delivery, or `None` when there is nowhere to send it.
+    pub fn enqueue_notify(
+        &self,
+        project: &Project,
+        payment: &Payment,
+        forged: bool,
+    ) -> Result<Option<Delivery>, HubError> {
+        let Some(url) = payment
+            .notify_url
+            .clone()
+            .or_else(|| project.notify_url.clone())
+        else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let delivery = Delivery {
+            id: self.ids.alphanumeric("dlv_", 16),
+            project_id: project.id.clone(),
+            payment_id: Some(payment.payment_id.clone()),
+            api: "notifyPayment".to_owned(),
+            url,
+            body: notify_body(project, payment),
+            forged,
+            attempts: 0,
+            next_attempt_at: Some(now),
+            status: DeliveryStatus::Pending,
+            created_at: now,
+            last_error: None,
+        };
+        self.store.with(|connection| {
+            connection.execute(
+                &format!("INSERT INTO deliveries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                params![
+                    delivery.id,
+                    delivery.project_id,
+                    delivery.payment_id,
+                    delivery.api,
+                    delivery.url,
+                    delivery.body,
+                    delivery.forged,
+                    delivery.attempts,
+                    delivery.next_attempt_at.map(|t| t.to_rfc3339()),
+                    delivery.status.as_str(),
+                    delivery.created_at.to_rfc3339(),
+                    delivery.last_error,
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(Some(delivery))
+    }
+
+    /// A project's deliveries, newest first.
+    pub fn deliveries(&self, project_id: &str) -> Result<Vec<Delivery>, HubError> {
+        Ok(self.store.with(|connection| {
+            let mut statement = connection.prepare(&format!(
+                "SELECT {COLUMNS} FROM deliveries WHERE project_id = ?1 ORDER BY created_at DESC, id"
+            ))?;
+            let rows = statement.query_map([project_id], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?)
+    }
+
+    /// One delivery.
+    pub fn delivery(&self, id: &str) -> Result<Delivery, HubError> {
+        self.store
+            .with(|connection| {
+                Ok(connection
+                    .query_row(
+                        &format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"),
+                        [id],
+                        from_row,
+                    )
+                    .optional()?)
+            })?
+            .ok_or_else(|| HubError::NotFound(format!("delivery {id}")))
+    }
+
+    /// Sends every delivery that is due on the hub's clock, concurrently; returns how many were
+    /// attempted.
+    pub async fn deliver_due(self: &Arc<Self>) -> Result<usize, HubError> {
+        let now = self.clock.now();
+        let due: Vec<Delivery> = self.store.with(|connection| {
+            let mut statement = connection.prepare(&format!(
+                "SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 \
+                 ORDER BY next_attempt_at LIMIT 64"
+            ))?;
+            let rows = statement.query_map([now.to_rfc3339()], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        let mut tasks = Vec::new();
+        for delivery in due {
+            if !self.in_flight.claim(&delivery.id) {
+                continue;
+            }
+            let hub = Arc::clone(self);
+            tasks.push(tokio::spawn(async move {
+                let id = delivery.id.clone();
+                let result = hub.attempt(delivery).await;
+                hub.in_flight.release(&id);
+                result
+            }));
+        }
+        let count = tasks.len();
+        for task in tasks {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "a delivery attempt could not be recorded")
+                }
+                Err(error) => tracing::error!(%error, "a delivery attempt panicked"),
+            }
+        }
+        Ok(count)
+    }
+
+    async fn attempt(&self, delivery: Delivery) -> Result<(), HubError> {
+        let project = self.project(&delivery.project_id)?;
+        let sent_at = self.clock.now();
+        let path = path_for_signing(&delivery.url).to_owned();
+        let request_time = format_wire_time(&sent_at.with_timezone(&beijing()));
+        let key = if delivery.forged {
+            self.forgery_key()?
+        } else {
+            project.hub_key()?
+        };
+        let signature = Signer::new(project.client_id.clone(), key)
+            .sign("POST", &path, &request_time, delivery.body.as_bytes())
+            .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
+            .format();
+        let request_headers = vec![
+            (
+                "content-type".to_owned(),
+                "application/json; charset=UTF-8".to_owned(),
+            ),
+            ("client-id".to_owned(), project.client_id.clone()),
+            ("request-time".to_owned(), request_time.clone()),
+            ("signature".to_owned(), signature),
+        ];
+        let started = Instant::now();
+        let mut request = self.http.post(&delivery.url).timeout(CALLBACK_TIMEOUT);
+        for (name, value) in &request_headers {
+            request = request.header(name, value);
+        }
+        let outcome = request.body(delivery.body.clone()).send().await;
+        let (verdict, response_headers) = match outcome {
+            Err(error) => (
+                AttemptVerdict {
+                    http_status: None,
+                    reply: None,
+                    reply_signature: "missing".to_owned(),
+                    acknowledged: false,
+                    problem: Some(if error.is_timeout() {
+                        format!("no answer within {} s", CALLBACK_TIMEOUT.as_secs())
+                    } else if error.is_connect() {
+                        format!("cannot connect to {}", delivery.url)
+                    } else {
+                        format!("the request failed: {error}")
+                    }),
+                },
+                Vec::new(),
+            ),
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers: Vec<(String, String)> = response
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                let body = response.text().await.unwrap_or_default();
+                (
+                    judge_reply(&project, &path, status, &headers, &body),
+                    headers,
+                )
+            }
+        };
+        let latency = started.elapsed();
+
+        let reply_json: Option<serde_json::Value> = verdict
+            .reply
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok());
+        let field = |name: &str| {
+            reply_json
+                .as_ref()
+                .and_then(|v| v.get("result"))
+                .and_then(|r| r.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        self.log_exchange(&Exchange {
+            seq: 0,
+            project_id: Some(project.id.clone()),
+            client_id: Some(project.client_id.clone()),
+            at: sent_at,
+            direction: Direction::Outbound,
+            api: delivery.api.clone(),
+            path: path.clone(),
+            request_headers: request_headers.into_iter().collect(),
+            request_body: delivery.body.clone(),
+            signature_verdict: verdict.reply_signature.clone(),
+            response_headers: response_headers
+                .into_iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v))
+                .collect(),
+            response_body: verdict.reply.clone().unwrap_or_default(),
+            result_code: field("resultCode"),
+            result_status: field("resultStatus"),
+            forced: delivery.forged,
+            latency_us: i64::try_from(latency.as_micros()).unwrap_or(i64::MAX),
+        })?;
+
+        let attempts = delivery.attempts + 1;
+        let (status, next) = if delivery.forged {
+            (DeliveryStatus::SentForged, None)
+        } else if verdict.acknowledged {
+            (DeliveryStatus::Delivered, None)
+        } else {
+            match project.notify_retry_schedule.get(attempts as usize) {
+                Some(&delay) => {
+                    let due = delivery.created_at
+                        + Duration::seconds(i64::try_from(delay).unwrap_or(i64::MAX / 2));
+                    (DeliveryStatus::Pending, Some(due.max(sent_at)))
+                }
+                None => (DeliveryStatus::GaveUp, None),
+            }
+        };
+        self.store.with(|connection| {
+            connection.execute(
+                "UPDATE deliveries SET attempts = ?2, status = ?3, next_attempt_at = ?4, last_error = ?5 \
+                 WHERE id = ?1",
+                params![
+                    delivery.id,
+                    attempts,
+                    status.as_str(),
+                    next.map(|t| t.to_rfc3339()),
+                    verdict.problem,
+                ],
+            )?;
+            connection.execute(
+                "INSERT INTO delivery_attempts (delivery_id, attempt, at, verdict) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    delivery.id,
+                    attempts,
+                    sent_at.to_rfc3339(),
+                    serde_json::to_string(&verdict).unwrap_or_default()
+                ],
+            )?;
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(())
+    }
+
+    /// Every attempt of a delivery, oldest first.
+    pub fn delivery_attempts(
+        &self,
+        delivery_id: &str,
+    ) -> Result<Vec<(u32, DateTime<Utc>, AttemptVerdict)>, HubError> {
+        Ok(self.store.with(|connection| {
+            let mut statement = connection.prepare(
+                "SELECT attempt, at, verdict FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt",
+            )?;
+            let rows = statement.query_map([delivery_id], |row| {
+                let verdict: String = row.get(2)?;
+                Ok((row.get::<_, u32>(0)?, time_of(1, Some(row.get(1)?))?.unwrap_or_default(), verdict))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (attempt, at, verdict) = row?;
+                let verdict: AttemptVerdict = serde_json::from_str::<serde_json::Value>(&verdict)
+                    .ok()
+                    .map(|v| AttemptVerdict {
+                        http_status: v["httpStatus"].as_u64().and_then(|s| u16::try_from(s).ok()),
+                        reply: v["reply"].as_str().map(str::to_owned),
+                        reply_signature: v["replySignature"].as_str().unwrap_or_default().to_owned(),
+                        acknowledged: v["acknowledged"].as_bool().unwrap_or(false),
+                        problem: v["problem"].as_str().map(str::to_owned),
+                    })
+                    .ok_or_else(|| StoreError::Corrupt("delivery_attempts.verdict".to_owned()))?;
+                out.push((attempt, at, verdict));
+            }
+            Ok(out)
+        })?)
+    }
+
+    fn forgery_key(&self) -> Result<linker_aplus::PrivateKey, HubError> {
+        let mut slot = self.forgery.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            let pair = linker_aplus::KeyPair::generate()
+                .map_err(|e| HubError::Internal(format!("cannot make a forgery key: {e}")))?;
+            *slot = Some(pair.private.to_base64());
+        }
+        let text = slot.clone().unwrap_or_default();
+        linker_aplus::PrivateKey::from_base64_or_pem(&text)
+            .map_err(|e| HubError::Internal(format!("forgery key: {e}")))
+    }
+}
+
+/// Decides whether an ACQP's reply to a callback is a valid ack: HTTP 200, signed with the
+/// project's ACQP key over the callback's path, `result` SUCCESS / S.
+pub fn judge_reply(
+    project: &Project,
+    path: &str,
+    http_status: u16,
+    headers: &[(String, String)],
+    body: &str,
+) -> AttemptVerdict {
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let reply_signature = match (header("signature"), header("response-time")) {
+        (None, _) => "missing".to_owned(),
+        (Some(_), None) => "invalid: the Response-Time header is missing".to_owned(),
+        (Some(signature), Some(time)) => {
+            let client_id = header("client-id").unwrap_or(&project.client_id);
+            match project.acqp_key() {
+                Err(error) => format!("invalid: {error}"),
+                Ok(key) => {
+                    let content = SignedContent {
+                        method: "POST",
+                        path,
+                        client_id,
+                        time,
+                        body: body.as_bytes(),
+                    };
+                    match Verifier::new(key).verify_header(&content, signature) {
+                        Ok(()) => "valid".to_owned(),
+                        Err(error) => format!("invalid: {error}"),
+                    }
+                }
+            }
+        }
+    };
+    let result: Option<(String, String)> = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            let result = v.get("result")?;
+            Some((
+                result.get("resultCode")?.as_str()?.to_owned(),
+                result.get("resultStatus")?.as_str()?.to_owned(),
+            ))
+        });
+    let problem = if http_status != 200 {
+        Some(format!("HTTP {http_status} instead of 200"))
+    } else {
+        match &result {
+            None => Some("the reply has no result {resultCode, resultStatus}".to_owned()),
+            Some((code, status)) if code != "SUCCESS" || status != "S" => {
+                Some(format!("the reply is {code}/{status}, not SUCCESS/S"))
+            }
+            Some(_) if reply_signature != "valid" => Some(format!(
+                "the ack is not signed correctly ({reply_signature}): Alipay+ retries unsigned acks"
+            )),
+            Some(_) => None,
+        }
+    };
+    AttemptVerdict {
+        http_status: Some(http_status),
+        reply: Some(body.to_owned()),
+        acknowledged: problem.is_none(),
+        reply_signature,
+        problem,
+    }
+}
+
+/// Runs [`Hub::deliver_due`] twice a second until the hub is dropped.
+pub fn spawn_notifier(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
+    let weak = Arc::downgrade(&hub);
+    drop(hub);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(StdDuration::from_millis(500));
+        loop {
+            ticker.tick().await;
+            let Some(hub) = weak.upgrade() else { break };
+            if let Err(error) = hub.deliver_due().await {
+                tracing::error!(%error, "the notifier sweep failed");
+            }
+        }
+    })
+}
