@@ -1,0 +1,563 @@
+//! The case catalogue: TOML files under `catalogue/`, one per product group, validated at load.
+//!
+//! A file holds `[[case]]` tables. Every key is known (`deny_unknown_fields`), every sandbox
+//! behaviour and check name must exist, ids are unique across files: a mistake is a
+//! [`LoadError`] naming the file, the case and the key, never silently ignored.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::check::Check;
+use crate::sandbox::{Sandbox, reject_extra_keys};
+
+/// The built-in catalogue files, embedded at build time.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("upm.toml", include_str!("../catalogue/upm.toml")),
+    (
+        "order-code.toml",
+        include_str!("../catalogue/order-code.toml"),
+    ),
+    (
+        "private-order-code.toml",
+        include_str!("../catalogue/private-order-code.toml"),
+    ),
+    (
+        "entry-code.toml",
+        include_str!("../catalogue/entry-code.toml"),
+    ),
+    ("refund.toml", include_str!("../catalogue/refund.toml")),
+    ("cancel.toml", include_str!("../catalogue/cancel.toml")),
+    (
+        "notification.toml",
+        include_str!("../catalogue/notification.toml"),
+    ),
+    ("cashier.toml", include_str!("../catalogue/cashier.toml")),
+    (
+        "auto-debit.toml",
+        include_str!("../catalogue/auto-debit.toml"),
+    ),
+];
+
+/// The products a case belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Product {
+    /// User-presented Mode: the POS scans the wallet's payment code.
+    Upm,
+    /// Merchant-presented Mode, Alipay+ order code.
+    OrderCode,
+    /// Merchant-presented Mode, the ACQP's private order code.
+    PrivateOrderCode,
+    /// Merchant-presented Mode, entry code.
+    EntryCode,
+    /// Cashier (online) payment.
+    Cashier,
+    /// Auto Debit.
+    AutoDebit,
+    /// Any product (refund, cancel and notification cases).
+    Any,
+}
+
+/// One step for the merchant at their POS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What to do.
+    pub instruction: String,
+    /// What should happen.
+    pub expected: String,
+}
+
+/// A yes/no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Answer {
+    /// Yes.
+    Yes,
+    /// No.
+    No,
+}
+
+impl Answer {
+    /// `true` for yes.
+    pub fn as_bool(self) -> bool {
+        self == Answer::Yes
+    }
+
+    /// `"yes"` or `"no"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+        }
+    }
+}
+
+/// A question the merchant answers in the app (what the hub cannot see: the POS screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualQuestion {
+    /// Unique within the case, kebab-case, e.g. `pos-shows-success`.
+    pub id: String,
+    /// The question as shown.
+    pub question: String,
+    /// The answer a correct integration gives.
+    pub expected: Answer,
+}
+
+/// One case of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseDef {
+    /// E.g. `UPM-04`.
+    pub id: String,
+    /// The product it tests.
+    pub product: Product,
+    /// A short title.
+    pub title: String,
+    /// What is being tested and why.
+    pub summary: String,
+    /// What the merchant does, step by step.
+    pub steps: Vec<Step>,
+    /// The hub's scripted behaviour.
+    #[serde(default)]
+    pub sandbox: Sandbox,
+    /// The checks on the ACQP, besides the protocol checks every run applies.
+    #[serde(default, deserialize_with = "check_list")]
+    pub checks: Vec<Check>,
+    /// Questions the merchant answers.
+    #[serde(default)]
+    pub manual: Vec<ManualQuestion>,
+    /// How long a run may take, in seconds, from its start.
+    #[serde(rename = "timeout")]
+    pub timeout_secs: u64,
+    /// False for cases listed but not yet runnable.
+    pub implemented: bool,
+    /// The catalogue file the case came from.
+    #[serde(skip_deserializing, default)]
+    pub file: String,
+}
+
+/// Reads `checks = ["name", { check = "name", param = 1 }]`, naming unknown checks.
+fn check_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Check>, D::Error> {
+    let values = Vec::<toml::Value>::deserialize(deserializer)?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let value = match value {
+                toml::Value::String(name) => {
+                    let mut table = toml::Table::new();
+                    table.insert("check".to_owned(), toml::Value::String(name));
+                    toml::Value::Table(table)
+                }
+                other => other,
+            };
+            let name = value
+                .get("check")
+                .and_then(toml::Value::as_str)
+                .ok_or_else(|| {
+                    D::Error::custom(format!(
+                        "[{i}]: a check is a name or a table with a `check` name"
+                    ))
+                })?
+                .to_owned();
+            if !Check::NAMES.contains(&name.as_str()) {
+                return Err(D::Error::custom(format!("[{i}]: unknown check {name:?}")));
+            }
+            let check: Check = value.clone().try_into().map_err(|e: toml::de::Error| {
+                D::Error::custom(format!("[{i}]: check {name:?}: {}", e.message()))
+            })?;
+            reject_extra_keys(&value, &check).map_err(|key| {
+                D::Error::custom(format!("[{i}]: check {name:?}: unknown field `{key}`"))
+            })?;
+            Ok(check)
+        })
+        .collect()
+}
+
+/// Why a catalogue did not load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {}{}{message}", case.as_ref().map(|c| format!("case {c}: ")).unwrap_or_default(), key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default())]
+pub struct LoadError {
+    /// The file, e.g. `upm.toml`.
+    pub file: String,
+    /// The case id (or `#3` when it has none), when the error is in a case.
+    pub case: Option<String>,
+    /// The key path, e.g. `steps[0].expected`, when known.
+    pub key: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The loaded, validated catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Catalogue {
+    cases: Vec<CaseDef>,
+}
+
+static BUILTIN: OnceLock<Result<Catalogue, LoadError>> = OnceLock::new();
+
+impl Catalogue {
+    /// The built-in catalogue, parsed once. An error means a broken build (the tests load it).
+    pub fn builtin() -> Result<&'static Catalogue, LoadError> {
+        BUILTIN
+            .get_or_init(|| Catalogue::parse_files(BUILTIN_FILES))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Parses one file's text (`name` is used in errors).
+    pub fn parse(name: &str, text: &str) -> Result<Catalogue, LoadError> {
+        Catalogue::parse_files(&[(name, text)])
+    }
+
+    /// Parses several files as one catalogue; ids must be unique across them.
+    pub fn parse_files(files: &[(&str, &str)]) -> Result<Catalogue, LoadError> {
+        let mut cases: Vec<CaseDef> = Vec::new();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for (name, text) in files {
+            for case in parse_file(name, text)? {
+                if let Some(other) = seen.get(&case.id) {
+                    return Err(LoadError {
+                        file: (*name).to_owned(),
+                        case: Some(case.id.clone()),
+                        key: Some("id".to_owned()),
+                        message: format!("duplicate id (also in {other})"),
+                    });
+                }
+                seen.insert(case.id.clone(), (*name).to_owned());
+                cases.push(case);
+            }
+        }
+        Ok(Catalogue { cases })
+    }
+
+    /// The case `id`, e.g. `UPM-01`.
+    pub fn case(&self, id: &str) -> Option<&CaseDef> {
+        self.cases.iter().find(|c| c.id == id)
+    }
+
+    /// Every case, in file order.
+    pub fn cases(&self) -> &[CaseDef] {
+        &self.cases
+    }
+
+    /// The cases of one product, in file order.
+    pub fn by_product(&self, product: Product) -> impl Iterator<Item = &CaseDef> {
+        self.cases.iter().filter(move |c| c.product == product)
+    }
+
+    /// The products that have cases, in declaration order.
+    pub fn products(&self) -> Vec<Product> {
+        let mut products: Vec<Product> = self.cases.iter().map(|c| c.product).collect();
+        products.sort();
+        products.dedup();
+        products
+    }
+}
+
+fn parse_file(name: &str, text: &str) -> Result<Vec<CaseDef>, LoadError> {
+    let error = |case: Option<String>, key: Option<String>, message: String| LoadError {
+        file: name.to_owned(),
+        case,
+        key,
+        message,
+    };
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| error(None, None, e.to_string().trim().to_owned()))?;
+    let mut cases = Vec::new();
+    for (key, value) in table {
+        if key != "case" {
+            return Err(error(
+                None,
+                Some(key),
+                "unknown key (a catalogue file holds [[case]] tables only)".to_owned(),
+            ));
+        }
+        let toml::Value::Array(items) = value else {
+            return Err(error(
+                None,
+                Some(key),
+                "must be an array of tables ([[case]])".to_owned(),
+            ));
+        };
+        for (i, item) in items.into_iter().enumerate() {
+            let label = item
+                .get("id")
+                .and_then(toml::Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("#{}", i + 1));
+            let mut case: CaseDef = serde_path_to_error::deserialize(item).map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.inner().message().to_owned();
+                // A list reader reports the element as `[i]: ...`; fold it into the key.
+                let (path, message) = match message
+                    .strip_prefix('[')
+                    .and_then(|m| m.split_once("]: "))
+                    .filter(|(i, _)| i.parse::<usize>().is_ok())
+                {
+                    Some((i, rest)) => (format!("{path}[{i}]"), rest.to_owned()),
+                    None => (path, message),
+                };
+                let key = (path != ".").then_some(path);
+                error(Some(label.clone()), key, message)
+            })?;
+            case.file = name.to_owned();
+            validate(&case)
+                .map_err(|(key, message)| error(Some(label.clone()), Some(key), message))?;
+            cases.push(case);
+        }
+    }
+    Ok(cases)
+}
+
+/// Rules beyond the types: id form, non-empty texts, unique question ids.
+fn validate(case: &CaseDef) -> Result<(), (String, String)> {
+    let id_ok = {
+        let b = case.id.as_bytes();
+        b.len() == 6
+            && b[..3].iter().all(u8::is_ascii_uppercase)
+            && b[3] == b'-'
+            && b[4..].iter().all(u8::is_ascii_digit)
+    };
+    if !id_ok {
+        return Err((
+            "id".into(),
+            format!("{:?} is not of the form ABC-01", case.id),
+        ));
+    }
+    for (key, text) in [("title", &case.title), ("summary", &case.summary)] {
+        if text.trim().is_empty() {
+            return Err((key.into(), "empty".into()));
+        }
+    }
+    if case.steps.is_empty() {
+        return Err(("steps".into(), "a case needs at least one step".into()));
+    }
+    for (i, step) in case.steps.iter().enumerate() {
+        if step.instruction.trim().is_empty() || step.expected.trim().is_empty() {
+            return Err((
+                format!("steps[{i}]"),
+                "instruction and expected must not be empty".into(),
+            ));
+        }
+    }
+    if case.timeout_secs == 0 {
+        return Err(("timeout".into(), "must be at least 1 second".into()));
+    }
+    if case.implemented && case.checks.is_empty() && case.manual.is_empty() {
+        return Err(("checks".into(), "an implemented case needs checks".into()));
+    }
+    let mut ids = Vec::new();
+    for (i, q) in case.manual.iter().enumerate() {
+        if q.id.trim().is_empty() || q.question.trim().is_empty() {
+            return Err((
+                format!("manual[{i}]"),
+                "id and question must not be empty".into(),
+            ));
+        }
+        if ids.contains(&&q.id) {
+            return Err((
+                format!("manual[{i}].id"),
+                format!("duplicate question id {:?}", q.id),
+            ));
+        }
+        ids.push(&q.id);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[[case]]
+id = "UPM-09"
+product = "UPM"
+title = "T"
+summary = "S"
+timeout = 60
+implemented = true
+checks = ["pay-received"]
+[[case.steps]]
+instruction = "Do it."
+expected = "It works."
+"#;
+
+    fn error(text: &str) -> String {
+        Catalogue::parse("upm.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn builtin_catalogue_loads_every_case_of_the_spec_table() {
+        let catalogue = Catalogue::builtin().unwrap();
+        let ids: Vec<&str> = catalogue.cases().iter().map(|c| c.id.as_str()).collect();
+        let expected = [
+            "UPM-01", "UPM-02", "UPM-03", "UPM-04", "UPM-05", "UPM-06", "UPM-07", "MOC-01",
+            "MOC-02", "MOC-03", "MOC-04", "MOC-05", "MPC-01", "MPC-02", "MEC-01", "RFD-01",
+            "RFD-02", "RFD-03", "CAN-01", "CAN-02", "NTF-01", "NTF-02", "CSH-01", "CSH-02",
+            "CSH-03", "ADB-01", "ADB-02", "ADB-03",
+        ];
+        assert_eq!(ids, expected, "catalogue ids");
+        for case in catalogue.cases() {
+            let not_yet = case.id.starts_with("CSH") || case.id.starts_with("ADB");
+            assert_eq!(case.implemented, !not_yet, "{} implemented", case.id);
+            assert!(!case.file.is_empty(), "{} file", case.id);
+        }
+        assert_eq!(catalogue.by_product(Product::Upm).count(), 7);
+        assert_eq!(catalogue.by_product(Product::Any).count(), 7);
+        assert_eq!(catalogue.products().len(), 7);
+        assert_eq!(
+            catalogue.case("UPM-04").unwrap().title,
+            "User never confirms"
+        );
+        assert!(catalogue.case("UPM-99").is_none());
+    }
+
+    #[test]
+    fn a_minimal_case_loads_with_defaults() {
+        let catalogue = Catalogue::parse("upm.toml", MINIMAL).unwrap();
+        let case = catalogue.case("UPM-09").unwrap();
+        assert_eq!(case.sandbox, Sandbox::default());
+        assert_eq!(case.checks, vec![Check::PayReceived]);
+        assert_eq!(case.file, "upm.toml");
+    }
+
+    #[test]
+    fn check_parameters_have_defaults_and_are_typed() {
+        let text = MINIMAL.replace(
+            r#"checks = ["pay-received"]"#,
+            r#"checks = ["polls-no-faster-than", { check = "cancels-within", secs = 30 }, { check = "calls-api", api = "applyToken" }]"#,
+        );
+        let catalogue = Catalogue::parse("upm.toml", &text).unwrap();
+        assert_eq!(
+            catalogue.case("UPM-09").unwrap().checks,
+            vec![
+                Check::PollsNoFasterThan {
+                    min_interval_secs: 2
+                },
+                Check::CancelsWithin { secs: 30 },
+                Check::CallsApi {
+                    api: linker_aplus::message::Api::ApplyToken
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_check_names_the_file_case_and_check() {
+        let text = MINIMAL.replace(
+            r#"checks = ["pay-received"]"#,
+            r#"checks = ["pay-received", "polls-slowly"]"#,
+        );
+        assert_eq!(
+            error(&text),
+            r#"upm.toml: case UPM-09: checks[1]: unknown check "polls-slowly""#
+        );
+    }
+
+    #[test]
+    fn unknown_check_parameter_is_an_error() {
+        let text = MINIMAL.replace(
+            r#"checks = ["pay-received"]"#,
+            r#"checks = [{ check = "cancels-within", seconds = 30 }]"#,
+        );
+        let e = error(&text);
+        assert_eq!(
+            e,
+            r#"upm.toml: case UPM-09: checks[0]: check "cancels-within": unknown field `seconds`, expected `secs`"#
+        );
+        let text = MINIMAL.replace(
+            r#"checks = ["pay-received"]"#,
+            r#"checks = [{ check = "pay-received", secs = 30 }]"#,
+        );
+        let e = error(&text);
+        assert!(e.contains("checks[0]") && e.contains("secs"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_names_the_key() {
+        let e = error(&MINIMAL.replace("timeout = 60", "timeout = 60\ntimout = 3"));
+        assert!(e.starts_with("upm.toml: case UPM-09: "), "{e}");
+        assert!(e.contains("unknown field `timout`"), "{e}");
+        let e = error(&MINIMAL.replace(
+            "expected = \"It works.\"",
+            "expected = \"It works.\"\nexpect = \"x\"",
+        ));
+        assert!(e.contains("steps[0]") && e.contains("`expect`"), "{e}");
+        let e = error(&format!("title = \"x\"\n{MINIMAL}"));
+        assert!(e.contains("upm.toml: title: unknown key"), "{e}");
+    }
+
+    #[test]
+    fn unknown_behaviour_names_the_case() {
+        let e = error(&MINIMAL.replace(
+            "timeout = 60",
+            "timeout = 60\nsandbox = { pay = \"succeeds\" }",
+        ));
+        assert!(e.starts_with("upm.toml: case UPM-09: sandbox"), "{e}");
+        assert!(e.contains(r#"unknown pay behaviour "succeeds""#), "{e}");
+    }
+
+    #[test]
+    fn missing_keys_and_bad_values_are_errors() {
+        let e = error(&MINIMAL.replace("timeout = 60\n", ""));
+        assert!(e.contains("missing field `timeout`"), "{e}");
+        let e = error(&MINIMAL.replace("\"UPM\"", "\"UPMX\""));
+        assert!(e.contains("product") && e.contains("UPMX"), "{e}");
+        let e = error(&MINIMAL.replace("\"UPM-09\"", "\"upm9\""));
+        assert!(e.contains("case upm9: id:"), "{e}");
+        let e = error(&MINIMAL.replace("timeout = 60", "timeout = 0"));
+        assert!(e.contains("timeout: must be at least"), "{e}");
+        let e = error("[[case]\n");
+        assert!(e.starts_with("upm.toml: "), "{e}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected_within_and_across_files() {
+        let e = error(&format!("{MINIMAL}\n{MINIMAL}"));
+        assert_eq!(
+            e, "upm.toml: case UPM-09: id: duplicate id (also in upm.toml)",
+            "{e}"
+        );
+        let e = Catalogue::parse_files(&[("a.toml", MINIMAL), ("b.toml", MINIMAL)])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "b.toml: case UPM-09: id: duplicate id (also in a.toml)");
+    }
+
+    #[test]
+    fn duplicate_manual_question_ids_are_rejected() {
+        let q = "\n[[case.manual]]\nid = \"q\"\nquestion = \"Q?\"\nexpected = \"yes\"\n";
+        let e = error(&format!("{MINIMAL}{q}{q}"));
+        assert!(e.contains("manual[1].id: duplicate question id"), "{e}");
+        let e = error(&format!(
+            "{MINIMAL}\n[[case.manual]]\nid = \"q\"\nquestion = \"Q?\"\nexpected = \"maybe\"\n"
+        ));
+        assert!(e.contains("maybe"), "{e}");
+    }
+
+    #[test]
+    fn every_check_name_parses() {
+        for name in Check::NAMES {
+            let entry = if *name == "calls-api" {
+                r#"{ check = "calls-api", api = "pay" }"#.to_owned()
+            } else {
+                format!("{name:?}")
+            };
+            let text = MINIMAL.replace(
+                r#"checks = ["pay-received"]"#,
+                &format!("checks = [{entry}]"),
+            );
+            let catalogue =
+                Catalogue::parse("x.toml", &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(catalogue.cases()[0].checks[0].name(), *name);
+        }
+    }
+}
