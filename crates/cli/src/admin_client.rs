@@ -67,15 +67,31 @@ impl AdminClient {
     /// Sends one admin API request and returns the JSON answer, or the hub's `{code, message}`
     /// as the error.
     pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-        let url = format!("{}/admin/v1{path}", self.base);
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| anyhow!("bad HTTP method {method}"))?;
+        let mut request = self
+            .http
+            .request(method, format!("{}/admin/v1{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.execute(request)
+    }
+
+    /// POSTs a text body (a CSV file) to an admin API path.
+    pub fn send_text(&self, path: &str, text: String) -> Result<Value> {
+        let request = self
+            .http
+            .post(format!("{}/admin/v1{path}", self.base))
+            .header("content-type", "text/csv; charset=utf-8")
+            .body(text);
+        self.execute(request)
+    }
+
+    fn execute(&self, request: reqwest::RequestBuilder) -> Result<Value> {
         self.runtime.block_on(async {
-            let mut request = self.http.request(method, &url).bearer_auth(&self.token);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
             let response = request
+                .bearer_auth(&self.token)
                 .send()
                 .await
                 .map_err(|error| anyhow!("cannot reach the hub at {}: {error}", self.base))?;

@@ -41,6 +41,9 @@ enum Command {
     /// Manage projects on a hub (through its admin API).
     #[command(subcommand)]
     Project(commands::project::ProjectCommand),
+    /// Manage a project's merchant test accounts (invitations).
+    #[command(subcommand)]
+    Merchant(commands::merchant::MerchantCommand),
 }
 
 /// How a command ended, when it did not fail on bad input.
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Code(command) => commands::code::run(command),
         Command::Hub(command) => commands::hub::run(command),
         Command::Project(command) => commands::project::run(command),
+        Command::Merchant(command) => commands::merchant::run(command),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

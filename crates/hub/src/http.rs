@@ -20,6 +20,7 @@ use crate::Hub;
 use crate::aplus::IncomingCall;
 use crate::error::HubError;
 use crate::exchange::{Exchange, ExchangeFilter};
+use crate::merchants::{ImportRow, Invited, Merchant, NewMerchant, Session};
 use crate::payments::IssuedPaymentCode;
 use crate::project::{NewProject, ProjectUpdate, ProjectView};
 
@@ -34,11 +35,27 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/projects/{id}/payment-codes", post(issue_payment_code))
         .route("/projects/{id}/exchanges", get(list_exchanges))
         .route("/projects/{id}/deliveries", get(list_deliveries))
+        .route(
+            "/projects/{id}/merchants",
+            get(list_merchants).post(invite_merchant),
+        )
+        .route("/projects/{id}/merchants/import", post(import_merchants))
+        .route(
+            "/projects/{id}/merchants/{merchant}/resend",
+            post(resend_invitation),
+        )
         .route("/clock", get(show_clock))
         .route("/clock/advance", post(advance_clock))
         .fallback(admin_not_found);
+    let wallet = Router::new()
+        .route("/sign-in/invitation", post(wallet_sign_in_invitation))
+        .route("/sign-in", post(wallet_sign_in))
+        .route("/sign-out", post(wallet_sign_out))
+        .route("/me", get(wallet_me))
+        .fallback(admin_not_found);
     Router::new()
         .route("/aps/{*rest}", any(aplus_gateway))
+        .nest("/wallet/v1", wallet)
         .route("/health", get(health))
         .nest("/admin/v1", admin)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -284,5 +301,127 @@ async fn advance_clock(
 }
 
 async fn admin_not_found(uri: Uri) -> HubError {
-    HubError::NotFound(format!("admin API path {}", uri.path()))
+    HubError::NotFound(format!("API path {}", uri.path()))
+}
+
+async fn list_merchants(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Merchant>>, HubError> {
+    admin(&hub, &headers)?;
+    hub.project(&id)?;
+    Ok(Json(hub.merchants(&id)?))
+}
+
+async fn invite_merchant(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Invited>), HubError> {
+    admin(&hub, &headers)?;
+    let new: NewMerchant = json_body(&body)?;
+    Ok((StatusCode::CREATED, Json(hub.invite_merchant(&id, new)?)))
+}
+
+async fn import_merchants(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Vec<ImportRow>>, HubError> {
+    admin(&hub, &headers)?;
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        HubError::invalid(
+            "file",
+            "the file is not UTF-8 text (save the sheet as CSV UTF-8)",
+        )
+    })?;
+    let hub2 = hub.clone();
+    let text = text.to_owned();
+    let report = tokio::task::spawn_blocking(move || hub2.import_merchants(&id, &text))
+        .await
+        .map_err(|error| HubError::Internal(error.to_string()))??;
+    Ok(Json(report))
+}
+
+async fn resend_invitation(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((id, merchant)): Path<(String, String)>,
+) -> Result<Json<Invited>, HubError> {
+    admin(&hub, &headers)?;
+    Ok(Json(hub.resend_invitation(&id, &merchant)?))
+}
+
+/// The wallet's bearer token, checked.
+fn wallet(hub: &Hub, headers: &HeaderMap) -> Result<(Merchant, String), HubError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(|| HubError::Unauthorized("not signed in".to_owned()))?;
+    Ok((hub.authenticate(token)?, token.to_owned()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct InvitationSignIn {
+    invitation_code: String,
+    password: String,
+}
+
+async fn wallet_sign_in_invitation(
+    State(hub): State<Arc<Hub>>,
+    body: Bytes,
+) -> Result<Json<Session>, HubError> {
+    let request: InvitationSignIn = json_body(&body)?;
+    let session = tokio::task::spawn_blocking(move || {
+        hub.sign_in_with_invitation(&request.invitation_code, &request.password)
+    })
+    .await
+    .map_err(|error| HubError::Internal(error.to_string()))??;
+    Ok(Json(session))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PasswordSignIn {
+    login: String,
+    password: String,
+    project_id: Option<String>,
+}
+
+async fn wallet_sign_in(
+    State(hub): State<Arc<Hub>>,
+    body: Bytes,
+) -> Result<Json<Session>, HubError> {
+    let request: PasswordSignIn = json_body(&body)?;
+    let session = tokio::task::spawn_blocking(move || {
+        hub.sign_in(
+            &request.login,
+            &request.password,
+            request.project_id.as_deref(),
+        )
+    })
+    .await
+    .map_err(|error| HubError::Internal(error.to_string()))??;
+    Ok(Json(session))
+}
+
+async fn wallet_sign_out(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> Result<StatusCode, HubError> {
+    let (_, token) = wallet(&hub, &headers)?;
+    hub.sign_out(&token)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn wallet_me(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> Result<Json<Merchant>, HubError> {
+    Ok(Json(wallet(&hub, &headers)?.0))
 }

@@ -62,6 +62,27 @@ impl Ids {
         })
     }
 
+    /// `len` random bytes (salts).
+    pub fn bytes(&self, len: usize) -> Vec<u8> {
+        self.with(|rng| (0..len).map(|_| rng.random::<u8>()).collect())
+    }
+
+    /// An invitation code people can type: 12 letters and digits without look-alikes, in
+    /// groups of four (`K7QH-3MXP-9TRW`).
+    pub fn invitation_code(&self) -> String {
+        const READABLE: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        self.with(|rng| {
+            let mut out = String::with_capacity(14);
+            for index in 0..12 {
+                if index > 0 && index % 4 == 0 {
+                    out.push('-');
+                }
+                out.push(char::from(READABLE[rng.random_range(0..READABLE.len())]));
+            }
+            out
+        })
+    }
+
     /// A secret of 32 random bytes, hex-encoded (64 characters).
     pub fn secret(&self) -> String {
         self.with(|rng| {

@@ -17,6 +17,7 @@ pub mod error;
 pub mod exchange;
 pub mod http;
 pub mod ids;
+pub mod merchants;
 pub mod notifier;
 pub mod payments;
 pub mod project;

@@ -149,6 +149,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (delivery_id, attempt)
     );
     "#,
+    // 4: merchants (test accounts) and wallet sessions.
+    r#"
+    CREATE TABLE merchants (
+        id                      TEXT PRIMARY KEY,
+        project_id              TEXT NOT NULL REFERENCES projects(id),
+        name                    TEXT NOT NULL,
+        mid                     TEXT NOT NULL,
+        email                   TEXT NOT NULL,
+        products                TEXT NOT NULL,
+        status                  TEXT NOT NULL,
+        remark                  TEXT,
+        created_at              TEXT NOT NULL,
+        last_active_at          TEXT,
+        password_hash           TEXT,
+        invitation_hash         TEXT,
+        invitation_expires_at   TEXT,
+        invitation_used_at      TEXT,
+        UNIQUE (project_id, mid),
+        UNIQUE (project_id, email)
+    );
+    CREATE INDEX merchants_by_invitation ON merchants (invitation_hash);
+    CREATE TABLE sessions (
+        token_hash      TEXT PRIMARY KEY,
+        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
+        created_at      TEXT NOT NULL,
+        last_used_at    TEXT NOT NULL,
+        revoked_at      TEXT
+    );
+    "#,
 ];
 
 /// The newest schema version this build writes.

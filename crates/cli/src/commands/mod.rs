@@ -3,6 +3,7 @@
 pub mod code;
 pub mod hub;
 pub mod keys;
+pub mod merchant;
 pub mod project;
 pub mod sign;
 pub mod verify;

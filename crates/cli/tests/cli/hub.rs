@@ -115,6 +115,66 @@ fn a_fresh_hub_a_project_from_the_cli_and_a_signed_call_over_http() {
         "{output:?}"
     );
 
+    let project_id = project["id"].as_str().unwrap();
+    let output = linker()
+        .args([
+            "merchant",
+            "invite",
+            "--hub",
+            &hub.url,
+            "--token",
+            token.trim(),
+            "--project",
+            project_id,
+        ])
+        .args([
+            "--name",
+            "Linker Cafe",
+            "--mid",
+            "M001",
+            "--email",
+            "cafe@shop.example",
+            "--products",
+            "UPM,MPM",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "merchant invite: {output:?}");
+    let invited: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(invited["merchant"]["status"], "inactive", "{invited}");
+    assert!(
+        invited["invitation"]["code"].as_str().unwrap().len() == 14,
+        "{invited}"
+    );
+
+    let csv = keys_dir.path().join("merchants.csv");
+    std::fs::write(&csv, "name,mid,email,products\nShop Two,M002,two@shop.example,UPM\nShop Dup,M001,x@shop.example,UPM\n").unwrap();
+    let output = linker()
+        .args([
+            "merchant",
+            "import",
+            "--hub",
+            &hub.url,
+            "--token",
+            token.trim(),
+            "--project",
+            project_id,
+        ])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a rejected row makes the exit code 1: {output:?}"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 2 (M002): invited"), "{stderr}");
+    assert!(
+        stderr.contains("line 3 (M001): rejected") && stderr.contains("already invited"),
+        "{stderr}"
+    );
+
     // A signed inquiry over real HTTP; the answer is signed with the project's hub key.
     let path = "/aps/api/v1/payments/inquiryPayment";
     let body = r#"{"paymentRequestId":"nothing-yet"}"#;

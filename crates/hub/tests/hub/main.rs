@@ -4,5 +4,6 @@
 mod admin_api;
 mod callbacks;
 mod gateway;
+mod merchants;
 mod payments;
 mod support;

@@ -1,0 +1,326 @@
+//! Test accounts: invitations, first sign-in with a password, later sign-ins, sessions that
+//! expire when idle, imports that report per row.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Duration;
+use http_body_util::BodyExt;
+use linker_hub::Clock;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::support::TestHub;
+
+async fn wallet(
+    hub: &TestHub,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/wallet/v1{path}"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    let response = hub
+        .router()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn invite(hub: &TestHub, project: &str, mid: &str) -> Value {
+    let (status, invited) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/merchants"),
+            Some(json!({"name": "Linker Cafe", "mid": mid, "email": format!("{mid}@shop.example"), "products": ["UPM", "MPM"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invited}");
+    invited
+}
+
+#[tokio::test]
+async fn an_invitation_signs_in_once_sets_the_password_and_activates_the_merchant() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let invited = invite(&hub, &acqp.project.id, "M001").await;
+    assert_eq!(invited["merchant"]["status"], "inactive");
+    assert_eq!(
+        invited["merchant"]["products"],
+        json!(["UPM", "ORDER_CODE", "PRIVATE_ORDER_CODE", "ENTRY_CODE"]),
+        "MPM expands"
+    );
+    let code = invited["invitation"]["code"].as_str().unwrap();
+    assert!(
+        invited["invitation"]["link"]
+            .as_str()
+            .unwrap()
+            .ends_with(code)
+    );
+
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": code, "password": "short"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("password"),
+        "{error}"
+    );
+
+    // Typed in lowercase without dashes: still the same code.
+    let typed = code.replace('-', "").to_lowercase();
+    let (status, session) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": typed, "password": "correct horse"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    assert_eq!(session["merchant"]["status"], "active");
+    let token = session["token"].as_str().unwrap();
+    let (status, me) = wallet(&hub, "GET", "/me", Some(token), None).await;
+    assert_eq!((status, me["mid"].as_str()), (StatusCode::OK, Some("M001")));
+
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": code, "password": "another pass"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        error["message"].as_str().unwrap().contains("already used"),
+        "{error}"
+    );
+
+    for login in ["M001", "m001@shop.example", "M001@Shop.Example"] {
+        let (status, again) = wallet(
+            &hub,
+            "POST",
+            "/sign-in",
+            None,
+            Some(json!({"login": login, "password": "correct horse"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{login}: {again}");
+    }
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in",
+        None,
+        Some(json!({"login": "M001", "password": "wrong horse"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["code"], "UNAUTHORIZED");
+}
+
+#[tokio::test]
+async fn wrong_and_expired_invitations_say_so() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let invited = invite(&hub, &acqp.project.id, "M002").await;
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": "AAAA-BBBB-CCCC", "password": "long enough"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        error["message"].as_str().unwrap().contains("not valid"),
+        "{error}"
+    );
+    hub.clock.advance(Duration::days(15));
+    let code = invited["invitation"]["code"].as_str().unwrap();
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": code, "password": "long enough"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        error["message"].as_str().unwrap().contains("expired"),
+        "{error}"
+    );
+
+    let (_, resent) = hub
+        .admin(
+            "POST",
+            &format!(
+                "/projects/{}/merchants/{}/resend",
+                acqp.project.id,
+                invited["merchant"]["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    let fresh = resent["invitation"]["code"].as_str().unwrap();
+    let (status, _) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": fresh, "password": "long enough"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "a resent invitation works");
+}
+
+#[tokio::test]
+async fn sessions_expire_after_30_idle_minutes_and_sign_out_revokes_them() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let invited = invite(&hub, &acqp.project.id, "M003").await;
+    let code = invited["invitation"]["code"].as_str().unwrap();
+    let (_, session) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": code, "password": "long enough"})),
+    )
+    .await;
+    let token = session["token"].as_str().unwrap().to_owned();
+
+    hub.clock.advance(Duration::minutes(29));
+    assert_eq!(
+        wallet(&hub, "GET", "/me", Some(&token), None).await.0,
+        StatusCode::OK,
+        "29 min idle is fine"
+    );
+    hub.clock.advance(Duration::minutes(29));
+    assert_eq!(
+        wallet(&hub, "GET", "/me", Some(&token), None).await.0,
+        StatusCode::OK,
+        "use resets the idle timer"
+    );
+    hub.clock.advance(Duration::minutes(30));
+    let (status, error) = wallet(&hub, "GET", "/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        error["message"].as_str().unwrap().contains("expired"),
+        "{error}"
+    );
+
+    let (_, session) = wallet(
+        &hub,
+        "POST",
+        "/sign-in",
+        None,
+        Some(json!({"login": "M003", "password": "long enough"})),
+    )
+    .await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        wallet(&hub, "POST", "/sign-out", Some(&token), None)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        wallet(&hub, "GET", "/me", Some(&token), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let _ = hub.clock.now();
+}
+
+#[tokio::test]
+async fn an_import_creates_the_good_rows_and_says_why_the_others_were_rejected() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let csv = "name,mid,email,products\n\
+               Cafe One,M100,one@shop.example,UPM\n\
+               \"Cafe, Two\",M101,two@shop.example,\"UPM,MPM\"\n\
+               Cafe Dup,M100,dup@shop.example,UPM\n\
+               Cafe Bad,M102,not-an-email,UPM\n\
+               Cafe Odd,M103,odd@shop.example,TELEPORT\n";
+    let request = Request::builder()
+        .method("POST")
+        .uri(format!(
+            "/admin/v1/projects/{}/merchants/import",
+            acqp.project.id
+        ))
+        .header(
+            "authorization",
+            format!("Bearer {}", crate::support::ADMIN_TOKEN),
+        )
+        .body(Body::from(csv))
+        .unwrap();
+    let response = hub.router().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let rows = report.as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{report}");
+    let created: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["invited"].is_object())
+        .map(|r| r["mid"].as_str().unwrap())
+        .collect();
+    assert_eq!(created, ["M100", "M101"], "{report}");
+    assert_eq!(rows[1]["invited"]["merchant"]["name"], "Cafe, Two");
+    assert!(
+        rows[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("already invited"),
+        "line 4: {}",
+        rows[2]
+    );
+    assert_eq!(rows[2]["line"], 4);
+    assert!(
+        rows[3]["error"].as_str().unwrap().contains("email"),
+        "{}",
+        rows[3]
+    );
+    assert!(
+        rows[4]["error"].as_str().unwrap().contains("TELEPORT"),
+        "{}",
+        rows[4]
+    );
+
+    let (_, merchants) = hub
+        .admin(
+            "GET",
+            &format!("/projects/{}/merchants", acqp.project.id),
+            None,
+        )
+        .await;
+    assert_eq!(merchants.as_array().unwrap().len(), 2);
+
+    let (status, error) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{}/merchants", acqp.project.id),
+            Some(json!({"name": "X", "mid": "M9", "email": "x@shop.example", "products": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+}
