@@ -13,8 +13,9 @@ cargo fmt --all -- --check
 say "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-say "cargo nextest run --workspace"
-cargo nextest run --workspace --locked --no-fail-fast "$@"
-
 say "doc tests"
 cargo test --workspace --doc --locked --quiet
+
+# Last, so its summary line is the suite's closing line.
+say "cargo nextest run --workspace"
+cargo nextest run --workspace --locked --no-fail-fast "$@"

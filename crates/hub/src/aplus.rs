@@ -206,6 +206,15 @@ impl Hub {
         if let Err(error) = self.log_exchange(&exchange) {
             tracing::error!(%error, "could not log an exchange");
         }
+        if let (Some(project), Some(api)) = (&project, api)
+            && let Some(run_id) = self.bind_run(&project.id, Some(api), &call.body)
+        {
+            let validation = (exchange.result_code.as_deref() == Some("PARAM_ILLEGAL"))
+                .then(|| field("resultMessage"))
+                .flatten();
+            let ids = self.payment_ids(&project.id, &call.body, &outcome.body);
+            self.record_call(&run_id, received_at, api, &exchange, validation, ids);
+        }
         answer
     }
 
@@ -299,6 +308,39 @@ impl Hub {
                 ))
             }
         })
+    }
+}
+
+impl Hub {
+    /// The (paymentRequestId, paymentId) a call concerns: from the request and the answer, and
+    /// completed from the hub's payment when it knows it.
+    fn payment_ids(
+        &self,
+        project_id: &str,
+        request: &[u8],
+        answer: &serde_json::Value,
+    ) -> (Option<String>, Option<String>) {
+        let request: serde_json::Value = serde_json::from_slice(request).unwrap_or_default();
+        let text = |v: &serde_json::Value, key: &str| {
+            v.get(key).and_then(|x| x.as_str()).map(str::to_owned)
+        };
+        let request_id = text(&request, "paymentRequestId");
+        let payment_id = text(&request, "paymentId").or_else(|| text(answer, "paymentId"));
+        let known = match (&request_id, &payment_id) {
+            (_, Some(id)) => self
+                .payment(project_id, crate::payments::PaymentKey::PaymentId(id))
+                .ok()
+                .flatten(),
+            (Some(id), None) => self
+                .payment(project_id, crate::payments::PaymentKey::RequestId(id))
+                .ok()
+                .flatten(),
+            (None, None) => None,
+        };
+        match known {
+            Some(payment) => (Some(payment.payment_request_id), Some(payment.payment_id)),
+            None => (request_id, payment_id),
+        }
     }
 }
 

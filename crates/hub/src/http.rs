@@ -23,6 +23,7 @@ use crate::exchange::{Exchange, ExchangeFilter};
 use crate::merchants::{ImportRow, Invited, Merchant, NewMerchant, Session};
 use crate::payments::IssuedPaymentCode;
 use crate::project::{NewProject, ProjectUpdate, ProjectView};
+use crate::runs::RunView;
 
 /// The biggest request body the hub reads (Alipay+ messages are a few KB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -52,6 +53,13 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/sign-in", post(wallet_sign_in))
         .route("/sign-out", post(wallet_sign_out))
         .route("/me", get(wallet_me))
+        .route("/cases", get(wallet_cases))
+        .route("/runs", get(wallet_runs).post(wallet_start_run))
+        .route("/runs/{run}", get(wallet_run))
+        .route("/runs/{run}/payment-code", post(wallet_payment_code))
+        .route("/runs/{run}/confirm", post(wallet_confirm))
+        .route("/runs/{run}/decline", post(wallet_decline))
+        .route("/runs/{run}/manual-answers", post(wallet_manual_answer))
         .fallback(admin_not_found);
     Router::new()
         .route("/aps/{*rest}", any(aplus_gateway))
@@ -417,6 +425,137 @@ async fn wallet_sign_out(
     let (_, token) = wallet(&hub, &headers)?;
     hub.sign_out(&token)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A case as a merchant sees it: its definition and whether it can be run.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AssignedCase {
+    #[serde(flatten)]
+    case: &'static linker_cases::CaseDef,
+    runnable: bool,
+}
+
+async fn wallet_cases(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<AssignedCase>>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    let catalogue = crate::runs::catalogue()?;
+    let cases = catalogue
+        .cases()
+        .iter()
+        .filter(|case| {
+            let product = serde_json::to_value(case.product)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            product == "ANY" || merchant.products.contains(&product)
+        })
+        .map(|case| AssignedCase {
+            case,
+            runnable: case.implemented,
+        })
+        .collect();
+    Ok(Json(cases))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StartRun {
+    case_id: String,
+}
+
+async fn wallet_start_run(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RunView>), HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    let request: StartRun = json_body(&body)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(hub.start_run(&merchant, &request.case_id)?),
+    ))
+}
+
+async fn wallet_runs(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<RunView>>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok(Json(hub.merchant_runs(&merchant)?))
+}
+
+async fn wallet_run(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok(Json(hub.merchant_run(&merchant, &run)?))
+}
+
+async fn wallet_payment_code(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<(StatusCode, Json<IssuedPaymentCode>), HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(hub.show_payment_code(&merchant, &run)?),
+    ))
+}
+
+async fn wallet_confirm(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok(Json(hub.wallet_decides(&merchant, &run, true)?))
+}
+
+async fn wallet_decline(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok(Json(hub.wallet_decides(&merchant, &run, false)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ManualAnswerRequest {
+    write_id: String,
+    question_id: String,
+    answer: bool,
+    note: Option<String>,
+    attachment: Option<String>,
+}
+
+async fn wallet_manual_answer(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+    body: Bytes,
+) -> Result<Json<RunView>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    let request: ManualAnswerRequest = json_body(&body)?;
+    let answer = linker_cases::ManualAnswer {
+        question_id: request.question_id,
+        answer: request.answer,
+        note: request.note,
+        attachment: request.attachment,
+    };
+    Ok(Json(hub.answer_manual(
+        &merchant,
+        &run,
+        &request.write_id,
+        answer,
+    )?))
 }
 
 async fn wallet_me(

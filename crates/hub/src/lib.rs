@@ -21,6 +21,7 @@ pub mod merchants;
 pub mod notifier;
 pub mod payments;
 pub mod project;
+pub mod runs;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -92,6 +92,8 @@ pub struct Delivery {
     pub created_at: DateTime<Utc>,
     /// Why the last attempt was not an S ack.
     pub last_error: Option<String>,
+    /// The run whose payment it reports, if any.
+    pub run_id: Option<String>,
 }
 
 /// What one attempt found.
@@ -111,7 +113,7 @@ pub struct AttemptVerdict {
 }
 
 const COLUMNS: &str = "id, project_id, payment_id, api, url, body, forged, attempts, \
-    next_attempt_at, status, created_at, last_error";
+    next_attempt_at, status, created_at, last_error, run_id";
 
 fn time_of(index: usize, text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
     text.map(|t| {
@@ -142,6 +144,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Delivery> {
         status: DeliveryStatus::parse(&row.get::<_, String>(9)?),
         created_at: time_of(10, Some(row.get(10)?))?.unwrap_or_default(),
         last_error: row.get(11)?,
+        run_id: row.get(12)?,
     })
 }
 
@@ -201,6 +204,7 @@ impl Hub {
         project: &Project,
         payment: &Payment,
         forged: bool,
+        after_secs: u64,
     ) -> Result<Option<Delivery>, HubError> {
         let Some(url) = payment
             .notify_url
@@ -209,8 +213,9 @@ impl Hub {
         else {
             return Ok(None);
         };
-        let now = self.clock.now();
+        let now = self.clock.now() + Duration::seconds(i64::try_from(after_secs).unwrap_or(0));
         let delivery = Delivery {
+            run_id: payment.run_id.clone(),
             id: self.ids.alphanumeric("dlv_", 16),
             project_id: project.id.clone(),
             payment_id: Some(payment.payment_id.clone()),
@@ -226,7 +231,7 @@ impl Hub {
         };
         self.store.with(|connection| {
             connection.execute(
-                &format!("INSERT INTO deliveries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+                &format!("INSERT INTO deliveries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
                 params![
                     delivery.id,
                     delivery.project_id,
@@ -240,6 +245,7 @@ impl Hub {
                     delivery.status.as_str(),
                     delivery.created_at.to_rfc3339(),
                     delivery.last_error,
+                    delivery.run_id,
                 ],
             )?;
             Ok(())
@@ -413,6 +419,9 @@ impl Hub {
         })?;
 
         let attempts = delivery.attempts + 1;
+        if let Some(run_id) = delivery.run_id.as_deref() {
+            self.record_callback(run_id, sent_at, &delivery, attempts, &verdict, latency);
+        }
         let (status, next) = if delivery.forged {
             (DeliveryStatus::SentForged, None)
         } else if verdict.acknowledged {
@@ -483,6 +492,53 @@ impl Hub {
             }
             Ok(out)
         })?)
+    }
+
+    fn record_callback(
+        &self,
+        run_id: &str,
+        at: DateTime<Utc>,
+        delivery: &Delivery,
+        attempt: u32,
+        verdict: &AttemptVerdict,
+        latency: StdDuration,
+    ) {
+        use linker_cases::{CallbackKind, EventKind, HubCallback, SignatureVerdict};
+        if !self.run_is_open(run_id) {
+            return;
+        }
+        let reply_signature = match verdict.reply_signature.as_str() {
+            "valid" => SignatureVerdict::Valid,
+            "missing" => SignatureVerdict::Missing,
+            other => SignatureVerdict::Invalid {
+                reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
+            },
+        };
+        // A notification's reply is valid when it is an S SUCCESS ack, whatever its signature.
+        let reply_valid = verdict.reply.as_deref().is_some_and(|reply| {
+            serde_json::from_str::<serde_json::Value>(reply).is_ok_and(|v| {
+                v["result"]["resultCode"] == "SUCCESS" && v["result"]["resultStatus"] == "S"
+            })
+        }) && verdict.http_status == Some(200);
+        let callback = HubCallback {
+            callback: CallbackKind::NotifyPayment,
+            attempt,
+            forged: delivery.forged,
+            request_body: delivery.body.clone(),
+            http_status: verdict.http_status,
+            reply_body: verdict.reply.clone(),
+            reply_signature,
+            reply_valid,
+            error: if verdict.http_status.is_none() {
+                verdict.problem.clone()
+            } else {
+                None
+            },
+            latency_ms: u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+        };
+        if let Err(error) = self.append_event(run_id, at, EventKind::HubCallback(callback), None) {
+            tracing::error!(%error, run_id, "could not record a callback");
+        }
     }
 
     fn forgery_key(&self) -> Result<linker_aplus::PrivateKey, HubError> {
@@ -579,6 +635,12 @@ pub fn spawn_notifier(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
             let Some(hub) = weak.upgrade() else { break };
             if let Err(error) = hub.deliver_due().await {
                 tracing::error!(%error, "the notifier sweep failed");
+            }
+            let judge = Arc::clone(&hub);
+            match tokio::task::spawn_blocking(move || judge.sweep_runs()).await {
+                Ok(Err(error)) => tracing::error!(%error, "the run sweep failed"),
+                Err(error) => tracing::error!(%error, "the run sweep panicked"),
+                Ok(Ok(_)) => {}
             }
         }
     })

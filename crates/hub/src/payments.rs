@@ -23,6 +23,11 @@ use crate::aplus::{Outcome, beijing};
 use crate::error::HubError;
 use crate::project::Project;
 use crate::store::StoreError;
+use linker_cases::sandbox::{PayAttempt, PaymentEffect};
+
+fn code_value(payment: &Payment) -> &str {
+    payment.code_value.as_deref().unwrap_or_default()
+}
 
 /// The wallet Linker plays by default, and its `pspId` (spec: "TEST_WALLET (ours)").
 pub const TEST_WALLET: &str = "TEST_WALLET";
@@ -110,6 +115,8 @@ pub struct Payment {
     pub closed_at: Option<DateTime<Utc>>,
     /// How much has been refunded, in minor units.
     pub refunded_value: u64,
+    /// The run it belongs to, if a run's wallet showed the code or scanned the order.
+    pub run_id: Option<String>,
 }
 
 /// A payment code the hub issued for a wallet to show.
@@ -178,6 +185,10 @@ const PAYMENT_COLUMNS: &str = "payment_id, project_id, payment_request_id, scena
     value, fingerprint, status, result_code, result_message, customer_id, code_value, payment_url, \
     notify_url, created_at, expires_at, paid_at, closed_at, refunded_value";
 
+const SELECT_PAYMENT: &str = "SELECT payment_id, project_id, payment_request_id, scenario, currency, \
+    value, fingerprint, status, result_code, result_message, customer_id, code_value, payment_url, \
+    notify_url, created_at, expires_at, paid_at, closed_at, refunded_value, run_id FROM payments";
+
 fn payment_from_row(row: &Row<'_>) -> rusqlite::Result<Payment> {
     let currency: String = row.get(4)?;
     let currency = Currency::from_code(&currency).map_err(|e| conversion(4, e))?;
@@ -205,6 +216,7 @@ fn payment_from_row(row: &Row<'_>) -> rusqlite::Result<Payment> {
         paid_at: parse_time(16, row.get(16)?)?,
         closed_at: parse_time(17, row.get(17)?)?,
         refunded_value: u64::try_from(refunded).unwrap_or(0),
+        run_id: row.get(19)?,
     })
 }
 
@@ -241,9 +253,7 @@ fn find_payment(
     };
     connection
         .query_row(
-            &format!(
-                "SELECT {PAYMENT_COLUMNS} FROM payments WHERE project_id = ?1 AND {column} = ?2"
-            ),
+            &format!("{SELECT_PAYMENT} WHERE project_id = ?1 AND {column} = ?2"),
             params![project_id, value],
             payment_from_row,
         )
@@ -337,6 +347,31 @@ impl Payment {
 }
 
 impl Hub {
+    /// The open run a payment code was shown for, with its case.
+    fn code_run(
+        &self,
+        project_id: &str,
+        code: &str,
+    ) -> Option<(String, &'static linker_cases::CaseDef)> {
+        let run: Option<String> = self
+            .store
+            .with(|connection| {
+                Ok(connection
+                    .query_row(
+                        "SELECT run_id FROM payment_codes WHERE code = ?1 AND project_id = ?2",
+                        params![code, project_id],
+                        |row| row.get::<_, Option<String>>(0),
+                    )
+                    .optional()?
+                    .flatten())
+            })
+            .ok()
+            .flatten();
+        let run = run?;
+        let case = self.open_run_case(&run)?;
+        Some((run, case))
+    }
+
     /// Issues a payment code for a wallet to show: valid for 60 s, single use.
     pub fn issue_payment_code(
         &self,
@@ -388,12 +423,23 @@ impl Hub {
     /// `pay`: creates the payment (or answers a repeat with the same id), by scenario.
     pub fn pay(&self, project: &Project, request: PayRequest) -> Outcome {
         match self.pay_inner(project, request) {
-            Ok(response) => Outcome::of(&response),
+            Ok((response, forced, created)) => {
+                if let Some(payment) = created.filter(|p| p.run_id.is_some()) {
+                    self.record_payment_state(&payment);
+                }
+                let mut outcome = Outcome::of(&response);
+                outcome.forced = forced;
+                outcome
+            }
             Err(error) => internal(error),
         }
     }
 
-    fn pay_inner(&self, project: &Project, request: PayRequest) -> Result<PayResponse, HubError> {
+    fn pay_inner(
+        &self,
+        project: &Project,
+        request: PayRequest,
+    ) -> Result<(PayResponse, bool, Option<Payment>), HubError> {
         let now = self.clock.now();
         let scenario = request.scenario();
         let new_fingerprint = fingerprint(&request);
@@ -405,6 +451,15 @@ impl Hub {
         );
         let order_token = self.ids.alphanumeric("", 20);
         let public_url = self.public_url.clone();
+        let mut answer: Option<(ApiResult, bool)> = None;
+        let code_run = match scenario {
+            PayScenario::PaymentCode => request
+                .payment_method
+                .payment_method_id
+                .as_deref()
+                .and_then(|code| self.code_run(&project.id, code)),
+            _ => None,
+        };
         let outcome = self.store.with(|connection| {
             let transaction = connection.transaction()?;
             if let Some(existing) =
@@ -414,15 +469,19 @@ impl Hub {
                 transaction.commit()?;
                 if existing.fingerprint != new_fingerprint {
                     let differs = differing_fields(&existing.fingerprint, &new_fingerprint);
-                    return Ok(PayResponse::from_result(ApiResult::failure(
-                        ResultCode::RepeatReqInconsistent,
-                        format!(
-                            "paymentRequestId {} was already used with a different {differs}",
-                            request.payment_request_id
-                        ),
-                    )));
+                    return Ok((
+                        PayResponse::from_result(ApiResult::failure(
+                            ResultCode::RepeatReqInconsistent,
+                            format!(
+                                "paymentRequestId {} was already used with a different {differs}",
+                                request.payment_request_id
+                            ),
+                        )),
+                        false,
+                        None,
+                    ));
                 }
-                return Ok(existing.pay_response(project));
+                return Ok((existing.pay_response(project), false, None));
             }
 
             let mut payment = Payment {
@@ -444,6 +503,7 @@ impl Hub {
                 paid_at: None,
                 closed_at: None,
                 refunded_value: 0,
+                run_id: None,
             };
             let waiting_until = request
                 .payment_expiry_time
@@ -460,44 +520,79 @@ impl Hub {
                 PayScenario::PaymentCode => {
                     let code = request.payment_method.payment_method_id.clone().unwrap_or_default();
                     payment.code_value = Some(code.clone());
-                    let issued: Option<(String, String, Option<String>)> = transaction
+                    let issued: Option<(String, String, Option<String>, Option<String>)> = transaction
                         .query_row(
-                            "SELECT customer_id, expires_at, used_at FROM payment_codes \
+                            "SELECT customer_id, expires_at, used_at, run_id FROM payment_codes \
                              WHERE code = ?1 AND project_id = ?2",
                             params![code, project.id],
-                            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                         )
                         .optional()?;
-                    match issued {
-                        None => fail(
-                            &mut payment,
-                            ResultCode::InvalidCode,
-                            format!("payment code {code} was not shown by a wallet of this project"),
-                        ),
-                        Some((_, _, Some(_))) => fail(
-                            &mut payment,
-                            ResultCode::InvalidCode,
-                            format!("payment code {code} was already used: a code pays once"),
-                        ),
-                        Some((customer, expires, None)) => {
-                            let expires = parse_time(1, Some(expires))?.unwrap_or(now);
-                            if now >= expires {
-                                fail(
-                                    &mut payment,
-                                    ResultCode::ExpiredCode,
-                                    format!("payment code {code} expired at {}", expires.to_rfc3339()),
-                                );
-                            } else {
-                                transaction.execute(
-                                    "UPDATE payment_codes SET used_at = ?2, payment_id = ?3 WHERE code = ?1",
-                                    params![code, time_text(now), payment.payment_id],
-                                )?;
-                                payment.status = PaymentStatus::Success;
-                                payment.result_code = ResultCode::Success.as_str().to_owned();
-                                payment.result_message = "success".to_owned();
-                                payment.customer_id = Some(customer);
-                                payment.paid_at = Some(now);
-                            }
+                    // The run was looked up before the transaction (the store is not re-entrant).
+                    let run_case = issued
+                        .as_ref()
+                        .and_then(|(_, _, _, run)| run.as_deref())
+                        .and_then(|run| code_run.as_ref().filter(|(id, _)| id == run).cloned());
+                    let (customer, expired, used) = match &issued {
+                        None => (None, false, false),
+                        Some((customer, expires, used, _)) => {
+                            let expires = parse_time(1, Some(expires.clone()))?.unwrap_or(now);
+                            (Some(customer.clone()), now >= expires, used.is_some())
+                        }
+                    };
+                    let mut effect = match (&issued, used, expired) {
+                        (None, _, _) => PaymentEffect::Fail(ResultCode::InvalidCode),
+                        (Some(_), true, _) => PaymentEffect::Fail(ResultCode::InvalidCode),
+                        (Some(_), false, true) => PaymentEffect::Fail(ResultCode::ExpiredCode),
+                        (Some(_), false, false) => PaymentEffect::Succeed,
+                    };
+                    if let Some((run_id, case)) = &run_case {
+                        // The run's script decides, as the real wallet's user would.
+                        payment.run_id = Some(run_id.clone());
+                        let decision = case.sandbox.pay_answer(&PayAttempt {
+                            earlier: None,
+                            code_expired: expired || used,
+                        });
+                        effect = decision.effect.clone();
+                        answer = Some((decision.result.clone(), decision.forced));
+                    }
+                    match effect {
+                        PaymentEffect::Fail(code) => {
+                            let message = match code {
+                                ResultCode::InvalidCode if issued.is_none() => {
+                                    format!("payment code {code_text} was not shown by a wallet of this project", code_text = code_value(&payment))
+                                }
+                                ResultCode::InvalidCode if used => {
+                                    format!("payment code {} was already used: a code pays once", code_value(&payment))
+                                }
+                                ResultCode::ExpiredCode => {
+                                    format!("payment code {} is past its 60 s validity: ask the customer to refresh it", code_value(&payment))
+                                }
+                                _ => code.default_message().to_owned(),
+                            };
+                            fail(&mut payment, code, message);
+                        }
+                        PaymentEffect::Succeed => {
+                            transaction.execute(
+                                "UPDATE payment_codes SET used_at = ?2, payment_id = ?3 WHERE code = ?1",
+                                params![code, time_text(now), payment.payment_id],
+                            )?;
+                            payment.status = PaymentStatus::Success;
+                            payment.result_code = ResultCode::Success.as_str().to_owned();
+                            payment.result_message = "success".to_owned();
+                            payment.customer_id = customer;
+                            payment.paid_at = Some(now);
+                        }
+                        PaymentEffect::AwaitWallet
+                        | PaymentEffect::StayOpen
+                        | PaymentEffect::AwaitCustomer
+                        | PaymentEffect::None => {
+                            transaction.execute(
+                                "UPDATE payment_codes SET used_at = ?2, payment_id = ?3 WHERE code = ?1",
+                                params![code, time_text(now), payment.payment_id],
+                            )?;
+                            payment.customer_id = customer;
+                            payment.result_message = "waiting for the customer to confirm in the wallet".to_owned();
                         }
                     }
                 }
@@ -532,8 +627,8 @@ impl Hub {
             }
             transaction.execute(
                 &format!(
-                    "INSERT INTO payments ({PAYMENT_COLUMNS}, request_body) VALUES \
-                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+                    "INSERT INTO payments ({PAYMENT_COLUMNS}, request_body, run_id) VALUES \
+                     (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
                 ),
                 params![
                     payment.payment_id,
@@ -556,10 +651,22 @@ impl Hub {
                     payment.closed_at.map(time_text),
                     0i64,
                     body,
+                    payment.run_id,
                 ],
             )?;
             transaction.commit()?;
-            Ok(payment.pay_response(project))
+            let mut response = payment.pay_response(project);
+            let mut forced = false;
+            if let Some((result, scripted)) = answer {
+                if !result.is_success() && payment.status == PaymentStatus::Success {
+                    // A scripted unknown answer for a payment that did succeed (UPM-05).
+                    response = PayResponse::from_result(result);
+                } else {
+                    response.result = result;
+                }
+                forced = scripted;
+            }
+            Ok((response, forced, Some(payment)))
         })?;
         Ok(outcome)
     }
@@ -950,7 +1057,22 @@ impl Hub {
             transaction.commit()?;
             Ok(Ok(payment))
         })??;
-        self.enqueue_notify(project, &payment, false)?;
+        self.record_payment_state(&payment);
+        let plan = payment
+            .run_id
+            .as_deref()
+            .and_then(|run| self.open_run_case(run))
+            .map(|case| case.sandbox.notify_plan());
+        match plan {
+            None => {
+                self.enqueue_notify(project, &payment, false, 0)?;
+            }
+            Some(plan) => {
+                for delivery in plan {
+                    self.enqueue_notify(project, &payment, delivery.forged, delivery.after_secs)?;
+                }
+            }
+        }
         Ok(payment)
     }
 }

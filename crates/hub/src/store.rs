@@ -178,6 +178,31 @@ const MIGRATIONS: &[&str] = &[
         revoked_at      TEXT
     );
     "#,
+    // 5: runs and their events; payments and deliveries know their run.
+    r#"
+    ALTER TABLE payments ADD COLUMN run_id TEXT;
+    ALTER TABLE deliveries ADD COLUMN run_id TEXT;
+    CREATE TABLE runs (
+        id              TEXT PRIMARY KEY,
+        project_id      TEXT NOT NULL REFERENCES projects(id),
+        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
+        case_id         TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        started_at      TEXT NOT NULL,
+        ended_at        TEXT,
+        verdict         TEXT
+    );
+    CREATE INDEX runs_by_merchant ON runs (merchant_id, started_at);
+    CREATE TABLE run_events (
+        run_id      TEXT NOT NULL REFERENCES runs(id),
+        seq         INTEGER NOT NULL,
+        at          TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        write_id    TEXT,
+        PRIMARY KEY (run_id, seq)
+    );
+    CREATE UNIQUE INDEX run_events_by_write ON run_events (run_id, write_id) WHERE write_id IS NOT NULL;
+    "#,
 ];
 
 /// The newest schema version this build writes.

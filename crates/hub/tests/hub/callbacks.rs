@@ -340,7 +340,7 @@ async fn a_forged_notification_is_sent_once_and_a_verifying_acqp_rejects_it() {
         .payment(&project.id, PaymentKey::PaymentId(&payment_id))
         .unwrap()
         .unwrap();
-    hub.hub.enqueue_notify(&project, &payment, true).unwrap();
+    hub.hub.enqueue_notify(&project, &payment, true, 0).unwrap();
     hub.hub.deliver_due().await.unwrap();
     let received = endpoint.received.lock().unwrap().clone();
     assert_eq!(received.len(), 1);

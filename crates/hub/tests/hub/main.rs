@@ -6,4 +6,5 @@ mod callbacks;
 mod gateway;
 mod merchants;
 mod payments;
+mod runs;
 mod support;

@@ -1,0 +1,512 @@
+//! Runs of UPM cases end to end: the wallet (this test) shows codes and answers questions, a
+//! test ACQP written from the spec calls the hub, and the verdict is checked both ways: a correct
+//! integration passes and a broken one fails with the evidence naming why.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Duration;
+use http_body_util::BodyExt;
+use linker_hub::Clock;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::callbacks::{Ack, NotifyEndpoint};
+use crate::support::{Acqp, CANCEL, INQUIRY, PAY, TestHub, upm_pay};
+
+/// A signed-in merchant of a project.
+pub struct Wallet {
+    token: String,
+}
+
+impl Wallet {
+    pub async fn sign_in(hub: &TestHub, acqp: &Acqp, mid: &str) -> Wallet {
+        let (status, invited) = hub
+            .admin(
+                "POST",
+                &format!("/projects/{}/merchants", acqp.project.id),
+                Some(json!({"name": "Cafe", "mid": mid, "email": format!("{mid}@shop.example"), "products": ["UPM", "MPM"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{invited}");
+        let code = invited["invitation"]["code"].as_str().unwrap();
+        let (status, session) = call(
+            hub,
+            "POST",
+            "/sign-in/invitation",
+            None,
+            Some(json!({"invitationCode": code, "password": "long enough"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{session}");
+        Wallet {
+            token: session["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        hub: &TestHub,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        call(hub, method, path, Some(&self.token), body).await
+    }
+
+    pub async fn start(&self, hub: &TestHub, case: &str) -> String {
+        let (status, run) = self
+            .send(hub, "POST", "/runs", Some(json!({"caseId": case})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{run}");
+        assert_eq!(run["status"], "open");
+        run["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn code(&self, hub: &TestHub, run: &str) -> String {
+        let (status, code) = self
+            .send(hub, "POST", &format!("/runs/{run}/payment-code"), None)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{code}");
+        code["code"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn answer(
+        &self,
+        hub: &TestHub,
+        run: &str,
+        write: &str,
+        question: &str,
+        yes: bool,
+    ) -> Value {
+        let (status, view) = self
+            .send(
+                hub,
+                "POST",
+                &format!("/runs/{run}/manual-answers"),
+                Some(json!({"writeId": write, "questionId": question, "answer": yes})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        view
+    }
+
+    pub async fn run(&self, hub: &TestHub, run: &str) -> Value {
+        let (status, view) = self.send(hub, "GET", &format!("/runs/{run}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        view
+    }
+}
+
+async fn call(
+    hub: &TestHub,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/wallet/v1{path}"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    let response = hub
+        .router()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn summary(view: &Value) -> String {
+    view["verdict"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn upm_01_passes_a_correct_pos_and_fails_one_whose_pos_shows_no_success() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+
+    let run = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &run).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("upm01-a", &code, "1000"))
+        .await;
+    assert_eq!(reply.code(), "SUCCESS", "{}", reply.raw);
+    assert_eq!(
+        wallet.run(&hub, &run).await["status"],
+        "open",
+        "waiting for the manual answer"
+    );
+    let view = wallet
+        .answer(&hub, &run, "w-1", "pos-shows-success", true)
+        .await;
+    assert_eq!(view["status"], "passed", "{}", summary(&view));
+
+    let run = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &run).await;
+    acqp.call(&hub, PAY, &upm_pay("upm01-b", &code, "1000"))
+        .await;
+    let view = wallet
+        .answer(&hub, &run, "w-2", "pos-shows-success", false)
+        .await;
+    assert_eq!(view["status"], "failed", "{view}");
+    assert!(
+        summary(&view).contains("pos-shows-success"),
+        "names the question: {}",
+        summary(&view)
+    );
+}
+
+#[tokio::test]
+async fn upm_01_fails_a_pay_without_the_store_and_one_without_a_signature() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+
+    let run = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &run).await;
+    let mut body = upm_pay("upm01-c", &code, "1000");
+    body["order"]["merchant"]
+        .as_object_mut()
+        .unwrap()
+        .remove("store");
+    let reply = acqp.call(&hub, PAY, &body).await;
+    assert_eq!(reply.code(), "PARAM_ILLEGAL", "{}", reply.raw);
+    wallet
+        .answer(&hub, &run, "w-1", "pos-shows-success", true)
+        .await;
+    hub.clock.advance(Duration::seconds(301));
+    let view = wallet.run(&hub, &run).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    let failing: Vec<String> = view["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["outcome"]["status"] == "failed"
+                || c["outcome"].get("failed").is_some()
+                || c.to_string().contains("\"failed\"")
+        })
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        failing.iter().any(|c| c.contains("order.merchant.store")),
+        "the evidence names the missing field: {failing:?}"
+    );
+
+    // The same pay, unsigned.
+    let run = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &run).await;
+    let body = upm_pay("upm01-d", &code, "1000").to_string();
+    let request = Request::builder()
+        .method("POST")
+        .uri(PAY)
+        .header("content-type", "application/json")
+        .header("client-id", &acqp.client_id)
+        .header("request-time", crate::support::REQUEST_TIME)
+        .body(Body::from(body))
+        .unwrap();
+    let reply = acqp.send(&hub, request, PAY).await;
+    assert_eq!(reply.code(), "INVALID_SIGNATURE");
+    wallet
+        .answer(&hub, &run, "w-2", "pos-shows-success", true)
+        .await;
+    hub.clock.advance(Duration::seconds(301));
+    let view = wallet.run(&hub, &run).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    assert!(
+        view.to_string().contains("protocol-signatures"),
+        "the signature check is named: {}",
+        summary(&view)
+    );
+}
+
+#[tokio::test]
+async fn upm_03_passes_a_handled_decline_and_fails_a_retry_with_the_same_id() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+
+    let run = wallet.start(&hub, "UPM-03").await;
+    let code = wallet.code(&hub, &run).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("upm03-a", &code, "1000"))
+        .await;
+    assert_eq!(
+        (reply.status(), reply.code()),
+        ("F", "USER_BALANCE_NOT_ENOUGH"),
+        "{}",
+        reply.raw
+    );
+    wallet
+        .answer(&hub, &run, "w-1", "pos-shows-failure", true)
+        .await;
+    hub.clock.advance(Duration::seconds(11));
+    let view = wallet.run(&hub, &run).await;
+    assert_eq!(
+        view["status"],
+        "passed",
+        "a declined payment handled correctly passes: {}",
+        summary(&view)
+    );
+
+    let run = wallet.start(&hub, "UPM-03").await;
+    let code = wallet.code(&hub, &run).await;
+    acqp.call(&hub, PAY, &upm_pay("upm03-b", &code, "1000"))
+        .await;
+    let again = acqp
+        .call(&hub, PAY, &upm_pay("upm03-b", &code, "1000"))
+        .await;
+    assert_eq!(
+        again.code(),
+        "USER_BALANCE_NOT_ENOUGH",
+        "the same final answer: {}",
+        again.raw
+    );
+    wallet
+        .answer(&hub, &run, "w-2", "pos-shows-failure", true)
+        .await;
+    hub.clock.advance(Duration::seconds(11));
+    let view = wallet.run(&hub, &run).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    assert!(
+        summary(&view).contains("no-retry-after-failure"),
+        "{}",
+        summary(&view)
+    );
+}
+
+#[tokio::test]
+async fn upm_04_passes_an_acqp_that_polls_then_cancels_and_fails_one_that_never_cancels() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+
+    let run = wallet.start(&hub, "UPM-04").await;
+    let code = wallet.code(&hub, &run).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("upm04-a", &code, "1000"))
+        .await;
+    assert_eq!(
+        (reply.status(), reply.code()),
+        ("U", "PAYMENT_IN_PROCESS"),
+        "{}",
+        reply.raw
+    );
+    for _ in 0..20 {
+        hub.clock.advance(Duration::seconds(3));
+        let inquiry = acqp
+            .call(&hub, INQUIRY, &json!({"paymentRequestId": "upm04-a"}))
+            .await;
+        assert_eq!(
+            inquiry.body["paymentResult"]["resultStatus"], "U",
+            "{}",
+            inquiry.raw
+        );
+    }
+    let cancel = acqp
+        .call(&hub, CANCEL, &json!({"paymentRequestId": "upm04-a"}))
+        .await;
+    assert_eq!(cancel.code(), "SUCCESS", "{}", cancel.raw);
+    let view = wallet
+        .answer(&hub, &run, "w-1", "pos-shows-not-paid", true)
+        .await;
+    assert_eq!(view["status"], "passed", "{}", summary(&view));
+
+    let run = wallet.start(&hub, "UPM-04").await;
+    let code = wallet.code(&hub, &run).await;
+    acqp.call(&hub, PAY, &upm_pay("upm04-b", &code, "1000"))
+        .await;
+    for _ in 0..5 {
+        hub.clock.advance(Duration::seconds(3));
+        acqp.call(&hub, INQUIRY, &json!({"paymentRequestId": "upm04-b"}))
+            .await;
+    }
+    wallet
+        .answer(&hub, &run, "w-2", "pos-shows-not-paid", true)
+        .await;
+    hub.clock.advance(Duration::seconds(300));
+    assert_eq!(
+        hub.hub.sweep_runs().unwrap(),
+        1,
+        "the sweep decides the run at its timeout"
+    );
+    let view = wallet.run(&hub, &run).await;
+    assert_eq!(view["status"], "failed", "{view}");
+    assert!(
+        summary(&view).contains("no cancelPayment within 90 s of pay"),
+        "the evidence names the missing cancel: {}",
+        summary(&view)
+    );
+}
+
+#[tokio::test]
+async fn upm_02_succeeds_after_the_wallet_confirms_and_needs_the_notify_acked() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
+    hub.admin(
+        "PATCH",
+        &format!("/projects/{}", acqp.project.id),
+        Some(json!({"notifyUrl": endpoint.url})),
+    )
+    .await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+
+    let run = wallet.start(&hub, "UPM-02").await;
+    let code = wallet.code(&hub, &run).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("upm02-a", &code, "90000"))
+        .await;
+    assert_eq!(reply.code(), "PAYMENT_IN_PROCESS", "{}", reply.raw);
+    hub.clock.advance(Duration::seconds(3));
+    acqp.call(&hub, INQUIRY, &json!({"paymentRequestId": "upm02-a"}))
+        .await;
+    let (status, view) = wallet
+        .send(&hub, "POST", &format!("/runs/{run}/confirm"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    hub.hub.deliver_due().await.unwrap();
+    assert_eq!(
+        endpoint.count(),
+        1,
+        "the notify went out after the confirmation"
+    );
+    hub.clock.advance(Duration::seconds(3));
+    let inquiry = acqp
+        .call(&hub, INQUIRY, &json!({"paymentRequestId": "upm02-a"}))
+        .await;
+    assert_eq!(
+        inquiry.body["paymentResult"]["resultCode"], "SUCCESS",
+        "{}",
+        inquiry.raw
+    );
+    let view = wallet
+        .answer(&hub, &run, "w-1", "pos-shows-success", true)
+        .await;
+    assert_eq!(view["status"], "passed", "{}", summary(&view));
+}
+
+#[tokio::test]
+async fn upm_02_fails_an_acqp_that_polls_every_half_second() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
+    hub.admin(
+        "PATCH",
+        &format!("/projects/{}", acqp.project.id),
+        Some(json!({"notifyUrl": endpoint.url})),
+    )
+    .await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let run = wallet.start(&hub, "UPM-02").await;
+    let code = wallet.code(&hub, &run).await;
+    acqp.call(&hub, PAY, &upm_pay("upm02-b", &code, "90000"))
+        .await;
+    for _ in 0..4 {
+        hub.clock.advance(Duration::milliseconds(500));
+        acqp.call(&hub, INQUIRY, &json!({"paymentRequestId": "upm02-b"}))
+            .await;
+    }
+    wallet
+        .send(&hub, "POST", &format!("/runs/{run}/confirm"), None)
+        .await;
+    hub.hub.deliver_due().await.unwrap();
+    let view = wallet
+        .answer(&hub, &run, "w-1", "pos-shows-success", true)
+        .await;
+    assert_eq!(view["status"], "failed", "{view}");
+    assert!(
+        summary(&view).contains("polls-no-faster-than"),
+        "{}",
+        summary(&view)
+    );
+}
+
+#[tokio::test]
+async fn a_merchant_sees_and_writes_only_its_own_runs() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let mine = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let theirs = Wallet::sign_in(&hub, &acqp, "M2").await;
+    let run = mine.start(&hub, "UPM-01").await;
+    for (method, path) in [
+        ("GET", format!("/runs/{run}")),
+        ("POST", format!("/runs/{run}/payment-code")),
+        ("POST", format!("/runs/{run}/confirm")),
+    ] {
+        let (status, body) = theirs.send(&hub, method, &path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {body}");
+    }
+    let (status, _) = theirs
+        .send(
+            &hub,
+            "POST",
+            &format!("/runs/{run}/manual-answers"),
+            Some(json!({"writeId": "x", "questionId": "pos-shows-success", "answer": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, runs) = theirs.send(&hub, "GET", "/runs", None).await;
+    assert_eq!(runs, json!([]), "no foreign runs listed");
+    let (status, _) = call(&hub, "GET", "/runs", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_manual_answer_sent_twice_counts_once_and_a_new_run_skips_the_open_one() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let first = wallet.start(&hub, "UPM-04").await;
+    wallet
+        .answer(&hub, &first, "write-1", "pos-shows-not-paid", true)
+        .await;
+    let view = wallet
+        .answer(&hub, &first, "write-1", "pos-shows-not-paid", true)
+        .await;
+    let answers = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "manual_answer")
+        .count();
+    assert_eq!(answers, 1, "the same write id is one answer: {view}");
+
+    let (status, error) = wallet
+        .send(
+            &hub,
+            "POST",
+            &format!("/runs/{first}/manual-answers"),
+            Some(json!({"writeId": "w", "questionId": "teleported", "answer": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+
+    let second = wallet.start(&hub, "UPM-01").await;
+    let view = wallet.run(&hub, &first).await;
+    assert_eq!(view["status"], "skipped", "{view}");
+    assert!(summary(&view).contains("UPM-01"), "{}", summary(&view));
+    assert_eq!(wallet.run(&hub, &second).await["status"], "open");
+
+    let (status, error) = wallet
+        .send(&hub, "POST", "/runs", Some(json!({"caseId": "CSH-01"})))
+        .await;
+    assert!(status == StatusCode::CONFLICT, "{status} {error}");
+    let (status, _) = wallet
+        .send(&hub, "POST", "/runs", Some(json!({"caseId": "XYZ-99"})))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let _ = hub.clock.now();
+}
