@@ -1671,14 +1671,15 @@ fn partial_refunds(ctx: &Ctx<'_>, window_secs: u64) -> Found {
     };
     evidence.push(x.event.seq);
     let remaining = paid.unwrap_or(refunded).saturating_sub(refunded);
+    // Ordered by arrival, ties (calls within one clock tick) by record order.
+    let order = |r: &Refund<'_>| (r.event.at, r.event.seq);
     let seen_ids: Vec<&Option<String>> = all
         .iter()
-        .filter(|r| r.event.at <= x.event.at)
+        .filter(|r| order(r) <= order(x))
         .map(|r| &r.id)
         .collect();
     if let Some(blind) = all.iter().find(|r| {
-        r.event.at >= x.event.at
-            && r.event.seq != x.event.seq
+        order(r) > order(x)
             && !seen_ids.contains(&&r.id)
             && r.amount.unwrap_or(u64::MAX) > remaining
     }) {

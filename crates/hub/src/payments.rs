@@ -23,7 +23,9 @@ use crate::aplus::{Outcome, beijing};
 use crate::error::HubError;
 use crate::project::Project;
 use crate::store::StoreError;
+use linker_aplus::message::Api;
 use linker_cases::sandbox::{PayAttempt, PaymentEffect};
+use linker_cases::{CancelBehaviour, NotifyBehaviour, RefundBehaviour};
 
 fn code_value(payment: &Payment) -> &str {
     payment.code_value.as_deref().unwrap_or_default()
@@ -347,6 +349,21 @@ impl Payment {
 }
 
 impl Hub {
+    /// For a payment of an open run: its case and how many calls of `api` concerning the run's
+    /// payments the run has recorded so far (for scripts like "the first cancel answers U").
+    fn run_script(
+        &self,
+        project_id: &str,
+        key: PaymentKey<'_>,
+        api: Api,
+    ) -> Option<(&'static linker_cases::CaseDef, usize)> {
+        let payment = self.payment(project_id, key).ok().flatten()?;
+        let run_id = payment.run_id?;
+        let case = self.open_run_case(&run_id)?;
+        let record = self.run_record(&run_id).ok()?;
+        Some((case, record.calls_of(api).len()))
+    }
+
     /// The open run a payment code was shown for, with its case.
     fn code_run(
         &self,
@@ -426,6 +443,7 @@ impl Hub {
             Ok((response, forced, created)) => {
                 if let Some(payment) = created.filter(|p| p.run_id.is_some()) {
                     self.record_payment_state(&payment);
+                    self.notify_scripted_at_pay(project, &payment);
                 }
                 let mut outcome = Outcome::of(&response);
                 outcome.forced = forced;
@@ -731,6 +749,23 @@ impl Hub {
             ));
         };
         let now = self.clock.now();
+        let scripted = self.run_script(&project.id, key, Api::CancelPayment);
+        if let Some((case, earlier_calls)) = &scripted
+            && case.sandbox.cancel == CancelBehaviour::UnknownOnce
+            && *earlier_calls == 0
+        {
+            // CAN-02: the first cancel is answered U and changes nothing; the ACQP must retry.
+            let mut outcome = Outcome::of(&CancelPaymentResponse {
+                result: ApiResult::unknown(
+                    ResultCode::UnknownException,
+                    "the cancel is being processed; retry until S",
+                ),
+                psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+                acquirer_id: Some(project.acquirer_id.clone()),
+            });
+            outcome.forced = true;
+            return outcome;
+        }
         let result = self.store.with(|connection| {
             let transaction = connection.transaction()?;
             let Some(payment) = find_payment(&transaction, &project.id, key)? else {
@@ -766,6 +801,11 @@ impl Hub {
             transaction.commit()?;
             Ok(ApiResult::success())
         });
+        if result.as_ref().is_ok_and(ApiResult::is_success)
+            && let Ok(Some(payment)) = self.payment(&project.id, key)
+        {
+            self.record_payment_state(&payment);
+        }
         match result {
             Ok(result) => Outcome::of(&CancelPaymentResponse {
                 result,
@@ -896,8 +936,37 @@ impl Hub {
                 RefundAnswer::result(result)
             })
         });
+        let scripted = self.run_script(&project.id, key, Api::Refund);
+        if answer
+            .as_ref()
+            .is_ok_and(|a| a.refund_id.is_some() && a.at.is_some())
+            && let Ok(Some(payment)) = self.payment(&project.id, key)
+        {
+            self.record_payment_state(&payment);
+        }
         match answer {
             Ok(answer) => {
+                if let Some((case, earlier_calls)) = &scripted
+                    && case.sandbox.refund == RefundBehaviour::UnknownOnce
+                    && *earlier_calls == 0
+                    && answer.result.is_success()
+                {
+                    // RFD-03: the refund is made, but the first answer is U; a retry with the
+                    // same refundRequestId answers S.
+                    let mut outcome = Outcome::of(&RefundResponse {
+                        result: ApiResult::unknown(
+                            ResultCode::UnknownException,
+                            "the refund result is unknown; retry with the same refundRequestId",
+                        ),
+                        refund_id: None,
+                        refund_time: None,
+                        refund_amount: None,
+                        psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+                        acquirer_id: Some(project.acquirer_id.clone()),
+                    });
+                    outcome.forced = true;
+                    return outcome;
+                }
                 let success = answer.result.is_success();
                 Outcome::of(&RefundResponse {
                     result: answer.result,
@@ -977,6 +1046,37 @@ fn internal(error: HubError) -> Outcome {
         ResultCode::UnknownException,
         "the hub failed to process the request; retry with the same ids",
     ))
+}
+
+impl Hub {
+    /// NTF-*: a run payment that is final at `pay` is notified when the case scripts its
+    /// notifications (forged then genuine, or twice). Other final-at-pay payments are not
+    /// notified: the pay answer carried the outcome.
+    fn notify_scripted_at_pay(&self, project: &Project, payment: &Payment) {
+        if payment.status == PaymentStatus::InProcess {
+            return;
+        }
+        let Some(case) = payment
+            .run_id
+            .as_deref()
+            .and_then(|run| self.open_run_case(run))
+        else {
+            return;
+        };
+        if !matches!(
+            case.sandbox.notify,
+            NotifyBehaviour::ForgedThenGenuine | NotifyBehaviour::Twice
+        ) {
+            return;
+        }
+        for delivery in case.sandbox.notify_plan() {
+            if let Err(error) =
+                self.enqueue_notify(project, payment, delivery.forged, delivery.after_secs)
+            {
+                tracing::error!(%error, "could not queue a scripted notification");
+            }
+        }
+    }
 }
 
 /// How the customer's side ends a payment that was waiting for it.

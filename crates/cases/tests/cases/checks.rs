@@ -959,6 +959,18 @@ mod refunds {
     }
 
     #[test]
+    fn a_blind_retry_in_the_same_clock_tick_still_fails() {
+        // Calls within one tick share `at`: record order decides what came after.
+        let r = two_partials_then_over()
+            .refund(30.0, "pay-1", "r-3-retry", 500, "F", "REFUND_AMOUNT_EXCEED")
+            .build();
+        assert_failed(
+            &eval("RFD-02", &PARTIAL, &r, 45.0),
+            "retried blindly with a new refundRequestId r-3-retry",
+        );
+    }
+
+    #[test]
     fn without_the_over_limit_refund_it_is_pending() {
         let r = B::new("RFD-02")
             .pay(0.0, "pay-1", "S", "SUCCESS")

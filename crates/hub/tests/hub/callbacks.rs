@@ -25,6 +25,8 @@ pub enum Ack {
     Signed,
     /// SUCCESS/S without a signature.
     Unsigned,
+    /// A signed SUCCESS/S ack without checking the hub's signature first (a forged one too).
+    Unverified,
 }
 
 /// What the ACQP received.
@@ -89,7 +91,7 @@ async fn notify(
         body: serde_json::from_slice(&body).unwrap_or_default(),
         signature_valid,
     });
-    let reply = if signature_valid {
+    let reply = if signature_valid || endpoint.ack == Ack::Unverified {
         json!({"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}})
     } else {
         json!({"result": {"resultCode": "INVALID_SIGNATURE", "resultStatus": "F", "resultMessage": "bad signature"}})
@@ -103,7 +105,7 @@ async fn notify(
     response
         .headers_mut()
         .insert("client-id", endpoint.client_id.parse().unwrap());
-    if endpoint.ack == Ack::Signed {
+    if endpoint.ack != Ack::Unsigned {
         let key = PrivateKey::from_base64_or_pem(&endpoint.key_base64).unwrap();
         let signature = Signer::new(endpoint.client_id.clone(), key)
             .sign("POST", "/notify", time, reply.as_bytes())

@@ -2,9 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod admin_api;
+mod after_payment;
 mod callbacks;
 mod gateway;
 mod merchants;
 mod payments;
-mod runs;
+pub mod runs;
 mod support;
