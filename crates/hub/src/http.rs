@@ -58,6 +58,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/runs/{run}", get(wallet_run))
         .route("/runs/{run}/payment-code", post(wallet_payment_code))
         .route("/runs/{run}/confirm", post(wallet_confirm))
+        .route("/runs/{run}/scan", post(wallet_scan))
+        .route("/runs/{run}/back-out", post(wallet_back_out))
         .route("/runs/{run}/decline", post(wallet_decline))
         .route("/runs/{run}/manual-answers", post(wallet_manual_answer))
         .fallback(admin_not_found);
@@ -515,6 +517,38 @@ async fn wallet_confirm(
 ) -> Result<Json<RunView>, HubError> {
     let (merchant, _) = wallet(&hub, &headers)?;
     Ok(Json(hub.wallet_decides(&merchant, &run, true)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScanRequest {
+    code_value: String,
+}
+
+async fn wallet_scan(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+    body: Bytes,
+) -> Result<Json<crate::scanning::ScanResult>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    let request: ScanRequest = json_body(&body)?;
+    if request.code_value.trim().is_empty() || request.code_value.len() > 512 {
+        return Err(HubError::invalid(
+            "codeValue",
+            "give the scanned text, 1 to 512 characters",
+        ));
+    }
+    Ok(Json(hub.scan(&merchant, &run, &request.code_value)?))
+}
+
+async fn wallet_back_out(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok(Json(hub.back_out(&merchant, &run)?))
 }
 
 async fn wallet_decline(

@@ -22,6 +22,7 @@ pub mod notifier;
 pub mod payments;
 pub mod project;
 pub mod runs;
+pub mod scanning;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -37,9 +37,10 @@ pub const TEST_WALLET: &str = "TEST_WALLET";
 pub const TEST_WALLET_PSP_ID: &str = "1022999000000000001";
 /// How long a payment code stays valid.
 pub const PAYMENT_CODE_VALIDITY: Duration = Duration::seconds(60);
-/// How long an order code, entry-code or cashier payment waits for the customer when the ACQP
-/// sets no `paymentExpiryTime`.
-pub const DEFAULT_PAYMENT_EXPIRY: Duration = Duration::minutes(10);
+/// How long an order code, entry-code or cashier payment waits for the customer; a sooner
+/// `paymentExpiryTime` from the ACQP wins. Two minutes, as the case catalogue's sandbox assumes,
+/// so a run can see the expiry and the ACQP's reaction well within its timeout.
+pub const DEFAULT_PAYMENT_EXPIRY: Duration = Duration::minutes(2);
 /// How long after payment a refund is accepted.
 pub const REFUND_WINDOW: Duration = Duration::days(365);
 
@@ -527,7 +528,9 @@ impl Hub {
                 .payment_expiry_time
                 .as_deref()
                 .and_then(|t| linker_aplus::time::parse_wire_time(t).ok())
-                .map_or(now + DEFAULT_PAYMENT_EXPIRY, |t| t.with_timezone(&Utc));
+                .map_or(now + DEFAULT_PAYMENT_EXPIRY, |t| {
+                    t.with_timezone(&Utc).min(now + DEFAULT_PAYMENT_EXPIRY)
+                });
             let fail = |payment: &mut Payment, code: ResultCode, message: String| {
                 payment.status = PaymentStatus::Fail;
                 payment.result_code = code.as_str().to_owned();

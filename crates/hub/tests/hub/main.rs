@@ -6,6 +6,7 @@ mod after_payment;
 mod callbacks;
 mod gateway;
 mod merchants;
+mod order_codes;
 mod payments;
 pub mod runs;
 mod support;

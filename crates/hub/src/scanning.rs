@@ -1,0 +1,330 @@
+//! What happens when a run's wallet scans a code: the hub classifies it (linker-aplus), and for an
+//! Alipay+ order code it issued, binds the payment (and every exchange of it so far) to the run
+//! and tells the wallet what to show: the payment to confirm, or why there is nothing to pay.
+
+use linker_aplus::code::classify::{Classification, CodeKind, DomainRegistry, classify};
+use linker_aplus::message::Api;
+use linker_aplus::{Amount, ResultCode};
+use linker_cases::{AcqpCall, CustomerBehaviour, EventKind, SignatureVerdict, WalletActionKind};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::Hub;
+use crate::error::HubError;
+use crate::exchange::{Direction, Exchange, ExchangeFilter};
+use crate::merchants::Merchant;
+use crate::payments::{Payment, PaymentKey, PaymentStatus};
+
+/// What the wallet shows for a payment it is about to confirm.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentPrompt {
+    /// The hub's payment id.
+    pub payment_id: String,
+    /// The merchant's name, as the ACQP sent it.
+    pub merchant_name: Option<String>,
+    /// What is being bought, as the ACQP sent it.
+    pub order_description: Option<String>,
+    /// The amount.
+    pub amount: Amount,
+    /// The amount for people, e.g. `HKD 42.00`.
+    pub amount_text: String,
+}
+
+/// The result of a scan in a run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScanResult {
+    /// What the code is, field by field.
+    pub classification: Classification,
+    /// `confirm` (show the payment, Pay Now / Cancel), `expired`, `notForWallet` or
+    /// `unknownCode`.
+    pub next: String,
+    /// One sentence for the person holding the wallet.
+    pub message: String,
+    /// The payment to confirm, when `next` is `confirm`.
+    pub payment: Option<PaymentPrompt>,
+}
+
+fn host_of(url: &str) -> String {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// The ACQP call an exchange from the request log was, for a run's record.
+fn exchange_call(exchange: &Exchange, api: Api) -> AcqpCall {
+    let signature = match exchange.signature_verdict.as_str() {
+        "valid" => SignatureVerdict::Valid,
+        "missing" => SignatureVerdict::Missing,
+        other => SignatureVerdict::Invalid {
+            reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
+        },
+    };
+    let response: serde_json::Value =
+        serde_json::from_str(&exchange.response_body).unwrap_or_default();
+    let request: serde_json::Value =
+        serde_json::from_str(&exchange.request_body).unwrap_or_default();
+    let text =
+        |v: &serde_json::Value, key: &str| v.get(key).and_then(|x| x.as_str()).map(str::to_owned);
+    AcqpCall {
+        api,
+        request_headers: exchange.request_headers.clone(),
+        request_body: exchange.request_body.clone(),
+        signature,
+        validation: (exchange.result_code.as_deref() == Some("PARAM_ILLEGAL"))
+            .then(|| {
+                response["result"]["resultMessage"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .flatten(),
+        response_body: exchange.response_body.clone(),
+        result_code: exchange.result_code.clone().unwrap_or_default(),
+        result_status: exchange.result_status.clone().unwrap_or_default(),
+        forced: exchange.forced,
+        payment_request_id: text(&request, "paymentRequestId"),
+        payment_id: text(&request, "paymentId").or_else(|| text(&response, "paymentId")),
+    }
+}
+
+impl Hub {
+    /// The domains this hub's wallets recognise for a project: the hub's own host issues Alipay+
+    /// order codes; the project registers the ACQP's private order-code and entry-code domains.
+    pub fn domain_registry(&self, project_id: &str) -> Result<DomainRegistry, HubError> {
+        let project = self.project(project_id)?;
+        Ok(DomainRegistry {
+            alipay_domains: vec![host_of(&self.public_url)],
+            private_order_code_domains: project.private_code_domains.clone(),
+            entry_code_domains: project.entry_code_domains.clone(),
+        })
+    }
+
+    /// The wallet of an open run scanned `code_value`.
+    pub fn scan(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+        code_value: &str,
+    ) -> Result<ScanResult, HubError> {
+        let case = self
+            .open_run_case(run_id)
+            .filter(|_| self.merchant_run_id_matches(merchant, run_id))
+            .ok_or_else(|| HubError::NotFound(format!("open run {run_id}")))?;
+        let registry = self.domain_registry(&merchant.project_id)?;
+        let classification = classify(code_value, &registry);
+        let kind = classification.kind();
+        self.append_event(
+            run_id,
+            self.clock.now(),
+            EventKind::WalletAction {
+                action: WalletActionKind::Scan {
+                    code_value: code_value.trim().to_owned(),
+                    classified: serde_json::to_value(kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                },
+            },
+            None,
+        )?;
+        let done = |next: &str, message: String, payment: Option<PaymentPrompt>| {
+            Ok(ScanResult {
+                classification: classification.clone(),
+                next: next.to_owned(),
+                message,
+                payment,
+            })
+        };
+        match kind {
+            CodeKind::AlipayOrderCode => {}
+            CodeKind::PrivateOrderCode | CodeKind::EntryCode => {
+                return done(
+                    "notForWallet",
+                    "Private order codes and entry codes are not available on this hub yet."
+                        .to_owned(),
+                    None,
+                );
+            }
+            _ => return done("notForWallet", classification.summary.clone(), None),
+        }
+        let found: Option<String> = self.store.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT payment_id FROM payments WHERE project_id = ?1 AND code_value = ?2",
+                    params![merchant.project_id, code_value.trim()],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })?;
+        let Some(payment_id) = found else {
+            return done(
+                "unknownCode",
+                "This order code was not issued by this hub for your acquirer: ask the cashier to show it again."
+                    .to_owned(),
+                None,
+            );
+        };
+        let payment = self.bind_payment(&merchant.project_id, &payment_id, run_id)?;
+        let prompt = self.prompt(&payment)?;
+        if payment.status == PaymentStatus::InProcess
+            && matches!(case.sandbox.customer, CustomerBehaviour::ScansAfterExpiry)
+        {
+            // The script plays a customer who scans too late: the wallet says so, and the order
+            // closes at its expiry for the ACQP to notice.
+            return done(
+                "expired",
+                "This order code has expired: ask the cashier for a new one.".to_owned(),
+                Some(prompt),
+            );
+        }
+        match payment.status {
+            PaymentStatus::InProcess => done(
+                "confirm",
+                format!(
+                    "Pay {} to {}?",
+                    prompt.amount_text,
+                    prompt
+                        .merchant_name
+                        .clone()
+                        .unwrap_or_else(|| "the merchant".to_owned())
+                ),
+                Some(prompt),
+            ),
+            PaymentStatus::Fail if payment.result_code == ResultCode::OrderIsClosed.as_str() => {
+                done(
+                    "expired",
+                    "This order code has expired: ask the cashier for a new one.".to_owned(),
+                    Some(prompt),
+                )
+            }
+            _ => done(
+                "unknownCode",
+                format!("This order is no longer open ({}).", payment.result_code),
+                Some(prompt),
+            ),
+        }
+    }
+
+    fn merchant_run_id_matches(&self, merchant: &Merchant, run_id: &str) -> bool {
+        self.merchant_run(merchant, run_id).is_ok()
+    }
+
+    /// The customer left the payment page without paying.
+    pub fn back_out(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+    ) -> Result<crate::runs::RunView, HubError> {
+        let view = self.merchant_run(merchant, run_id)?;
+        if view.status != "open" {
+            return Err(HubError::Conflict(format!(
+                "run {run_id} is over ({})",
+                view.status
+            )));
+        }
+        self.append_event(
+            run_id,
+            self.clock.now(),
+            EventKind::WalletAction {
+                action: WalletActionKind::BackOut,
+            },
+            None,
+        )?;
+        self.judge_run(run_id)
+    }
+
+    fn prompt(&self, payment: &Payment) -> Result<PaymentPrompt, HubError> {
+        let body: Option<String> = self.store.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT request_body FROM payments WHERE payment_id = ?1",
+                    [&payment.payment_id],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })?;
+        let body: serde_json::Value = body
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or_default();
+        Ok(PaymentPrompt {
+            payment_id: payment.payment_id.clone(),
+            merchant_name: body["order"]["merchant"]["merchantName"]
+                .as_str()
+                .map(str::to_owned),
+            order_description: body["order"]["orderDescription"]
+                .as_str()
+                .map(str::to_owned),
+            amount: payment.amount,
+            amount_text: payment.amount.to_string(),
+        })
+    }
+
+    /// Binds an unbound payment to a run, and replays into the run every exchange of that
+    /// payment the request log holds so far (the `pay` that created it, polls before the scan).
+    fn bind_payment(
+        &self,
+        project_id: &str,
+        payment_id: &str,
+        run_id: &str,
+    ) -> Result<Payment, HubError> {
+        let payment = self
+            .payment(project_id, PaymentKey::PaymentId(payment_id))?
+            .ok_or_else(|| HubError::NotFound(format!("payment {payment_id}")))?;
+        match payment.run_id.as_deref() {
+            Some(bound) if bound == run_id => return Ok(payment),
+            Some(_) => {
+                return Err(HubError::Conflict(
+                    "this order code was already scanned by another wallet".to_owned(),
+                ));
+            }
+            None => {}
+        }
+        self.store.with(|connection| {
+            connection.execute(
+                "UPDATE payments SET run_id = ?2 WHERE payment_id = ?1 AND run_id IS NULL",
+                params![payment_id, run_id],
+            )?;
+            Ok(())
+        })?;
+        let log = self.exchanges(
+            project_id,
+            &ExchangeFilter {
+                limit: Some(1000),
+                ..ExchangeFilter::default()
+            },
+        )?;
+        let mine = |exchange: &&Exchange| {
+            let request: serde_json::Value =
+                serde_json::from_str(&exchange.request_body).unwrap_or_default();
+            let response: serde_json::Value =
+                serde_json::from_str(&exchange.response_body).unwrap_or_default();
+            request["paymentRequestId"] == payment.payment_request_id.as_str()
+                || request["paymentId"] == payment.payment_id.as_str()
+                || response["paymentId"] == payment.payment_id.as_str()
+        };
+        for exchange in log
+            .iter()
+            .rev()
+            .filter(|e| e.direction == Direction::Inbound)
+            .filter(mine)
+        {
+            if let Some(api) = linker_cases::record::api_name::parse(&exchange.api) {
+                self.append_event(
+                    run_id,
+                    exchange.at,
+                    EventKind::AcqpCall(exchange_call(exchange, api)),
+                    None,
+                )?;
+            }
+        }
+        let payment = self
+            .payment(project_id, PaymentKey::PaymentId(payment_id))?
+            .ok_or_else(|| HubError::NotFound(format!("payment {payment_id}")))?;
+        self.record_payment_state(&payment);
+        Ok(payment)
+    }
+}
