@@ -56,6 +56,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/cases", get(wallet_cases))
         .route("/runs", get(wallet_runs).post(wallet_start_run))
         .route("/runs/{run}", get(wallet_run))
+        .route("/runs/{run}/events", get(wallet_run_events))
         .route("/runs/{run}/payment-code", post(wallet_payment_code))
         .route("/runs/{run}/confirm", post(wallet_confirm))
         .route("/runs/{run}/scan", post(wallet_scan))
@@ -496,6 +497,91 @@ async fn wallet_run(
 ) -> Result<Json<RunView>, HubError> {
     let (merchant, _) = wallet(&hub, &headers)?;
     Ok(Json(hub.merchant_run(&merchant, &run)?))
+}
+
+/// The run's events as Server-Sent Events: every event after `Last-Event-ID` (all of them on
+/// first connect), then each new one as it is recorded, then the verdict (`event: verdict`),
+/// after which the stream ends. Event ids are the record's `seq`.
+async fn wallet_run_events(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    HubError,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let (merchant, _) = wallet(&hub, &headers)?;
+    hub.merchant_run(&merchant, &run)?;
+    let last_seen: u32 = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    struct Follow {
+        hub: Arc<Hub>,
+        run: String,
+        last_seen: u32,
+        backlog: std::collections::VecDeque<Event>,
+        signals: tokio::sync::broadcast::Receiver<crate::runs::RunSignal>,
+        finished: bool,
+    }
+    let signals = hub.subscribe_runs();
+    let start = Follow {
+        hub,
+        run,
+        last_seen,
+        backlog: Default::default(),
+        signals,
+        finished: false,
+    };
+    let stream = futures_util::stream::unfold(start, |mut follow| async move {
+        loop {
+            if let Some(event) = follow.backlog.pop_front() {
+                return Some((Ok(event), follow));
+            }
+            if follow.finished {
+                return None;
+            }
+            let hub = follow.hub.clone();
+            let run = follow.run.clone();
+            let view = tokio::task::spawn_blocking(move || hub.judge_run(&run)).await;
+            let Ok(Ok(view)) = view else { return None };
+            let seen = follow.last_seen;
+            for event in view.events.iter().filter(|e| e.seq > seen) {
+                follow.last_seen = event.seq;
+                let data = serde_json::to_string(event).unwrap_or_default();
+                follow.backlog.push_back(
+                    Event::default()
+                        .id(event.seq.to_string())
+                        .event("run-event")
+                        .data(data),
+                );
+            }
+            if let Some(verdict) = &view.verdict {
+                let data = serde_json::to_string(verdict).unwrap_or_default();
+                follow
+                    .backlog
+                    .push_back(Event::default().event("verdict").data(data));
+                follow.finished = true;
+                continue;
+            }
+            if !follow.backlog.is_empty() {
+                continue;
+            }
+            loop {
+                match follow.signals.recv().await {
+                    Ok(signal) if signal.run_id == follow.run => break,
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 async fn wallet_payment_code(

@@ -43,6 +43,7 @@ pub struct Hub {
     public_url: String,
     test_clock: bool,
     http: reqwest::Client,
+    signals: tokio::sync::broadcast::Sender<runs::RunSignal>,
     in_flight: notifier::InFlight,
     forgery: std::sync::Mutex<Option<String>>,
 }
@@ -75,6 +76,7 @@ impl Hub {
             public_url: public_url.into(),
             test_clock: false,
             http,
+            signals: tokio::sync::broadcast::channel(1024).0,
             in_flight: notifier::InFlight::default(),
             forgery: std::sync::Mutex::new(None),
         }

@@ -44,6 +44,14 @@ pub struct RunView {
     pub events: Vec<Event>,
 }
 
+/// Something happened to a run: a new event, or its verdict. Subscribers (the wallet's event
+/// stream) reread the run; the signal only says which run changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSignal {
+    /// The run that changed.
+    pub run_id: String,
+}
+
 /// The built-in catalogue, or an internal error naming what is wrong with it.
 pub fn catalogue() -> Result<&'static Catalogue, HubError> {
     Catalogue::builtin().map_err(|error| HubError::Internal(format!("case catalogue: {error}")))
@@ -252,7 +260,20 @@ impl Hub {
             )?;
             transaction.commit()?;
             Ok(seq)
-        })?)
+        })
+        .inspect(|_| self.signal(run_id))?)
+    }
+
+    fn signal(&self, run_id: &str) {
+        // No subscriber is fine: nobody is watching this run.
+        let _ = self.signals.send(RunSignal {
+            run_id: run_id.to_owned(),
+        });
+    }
+
+    /// Subscribes to run changes (every run; filter by id).
+    pub fn subscribe_runs(&self) -> tokio::sync::broadcast::Receiver<RunSignal> {
+        self.signals.subscribe()
     }
 
     /// True when the run exists and is still open.
@@ -291,6 +312,7 @@ impl Hub {
             )?;
             Ok(())
         })?;
+        self.signal(run_id);
         Ok(())
     }
 

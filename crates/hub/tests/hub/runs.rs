@@ -19,6 +19,11 @@ pub struct Wallet {
 }
 
 impl Wallet {
+    /// The session token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     pub async fn sign_in(hub: &TestHub, acqp: &Acqp, mid: &str) -> Wallet {
         let (status, invited) = hub
             .admin(
