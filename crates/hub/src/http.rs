@@ -467,6 +467,7 @@ async fn wallet_cases(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StartRun {
     case_id: String,
+    slow_answer_secs: Option<u64>,
 }
 
 async fn wallet_start_run(
@@ -478,7 +479,13 @@ async fn wallet_start_run(
     let request: StartRun = json_body(&body)?;
     Ok((
         StatusCode::CREATED,
-        Json(hub.start_run(&merchant, &request.case_id)?),
+        Json(hub.start_run_with(
+            &merchant,
+            &request.case_id,
+            crate::runs::RunOptions {
+                slow_answer_secs: request.slow_answer_secs,
+            },
+        )?),
     ))
 }
 

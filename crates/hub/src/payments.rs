@@ -365,12 +365,9 @@ impl Hub {
         Some((case, record.calls_of(api).len()))
     }
 
-    /// The open run a payment code was shown for, with its case.
-    fn code_run(
-        &self,
-        project_id: &str,
-        code: &str,
-    ) -> Option<(String, &'static linker_cases::CaseDef)> {
+    /// The open run a payment code was shown for, with its sandbox script (per-run settings
+    /// applied).
+    fn code_run(&self, project_id: &str, code: &str) -> Option<(String, linker_cases::Sandbox)> {
         let run: Option<String> = self
             .store
             .with(|connection| {
@@ -386,8 +383,8 @@ impl Hub {
             .ok()
             .flatten();
         let run = run?;
-        let case = self.open_run_case(&run)?;
-        Some((run, case))
+        let sandbox = self.run_sandbox(&run)?;
+        Some((run, sandbox))
     }
 
     /// Issues a payment code for a wallet to show: valid for 60 s, single use.
@@ -471,6 +468,7 @@ impl Hub {
         let order_token = self.ids.alphanumeric("", 20);
         let public_url = self.public_url.clone();
         let mut answer: Option<(ApiResult, bool)> = None;
+        let mut hold: Option<u64> = None;
         let code_run = match scenario {
             PayScenario::PaymentCode => request
                 .payment_method
@@ -567,14 +565,20 @@ impl Hub {
                         (Some(_), false, true) => PaymentEffect::Fail(ResultCode::ExpiredCode),
                         (Some(_), false, false) => PaymentEffect::Succeed,
                     };
-                    if let Some((run_id, case)) = &run_case {
+                    if let Some((run_id, sandbox)) = &run_case {
                         // The run's script decides, as the real wallet's user would.
                         payment.run_id = Some(run_id.clone());
-                        let decision = case.sandbox.pay_answer(&PayAttempt {
+                        let decision = sandbox.pay_answer(&PayAttempt {
                             earlier: None,
                             code_expired: expired || used,
                         });
                         effect = decision.effect.clone();
+                        if decision.delay_secs > 0 && effect == PaymentEffect::Succeed {
+                            // UPM-06: in process while the answer is held; it succeeds when the
+                            // answer goes out, unless the ACQP cancels it meanwhile.
+                            effect = PaymentEffect::StayOpen;
+                            hold = Some(decision.delay_secs);
+                        }
                         answer = Some((decision.result.clone(), decision.forced));
                     }
                     match effect {
@@ -676,6 +680,9 @@ impl Hub {
                 ],
             )?;
             transaction.commit()?;
+            if hold.is_some() {
+                return Ok((PayResponse::from_result(ApiResult::success()), false, Some(payment)));
+            }
             let mut response = payment.pay_response(project);
             let mut forced = false;
             if let Some((result, scripted)) = answer {
@@ -689,7 +696,47 @@ impl Hub {
             }
             Ok((response, forced, Some(payment)))
         })?;
-        Ok(outcome)
+        match (hold, &outcome.2) {
+            (Some(delay), Some(payment)) => {
+                let payment = payment.clone();
+                Ok((
+                    self.held_answer(project, &payment, delay)?,
+                    true,
+                    Some(payment),
+                ))
+            }
+            _ => Ok(outcome),
+        }
+    }
+
+    /// UPM-06: holds the answer `delay` seconds of real time (the protocol's client timeout is
+    /// real time), then succeeds the payment unless it was cancelled meanwhile, and answers with
+    /// its state.
+    fn held_answer(
+        &self,
+        project: &Project,
+        payment: &Payment,
+        delay: u64,
+    ) -> Result<PayResponse, HubError> {
+        std::thread::sleep(std::time::Duration::from_secs(delay));
+        let now = self.clock.now();
+        self.store.with(|connection| {
+            connection.execute(
+                "UPDATE payments SET status = 'SUCCESS', result_code = 'SUCCESS', result_message = 'success', \
+                 paid_at = ?2 WHERE payment_id = ?1 AND status = 'IN_PROCESS'",
+                params![payment.payment_id, time_text(now)],
+            )?;
+            Ok(())
+        })?;
+        let current = self
+            .payment(&project.id, PaymentKey::PaymentId(&payment.payment_id))?
+            .ok_or_else(|| {
+                HubError::Internal(format!("payment {} vanished", payment.payment_id))
+            })?;
+        if current.status == PaymentStatus::Success {
+            self.record_payment_state(&current);
+        }
+        Ok(current.pay_response(project))
     }
 
     /// `inquiryPayment`: the payment's current result.

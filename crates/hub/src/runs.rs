@@ -52,6 +52,15 @@ pub struct RunSignal {
     pub run_id: String,
 }
 
+/// Per-run settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunOptions {
+    /// How long UPM-06 holds its `pay` answer (30 s unless set; at most 60), so tests and demos
+    /// can shorten the real-time wait.
+    pub slow_answer_secs: Option<u64>,
+}
+
 /// The built-in catalogue, or an internal error naming what is wrong with it.
 pub fn catalogue() -> Result<&'static Catalogue, HubError> {
     Catalogue::builtin().map_err(|error| HubError::Internal(format!("case catalogue: {error}")))
@@ -113,6 +122,19 @@ impl Hub {
 
     /// Starts a run of a case for a merchant; an open run of the same merchant ends as skipped.
     pub fn start_run(&self, merchant: &Merchant, case_id: &str) -> Result<RunView, HubError> {
+        self.start_run_with(merchant, case_id, RunOptions::default())
+    }
+
+    /// [`Hub::start_run`] with per-run settings.
+    pub fn start_run_with(
+        &self,
+        merchant: &Merchant,
+        case_id: &str,
+        options: RunOptions,
+    ) -> Result<RunView, HubError> {
+        if options.slow_answer_secs.is_some_and(|secs| secs > 60) {
+            return Err(HubError::invalid("slowAnswerSecs", "at most 60 seconds"));
+        }
         let case = self.case_for(merchant, case_id)?;
         let now = self.clock.now();
         let id = self.ids.alphanumeric("run_", 14);
@@ -130,14 +152,17 @@ impl Hub {
         }
         self.store.with(|connection| {
             connection.execute(
-                "INSERT INTO runs (id, project_id, merchant_id, case_id, status, started_at) \
-                 VALUES (?1, ?2, ?3, ?4, 'open', ?5)",
+                "INSERT INTO runs (id, project_id, merchant_id, case_id, status, started_at, \
+                 slow_answer_secs) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6)",
                 params![
                     id,
                     merchant.project_id,
                     merchant.id,
                     case.id,
-                    now.to_rfc3339()
+                    now.to_rfc3339(),
+                    options
+                        .slow_answer_secs
+                        .and_then(|secs| i64::try_from(secs).ok())
                 ],
             )?;
             Ok(())
@@ -279,6 +304,29 @@ impl Hub {
     /// True when the run exists and is still open.
     pub fn run_is_open(&self, run_id: &str) -> bool {
         self.run_row(run_id).is_ok_and(|row| row.status == "open")
+    }
+
+    /// The sandbox script of an open run, with the run's own settings applied.
+    pub fn run_sandbox(&self, run_id: &str) -> Option<linker_cases::Sandbox> {
+        let case = self.open_run_case(run_id)?;
+        let slow: Option<i64> = self
+            .store
+            .with(|connection| {
+                Ok(connection
+                    .query_row(
+                        "SELECT slow_answer_secs FROM runs WHERE id = ?1",
+                        [run_id],
+                        |row| row.get::<_, Option<i64>>(0),
+                    )
+                    .optional()?
+                    .flatten())
+            })
+            .ok()
+            .flatten();
+        Some(match slow.and_then(|secs| u64::try_from(secs).ok()) {
+            Some(secs) => case.sandbox.clone().with_slow_answer_secs(secs),
+            None => case.sandbox.clone(),
+        })
     }
 
     /// The case of an open run.

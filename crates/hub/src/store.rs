@@ -203,6 +203,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX run_events_by_write ON run_events (run_id, write_id) WHERE write_id IS NOT NULL;
     "#,
+    // 6: per-run settings.
+    r#"
+    ALTER TABLE runs ADD COLUMN slow_answer_secs INTEGER;
+    "#,
 ];
 
 /// The newest schema version this build writes.

@@ -7,6 +7,7 @@ mod callbacks;
 mod events;
 mod gateway;
 mod merchants;
+mod openapi;
 mod order_codes;
 mod payments;
 pub mod runs;

@@ -515,3 +515,59 @@ async fn a_manual_answer_sent_twice_counts_once_and_a_new_run_skips_the_open_one
     assert_eq!(status, StatusCode::NOT_FOUND);
     let _ = hub.clock.now();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upm_06_a_held_answer_passes_an_acqp_that_inquires_meanwhile_and_fails_one_that_only_waits()
+{
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    for (id, inquires) in [("upm06-a", true), ("upm06-b", false)] {
+        // The pay answer is held 1 s of real time (30 s by default): the run shortens it.
+        let (status, run) = wallet
+            .send(
+                &hub,
+                "POST",
+                "/runs",
+                Some(json!({"caseId": "UPM-06", "slowAnswerSecs": 1})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{run}");
+        let run = run["id"].as_str().unwrap().to_owned();
+        let code = wallet.code(&hub, &run).await;
+        let body = upm_pay(id, &code, "1000");
+        let pay = acqp.call(&hub, PAY, &body);
+        if inquires {
+            // A client whose timeout fired inquires while the answer is still held.
+            let inquiry = async {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                acqp.call(&hub, INQUIRY, &json!({"paymentRequestId": id}))
+                    .await
+            };
+            let (paid, inquiry) = tokio::join!(pay, inquiry);
+            assert_eq!(
+                inquiry.body["paymentResult"]["resultStatus"], "U",
+                "in process while held: {}",
+                inquiry.raw
+            );
+            assert_eq!(paid.code(), "SUCCESS", "{}", paid.raw);
+        } else {
+            assert_eq!(pay.await.code(), "SUCCESS");
+        }
+        wallet
+            .answer(&hub, &run, "w1", "pos-no-double-charge", true)
+            .await;
+        hub.clock.advance(Duration::seconds(301));
+        let view = wallet.run(&hub, &run).await;
+        if inquires {
+            assert_eq!(view["status"], "passed", "{}", summary(&view));
+        } else {
+            assert_eq!(view["status"], "failed", "{view}");
+            assert!(
+                summary(&view).contains("inquires-or-cancels"),
+                "{}",
+                summary(&view)
+            );
+        }
+    }
+}
