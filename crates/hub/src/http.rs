@@ -68,6 +68,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/aps/{*rest}", any(aplus_gateway))
         .nest("/wallet/v1", wallet)
         .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
         .nest("/admin/v1", admin)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(hub)
@@ -104,6 +105,14 @@ impl IntoResponse for HubError {
 
 async fn health() -> &'static str {
     "ok"
+}
+
+/// The OpenAPI document of the admin and wallet APIs (and the gateway, at a high level).
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../api/openapi.json"),
+    )
 }
 
 async fn aplus_gateway(
