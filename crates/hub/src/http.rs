@@ -641,7 +641,7 @@ async fn wallet_scan(
             "give the scanned text, 1 to 512 characters",
         ));
     }
-    Ok(Json(hub.scan(&merchant, &run, &request.code_value)?))
+    Ok(Json(hub.scan(&merchant, &run, &request.code_value).await?))
 }
 
 async fn wallet_back_out(

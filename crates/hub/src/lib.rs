@@ -24,6 +24,7 @@ pub mod project;
 pub mod runs;
 pub mod scanning;
 pub mod store;
+pub mod user_initiated;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

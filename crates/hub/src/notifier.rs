@@ -319,104 +319,29 @@ impl Hub {
 
     async fn attempt(&self, delivery: Delivery) -> Result<(), HubError> {
         let project = self.project(&delivery.project_id)?;
-        let sent_at = self.clock.now();
-        let path = path_for_signing(&delivery.url).to_owned();
-        let request_time = format_wire_time(&sent_at.with_timezone(&beijing()));
-        let key = if delivery.forged {
-            self.forgery_key()?
-        } else {
-            project.hub_key()?
-        };
-        let signature = Signer::new(project.client_id.clone(), key)
-            .sign("POST", &path, &request_time, delivery.body.as_bytes())
-            .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
-            .format();
-        let request_headers = vec![
-            (
-                "content-type".to_owned(),
-                "application/json; charset=UTF-8".to_owned(),
-            ),
-            ("client-id".to_owned(), project.client_id.clone()),
-            ("request-time".to_owned(), request_time.clone()),
-            ("signature".to_owned(), signature),
-        ];
-        let started = Instant::now();
-        let mut request = self.http.post(&delivery.url).timeout(CALLBACK_TIMEOUT);
-        for (name, value) in &request_headers {
-            request = request.header(name, value);
-        }
-        let outcome = request.body(delivery.body.clone()).send().await;
-        let (verdict, response_headers) = match outcome {
-            Err(error) => (
-                AttemptVerdict {
-                    http_status: None,
-                    reply: None,
-                    reply_signature: "missing".to_owned(),
-                    acknowledged: false,
-                    problem: Some(if error.is_timeout() {
-                        format!("no answer within {} s", CALLBACK_TIMEOUT.as_secs())
-                    } else if error.is_connect() {
-                        format!("cannot connect to {}", delivery.url)
-                    } else {
-                        format!("the request failed: {error}")
-                    }),
-                },
-                Vec::new(),
-            ),
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers: Vec<(String, String)> = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect();
-                let body = response.text().await.unwrap_or_default();
-                (
-                    judge_reply(&project, &path, status, &headers, &body),
-                    headers,
-                )
+        let sent = self
+            .call_acqp(&project, &delivery.url, &delivery.body, delivery.forged)
+            .await?;
+        let verdict = match (sent.http_status, &sent.reply) {
+            (Some(status), Some(body)) => {
+                judge_reply(&project, &sent.path, status, &sent.response_headers, body)
             }
+            _ => AttemptVerdict {
+                http_status: None,
+                reply: None,
+                reply_signature: "missing".to_owned(),
+                acknowledged: false,
+                problem: sent.error.clone(),
+            },
         };
-        let latency = started.elapsed();
-
-        let reply_json: Option<serde_json::Value> = verdict
-            .reply
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok());
-        let field = |name: &str| {
-            reply_json
-                .as_ref()
-                .and_then(|v| v.get("result"))
-                .and_then(|r| r.get(name))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        self.log_exchange(&Exchange {
-            seq: 0,
-            project_id: Some(project.id.clone()),
-            client_id: Some(project.client_id.clone()),
-            at: sent_at,
-            direction: Direction::Outbound,
-            api: delivery.api.clone(),
-            path: path.clone(),
-            request_headers: request_headers.into_iter().collect(),
-            request_body: delivery.body.clone(),
-            signature_verdict: verdict.reply_signature.clone(),
-            response_headers: response_headers
-                .into_iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v))
-                .collect(),
-            response_body: verdict.reply.clone().unwrap_or_default(),
-            result_code: field("resultCode"),
-            result_status: field("resultStatus"),
-            forced: delivery.forged,
-            latency_us: i64::try_from(latency.as_micros()).unwrap_or(i64::MAX),
-        })?;
+        self.log_outbound(
+            &project,
+            &delivery.api,
+            &sent,
+            &verdict.reply_signature,
+            delivery.forged,
+        )?;
+        let (sent_at, latency) = (sent.sent_at, sent.latency);
 
         let attempts = delivery.attempts + 1;
         if let Some(run_id) = delivery.run_id.as_deref() {
@@ -551,6 +476,152 @@ impl Hub {
         let text = slot.clone().unwrap_or_default();
         linker_aplus::PrivateKey::from_base64_or_pem(&text)
             .map_err(|e| HubError::Internal(format!("forgery key: {e}")))
+    }
+}
+
+/// One signed call from the hub to an ACQP endpoint, and what came back.
+#[derive(Debug, Clone)]
+pub struct SentCall {
+    /// When it was sent (hub clock).
+    pub sent_at: DateTime<Utc>,
+    /// The path signed over.
+    pub path: String,
+    /// The headers sent.
+    pub request_headers: Vec<(String, String)>,
+    /// The body sent.
+    pub body: String,
+    /// The reply's HTTP status, when one came.
+    pub http_status: Option<u16>,
+    /// The reply's headers.
+    pub response_headers: Vec<(String, String)>,
+    /// The reply body, when one came.
+    pub reply: Option<String>,
+    /// Why no reply came.
+    pub error: Option<String>,
+    /// How long it took.
+    pub latency: StdDuration,
+}
+
+impl Hub {
+    /// POSTs a body to an ACQP endpoint, signed with the project's hub key (or, `forged`, with
+    /// a key that is not it), within [`CALLBACK_TIMEOUT`].
+    pub(crate) async fn call_acqp(
+        &self,
+        project: &Project,
+        url: &str,
+        body: &str,
+        forged: bool,
+    ) -> Result<SentCall, HubError> {
+        let sent_at = self.clock.now();
+        let path = path_for_signing(url).to_owned();
+        let request_time = format_wire_time(&sent_at.with_timezone(&beijing()));
+        let key = if forged {
+            self.forgery_key()?
+        } else {
+            project.hub_key()?
+        };
+        let signature = Signer::new(project.client_id.clone(), key)
+            .sign("POST", &path, &request_time, body.as_bytes())
+            .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
+            .format();
+        let request_headers = vec![
+            (
+                "content-type".to_owned(),
+                "application/json; charset=UTF-8".to_owned(),
+            ),
+            ("client-id".to_owned(), project.client_id.clone()),
+            ("request-time".to_owned(), request_time),
+            ("signature".to_owned(), signature),
+        ];
+        let started = Instant::now();
+        let mut request = self.http.post(url).timeout(CALLBACK_TIMEOUT);
+        for (name, value) in &request_headers {
+            request = request.header(name, value);
+        }
+        let mut sent = SentCall {
+            sent_at,
+            path,
+            request_headers,
+            body: body.to_owned(),
+            http_status: None,
+            response_headers: Vec::new(),
+            reply: None,
+            error: None,
+            latency: StdDuration::ZERO,
+        };
+        match request.body(body.to_owned()).send().await {
+            Err(error) => {
+                sent.error = Some(if error.is_timeout() {
+                    format!("no answer within {} s", CALLBACK_TIMEOUT.as_secs())
+                } else if error.is_connect() {
+                    format!("cannot connect to {url}")
+                } else {
+                    format!("the request failed: {error}")
+                });
+            }
+            Ok(response) => {
+                sent.http_status = Some(response.status().as_u16());
+                sent.response_headers = response
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                sent.reply = Some(response.text().await.unwrap_or_default());
+            }
+        }
+        sent.latency = started.elapsed();
+        Ok(sent)
+    }
+
+    /// Logs a call to the ACQP in the request log.
+    pub(crate) fn log_outbound(
+        &self,
+        project: &Project,
+        api: &str,
+        sent: &SentCall,
+        reply_signature: &str,
+        forced: bool,
+    ) -> Result<(), HubError> {
+        let reply_json: Option<serde_json::Value> = sent
+            .reply
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok());
+        let field = |name: &str| {
+            reply_json
+                .as_ref()
+                .and_then(|v| v.get("result"))
+                .and_then(|r| r.get(name))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        self.log_exchange(&Exchange {
+            seq: 0,
+            project_id: Some(project.id.clone()),
+            client_id: Some(project.client_id.clone()),
+            at: sent.sent_at,
+            direction: Direction::Outbound,
+            api: api.to_owned(),
+            path: sent.path.clone(),
+            request_headers: sent.request_headers.iter().cloned().collect(),
+            request_body: sent.body.clone(),
+            signature_verdict: reply_signature.to_owned(),
+            response_headers: sent
+                .response_headers
+                .iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+                .collect(),
+            response_body: sent.reply.clone().unwrap_or_default(),
+            result_code: field("resultCode"),
+            result_status: field("resultStatus"),
+            forced,
+            latency_us: i64::try_from(sent.latency.as_micros()).unwrap_or(i64::MAX),
+        })?;
+        Ok(())
     }
 }
 

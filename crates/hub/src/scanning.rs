@@ -14,6 +14,7 @@ use crate::error::HubError;
 use crate::exchange::{Direction, Exchange, ExchangeFilter};
 use crate::merchants::Merchant;
 use crate::payments::{Payment, PaymentKey, PaymentStatus};
+use crate::user_initiated::PrivateCodeAnswer;
 
 /// What the wallet shows for a payment it is about to confirm.
 #[derive(Debug, Clone, Serialize)]
@@ -104,7 +105,7 @@ impl Hub {
     }
 
     /// The wallet of an open run scanned `code_value`.
-    pub fn scan(
+    pub async fn scan(
         &self,
         merchant: &Merchant,
         run_id: &str,
@@ -141,11 +142,47 @@ impl Hub {
         };
         match kind {
             CodeKind::AlipayOrderCode => {}
-            CodeKind::PrivateOrderCode | CodeKind::EntryCode => {
+            CodeKind::PrivateOrderCode => {
+                let project = self.project(&merchant.project_id)?;
+                let calls = case.sandbox.user_initiated_pay_calls();
+                let answer = self
+                    .ask_about_private_code(&project, run_id, code_value.trim(), calls)
+                    .await?;
+                return match answer {
+                    PrivateCodeAnswer::Order(payment) => {
+                        let prompt = self.prompt(&payment)?;
+                        done(
+                            "confirm",
+                            format!(
+                                "Pay {} to {}?",
+                                prompt.amount_text,
+                                prompt
+                                    .merchant_name
+                                    .clone()
+                                    .unwrap_or_else(|| "the merchant".to_owned())
+                            ),
+                            Some(prompt),
+                        )
+                    }
+                    PrivateCodeAnswer::Refused(result) => done(
+                        "unknownCode",
+                        format!(
+                            "The merchant's system does not know this code ({}: {}).",
+                            result.result_code, result.result_message
+                        ),
+                        None,
+                    ),
+                    PrivateCodeAnswer::Broken(why) => done(
+                        "unknownCode",
+                        format!("The acquirer could not say what this code is: {why}."),
+                        None,
+                    ),
+                };
+            }
+            CodeKind::EntryCode => {
                 return done(
                     "notForWallet",
-                    "Private order codes and entry codes are not available on this hub yet."
-                        .to_owned(),
+                    "Entry codes are not available on this hub yet.".to_owned(),
                     None,
                 );
             }

@@ -10,5 +10,6 @@ mod merchants;
 mod openapi;
 mod order_codes;
 mod payments;
+mod private_codes;
 pub mod runs;
 mod support;
