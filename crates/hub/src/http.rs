@@ -61,6 +61,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/runs/{run}/confirm", post(wallet_confirm))
         .route("/runs/{run}/scan", post(wallet_scan))
         .route("/runs/{run}/back-out", post(wallet_back_out))
+        .route("/runs/{run}/open-url", post(wallet_open_url))
         .route("/runs/{run}/decline", post(wallet_decline))
         .route("/runs/{run}/manual-answers", post(wallet_manual_answer))
         .fallback(admin_not_found);
@@ -642,6 +643,29 @@ async fn wallet_scan(
         ));
     }
     Ok(Json(hub.scan(&merchant, &run, &request.code_value).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OpenUrlRequest {
+    url: String,
+}
+
+async fn wallet_open_url(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+    body: Bytes,
+) -> Result<Json<crate::scanning::ScanResult>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    let request: OpenUrlRequest = json_body(&body)?;
+    if request.url.trim().is_empty() || request.url.len() > 2048 {
+        return Err(HubError::invalid(
+            "url",
+            "give the opened URL, 1 to 2048 characters",
+        ));
+    }
+    Ok(Json(hub.open_payment_url(&merchant, &run, &request.url)?))
 }
 
 async fn wallet_back_out(

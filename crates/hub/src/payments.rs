@@ -469,6 +469,10 @@ impl Hub {
         let public_url = self.public_url.clone();
         let mut answer: Option<(ApiResult, bool)> = None;
         let mut hold: Option<u64> = None;
+        let entry_run = match scenario {
+            PayScenario::EntryCode => self.entry_run(&project.id),
+            _ => None,
+        };
         let code_run = match scenario {
             PayScenario::PaymentCode => request
                 .payment_method
@@ -632,6 +636,8 @@ impl Hub {
                     payment.expires_at = Some(waiting_until);
                 }
                 PayScenario::EntryCode | PayScenario::Cashier => {
+                    // An entry-code pay joins the run whose wallet opened the page.
+                    payment.run_id = entry_run.clone();
                     payment.payment_url = Some(format!(
                         "{}/checkout/{}",
                         public_url.trim_end_matches('/'),

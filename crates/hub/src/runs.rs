@@ -542,8 +542,15 @@ impl Hub {
                 .flatten()
                 .flatten()
         };
+        // An entry-code pay belongs to the run whose wallet opened the page, even when the
+        // hub refused it (so a broken pay fails the run instead of leaving it unheard).
+        let by_entry_page = || -> Option<String> {
+            (text(&["paymentFactor", "inStorePaymentScenario"]).as_deref() == Some("EntryCode"))
+                .then(|| self.entry_run(project_id))
+                .flatten()
+        };
         match api {
-            Some(Api::Pay) => by_payment().or_else(by_code),
+            Some(Api::Pay) => by_payment().or_else(by_code).or_else(by_entry_page),
             _ => by_payment(),
         }
     }

@@ -16,6 +16,14 @@ use crate::merchants::Merchant;
 use crate::payments::{Payment, PaymentKey, PaymentStatus};
 use crate::user_initiated::PrivateCodeAnswer;
 
+/// The User-Agent the wallet's web view sends to entry-code pages: `AlipayConnect` is how an
+/// ACQP's page recognises an Alipay+ wallet.
+pub const WALLET_USER_AGENT: &str = concat!(
+    "Mozilla/5.0 AlipayConnect LinkerWallet/",
+    env!("CARGO_PKG_VERSION"),
+    " TEST_WALLET"
+);
+
 /// What the wallet shows for a payment it is about to confirm.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -180,9 +188,28 @@ impl Hub {
                 };
             }
             CodeKind::EntryCode => {
+                // The wallet opens the ACQP's page; the pay that page makes joins this run.
+                let url = code_value.trim().to_owned();
+                self.append_event(
+                    run_id,
+                    self.clock.now(),
+                    EventKind::WalletAction {
+                        action: WalletActionKind::OpenEntryCode { url: url.clone() },
+                    },
+                    None,
+                )?;
+                self.store.with(|connection| {
+                    connection.execute(
+                        "UPDATE runs SET entry_opened_at = ?2 WHERE id = ?1",
+                        params![run_id, self.clock.now().to_rfc3339()],
+                    )?;
+                    Ok(())
+                })?;
                 return done(
-                    "notForWallet",
-                    "Entry codes are not available on this hub yet.".to_owned(),
+                    "openPage",
+                    format!(
+                        "Open the merchant's page and enter the amount; the wallet identifies itself as \"{WALLET_USER_AGENT}\"."
+                    ),
                     None,
                 );
             }
@@ -248,6 +275,94 @@ impl Hub {
 
     fn merchant_run_id_matches(&self, merchant: &Merchant, run_id: &str) -> bool {
         self.merchant_run(merchant, run_id).is_ok()
+    }
+
+    /// The wallet opened a `paymentUrl` (an entry-code page's redirect, or a cashier page): the
+    /// payment behind it joins the run and the wallet is told what to confirm.
+    pub fn open_payment_url(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+        url: &str,
+    ) -> Result<ScanResult, HubError> {
+        self.open_run_case(run_id)
+            .filter(|_| self.merchant_run_id_matches(merchant, run_id))
+            .ok_or_else(|| HubError::NotFound(format!("open run {run_id}")))?;
+        self.append_event(
+            run_id,
+            self.clock.now(),
+            EventKind::WalletAction {
+                action: WalletActionKind::OpenPaymentUrl {
+                    url: url.to_owned(),
+                },
+            },
+            None,
+        )?;
+        let classification = classify(url, &self.domain_registry(&merchant.project_id)?);
+        let found: Option<String> = self.store.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT payment_id FROM payments WHERE project_id = ?1 AND payment_url = ?2",
+                    params![merchant.project_id, url.trim()],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })?;
+        let Some(payment_id) = found else {
+            return Ok(ScanResult {
+                classification,
+                next: "unknownCode".to_owned(),
+                message: "This payment page was not issued by this hub for your acquirer."
+                    .to_owned(),
+                payment: None,
+            });
+        };
+        let payment = self.bind_payment(&merchant.project_id, &payment_id, run_id)?;
+        let prompt = self.prompt(&payment)?;
+        let (next, message) = if payment.status == PaymentStatus::InProcess {
+            (
+                "confirm",
+                format!(
+                    "Pay {} to {}?",
+                    prompt.amount_text,
+                    prompt
+                        .merchant_name
+                        .clone()
+                        .unwrap_or_else(|| "the merchant".to_owned())
+                ),
+            )
+        } else {
+            (
+                "unknownCode",
+                format!("This payment is no longer open ({}).", payment.result_code),
+            )
+        };
+        Ok(ScanResult {
+            classification,
+            next: next.to_owned(),
+            message,
+            payment: Some(prompt),
+        })
+    }
+
+    /// The open run of this project whose wallet opened an entry-code page most recently and
+    /// has no payment yet: the one an entry-code `pay` belongs to.
+    pub(crate) fn entry_run(&self, project_id: &str) -> Option<String> {
+        self.store
+            .with(|connection| {
+                Ok(connection
+                    .query_row(
+                        "SELECT id FROM runs WHERE project_id = ?1 AND status = 'open' \
+                         AND entry_opened_at IS NOT NULL \
+                         AND NOT EXISTS (SELECT 1 FROM payments WHERE payments.run_id = runs.id) \
+                         ORDER BY entry_opened_at DESC LIMIT 1",
+                        [project_id],
+                        |row| row.get(0),
+                    )
+                    .optional()?)
+            })
+            .ok()
+            .flatten()
     }
 
     /// The customer left the payment page without paying.

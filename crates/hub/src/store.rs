@@ -207,6 +207,10 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE runs ADD COLUMN slow_answer_secs INTEGER;
     "#,
+    // 7: a run whose wallet opened an entry-code page waits for that page's pay.
+    r#"
+    ALTER TABLE runs ADD COLUMN entry_opened_at TEXT;
+    "#,
 ];
 
 /// The newest schema version this build writes.

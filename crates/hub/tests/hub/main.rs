@@ -4,6 +4,7 @@
 mod admin_api;
 mod after_payment;
 mod callbacks;
+mod entry_codes;
 mod events;
 mod gateway;
 mod merchants;

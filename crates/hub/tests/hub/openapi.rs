@@ -864,6 +864,17 @@ async fn real_answers_match_the_documented_schemas() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     c.check("POST", "/wallet/v1/runs/{run}/back-out", status, &body);
+    for url in ["http://127.0.0.1:8480/checkout/none", ""] {
+        let (status, body) = wallet
+            .send(
+                &hub,
+                "POST",
+                &format!("/runs/{run}/open-url"),
+                Some(json!({"url": url})),
+            )
+            .await;
+        c.check("POST", "/wallet/v1/runs/{run}/open-url", status, &body);
+    }
 
     for (action, request_id) in [("confirm", "docs-2"), ("decline", "docs-3")] {
         let (status, run) = wallet
