@@ -273,6 +273,12 @@ impl Hub {
         if std::str::from_utf8(&call.body).is_err() {
             return Outcome::result(ApiResult::param_illegal("the body is not UTF-8"));
         }
+        if let Some(result) = self.forced_answer(&project.id, api, &call.body) {
+            return Outcome {
+                body: serde_json::json!({ "result": result }),
+                forced: true,
+            };
+        }
         match self.dispatch(project, api, &call.body) {
             Ok(outcome) => outcome,
             Err(error) => Outcome::result(error.to_api_result()),

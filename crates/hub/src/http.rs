@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,14 @@ pub fn router(hub: Arc<Hub>) -> Router {
             get(list_merchants).post(invite_merchant),
         )
         .route("/projects/{id}/merchants/import", post(import_merchants))
+        .route(
+            "/projects/{id}/forced-results",
+            get(list_forced).post(create_forced),
+        )
+        .route(
+            "/projects/{id}/forced-results/{forced}",
+            delete(delete_forced),
+        )
         .route(
             "/projects/{id}/merchants/{merchant}/resend",
             post(resend_invitation),
@@ -365,6 +373,37 @@ async fn import_merchants(
         .await
         .map_err(|error| HubError::Internal(error.to_string()))??;
     Ok(Json(report))
+}
+
+async fn list_forced(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<crate::forced::ForcedResult>>, HubError> {
+    admin(&hub, &headers)?;
+    hub.project(&id)?;
+    Ok(Json(hub.forced_results(&id)?))
+}
+
+async fn create_forced(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<crate::forced::ForcedResult>), HubError> {
+    admin(&hub, &headers)?;
+    let new: crate::forced::NewForcedResult = json_body(&body)?;
+    Ok((StatusCode::CREATED, Json(hub.force_result(&id, new)?)))
+}
+
+async fn delete_forced(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((id, forced)): Path<(String, String)>,
+) -> Result<StatusCode, HubError> {
+    admin(&hub, &headers)?;
+    hub.unforce_result(&id, &forced)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn resend_invitation(

@@ -15,6 +15,7 @@ pub mod aplus;
 pub mod clock;
 pub mod error;
 pub mod exchange;
+pub mod forced;
 pub mod http;
 pub mod ids;
 pub mod merchants;

@@ -211,6 +211,20 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE runs ADD COLUMN entry_opened_at TEXT;
     "#,
+    // 8: forced results (iMock).
+    r#"
+    CREATE TABLE forced_results (
+        id              TEXT PRIMARY KEY,
+        project_id      TEXT NOT NULL REFERENCES projects(id),
+        api             TEXT NOT NULL,
+        result_code     TEXT NOT NULL,
+        result_message  TEXT NOT NULL,
+        field           TEXT,
+        value           TEXT,
+        created_at      TEXT NOT NULL,
+        expires_at      TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The newest schema version this build writes.

@@ -6,6 +6,7 @@ mod after_payment;
 mod callbacks;
 mod entry_codes;
 mod events;
+mod forced;
 mod gateway;
 mod merchants;
 mod openapi;

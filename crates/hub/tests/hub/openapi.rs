@@ -703,6 +703,49 @@ async fn real_answers_match_the_documented_schemas() {
         .admin("GET", &format!("/projects/{project}/merchants"), None)
         .await;
     c.check("GET", "/admin/v1/projects/{id}/merchants", status, &body);
+
+    let forced_path = format!("/projects/{project}/forced-results");
+    let (status, body) = hub
+        .admin("POST", &forced_path, Some(json!({"api": "refund", "resultCode": "REFUND_IN_PROCESS", "when": {"field": "refundRequestId", "value": "x"}})))
+        .await;
+    c.check(
+        "POST",
+        "/admin/v1/projects/{id}/forced-results",
+        status,
+        &body,
+    );
+    let forced_id = body["id"].as_str().unwrap_or_default().to_owned();
+    let (status, body) = hub
+        .admin(
+            "POST",
+            &forced_path,
+            Some(json!({"api": "nope", "resultCode": "SUCCESS"})),
+        )
+        .await;
+    c.check(
+        "POST",
+        "/admin/v1/projects/{id}/forced-results",
+        status,
+        &body,
+    );
+    let (status, body) = hub.admin("GET", &forced_path, None).await;
+    c.check(
+        "GET",
+        "/admin/v1/projects/{id}/forced-results",
+        status,
+        &body,
+    );
+    for id in [forced_id.as_str(), "frc_nope"] {
+        let (status, body) = hub
+            .admin("DELETE", &format!("{forced_path}/{id}"), None)
+            .await;
+        c.check(
+            "DELETE",
+            "/admin/v1/projects/{id}/forced-results/{forced}",
+            status,
+            &body,
+        );
+    }
     let (status, body) = hub
         .admin(
             "POST",

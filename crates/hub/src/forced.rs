@@ -1,0 +1,283 @@
+//! Forced results: the real sandbox's iMock, done better. Per project, force the result code of
+//! one API, optionally only when a request field has a given value, for a bounded time. The hub
+//! checks the request as usual (client, signature, body) and then answers the forced result
+//! instead of processing it; the request log marks every forced answer.
+
+use chrono::{DateTime, Duration, Utc};
+use linker_aplus::message::Api;
+use linker_aplus::{ApiResult, ResultCode, ResultStatus};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::Hub;
+use crate::error::HubError;
+
+/// The longest a forced result may last.
+pub const MAX_FORCE_MINUTES: i64 = 120;
+
+/// Only when a request field has this value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FieldMatch {
+    /// A dotted path into the request body, e.g. `paymentRequestId` or `paymentAmount.value`.
+    pub field: String,
+    /// The value it must have (compared as text).
+    pub value: String,
+}
+
+/// What a TSP asks to force.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewForcedResult {
+    /// The API's name: `pay`, `inquiryPayment`, `cancelPayment`, `refund`, `consultPayment`, ...
+    pub api: String,
+    /// The result code to answer, e.g. `USER_BALANCE_NOT_ENOUGH`.
+    pub result_code: String,
+    /// The message to answer; the code's default when absent.
+    pub result_message: Option<String>,
+    /// Only for requests whose field has this value.
+    pub when: Option<FieldMatch>,
+    /// How long it lasts, 1 to 120 minutes (30 by default).
+    pub minutes: Option<i64>,
+}
+
+/// A forced result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForcedResult {
+    /// Its id (`frc_...`).
+    pub id: String,
+    /// The API it applies to.
+    pub api: String,
+    /// The answer's result code.
+    pub result_code: String,
+    /// The answer's result status, from the code.
+    pub result_status: String,
+    /// The answer's message.
+    pub result_message: String,
+    /// The field condition, if any.
+    pub when: Option<FieldMatch>,
+    /// When it was set.
+    pub created_at: DateTime<Utc>,
+    /// When it stops applying.
+    pub expires_at: DateTime<Utc>,
+    /// True while it applies (on the hub's clock).
+    pub active: bool,
+}
+
+fn field_text<'a>(body: &'a serde_json::Value, path: &str) -> Option<String> {
+    let mut node: &'a serde_json::Value = body;
+    for key in path.split('.') {
+        node = node.get(key)?;
+    }
+    match node {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+impl Hub {
+    /// Forces a result for a project's API; every field is checked first.
+    pub fn force_result(
+        &self,
+        project_id: &str,
+        new: NewForcedResult,
+    ) -> Result<ForcedResult, HubError> {
+        self.project(project_id)?;
+        let api = Api::HUB_SERVED
+            .into_iter()
+            .find(|api| api.name() == new.api)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Api::HUB_SERVED.iter().map(|api| api.name()).collect();
+                HubError::invalid(
+                    "api",
+                    format!(
+                        "{:?} is not an API the hub serves ({})",
+                        new.api,
+                        names.join(", ")
+                    ),
+                )
+            })?;
+        let code = ResultCode::parse(new.result_code.trim());
+        let Some(status) = code.status() else {
+            return Err(HubError::invalid(
+                "resultCode",
+                format!("{:?} is not an Alipay+ result code", new.result_code),
+            ));
+        };
+        let minutes = new.minutes.unwrap_or(30);
+        if !(1..=MAX_FORCE_MINUTES).contains(&minutes) {
+            return Err(HubError::invalid(
+                "minutes",
+                format!("1 to {MAX_FORCE_MINUTES} minutes"),
+            ));
+        }
+        if let Some(when) = &new.when
+            && (when.field.trim().is_empty() || when.field.split('.').any(str::is_empty))
+        {
+            return Err(HubError::invalid(
+                "when.field",
+                "a dotted field path such as paymentRequestId",
+            ));
+        }
+        let now = self.clock.now();
+        let forced = ForcedResult {
+            id: self.ids.alphanumeric("frc_", 12),
+            api: api.name().to_owned(),
+            result_code: code.as_str().to_owned(),
+            result_status: status.as_str().to_owned(),
+            result_message: new
+                .result_message
+                .unwrap_or_else(|| code.default_message().to_owned()),
+            when: new.when,
+            created_at: now,
+            expires_at: now + Duration::minutes(minutes),
+            active: true,
+        };
+        self.store.with(|connection| {
+            connection.execute(
+                "INSERT INTO forced_results (id, project_id, api, result_code, result_message, field, value, \
+                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    forced.id,
+                    project_id,
+                    forced.api,
+                    forced.result_code,
+                    forced.result_message,
+                    forced.when.as_ref().map(|w| w.field.clone()),
+                    forced.when.as_ref().map(|w| w.value.clone()),
+                    forced.created_at.to_rfc3339(),
+                    forced.expires_at.to_rfc3339(),
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(forced)
+    }
+
+    /// A project's forced results, newest first, with whether each still applies.
+    pub fn forced_results(&self, project_id: &str) -> Result<Vec<ForcedResult>, HubError> {
+        let now = self.clock.now();
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+        )> = self.store.with(|connection| {
+            let mut statement = connection.prepare(
+                "SELECT id, api, result_code, result_message, field, value, created_at, expires_at \
+                     FROM forced_results WHERE project_id = ?1 ORDER BY created_at DESC, id",
+            )?;
+            let rows = statement.query_map([project_id], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                    row.get(7)?,
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        let time = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| HubError::Internal(format!("stored time {text:?}: {e}")))
+        };
+        rows.into_iter()
+            .map(|(id, api, code, message, field, value, created, expires)| {
+                let expires_at = time(&expires)?;
+                let status = ResultCode::parse(&code)
+                    .status()
+                    .unwrap_or(ResultStatus::Unknown);
+                Ok(ForcedResult {
+                    id,
+                    api,
+                    result_status: status.as_str().to_owned(),
+                    result_code: code,
+                    result_message: message,
+                    when: field
+                        .zip(value)
+                        .map(|(field, value)| FieldMatch { field, value }),
+                    created_at: time(&created)?,
+                    active: now < expires_at,
+                    expires_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends a forced result now.
+    pub fn unforce_result(&self, project_id: &str, id: &str) -> Result<(), HubError> {
+        let now = self.clock.now();
+        let changed = self.store.with(|connection| {
+            Ok(connection.execute(
+                "UPDATE forced_results SET expires_at = ?3 WHERE id = ?1 AND project_id = ?2 AND expires_at > ?3",
+                params![id, project_id, now.to_rfc3339()],
+            )?)
+        })?;
+        if changed == 0 {
+            let exists: Option<String> = self.store.with(|connection| {
+                Ok(connection
+                    .query_row(
+                        "SELECT id FROM forced_results WHERE id = ?1 AND project_id = ?2",
+                        params![id, project_id],
+                        |row| row.get(0),
+                    )
+                    .optional()?)
+            })?;
+            if exists.is_none() {
+                return Err(HubError::NotFound(format!("forced result {id}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The forced answer for this call, if one applies now (the newest match wins).
+    pub(crate) fn forced_answer(
+        &self,
+        project_id: &str,
+        api: Api,
+        body: &[u8],
+    ) -> Option<ApiResult> {
+        let active = self.forced_results(project_id).ok()?;
+        let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let rule = active.into_iter().find(|rule| {
+            rule.active
+                && rule.api == api.name()
+                && rule.when.as_ref().is_none_or(|when| {
+                    field_text(&parsed, &when.field).as_deref() == Some(when.value.as_str())
+                })
+        })?;
+        let code = ResultCode::parse(&rule.result_code);
+        Some(match code.status() {
+            Some(ResultStatus::Success) => ApiResult::success(),
+            Some(ResultStatus::Unknown) => ApiResult::unknown(code, rule.result_message),
+            _ => ApiResult::failure(code, rule.result_message),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_text;
+
+    #[test]
+    fn field_paths_read_nested_values_as_text() {
+        let body = serde_json::json!({"paymentAmount": {"value": "100"}, "n": 3});
+        assert_eq!(
+            field_text(&body, "paymentAmount.value").as_deref(),
+            Some("100")
+        );
+        assert_eq!(field_text(&body, "n").as_deref(), Some("3"));
+        assert_eq!(field_text(&body, "paymentAmount.currency"), None);
+    }
+}
