@@ -65,6 +65,18 @@ pub struct ForcedResult {
     pub active: bool,
 }
 
+/// A forced result as stored.
+struct StoredRule {
+    id: String,
+    api: String,
+    code: String,
+    message: String,
+    field: Option<String>,
+    value: Option<String>,
+    created: String,
+    expires: String,
+}
+
 fn field_text<'a>(body: &'a serde_json::Value, path: &str) -> Option<String> {
     let mut node: &'a serde_json::Value = body;
     for key in path.split('.') {
@@ -159,31 +171,22 @@ impl Hub {
     /// A project's forced results, newest first, with whether each still applies.
     pub fn forced_results(&self, project_id: &str) -> Result<Vec<ForcedResult>, HubError> {
         let now = self.clock.now();
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-        )> = self.store.with(|connection| {
+        let rows: Vec<StoredRule> = self.store.with(|connection| {
             let mut statement = connection.prepare(
                 "SELECT id, api, result_code, result_message, field, value, created_at, expires_at \
-                     FROM forced_results WHERE project_id = ?1 ORDER BY created_at DESC, id",
+                 FROM forced_results WHERE project_id = ?1 ORDER BY created_at DESC, id",
             )?;
             let rows = statement.query_map([project_id], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                    row.get(7)?,
-                ))
+                Ok(StoredRule {
+                    id: row.get(0)?,
+                    api: row.get(1)?,
+                    code: row.get(2)?,
+                    message: row.get(3)?,
+                    field: row.get(4)?,
+                    value: row.get(5)?,
+                    created: row.get(6)?,
+                    expires: row.get(7)?,
+                })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
@@ -193,25 +196,36 @@ impl Hub {
                 .map_err(|e| HubError::Internal(format!("stored time {text:?}: {e}")))
         };
         rows.into_iter()
-            .map(|(id, api, code, message, field, value, created, expires)| {
-                let expires_at = time(&expires)?;
-                let status = ResultCode::parse(&code)
-                    .status()
-                    .unwrap_or(ResultStatus::Unknown);
-                Ok(ForcedResult {
-                    id,
-                    api,
-                    result_status: status.as_str().to_owned(),
-                    result_code: code,
-                    result_message: message,
-                    when: field
-                        .zip(value)
-                        .map(|(field, value)| FieldMatch { field, value }),
-                    created_at: time(&created)?,
-                    active: now < expires_at,
-                    expires_at,
-                })
-            })
+            .map(
+                |StoredRule {
+                     id,
+                     api,
+                     code,
+                     message,
+                     field,
+                     value,
+                     created,
+                     expires,
+                 }| {
+                    let expires_at = time(&expires)?;
+                    let status = ResultCode::parse(&code)
+                        .status()
+                        .unwrap_or(ResultStatus::Unknown);
+                    Ok(ForcedResult {
+                        id,
+                        api,
+                        result_status: status.as_str().to_owned(),
+                        result_code: code,
+                        result_message: message,
+                        when: field
+                            .zip(value)
+                            .map(|(field, value)| FieldMatch { field, value }),
+                        created_at: time(&created)?,
+                        active: now < expires_at,
+                        expires_at,
+                    })
+                },
+            )
             .collect()
     }
 
