@@ -25,8 +25,8 @@ use crate::payments::IssuedPaymentCode;
 use crate::project::{NewProject, ProjectUpdate, ProjectView};
 use crate::runs::RunView;
 
-/// The biggest request body the hub reads (Alipay+ messages are a few KB).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The biggest request body the hub reads (Alipay+ messages are a few KB; photos up to 5 MB).
+pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// The whole hub as an axum router.
 pub fn router(hub: Arc<Hub>) -> Router {
@@ -70,6 +70,10 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/runs/{run}/scan", post(wallet_scan))
         .route("/runs/{run}/back-out", post(wallet_back_out))
         .route("/runs/{run}/open-url", post(wallet_open_url))
+        .route(
+            "/runs/{run}/attachments/{attachment}",
+            get(wallet_get_attachment).put(wallet_put_attachment),
+        )
         .route("/runs/{run}/decline", post(wallet_decline))
         .route("/runs/{run}/manual-answers", post(wallet_manual_answer))
         .fallback(admin_not_found);
@@ -705,6 +709,26 @@ async fn wallet_open_url(
         ));
     }
     Ok(Json(hub.open_payment_url(&merchant, &run, &request.url)?))
+}
+
+async fn wallet_put_attachment(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((run, attachment)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<crate::attachments::Attachment>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok(Json(hub.attach(&merchant, &run, &attachment, &body)?))
+}
+
+async fn wallet_get_attachment(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((run, attachment)): Path<(String, String)>,
+) -> Result<Response, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    let (content_type, bytes) = hub.attachment(&merchant, &run, &attachment)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
 async fn wallet_back_out(

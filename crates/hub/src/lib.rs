@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod aplus;
+pub mod attachments;
 pub mod clock;
 pub mod error;
 pub mod exchange;

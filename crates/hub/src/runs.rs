@@ -478,6 +478,14 @@ impl Hub {
                 format!("{} has no question {:?}", case.id, answer.question_id),
             ));
         }
+        if let Some(photo) = &answer.attachment
+            && !self.has_attachment(merchant, run_id, photo)?
+        {
+            return Err(HubError::invalid(
+                "attachment",
+                format!("no photo {photo} was attached to this run: upload it first"),
+            ));
+        }
         if write_id.trim().is_empty() || write_id.len() > 64 {
             return Err(HubError::invalid(
                 "writeId",

@@ -225,6 +225,19 @@ const MIGRATIONS: &[&str] = &[
         expires_at      TEXT NOT NULL
     );
     "#,
+    // 9: evidence photos.
+    r#"
+    CREATE TABLE attachments (
+        id              TEXT NOT NULL,
+        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
+        run_id          TEXT NOT NULL REFERENCES runs(id),
+        content_type    TEXT NOT NULL,
+        bytes           BLOB NOT NULL,
+        sha256          TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        PRIMARY KEY (merchant_id, id)
+    );
+    "#,
 ];
 
 /// The newest schema version this build writes.

@@ -3,6 +3,7 @@
 
 mod admin_api;
 mod after_payment;
+pub mod attachments;
 mod callbacks;
 mod entry_codes;
 mod events;

@@ -907,6 +907,36 @@ async fn real_answers_match_the_documented_schemas() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     c.check("POST", "/wallet/v1/runs/{run}/back-out", status, &body);
+    for (id, bytes) in [
+        ("docs-photo", crate::attachments::PNG),
+        ("docs-photo", &b"\xFF\xD8\xFF other"[..]),
+        ("docs-bad", &b"GIF89a"[..]),
+    ] {
+        let (status, body) = crate::attachments::put(
+            &hub,
+            wallet.token(),
+            &format!("/runs/{run}/attachments/{id}"),
+            bytes,
+        )
+        .await;
+        c.check(
+            "PUT",
+            "/wallet/v1/runs/{run}/attachments/{attachment}",
+            status,
+            &body,
+        );
+    }
+    for id in ["docs-photo", "none"] {
+        let (status, body) = wallet
+            .send(&hub, "GET", &format!("/runs/{run}/attachments/{id}"), None)
+            .await;
+        c.check(
+            "GET",
+            "/wallet/v1/runs/{run}/attachments/{attachment}",
+            status,
+            &body,
+        );
+    }
     for url in ["http://127.0.0.1:8480/checkout/none", ""] {
         let (status, body) = wallet
             .send(

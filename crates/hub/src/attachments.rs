@@ -1,0 +1,158 @@
+//! Evidence attachments: photos a merchant adds to a run (a receipt, the POS screen). The wallet
+//! names each attachment with an id it generated, so sending the same upload twice (a retry
+//! after going offline) stores it once; the same id with other bytes is refused.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::Hub;
+use crate::error::HubError;
+use crate::merchants::Merchant;
+
+/// The largest attachment accepted.
+pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+
+/// An attachment as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attachment {
+    /// The wallet's id for it.
+    pub id: String,
+    /// The run it belongs to.
+    pub run_id: String,
+    /// `image/png` or `image/jpeg`.
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: usize,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+}
+
+/// Recognises PNG and JPEG by their first bytes (the declared type is not trusted).
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+impl Hub {
+    /// Stores a photo for a run of this merchant under the wallet's id (idempotent).
+    pub fn attach(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+        id: &str,
+        bytes: &[u8],
+    ) -> Result<Attachment, HubError> {
+        self.merchant_run(merchant, run_id)?;
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(HubError::invalid(
+                "id",
+                "1 to 64 letters, digits, '-' or '_'",
+            ));
+        }
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(HubError::invalid(
+                "body",
+                format!("at most {} MB", MAX_ATTACHMENT_BYTES / 1024 / 1024),
+            ));
+        }
+        let content_type = sniff_image(bytes)
+            .ok_or_else(|| HubError::invalid("body", "send a PNG or JPEG photo"))?;
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let attachment = Attachment {
+            id: id.to_owned(),
+            run_id: run_id.to_owned(),
+            content_type: content_type.to_owned(),
+            size: bytes.len(),
+            sha256: sha256.clone(),
+        };
+        let now = self.clock.now().to_rfc3339();
+        self.store.with(|connection| {
+            let existing: Option<(String, String)> = connection
+                .query_row(
+                    "SELECT run_id, sha256 FROM attachments WHERE id = ?1 AND merchant_id = ?2",
+                    params![id, merchant.id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            match existing {
+                Some((run, hash)) if run == run_id && hash == sha256 => Ok(Ok(())),
+                Some(_) => Ok(Err(HubError::Conflict(format!(
+                    "attachment {id} already holds another photo: give a new photo a new id"
+                )))),
+                None => {
+                    connection.execute(
+                        "INSERT INTO attachments (id, merchant_id, run_id, content_type, bytes, sha256, created_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![id, merchant.id, run_id, content_type, bytes, sha256, now],
+                    )?;
+                    Ok(Ok(()))
+                }
+            }
+        })??;
+        Ok(attachment)
+    }
+
+    /// A photo of this merchant's run: its type and bytes.
+    pub fn attachment(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+        id: &str,
+    ) -> Result<(String, Vec<u8>), HubError> {
+        self.store
+            .with(|connection| {
+                Ok(connection
+                    .query_row(
+                        "SELECT content_type, bytes FROM attachments WHERE id = ?1 AND merchant_id = ?2 AND run_id = ?3",
+                        params![id, merchant.id, run_id],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .optional()?)
+            })?
+            .ok_or_else(|| HubError::NotFound(format!("attachment {id}")))
+    }
+
+    /// True when the merchant attached `id` to the run.
+    pub fn has_attachment(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+        id: &str,
+    ) -> Result<bool, HubError> {
+        Ok(self.store.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT 1 FROM attachments WHERE id = ?1 AND merchant_id = ?2 AND run_id = ?3",
+                    params![id, merchant.id, run_id],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        })?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff_image;
+
+    #[test]
+    fn only_png_and_jpeg_are_photos() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"GIF89a"), None);
+        assert_eq!(sniff_image(b""), None);
+    }
+}
