@@ -571,3 +571,102 @@ async fn upm_06_a_held_answer_passes_an_acqp_that_inquires_meanwhile_and_fails_o
         }
     }
 }
+
+#[tokio::test]
+async fn upm_05_passes_an_identical_repeat_or_an_inquiry_and_fails_a_changed_repeat() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    for (id, how) in [
+        ("upm05-a", "repeat"),
+        ("upm05-b", "inquire"),
+        ("upm05-c", "changed"),
+    ] {
+        let run = wallet.start(&hub, "UPM-05").await;
+        let code = wallet.code(&hub, &run).await;
+        let first = acqp.call(&hub, PAY, &upm_pay(id, &code, "1000")).await;
+        assert_eq!(
+            (first.status(), first.code()),
+            ("U", "UNKNOWN_EXCEPTION"),
+            "{}",
+            first.raw
+        );
+        hub.clock.advance(Duration::seconds(3));
+        match how {
+            "repeat" => {
+                let again = acqp.call(&hub, PAY, &upm_pay(id, &code, "1000")).await;
+                assert_eq!(
+                    again.code(),
+                    "SUCCESS",
+                    "the payment did succeed: {}",
+                    again.raw
+                );
+            }
+            "inquire" => {
+                let inquiry = acqp
+                    .call(&hub, INQUIRY, &json!({"paymentRequestId": id}))
+                    .await;
+                assert_eq!(
+                    inquiry.body["paymentResult"]["resultCode"], "SUCCESS",
+                    "{}",
+                    inquiry.raw
+                );
+            }
+            _ => {
+                let changed = acqp.call(&hub, PAY, &upm_pay(id, &code, "1100")).await;
+                assert_eq!(changed.code(), "REPEAT_REQ_INCONSISTENT", "{}", changed.raw);
+            }
+        }
+        wallet
+            .answer(&hub, &run, "w1", "pos-shows-success", true)
+            .await;
+        hub.clock.advance(Duration::seconds(301));
+        let view = wallet.run(&hub, &run).await;
+        if how == "changed" {
+            assert_eq!(view["status"], "failed", "{view}");
+            assert!(
+                view.to_string().contains("resolves-unknown-result"),
+                "{}",
+                summary(&view)
+            );
+        } else {
+            assert_eq!(view["status"], "passed", "{how}: {}", summary(&view));
+        }
+    }
+}
+
+#[tokio::test]
+async fn upm_07_passes_a_pos_that_asks_for_a_new_code_and_fails_one_that_retries_the_dead_one() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    for (id, retries) in [("upm07-a", false), ("upm07-b", true)] {
+        let run = wallet.start(&hub, "UPM-07").await;
+        let code = wallet.code(&hub, &run).await;
+        let first = acqp.call(&hub, PAY, &upm_pay(id, &code, "1000")).await;
+        assert_eq!(
+            (first.status(), first.code()),
+            ("F", "EXPIRED_CODE"),
+            "{}",
+            first.raw
+        );
+        if retries {
+            acqp.call(&hub, PAY, &upm_pay(id, &code, "1000")).await;
+        }
+        wallet
+            .answer(&hub, &run, "w1", "pos-asks-for-new-code", true)
+            .await;
+        hub.clock.advance(Duration::seconds(11));
+        let view = wallet.run(&hub, &run).await;
+        if retries {
+            assert_eq!(view["status"], "failed", "{view}");
+            assert!(
+                summary(&view).contains("no-retry-after-failure"),
+                "{}",
+                summary(&view)
+            );
+        } else {
+            assert_eq!(view["status"], "passed", "{}", summary(&view));
+        }
+    }
+}
