@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::Hub;
 use crate::admin::{constant_time_eq, token_hash};
 use crate::error::HubError;
+use crate::store::time_column as time_of;
 
 /// How long an invitation code stays valid.
 pub const INVITATION_VALIDITY: Duration = Duration::days(14);
@@ -146,21 +147,6 @@ pub struct Session {
 
 const COLUMNS: &str =
     "id, project_id, name, mid, email, products, status, remark, created_at, last_active_at";
-
-fn time_of(index: usize, text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    text.map(|t| {
-        DateTime::parse_from_rfc3339(&t)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    index,
-                    rusqlite::types::Type::Text,
-                    e.into(),
-                )
-            })
-    })
-    .transpose()
-}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Merchant> {
     let products: String = row.get(5)?;

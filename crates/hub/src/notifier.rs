@@ -26,6 +26,7 @@ use crate::exchange::{Direction, Exchange};
 use crate::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID};
 use crate::project::Project;
 use crate::store::StoreError;
+use crate::store::time_column as time_of;
 
 /// How long the hub waits for an ACQP to answer a callback.
 pub const CALLBACK_TIMEOUT: StdDuration = StdDuration::from_secs(10);
@@ -114,21 +115,6 @@ pub struct AttemptVerdict {
 
 const COLUMNS: &str = "id, project_id, payment_id, api, url, body, forged, attempts, \
     next_attempt_at, status, created_at, last_error, run_id";
-
-fn time_of(index: usize, text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    text.map(|t| {
-        DateTime::parse_from_rfc3339(&t)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    index,
-                    rusqlite::types::Type::Text,
-                    e.into(),
-                )
-            })
-    })
-    .transpose()
-}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Delivery> {
     Ok(Delivery {

@@ -23,6 +23,7 @@ use crate::aplus::{Outcome, beijing};
 use crate::error::HubError;
 use crate::project::Project;
 use crate::store::StoreError;
+use crate::store::time_column as parse_time;
 use linker_aplus::message::Api;
 use linker_cases::sandbox::{PayAttempt, PaymentEffect};
 use linker_cases::{CancelBehaviour, NotifyBehaviour, RefundBehaviour};
@@ -160,21 +161,6 @@ fn scenario_name(scenario: PayScenario) -> &'static str {
 
 fn time_text(time: DateTime<Utc>) -> String {
     time.to_rfc3339()
-}
-
-fn parse_time(index: usize, text: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    text.map(|text| {
-        DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|error| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    index,
-                    rusqlite::types::Type::Text,
-                    error.into(),
-                )
-            })
-    })
-    .transpose()
 }
 
 fn conversion(

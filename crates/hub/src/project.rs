@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Hub;
 use crate::error::HubError;
-use crate::store::{from_json, optional, to_json};
+use crate::store::{from_json, optional, time_column, to_json};
 
 /// The notification retry schedule when a project sets none: seconds after the payment's outcome
 /// (spec: 0 s, 4 s, 30 s, 1 min, 5 min, 10 min, 1 h).
@@ -181,16 +181,7 @@ const COLUMNS: &str = "id, name, client_id, acquirer_id, acqp_public_key, hub_pr
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
     let json = |index: usize| -> rusqlite::Result<String> { row.get(index) };
     let time = |index: usize| -> rusqlite::Result<DateTime<Utc>> {
-        let text: String = row.get(index)?;
-        DateTime::parse_from_rfc3339(&text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|error| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    index,
-                    rusqlite::types::Type::Text,
-                    error.into(),
-                )
-            })
+        Ok(time_column(index, Some(row.get(index)?))?.unwrap_or_default())
     };
     let list = |index: usize| -> rusqlite::Result<Vec<String>> {
         from_json(&json(index)?, "domains").map_err(|error| {

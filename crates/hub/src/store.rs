@@ -326,6 +326,26 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
+/// Reads an RFC 3339 time column (NULL as `None`), reporting a bad value as a conversion error
+/// of column `index`.
+pub fn time_column(
+    index: usize,
+    text: Option<String>,
+) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    text.map(|t| {
+        chrono::DateTime::parse_from_rfc3339(&t)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    index,
+                    rusqlite::types::Type::Text,
+                    e.into(),
+                )
+            })
+    })
+    .transpose()
+}
+
 /// Runs a query expected to return at most one row.
 pub fn optional<T>(result: rusqlite::Result<T>) -> Result<Option<T>, StoreError> {
     Ok(result.optional()?)

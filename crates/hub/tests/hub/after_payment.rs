@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::callbacks::{Ack, NotifyEndpoint};
 use crate::runs::Wallet;
+use crate::support::summary;
 use crate::support::{Acqp, CANCEL, PAY, REFUND, TestHub, upm_pay};
 
 async fn paid(hub: &TestHub, acqp: &Acqp, wallet: &Wallet, case: &str, id: &str) -> String {
@@ -19,13 +20,6 @@ async fn paid(hub: &TestHub, acqp: &Acqp, wallet: &Wallet, case: &str, id: &str)
 
 fn refund(payment: &str, id: &str, value: &str) -> serde_json::Value {
     json!({"paymentRequestId": payment, "refundRequestId": id, "refundAmount": {"currency": "HKD", "value": value}})
-}
-
-fn summary(view: &serde_json::Value) -> String {
-    view["verdict"]["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::callbacks::{Ack, NotifyEndpoint};
 use crate::runs::Wallet;
+use crate::support::summary;
 use crate::support::{PAY, TestHub};
 
 fn entry_pay(id: &str, user_agent: &str, with_store: bool) -> Value {
@@ -34,13 +35,6 @@ fn entry_pay(id: &str, user_agent: &str, with_store: bool) -> Value {
             .remove("store");
     }
     body
-}
-
-fn summary(view: &Value) -> String {
-    view["verdict"]["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

@@ -10,33 +10,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::support::TestHub;
-
-async fn wallet(
-    hub: &TestHub,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("/wallet/v1{path}"));
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
-    let response = hub
-        .router()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
+use crate::support::wallet_call as wallet;
 
 async fn invite(hub: &TestHub, project: &str, mid: &str) -> Value {
     let (status, invited) = hub

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::callbacks::{Ack, NotifyEndpoint};
 use crate::runs::Wallet;
+use crate::support::summary;
 use crate::support::{Acqp, CANCEL, INQUIRY, PAY, TestHub, order_code_pay};
 
 async fn order(hub: &TestHub, acqp: &Acqp, id: &str) -> String {
@@ -40,13 +41,6 @@ async fn notify_to(hub: &TestHub, acqp: &Acqp, ack: Ack) -> NotifyEndpoint {
     )
     .await;
     endpoint
-}
-
-fn summary(view: &Value) -> String {
-    view["verdict"]["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

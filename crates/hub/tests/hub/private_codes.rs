@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::callbacks::{Ack, NotifyEndpoint};
 use crate::runs::Wallet;
+use crate::support::summary;
 use crate::support::{Acqp, TestHub};
 
 const ISSUED: &str = "https://pay.acqp.example/281002040093PrivateToken01";
@@ -104,13 +105,6 @@ async fn serve_orders(hub: &TestHub, acqp: &Acqp, forgetful: bool) -> Orders {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     orders
-}
-
-fn summary(view: &Value) -> String {
-    view["verdict"]["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

@@ -5,13 +5,12 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Duration;
-use http_body_util::BodyExt;
 use linker_hub::Clock;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::callbacks::{Ack, NotifyEndpoint};
 use crate::support::{Acqp, CANCEL, INQUIRY, PAY, TestHub, upm_pay};
+use crate::support::{summary, wallet_call as call};
 
 /// A signed-in merchant of a project.
 pub struct Wallet {
@@ -100,40 +99,6 @@ impl Wallet {
         assert_eq!(status, StatusCode::OK, "{view}");
         view
     }
-}
-
-async fn call(
-    hub: &TestHub,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("/wallet/v1{path}"));
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
-    let response = hub
-        .router()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-fn summary(view: &Value) -> String {
-    view["verdict"]["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

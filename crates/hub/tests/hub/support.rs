@@ -278,3 +278,39 @@ pub fn order_code_pay(request_id: &str, value: &str) -> Value {
         "paymentFactor": {"isInStorePayment": "true", "inStorePaymentScenario": "OrderCode"}
     })
 }
+
+/// A decided run's one-sentence verdict ("" while open).
+pub fn summary(view: &Value) -> String {
+    view["verdict"]["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A wallet API call with an optional session token; returns the status and the JSON body.
+pub async fn wallet_call(
+    hub: &TestHub,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/wallet/v1{path}"));
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    let response = hub
+        .router()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
