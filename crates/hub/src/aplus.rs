@@ -15,7 +15,7 @@ use std::time::Instant;
 use linker_aplus::message::Api;
 use linker_aplus::signature::{DiagnosisKind, SignedContent, diagnose, path_for_signing};
 use linker_aplus::time::{RequestTime, format_wire_time};
-use linker_aplus::{ApiResult, ResultCode, Signer, ValidationError};
+use linker_aplus::{ApiResult, ResultCode, ValidationError};
 use serde::Serialize;
 
 use crate::Hub;
@@ -95,6 +95,7 @@ impl Outcome {
 
 /// Verifies the request's signature; `Err` holds the INVALID_SIGNATURE message.
 fn check_signature(
+    key: &linker_aplus::PublicKey,
     project: &Project,
     call: &IncomingCall,
     path: &str,
@@ -103,7 +104,6 @@ fn check_signature(
     let Some(header) = call.header("signature") else {
         return Err("the Signature header is missing".to_owned());
     };
-    let key = project.acqp_key().map_err(|error| error.to_string())?;
     let content = SignedContent {
         method: &call.method,
         path,
@@ -111,7 +111,7 @@ fn check_signature(
         time,
         body: &call.body,
     };
-    let diagnosis = diagnose(&key, &content, header);
+    let diagnosis = diagnose(key, &content, header);
     if diagnosis.kind == DiagnosisKind::Verified {
         Ok(())
     } else {
@@ -164,13 +164,12 @@ impl Hub {
         ];
         if let Some(project) = &project {
             // The answer is signed over the request's method and path.
-            if let Ok(key) = project.hub_key() {
-                let signer = Signer::new(project.client_id.clone(), key);
-                if let Ok(signature) =
-                    signer.sign(&call.method, &path, &response_time, body.as_bytes())
-                {
-                    headers.push(("signature".to_owned(), signature.format()));
-                }
+            if let Ok(keys) = self.project_keys(project)
+                && let Ok(signature) =
+                    keys.signer
+                        .sign(&call.method, &path, &response_time, body.as_bytes())
+            {
+                headers.push(("signature".to_owned(), signature.format()));
             }
         }
         let answer = Answer {
@@ -259,7 +258,11 @@ impl Hub {
                 "Request-Time header: {error}; send ISO 8601 with an offset or epoch milliseconds"
             )));
         }
-        match check_signature(project, call, path, time) {
+        let verified = match self.project_keys(project) {
+            Ok(keys) => check_signature(&keys.acqp, project, call, path, time),
+            Err(error) => Err(error.to_string()),
+        };
+        match verified {
             Ok(()) => *signature_verdict = "valid".to_owned(),
             Err(reason) => {
                 *signature_verdict = if call.header("signature").is_none() {

@@ -19,6 +19,7 @@ pub mod exchange;
 pub mod forced;
 pub mod http;
 pub mod ids;
+pub mod key_cache;
 pub mod merchants;
 pub mod notifier;
 pub mod payments;
@@ -48,6 +49,7 @@ pub struct Hub {
     http: reqwest::Client,
     signals: tokio::sync::broadcast::Sender<runs::RunSignal>,
     in_flight: notifier::InFlight,
+    keys: key_cache::KeyCache,
     forgery: std::sync::Mutex<Option<String>>,
 }
 
@@ -81,6 +83,7 @@ impl Hub {
             http,
             signals: tokio::sync::broadcast::channel(1024).0,
             in_flight: notifier::InFlight::default(),
+            keys: key_cache::KeyCache::default(),
             forgery: std::sync::Mutex::new(None),
         }
     }

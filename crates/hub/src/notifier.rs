@@ -501,15 +501,20 @@ impl Hub {
         let sent_at = self.clock.now();
         let path = path_for_signing(url).to_owned();
         let request_time = format_wire_time(&sent_at.with_timezone(&beijing()));
-        let key = if forged {
-            self.forgery_key()?
+        let signature = if forged {
+            Signer::new(project.client_id.clone(), self.forgery_key()?).sign(
+                "POST",
+                &path,
+                &request_time,
+                body.as_bytes(),
+            )
         } else {
-            project.hub_key()?
-        };
-        let signature = Signer::new(project.client_id.clone(), key)
-            .sign("POST", &path, &request_time, body.as_bytes())
-            .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
-            .format();
+            self.project_keys(project)?
+                .signer
+                .sign("POST", &path, &request_time, body.as_bytes())
+        }
+        .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
+        .format();
         let request_headers = vec![
             (
                 "content-type".to_owned(),

@@ -272,3 +272,37 @@ async fn every_exchange_is_logged_with_its_signature_verdict() {
         "filter by result code: {filtered}"
     );
 }
+
+#[tokio::test]
+async fn a_new_acqp_key_takes_effect_at_once_and_the_old_one_stops_working() {
+    let hub = TestHub::new();
+    let mut acqp = hub.acqp().await;
+    let code = acqp.payment_code(&hub).await;
+    assert_eq!(
+        acqp.call(&hub, PAY, &upm_pay("k-1", &code, "100"))
+            .await
+            .code(),
+        "SUCCESS"
+    );
+
+    let fresh = linker_aplus::KeyPair::generate().unwrap();
+    let (status, _) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{}", acqp.project.id),
+            Some(json!({"acqpPublicKey": fresh.public.to_base64()})),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    let code = acqp.payment_code(&hub).await;
+    let old = acqp.call(&hub, PAY, &upm_pay("k-2", &code, "100")).await;
+    assert_eq!(
+        old.code(),
+        "INVALID_SIGNATURE",
+        "the replaced key no longer verifies: {}",
+        old.raw
+    );
+    acqp.key_base64 = fresh.private.to_base64();
+    let new = acqp.call(&hub, PAY, &upm_pay("k-3", &code, "100")).await;
+    assert_eq!(new.code(), "SUCCESS", "{}", new.raw);
+}
