@@ -44,6 +44,9 @@ enum Command {
     /// Manage a project's merchant test accounts (invitations).
     #[command(subcommand)]
     Merchant(commands::merchant::MerchantCommand),
+    /// Measure the hub: signed-call throughput and latency next to the bound RSA sets.
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
 }
 
 /// How a command ended, when it did not fail on bad input.
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Hub(command) => commands::hub::run(command),
         Command::Project(command) => commands::project::run(command),
         Command::Merchant(command) => commands::merchant::run(command),
+        Command::Bench(command) => commands::bench::run(command),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

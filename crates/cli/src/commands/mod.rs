@@ -1,5 +1,6 @@
 //! One module per subcommand, and the file reading they share.
 
+pub mod bench;
 pub mod code;
 pub mod hub;
 pub mod keys;

@@ -9,18 +9,26 @@ use linker_aplus::{KeyPair, PublicKey, Signer, Verifier};
 
 use crate::linker;
 
-struct RunningHub {
+/// A `linker hub serve` process.
+pub struct RunningHub {
     child: Child,
-    url: String,
-    data: tempfile::TempDir,
+    /// Its URL.
+    pub url: String,
+    /// Its data folder.
+    pub data: tempfile::TempDir,
 }
 
 impl RunningHub {
     fn start() -> RunningHub {
-        let data = tempfile::tempdir().unwrap();
+        RunningHub::start_in(tempfile::tempdir().unwrap(), &[])
+    }
+
+    /// Starts `linker hub serve` on a free port over `data`, with extra arguments.
+    pub fn start_in(data: tempfile::TempDir, extra: &[&str]) -> RunningHub {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("linker"))
             .args(["hub", "serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data.path())
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -35,6 +43,14 @@ impl RunningHub {
         // Keep draining stdout so the hub never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         RunningHub { child, url, data }
+    }
+
+    /// Kills the process outright (SIGKILL) and hands back its data folder.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let placeholder = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.data, placeholder)
     }
 
     fn stop(mut self) -> std::process::ExitStatus {

@@ -1,8 +1,10 @@
 //! The `linker` binary as a user runs it: real files, real processes, exit codes and output.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod bench;
 mod code;
 mod hub;
+mod restart;
 mod signatures;
 
 use std::path::PathBuf;

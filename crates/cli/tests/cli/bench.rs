@@ -1,0 +1,54 @@
+//! `linker bench hub`: a short run proves the benchmark works end to end. The figures themselves
+//! are for people to read; no test asserts on timing.
+
+use crate::linker;
+
+#[test]
+fn a_short_hub_benchmark_reports_its_figures_as_json() {
+    let output = linker()
+        .args(["bench", "hub", "--clients", "2", "--seconds", "1", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "linker bench hub failed: {stderr}\n{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("the report is not JSON ({error}): {stdout}"));
+
+    for field in [
+        "/rsa/signUs",
+        "/rsa/verifyUs",
+        "/throughputOpsPerSec",
+        "/latencyUs/p50",
+        "/latencyUs/p99",
+        "/boundOpsPerSec",
+        "/ratio",
+    ] {
+        let value = report.pointer(field).and_then(serde_json::Value::as_f64);
+        assert!(
+            value.is_some_and(|v| v.is_finite() && v >= 0.0),
+            "{field} is a number: {report}"
+        );
+    }
+    assert!(
+        report["rsa"]["signUs"].as_f64().unwrap() > 0.0,
+        "signing takes time: {report}"
+    );
+    assert_eq!(report["clients"], 2);
+    assert_eq!(report["seconds"], 1);
+    assert!(report["optimized"].is_boolean(), "{report}");
+    let ops = report["ops"].as_u64().unwrap();
+    assert!(
+        ops > 0,
+        "some signed calls were answered and verified: {report}"
+    );
+    assert_eq!(
+        ops,
+        report["payOps"].as_u64().unwrap() + report["inquiryOps"].as_u64().unwrap(),
+        "ops are pay and inquiry calls: {report}"
+    );
+    assert_eq!(report["errors"], 0, "no call failed: {report}");
+}
