@@ -96,12 +96,10 @@ impl Hub {
     /// Appends an exchange to the log and returns its sequence number.
     pub fn log_exchange(&self, exchange: &Exchange) -> Result<i64, HubError> {
         Ok(self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO exchanges (project_id, client_id, at, direction, api, path, \
+            connection.prepare_cached("INSERT INTO exchanges (project_id, client_id, at, direction, api, path, \
                  request_headers, request_body, signature_verdict, response_headers, response_body, \
                  result_code, result_status, forced, latency_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")?.execute(params![
                     exchange.project_id,
                     exchange.client_id,
                     exchange.at.to_rfc3339(),

@@ -148,10 +148,8 @@ impl Hub {
             active: true,
         };
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO forced_results (id, project_id, api, result_code, result_message, field, value, \
-                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
+            connection.prepare_cached("INSERT INTO forced_results (id, project_id, api, result_code, result_message, field, value, \
+                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
                     forced.id,
                     project_id,
                     forced.api,
@@ -233,9 +231,7 @@ impl Hub {
     pub fn unforce_result(&self, project_id: &str, id: &str) -> Result<(), HubError> {
         let now = self.clock.now();
         let changed = self.store.with(|connection| {
-            Ok(connection.execute(
-                "UPDATE forced_results SET expires_at = ?3 WHERE id = ?1 AND project_id = ?2 AND expires_at > ?3",
-                params![id, project_id, now.to_rfc3339()],
+            Ok(connection.prepare_cached("UPDATE forced_results SET expires_at = ?3 WHERE id = ?1 AND project_id = ?2 AND expires_at > ?3")?.execute(params![id, project_id, now.to_rfc3339()],
             )?)
         })?;
         if changed == 0 {

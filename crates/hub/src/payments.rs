@@ -261,10 +261,8 @@ fn settle_expiry(
         payment.result_code = ResultCode::OrderIsClosed.as_str().to_owned();
         payment.result_message = "the customer did not pay before the payment expired".to_owned();
         payment.closed_at = payment.expires_at;
-        connection.execute(
-            "UPDATE payments SET status = ?2, result_code = ?3, result_message = ?4, closed_at = ?5 \
-             WHERE payment_id = ?1",
-            params![
+        connection.prepare_cached("UPDATE payments SET status = ?2, result_code = ?3, result_message = ?4, closed_at = ?5 \
+             WHERE payment_id = ?1")?.execute(params![
                 payment.payment_id,
                 payment.status.as_str(),
                 payment.result_code,
@@ -389,10 +387,8 @@ impl Hub {
             expires_at: now + PAYMENT_CODE_VALIDITY,
         };
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO payment_codes (code, project_id, run_id, customer_id, issued_at, expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
+            connection.prepare_cached("INSERT INTO payment_codes (code, project_id, run_id, customer_id, issued_at, expires_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
                     issued.code,
                     project_id,
                     issued.run_id,
@@ -588,9 +584,7 @@ impl Hub {
                             fail(&mut payment, code, message);
                         }
                         PaymentEffect::Succeed => {
-                            transaction.execute(
-                                "UPDATE payment_codes SET used_at = ?2, payment_id = ?3 WHERE code = ?1",
-                                params![code, time_text(now), payment.payment_id],
+                            transaction.prepare_cached("UPDATE payment_codes SET used_at = ?2, payment_id = ?3 WHERE code = ?1")?.execute(params![code, time_text(now), payment.payment_id],
                             )?;
                             payment.status = PaymentStatus::Success;
                             payment.result_code = ResultCode::Success.as_str().to_owned();
@@ -602,9 +596,7 @@ impl Hub {
                         | PaymentEffect::StayOpen
                         | PaymentEffect::AwaitCustomer
                         | PaymentEffect::None => {
-                            transaction.execute(
-                                "UPDATE payment_codes SET used_at = ?2, payment_id = ?3 WHERE code = ?1",
-                                params![code, time_text(now), payment.payment_id],
+                            transaction.prepare_cached("UPDATE payment_codes SET used_at = ?2, payment_id = ?3 WHERE code = ?1")?.execute(params![code, time_text(now), payment.payment_id],
                             )?;
                             payment.customer_id = customer;
                             payment.result_message = "waiting for the customer to confirm in the wallet".to_owned();
@@ -642,12 +634,10 @@ impl Hub {
                     "paymentFactor.inStorePaymentScenario: missing".to_owned(),
                 ),
             }
-            transaction.execute(
-                &format!(
+            transaction.prepare_cached(&format!(
                     "INSERT INTO payments ({PAYMENT_COLUMNS}, request_body, run_id) VALUES \
                      (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
-                ),
-                params![
+                ))?.execute(params![
                     payment.payment_id,
                     payment.project_id,
                     payment.payment_request_id,
@@ -713,10 +703,8 @@ impl Hub {
         std::thread::sleep(std::time::Duration::from_secs(delay));
         let now = self.clock.now();
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE payments SET status = 'SUCCESS', result_code = 'SUCCESS', result_message = 'success', \
-                 paid_at = ?2 WHERE payment_id = ?1 AND status = 'IN_PROCESS'",
-                params![payment.payment_id, time_text(now)],
+            connection.prepare_cached("UPDATE payments SET status = 'SUCCESS', result_code = 'SUCCESS', result_message = 'success', \
+                 paid_at = ?2 WHERE payment_id = ?1 AND status = 'IN_PROCESS'")?.execute(params![payment.payment_id, time_text(now)],
             )?;
             Ok(())
         })?;
@@ -836,9 +824,7 @@ impl Hub {
                     "the payment has refunds: cancel takes the full amount only; refund the rest",
                 ));
             }
-            transaction.execute(
-                "UPDATE payments SET status = 'CANCELLED', closed_at = ?2 WHERE payment_id = ?1",
-                params![payment.payment_id, time_text(now)],
+            transaction.prepare_cached("UPDATE payments SET status = 'CANCELLED', closed_at = ?2 WHERE payment_id = ?1")?.execute(params![payment.payment_id, time_text(now)],
             )?;
             transaction.commit()?;
             Ok(ApiResult::success())
@@ -948,11 +934,9 @@ impl Hub {
                 let (code, message) = verdict.unwrap_or((ResultCode::ParamIllegal, String::new()));
                 return refused(code, message);
             }
-            transaction.execute(
-                "INSERT INTO refunds (refund_id, project_id, refund_request_id, payment_id, currency, \
+            transaction.prepare_cached("INSERT INTO refunds (refund_id, project_id, refund_request_id, payment_id, currency, \
                  value, status, result_code, result_message, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?.execute(params![
                     refund_id,
                     project.id,
                     request.refund_request_id,
@@ -966,9 +950,7 @@ impl Hub {
                 ],
             )?;
             if verdict.is_none() {
-                transaction.execute(
-                    "UPDATE payments SET refunded_value = refunded_value + ?2 WHERE payment_id = ?1",
-                    params![payment.payment_id, i64::try_from(request.refund_amount.value()).unwrap_or(i64::MAX)],
+                transaction.prepare_cached("UPDATE payments SET refunded_value = refunded_value + ?2 WHERE payment_id = ?1")?.execute(params![payment.payment_id, i64::try_from(request.refund_amount.value()).unwrap_or(i64::MAX)],
                 )?;
             }
             transaction.commit()?;
@@ -1183,10 +1165,12 @@ impl Hub {
                     payment.closed_at = Some(now);
                 }
             }
-            transaction.execute(
-                "UPDATE payments SET status = ?2, result_code = ?3, result_message = ?4, \
+            transaction
+                .prepare_cached(
+                    "UPDATE payments SET status = ?2, result_code = ?3, result_message = ?4, \
                  customer_id = ?5, paid_at = ?6, closed_at = ?7 WHERE payment_id = ?1",
-                params![
+                )?
+                .execute(params![
                     payment.payment_id,
                     payment.status.as_str(),
                     payment.result_code,
@@ -1194,8 +1178,7 @@ impl Hub {
                     payment.customer_id,
                     payment.paid_at.map(time_text),
                     payment.closed_at.map(time_text),
-                ],
-            )?;
+                ])?;
             transaction.commit()?;
             Ok(Ok(payment))
         })??;

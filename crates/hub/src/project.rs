@@ -243,9 +243,7 @@ impl Hub {
             updated_at: now,
         };
         self.store.with(|connection| {
-            let taken: Option<String> = optional(connection.query_row(
-                "SELECT id FROM projects WHERE client_id = ?1",
-                [&project.client_id],
+            let taken: Option<String> = optional(connection.prepare_cached("SELECT id FROM projects WHERE client_id = ?1")?.query_row([&project.client_id],
                 |row| row.get(0),
             ))?;
             if let Some(other) = taken {
@@ -254,9 +252,7 @@ impl Hub {
                     project.client_id
                 ))));
             }
-            connection.execute(
-                &format!("INSERT INTO projects ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"),
-                params![
+            connection.prepare_cached(&format!("INSERT INTO projects ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?.execute(params![
                     project.id,
                     project.name,
                     project.client_id,
@@ -283,11 +279,11 @@ impl Hub {
     pub fn project(&self, id: &str) -> Result<Project, HubError> {
         self.store
             .with(|connection| {
-                optional(connection.query_row(
-                    &format!("SELECT {COLUMNS} FROM projects WHERE id = ?1"),
-                    [id],
-                    from_row,
-                ))
+                optional(
+                    connection
+                        .prepare_cached(&format!("SELECT {COLUMNS} FROM projects WHERE id = ?1"))?
+                        .query_row([id], from_row),
+                )
             })?
             .ok_or_else(|| HubError::NotFound(format!("project {id}")))
     }
@@ -295,11 +291,13 @@ impl Hub {
     /// The project whose ACQP sends this Client-Id, if any.
     pub fn project_by_client_id(&self, client_id: &str) -> Result<Option<Project>, HubError> {
         Ok(self.store.with(|connection| {
-            optional(connection.query_row(
-                &format!("SELECT {COLUMNS} FROM projects WHERE client_id = ?1"),
-                [client_id],
-                from_row,
-            ))
+            optional(
+                connection
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM projects WHERE client_id = ?1"
+                    ))?
+                    .query_row([client_id], from_row),
+            )
         })?)
     }
 
@@ -343,11 +341,9 @@ impl Hub {
         }
         project.updated_at = self.clock.now();
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
+            connection.prepare_cached("UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
                  user_initiated_pay_url = ?5, auth_notify_url = ?6, entry_code_domains = ?7, \
-                 private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10 WHERE id = ?1",
-                params![
+                 private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10 WHERE id = ?1")?.execute(params![
                     project.id,
                     project.name,
                     project.acqp_public_key,

@@ -151,10 +151,12 @@ impl Hub {
             self.store_verdict(&previous, &verdict)?;
         }
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO runs (id, project_id, merchant_id, case_id, status, started_at, \
+            connection
+                .prepare_cached(
+                    "INSERT INTO runs (id, project_id, merchant_id, case_id, status, started_at, \
                  slow_answer_secs) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6)",
-                params![
+                )?
+                .execute(params![
                     id,
                     merchant.project_id,
                     merchant.id,
@@ -163,8 +165,7 @@ impl Hub {
                     options
                         .slow_answer_secs
                         .and_then(|secs| i64::try_from(secs).ok())
-                ],
-            )?;
+                ])?;
             Ok(())
         })?;
         self.run_view(&id)
@@ -267,15 +268,11 @@ impl Hub {
                     return Ok(seq);
                 }
             }
-            let seq: u32 = transaction.query_row(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?1",
-                [run_id],
+            let seq: u32 = transaction.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?1")?.query_row([run_id],
                 |row| row.get(0),
             )?;
             let event = Event { seq, at, kind };
-            transaction.execute(
-                "INSERT INTO run_events (run_id, seq, at, event, write_id) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
+            transaction.prepare_cached("INSERT INTO run_events (run_id, seq, at, event, write_id) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
                     run_id,
                     seq,
                     at.to_rfc3339(),
@@ -349,9 +346,7 @@ impl Hub {
     fn store_verdict(&self, run_id: &str, verdict: &Verdict) -> Result<(), HubError> {
         let now = self.clock.now();
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE runs SET status = ?2, ended_at = ?3, verdict = ?4 WHERE id = ?1 AND status = 'open'",
-                params![
+            connection.prepare_cached("UPDATE runs SET status = ?2, ended_at = ?3, verdict = ?4 WHERE id = ?1 AND status = 'open'")?.execute(params![
                     run_id,
                     outcome_status(verdict.outcome),
                     now.to_rfc3339(),

@@ -199,10 +199,9 @@ impl Hub {
                     None,
                 )?;
                 self.store.with(|connection| {
-                    connection.execute(
-                        "UPDATE runs SET entry_opened_at = ?2 WHERE id = ?1",
-                        params![run_id, self.clock.now().to_rfc3339()],
-                    )?;
+                    connection
+                        .prepare_cached("UPDATE runs SET entry_opened_at = ?2 WHERE id = ?1")?
+                        .execute(params![run_id, self.clock.now().to_rfc3339()])?;
                     Ok(())
                 })?;
                 return done(
@@ -436,10 +435,11 @@ impl Hub {
             None => {}
         }
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE payments SET run_id = ?2 WHERE payment_id = ?1 AND run_id IS NULL",
-                params![payment_id, run_id],
-            )?;
+            connection
+                .prepare_cached(
+                    "UPDATE payments SET run_id = ?2 WHERE payment_id = ?1 AND run_id IS NULL",
+                )?
+                .execute(params![payment_id, run_id])?;
             Ok(())
         })?;
         let log = self.exchanges(

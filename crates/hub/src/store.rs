@@ -268,6 +268,8 @@ impl Store {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
+        // Hot statements are prepared once (`prepare_cached`); room for all of them.
+        connection.set_prepared_statement_cache_capacity(128);
         migrate(&mut connection)?;
         Ok(Store {
             connection: Mutex::new(connection),
