@@ -49,8 +49,8 @@ impl RunningHub {
     pub fn kill(mut self) -> tempfile::TempDir {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let placeholder = tempfile::tempdir().unwrap();
-        std::mem::replace(&mut self.data, placeholder)
+        let spare = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.data, spare)
     }
 
     fn stop(mut self) -> std::process::ExitStatus {
