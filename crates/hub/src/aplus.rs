@@ -301,15 +301,9 @@ impl Hub {
             Api::CancelPayment => self.cancel(project, &parse_and_validate(body)?),
             Api::Refund => self.refund(project, &parse_and_validate(body)?),
             Api::ConsultPayment => self.consult(project, &parse_and_validate(body)?),
-            Api::Prepare | Api::ApplyToken | Api::CancelToken => {
-                Outcome::result(ApiResult::failure(
-                    ResultCode::BusinessNotSupport,
-                    format!(
-                        "{} (Auto Debit) is not available on this hub yet",
-                        api.name()
-                    ),
-                ))
-            }
+            Api::Prepare => self.prepare(project, &parse_and_validate(body)?),
+            Api::ApplyToken => self.apply_token(project, &parse_and_validate(body)?),
+            Api::CancelToken => self.cancel_token(project, &parse_and_validate(body)?),
             Api::NotifyPayment | Api::UserInitiatedPay | Api::AuthNotify => {
                 Outcome::result(ApiResult::failure(
                     ResultCode::InvalidApi,

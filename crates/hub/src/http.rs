@@ -62,6 +62,11 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/sign-out", post(wallet_sign_out))
         .route("/me", get(wallet_me))
         .route("/cases", get(wallet_cases))
+        .route("/authorizations", post(wallet_grant))
+        .route(
+            "/authorizations/{authorization}/revoke",
+            post(wallet_revoke),
+        )
         .route("/runs", get(wallet_runs).post(wallet_start_run))
         .route("/runs/{run}", get(wallet_run))
         .route("/runs/{run}/events", get(wallet_run_events))
@@ -729,6 +734,39 @@ async fn wallet_get_attachment(
     let (merchant, _) = wallet(&hub, &headers)?;
     let (content_type, bytes) = hub.attachment(&merchant, &run, &attachment)?;
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GrantRequest {
+    auth_url: String,
+}
+
+async fn wallet_grant(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<crate::auto_debit::Granted>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    let request: GrantRequest = json_body(&body)?;
+    Ok(Json(hub.grant(&merchant, &request.auth_url).await?))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Revoked {
+    notified: bool,
+}
+
+async fn wallet_revoke(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(authorization): Path<String>,
+) -> Result<Json<Revoked>, HubError> {
+    let (merchant, _) = wallet(&hub, &headers)?;
+    Ok(Json(Revoked {
+        notified: hub.revoke(&merchant, &authorization).await?,
+    }))
 }
 
 async fn wallet_back_out(

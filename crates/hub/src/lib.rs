@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod aplus;
 pub mod attachments;
+pub mod auto_debit;
 pub mod clock;
 pub mod error;
 pub mod exchange;

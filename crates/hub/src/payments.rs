@@ -623,11 +623,19 @@ impl Hub {
                     ));
                     payment.expires_at = Some(waiting_until);
                 }
-                PayScenario::AutoDebit => fail(
-                    &mut payment,
-                    ResultCode::InvalidAccessToken,
-                    "no access token was issued for this project (Auto Debit authorisation is not available on this hub yet)".to_owned(),
-                ),
+                PayScenario::AutoDebit => {
+                    let token = request.payment_method.payment_method_id.clone().unwrap_or_default();
+                    match crate::auto_debit::token_customer(&transaction, &project.id, &token, now)? {
+                        Ok(customer) => {
+                            payment.status = PaymentStatus::Success;
+                            payment.result_code = ResultCode::Success.as_str().to_owned();
+                            payment.result_message = "success".to_owned();
+                            payment.customer_id = Some(customer);
+                            payment.paid_at = Some(now);
+                        }
+                        Err((code, message)) => fail(&mut payment, code, message),
+                    }
+                }
                 PayScenario::InStoreUnspecified => fail(
                     &mut payment,
                     ResultCode::ParamIllegal,

@@ -238,6 +238,27 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (merchant_id, id)
     );
     "#,
+    // 10: Auto Debit authorizations and tokens.
+    r#"
+    CREATE TABLE authorizations (
+        id                  TEXT PRIMARY KEY,
+        project_id          TEXT NOT NULL REFERENCES projects(id),
+        auth_client_id      TEXT NOT NULL,
+        auth_redirect_url   TEXT NOT NULL,
+        auth_state          TEXT NOT NULL,
+        scopes              TEXT NOT NULL,
+        status              TEXT NOT NULL,
+        auth_code           TEXT,
+        code_expires_at     TEXT,
+        customer_id         TEXT,
+        access_token        TEXT,
+        refresh_token       TEXT,
+        token_expires_at    TEXT,
+        created_at          TEXT NOT NULL
+    );
+    CREATE INDEX authorizations_by_token ON authorizations (project_id, access_token);
+    CREATE INDEX authorizations_by_code ON authorizations (project_id, auth_code);
+    "#,
 ];
 
 /// The newest schema version this build writes.

@@ -4,6 +4,7 @@
 mod admin_api;
 mod after_payment;
 pub mod attachments;
+mod auto_debit;
 mod callbacks;
 mod entry_codes;
 mod events;

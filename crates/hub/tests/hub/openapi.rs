@@ -192,8 +192,8 @@ fn the_document_is_openapi_3_1_json() {
         doc["info"]["description"]
             .as_str()
             .unwrap_or_default()
-            .contains("BUSINESS_NOT_SUPPORT"),
-        "info.description says which gateway APIs are not available yet"
+            .contains("AUTHCODE_CREATED"),
+        "info.description explains the Auto Debit flow"
     );
 }
 
@@ -933,6 +933,41 @@ async fn real_answers_match_the_documented_schemas() {
         c.check(
             "GET",
             "/wallet/v1/runs/{run}/attachments/{attachment}",
+            status,
+            &body,
+        );
+    }
+    let (status, body) = wallet
+        .send(
+            &hub,
+            "POST",
+            "/authorizations",
+            Some(json!({"authUrl": "http://127.0.0.1:8480/authorize/auth_none"})),
+        )
+        .await;
+    c.check("POST", "/wallet/v1/authorizations", status, &body);
+    let prepared = acqp
+        .call(&hub, "/aps/api/v1/authorizations/prepare", &json!({
+            "customerBelongsTo": "TEST_WALLET", "authClientId": "M1", "authRedirectUrl": "https://acqp.example/back",
+            "scopes": ["AGREEMENT_PAY"], "authState": "s"
+        }))
+        .await;
+    let (status, body) = wallet
+        .send(
+            &hub,
+            "POST",
+            "/authorizations",
+            Some(json!({"authUrl": prepared.body["authUrl"]})),
+        )
+        .await;
+    c.check("POST", "/wallet/v1/authorizations", status, &body);
+    for id in [body["id"].as_str().unwrap_or("auth_none"), "auth_none"] {
+        let (status, body) = wallet
+            .send(&hub, "POST", &format!("/authorizations/{id}/revoke"), None)
+            .await;
+        c.check(
+            "POST",
+            "/wallet/v1/authorizations/{authorization}/revoke",
             status,
             &body,
         );
