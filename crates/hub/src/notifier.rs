@@ -25,6 +25,7 @@ use crate::error::HubError;
 use crate::exchange::{Direction, Exchange};
 use crate::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID};
 use crate::project::Project;
+use crate::runs::signature_verdict;
 use crate::store::StoreError;
 use crate::store::time_column as time_of;
 
@@ -414,17 +415,11 @@ impl Hub {
         verdict: &AttemptVerdict,
         latency: StdDuration,
     ) {
-        use linker_cases::{CallbackKind, EventKind, HubCallback, SignatureVerdict};
+        use linker_cases::{CallbackKind, EventKind, HubCallback};
         if !self.run_is_open(run_id) {
             return;
         }
-        let reply_signature = match verdict.reply_signature.as_str() {
-            "valid" => SignatureVerdict::Valid,
-            "missing" => SignatureVerdict::Missing,
-            other => SignatureVerdict::Invalid {
-                reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
-            },
-        };
+        let reply_signature = signature_verdict(&verdict.reply_signature);
         // A notification's reply is valid when it is an S SUCCESS ack, whatever its signature.
         let reply_valid = verdict.reply.as_deref().is_some_and(|reply| {
             serde_json::from_str::<serde_json::Value>(reply).is_ok_and(|v| {

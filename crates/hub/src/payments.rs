@@ -219,6 +219,18 @@ pub enum PaymentKey<'a> {
 }
 
 impl<'a> PaymentKey<'a> {
+    /// The key a request names, or the PARAM_ILLEGAL answer when it names neither id.
+    fn from_request(
+        payment_request_id: Option<&'a String>,
+        payment_id: Option<&'a String>,
+    ) -> Result<PaymentKey<'a>, Outcome> {
+        PaymentKey::from_ids(payment_request_id, payment_id).ok_or_else(|| {
+            Outcome::result(ApiResult::param_illegal(
+                "paymentRequestId or paymentId: give one of them",
+            ))
+        })
+    }
+
     fn from_ids(
         payment_request_id: Option<&'a String>,
         payment_id: Option<&'a String>,
@@ -352,21 +364,7 @@ impl Hub {
     /// The open run a payment code was shown for, with its sandbox script (per-run settings
     /// applied).
     fn code_run(&self, project_id: &str, code: &str) -> Option<(String, linker_cases::Sandbox)> {
-        let run: Option<String> = self
-            .store
-            .with(|connection| {
-                Ok(connection
-                    .query_row(
-                        "SELECT run_id FROM payment_codes WHERE code = ?1 AND project_id = ?2",
-                        params![code, project_id],
-                        |row| row.get::<_, Option<String>>(0),
-                    )
-                    .optional()?
-                    .flatten())
-            })
-            .ok()
-            .flatten();
-        let run = run?;
+        let run = self.code_run_id(project_id, code)?;
         let sandbox = self.run_sandbox(&run)?;
         Some((run, sandbox))
     }
@@ -729,13 +727,12 @@ impl Hub {
 
     /// `inquiryPayment`: the payment's current result.
     pub fn inquire(&self, project: &Project, request: &InquiryPaymentRequest) -> Outcome {
-        let Some(key) = PaymentKey::from_ids(
+        let key = match PaymentKey::from_request(
             request.payment_request_id.as_ref(),
             request.payment_id.as_ref(),
-        ) else {
-            return Outcome::result(ApiResult::param_illegal(
-                "paymentRequestId or paymentId: give one of them",
-            ));
+        ) {
+            Ok(key) => key,
+            Err(refusal) => return refusal,
         };
         let payment = match self.payment(&project.id, key) {
             Ok(Some(payment)) => payment,
@@ -778,13 +775,12 @@ impl Hub {
     /// `cancelPayment`: closes the payment, whatever its status, until 00:15 (UTC+8) of the
     /// next day; idempotent; a payment with refunds cannot be cancelled.
     pub fn cancel(&self, project: &Project, request: &CancelPaymentRequest) -> Outcome {
-        let Some(key) = PaymentKey::from_ids(
+        let key = match PaymentKey::from_request(
             request.payment_request_id.as_ref(),
             request.payment_id.as_ref(),
-        ) else {
-            return Outcome::result(ApiResult::param_illegal(
-                "paymentRequestId or paymentId: give one of them",
-            ));
+        ) {
+            Ok(key) => key,
+            Err(refusal) => return refusal,
         };
         let now = self.clock.now();
         let scripted = self.run_script(&project.id, key, Api::CancelPayment);
@@ -855,13 +851,12 @@ impl Hub {
     /// `refund`: partial refunds while their sum stays within the paid amount, within a year of
     /// payment; idempotent on `refundRequestId`.
     pub fn refund(&self, project: &Project, request: &RefundRequest) -> Outcome {
-        let Some(key) = PaymentKey::from_ids(
+        let key = match PaymentKey::from_request(
             request.payment_request_id.as_ref(),
             request.payment_id.as_ref(),
-        ) else {
-            return Outcome::result(ApiResult::param_illegal(
-                "paymentRequestId or paymentId: give one of them",
-            ));
+        ) {
+            Ok(key) => key,
+            Err(refusal) => return refusal,
         };
         let now = self.clock.now();
         let refund_id = format!(

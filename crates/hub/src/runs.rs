@@ -52,6 +52,18 @@ pub struct RunSignal {
     pub run_id: String,
 }
 
+/// The request log's signature verdict (`valid`, `missing`, `invalid: <why>`) as evidence.
+pub(crate) fn signature_verdict(text: &str) -> linker_cases::SignatureVerdict {
+    use linker_cases::SignatureVerdict;
+    match text {
+        "valid" => SignatureVerdict::Valid,
+        "missing" => SignatureVerdict::Missing,
+        other => SignatureVerdict::Invalid {
+            reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
+        },
+    }
+}
+
 /// Per-run settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -303,6 +315,24 @@ impl Hub {
         self.run_row(run_id).is_ok_and(|row| row.status == "open")
     }
 
+    /// The run a payment code was shown for, if any.
+    pub(crate) fn code_run_id(&self, project_id: &str, code: &str) -> Option<String> {
+        self.store
+            .with(|connection| {
+                Ok(connection
+                    .prepare_cached(
+                        "SELECT run_id FROM payment_codes WHERE code = ?1 AND project_id = ?2",
+                    )?
+                    .query_row(params![code, project_id], |row| {
+                        row.get::<_, Option<String>>(0)
+                    })
+                    .optional()?)
+            })
+            .ok()
+            .flatten()
+            .flatten()
+    }
+
     /// The sandbox script of an open run, with the run's own settings applied.
     pub fn run_sandbox(&self, run_id: &str) -> Option<linker_cases::Sandbox> {
         let case = self.open_run_case(run_id)?;
@@ -513,19 +543,7 @@ impl Hub {
         };
         let by_code = || -> Option<String> {
             let code = text(&["paymentMethod", "paymentMethodId"])?;
-            self.store
-                .with(|connection| {
-                    Ok(connection
-                        .query_row(
-                            "SELECT run_id FROM payment_codes WHERE code = ?1 AND project_id = ?2",
-                            params![code, project_id],
-                            |row| row.get::<_, Option<String>>(0),
-                        )
-                        .optional()?)
-                })
-                .ok()
-                .flatten()
-                .flatten()
+            self.code_run_id(project_id, &code)
         };
         let by_payment = || -> Option<String> {
             let request_id = text(&["paymentRequestId"]);
@@ -605,17 +623,11 @@ impl Hub {
         validation: Option<String>,
         ids: (Option<String>, Option<String>),
     ) {
-        use linker_cases::{AcqpCall, SignatureVerdict};
+        use linker_cases::AcqpCall;
         if !self.run_is_open(run_id) {
             return;
         }
-        let signature = match exchange.signature_verdict.as_str() {
-            "valid" => SignatureVerdict::Valid,
-            "missing" => SignatureVerdict::Missing,
-            other => SignatureVerdict::Invalid {
-                reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
-            },
-        };
+        let signature = signature_verdict(&exchange.signature_verdict);
         let call = AcqpCall {
             api,
             request_headers: exchange.request_headers.clone(),

@@ -5,7 +5,7 @@
 use linker_aplus::code::classify::{Classification, CodeKind, DomainRegistry, classify};
 use linker_aplus::message::Api;
 use linker_aplus::{Amount, ResultCode};
-use linker_cases::{AcqpCall, CustomerBehaviour, EventKind, SignatureVerdict, WalletActionKind};
+use linker_cases::{AcqpCall, CustomerBehaviour, EventKind, WalletActionKind};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
@@ -14,6 +14,7 @@ use crate::error::HubError;
 use crate::exchange::{Direction, Exchange, ExchangeFilter};
 use crate::merchants::Merchant;
 use crate::payments::{Payment, PaymentKey, PaymentStatus};
+use crate::runs::signature_verdict;
 use crate::user_initiated::PrivateCodeAnswer;
 
 /// The User-Agent the wallet's web view sends to entry-code pages: `AlipayConnect` is how an
@@ -66,13 +67,7 @@ fn host_of(url: &str) -> String {
 
 /// The ACQP call an exchange from the request log was, for a run's record.
 fn exchange_call(exchange: &Exchange, api: Api) -> AcqpCall {
-    let signature = match exchange.signature_verdict.as_str() {
-        "valid" => SignatureVerdict::Valid,
-        "missing" => SignatureVerdict::Missing,
-        other => SignatureVerdict::Invalid {
-            reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
-        },
-    };
+    let signature = signature_verdict(&exchange.signature_verdict);
     let response: serde_json::Value =
         serde_json::from_str(&exchange.response_body).unwrap_or_default();
     let request: serde_json::Value =
@@ -97,6 +92,17 @@ fn exchange_call(exchange: &Exchange, api: Api) -> AcqpCall {
         forced: exchange.forced,
         payment_request_id: text(&request, "paymentRequestId"),
         payment_id: text(&request, "paymentId").or_else(|| text(&response, "paymentId")),
+    }
+}
+
+impl PaymentPrompt {
+    /// What the wallet asks before paying, e.g. `Pay HKD 42.00 to Linker Cafe?`.
+    pub fn question(&self) -> String {
+        format!(
+            "Pay {} to {}?",
+            self.amount_text,
+            self.merchant_name.as_deref().unwrap_or("the merchant")
+        )
     }
 }
 
@@ -159,18 +165,7 @@ impl Hub {
                 return match answer {
                     PrivateCodeAnswer::Order(payment) => {
                         let prompt = self.prompt(&payment)?;
-                        done(
-                            "confirm",
-                            format!(
-                                "Pay {} to {}?",
-                                prompt.amount_text,
-                                prompt
-                                    .merchant_name
-                                    .clone()
-                                    .unwrap_or_else(|| "the merchant".to_owned())
-                            ),
-                            Some(prompt),
-                        )
+                        done("confirm", prompt.question(), Some(prompt))
                     }
                     PrivateCodeAnswer::Refused(result) => done(
                         "unknownCode",
@@ -245,18 +240,7 @@ impl Hub {
             );
         }
         match payment.status {
-            PaymentStatus::InProcess => done(
-                "confirm",
-                format!(
-                    "Pay {} to {}?",
-                    prompt.amount_text,
-                    prompt
-                        .merchant_name
-                        .clone()
-                        .unwrap_or_else(|| "the merchant".to_owned())
-                ),
-                Some(prompt),
-            ),
+            PaymentStatus::InProcess => done("confirm", prompt.question(), Some(prompt)),
             PaymentStatus::Fail if payment.result_code == ResultCode::OrderIsClosed.as_str() => {
                 done(
                     "expired",
@@ -319,17 +303,7 @@ impl Hub {
         let payment = self.bind_payment(&merchant.project_id, &payment_id, run_id)?;
         let prompt = self.prompt(&payment)?;
         let (next, message) = if payment.status == PaymentStatus::InProcess {
-            (
-                "confirm",
-                format!(
-                    "Pay {} to {}?",
-                    prompt.amount_text,
-                    prompt
-                        .merchant_name
-                        .clone()
-                        .unwrap_or_else(|| "the merchant".to_owned())
-                ),
-            )
+            ("confirm", prompt.question())
         } else {
             (
                 "unknownCode",

@@ -6,7 +6,9 @@ use chrono::Utc;
 use linker_aplus::message::{UserInitiatedPayRequest, UserInitiatedPayResponse};
 use linker_aplus::validate::parse_and_validate;
 use linker_aplus::{ApiResult, ResultStatus};
-use linker_cases::{CallbackKind, EventKind, HubCallback, SignatureVerdict};
+use linker_cases::{CallbackKind, EventKind, HubCallback};
+
+use crate::runs::signature_verdict;
 use rusqlite::params;
 
 use crate::Hub;
@@ -26,16 +28,6 @@ pub enum PrivateCodeAnswer {
     Refused(ApiResult),
     /// No usable answer: why.
     Broken(String),
-}
-
-fn signature_verdict(text: &str) -> SignatureVerdict {
-    match text {
-        "valid" => SignatureVerdict::Valid,
-        "missing" => SignatureVerdict::Missing,
-        other => SignatureVerdict::Invalid {
-            reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
-        },
-    }
 }
 
 impl Hub {
