@@ -246,3 +246,41 @@ async fn scanning_what_is_not_an_order_code_says_what_it_is() {
     assert_eq!(scanned["next"], "unknownCode", "{scanned}");
     let _ = hub.clock.now();
 }
+
+#[tokio::test]
+async fn moc_03_a_failed_payment_passes_when_its_notify_is_acked_and_fails_when_not() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    for (id, ack) in [("moc03-a", Ack::Signed), ("moc03-b", Ack::Unsigned)] {
+        let endpoint = notify_to(&hub, &acqp, ack).await;
+        let run = wallet.start(&hub, "MOC-03").await;
+        let code = order(&hub, &acqp, id).await;
+        scan(&hub, &wallet, &run, &code).await;
+        wallet
+            .send(&hub, "POST", &format!("/runs/{run}/confirm"), None)
+            .await;
+        hub.hub.deliver_due().await.unwrap();
+        let sent = endpoint.received.lock().unwrap().clone();
+        assert_eq!(
+            sent[0].body["paymentResult"]["resultCode"], "USER_BALANCE_NOT_ENOUGH",
+            "{:?}",
+            sent[0].body
+        );
+        wallet
+            .answer(&hub, &run, "w1", "pos-shows-failure", true)
+            .await;
+        hub.clock.advance(Duration::seconds(301));
+        let view = wallet.run(&hub, &run).await;
+        if ack == Ack::Signed {
+            assert_eq!(view["status"], "passed", "{}", summary(&view));
+        } else {
+            assert_eq!(view["status"], "failed", "{view}");
+            assert!(
+                summary(&view).contains("notify-acked"),
+                "{}",
+                summary(&view)
+            );
+        }
+    }
+}
