@@ -35,12 +35,14 @@
 //! - [`record`]: the run record the hub fills.
 //! - [`check`]: the protocol checks and the named case checks.
 //! - [`verdict`]: [`judge`], [`Judgement`], [`Verdict`].
+//! - [`report`]: reports of runs: JUnit XML, JSON, one self-contained HTML page.
 //! - [`testing`]: a builder of run records, for tests here and in the hub.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod catalogue;
 pub mod check;
 pub mod record;
+pub mod report;
 pub mod sandbox;
 pub mod testing;
 pub mod verdict;

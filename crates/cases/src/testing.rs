@@ -19,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use linker_aplus::message::Api;
 use serde_json::{Value, json};
 
+use crate::catalogue::Catalogue;
 use crate::record::{
     AcqpCall, CallbackKind, Event, EventKind, HubCallback, ManualAnswer, PaymentState,
     PaymentStateChange, RunRecord, SignatureVerdict, WalletActionKind,
@@ -466,4 +467,65 @@ pub fn uip_order(payment_request_id: &str, amount: u64) -> Value {
         "paymentAmount": {"currency": "JPY", "value": amount.to_string()},
         "paymentFactor": {"isInStorePayment": "true", "inStorePaymentScenario": "OrderCode"}
     })
+}
+
+/// A report of four realistic runs from `catalogue`'s cases: UPM-01 passed, UPM-04 failed (no
+/// cancel within 90 s), MOC-01 broken (the ACQP never called) and CSH-01 skipped (not
+/// implemented). Runs whose case the catalogue lacks are left out.
+pub fn sample_report(catalogue: &Catalogue) -> crate::report::Report {
+    use crate::report::{Report, RunReport};
+    let merchant = "mer_cafe_shibuya";
+    let runs = [
+        (
+            "UPM-01",
+            RecordBuilder::new("UPM-01")
+                .show_code(1.0)
+                .pay(4.2, "pay-1", "S", "SUCCESS")
+                .payment(4.2, PaymentState::Succeeded)
+                .answer(20.5, "pos-shows-success", true)
+                .build(),
+            20.5,
+        ),
+        (
+            "UPM-04",
+            RecordBuilder::new("UPM-04")
+                .show_code(1.0)
+                .pay(3.0, "pay-1", "U", "PAYMENT_IN_PROCESS")
+                .payment(3.0, PaymentState::InProcess)
+                .inquiry(8.0, "pay-1", Some(("U", "PAYMENT_IN_PROCESS")))
+                .inquiry(13.0, "pay-1", Some(("U", "PAYMENT_IN_PROCESS")))
+                .inquiry(18.0, "pay-1", Some(("U", "PAYMENT_IN_PROCESS")))
+                .answer(200.0, "pos-shows-not-paid", false)
+                .build(),
+            300.0,
+        ),
+        ("MOC-01", RecordBuilder::new("MOC-01").build(), 300.0),
+        ("CSH-01", RecordBuilder::new("CSH-01").build(), 0.0),
+    ];
+    let runs = runs
+        .into_iter()
+        .filter_map(|(id, record, end)| {
+            let case = catalogue.case(id)?;
+            let mut record = record;
+            record.run_id = format!("run_{}", id.replace('-', "").to_lowercase());
+            let judgement = crate::verdict::judge(case, &record, RecordBuilder::at(end));
+            let verdict = judgement.verdict()?;
+            Some(RunReport::new(
+                case,
+                &record,
+                merchant,
+                Some(RecordBuilder::at(end)),
+                verdict,
+            ))
+        })
+        .collect();
+    Report {
+        title: "Linker integration test report".to_owned(),
+        generated_at: RecordBuilder::at(400.0),
+        hub_url: "http://127.0.0.1:7180".to_owned(),
+        project: Some("Demo ACQP (SANDBOX_5X00000000000000)".to_owned()),
+        merchant: Some(merchant.to_owned()),
+        tool_version: "linker 0.1.0".to_owned(),
+        runs,
+    }
 }
