@@ -286,6 +286,11 @@ impl Store {
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL keeps readers off writers' backs; NORMAL is durable across a process crash (the
         // hub's failure model: SIGKILL), which is what "nothing acknowledged is lost" needs.
+        // The hub is the database's only user: holding the file lock for the connection's life
+        // saves two fcntl calls per transaction (and the WAL index lives in memory, not in a
+        // shared-memory file; set before WAL so that holds from the start).
+        // A second hub on the same data folder is refused (SQLITE_BUSY) instead of racing.
+        connection.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
