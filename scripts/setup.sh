@@ -13,6 +13,7 @@ LINKER_APT_PACKAGES=(
   # screenshots of a headless run, and the console's browser tests
   imagemagick
   chromium chromium-driver
+  libxml2-utils # xmllint: the JUnit report tests validate against their schema
 )
 TAURI_DRIVER_VERSION=2.1.0
 

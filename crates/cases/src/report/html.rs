@@ -1,5 +1,5 @@
 //! One self-contained HTML page for people: the overall status and counts at the top, then every
-//! run, failures first, with its case's steps, its checks and why, and its evidence timeline
+//! run, failures first (failed and broken runs expanded, skipped and passed ones collapsed), with its case's steps, its checks and why, and its evidence timeline
 //! (each message with endpoint, headers, pretty-printed body and signature verdict).
 //!
 //! No external resources and no script: inline CSS, `<details>` to expand and collapse. Every
@@ -158,11 +158,13 @@ fn run_section(page: &mut Page, run: &RunReport) {
             .meta("Took", &format!("{:.1} s", run.duration_secs()));
     }
     page.raw("</dl>\n<details class=\"body\"")
-        .raw(if run.outcome == Outcome::Passed {
-            ""
-        } else {
-            " open"
-        })
+        .raw(
+            if matches!(run.outcome, Outcome::Failed | Outcome::Broken) {
+                " open"
+            } else {
+                ""
+            },
+        )
         .raw("><summary>Steps, checks and evidence</summary>\n");
 
     // The case: what the merchant does and what should happen.
@@ -236,6 +238,7 @@ fn check_item(page: &mut Page, run: &RunReport, check: &CheckResult) {
         .raw("</span></div>");
     if let Some(id) = check.check.strip_prefix("manual:")
         && let Some(question) = run.case.manual.iter().find(|q| q.id == id)
+        && !check.outcome.text().contains(&question.question)
     {
         page.raw("<div class=\"question\">")
             .text(&format!(

@@ -4,6 +4,7 @@
 mod case_runs;
 mod checks;
 mod props;
+mod reports;
 mod verdicts;
 
 use linker_cases::check::CheckResult;
