@@ -63,6 +63,7 @@ pub use follow::{RunFollower, RunUpdate};
 pub use ids::Ids;
 pub use linker_cases::{
     CheckResult, Event, EventKind, ManualQuestion, Outcome, Product, Step, Verdict,
+    WalletActionKind,
 };
 pub use outbox::{
     ManualAnswerInput, OutboxEntry, SyncReport, SyncStatus, WriteKind, WriteReceipt, WriteState,

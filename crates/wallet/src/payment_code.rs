@@ -134,7 +134,14 @@ impl Wallet {
             };
             match retire {
                 None => {
-                    return self.code_view(&run_id, code, shown_at, hub_expires_at, refresh, format);
+                    return self.code_view(
+                        &run_id,
+                        code,
+                        shown_at,
+                        hub_expires_at,
+                        refresh,
+                        format,
+                    );
                 }
                 Some(reason) => self.retire_code(&code, reason)?,
             }

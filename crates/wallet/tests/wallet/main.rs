@@ -1,0 +1,8 @@
+//! linker-wallet against a real hub on a loopback port, with real SQLite files in temp folders.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod offline;
+mod runs;
+mod scan;
+mod session;
+mod support;

@@ -1,0 +1,166 @@
+//! Scanning: payment codes refused, other texts named, EMVCo decoded, order codes resolved by
+//! the hub into the payment to confirm.
+
+use linker_wallet::{EventKind, ScanInput, ScanKind, ScanNext, WalletActionKind};
+
+use crate::support::{PAY, Setup, order_code_pay};
+
+/// A valid EMVCo merchant QR (the EMVCo specification's example).
+const EMVCO: &str = "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING64200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***0708A60086670902ME91320016A0112233449988770708123456786304A13A";
+
+#[tokio::test]
+async fn scanning_tells_payment_codes_links_and_emvco_apart() {
+    let setup = Setup::new().await;
+    let wallet = &setup.wallet;
+
+    let error = wallet
+        .scan(ScanInput::Text("281999000000000000000042"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "PAYMENT_CODE_SCANNED", "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("shown by a wallet, not scanned by one"),
+        "{error}"
+    );
+
+    let error = wallet
+        .scan(ScanInput::Text("https://example.com/menu"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "NOT_ALIPAY_CODE", "{error}");
+    assert!(
+        error.to_string().contains("https://example.com/menu")
+            && error.to_string().contains("example.com"),
+        "says what was read: {error}"
+    );
+
+    let emvco = wallet.scan(ScanInput::Text(EMVCO)).await.unwrap();
+    assert_eq!(emvco.kind, ScanKind::EmvcoCode, "{emvco:?}");
+    assert_eq!(emvco.next, ScanNext::ShowFields);
+    assert!(
+        emvco
+            .lines
+            .iter()
+            .any(|l| l.value.contains("BEST TRANSPORT")),
+        "the merchant name is shown: {:?}",
+        emvco.lines
+    );
+    assert_eq!(emvco.run_id, None, "no run: decided on the device");
+
+    // In a run the hub classifies and records the scan.
+    let run = wallet
+        .start_run("MOC-01", Default::default())
+        .await
+        .unwrap();
+    let error = wallet
+        .scan(ScanInput::Text("https://example.com/menu"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "NOT_ALIPAY_CODE", "{error}");
+    let emvco = wallet.scan(ScanInput::Text(EMVCO)).await.unwrap();
+    assert_eq!(
+        (emvco.kind, emvco.run_id.as_deref()),
+        (ScanKind::EmvcoCode, Some(run.id.as_str()))
+    );
+    let error = wallet
+        .scan(ScanInput::Text("281999000000000000000042"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "PAYMENT_CODE_SCANNED", "{error}");
+    let events = wallet.run(&run.id).await.unwrap().run.events;
+    let scans: Vec<String> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::WalletAction {
+                action: WalletActionKind::Scan { classified, .. },
+            } => Some(classified.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        scans,
+        ["notAlipayPlus", "emvcoCode"],
+        "the run records what the hub was asked about (a payment code never leaves the device)"
+    );
+
+    let error = wallet
+        .scan(ScanInput::ImageBytes(&crate::support::photo()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.code(),
+        "NOT_ALIPAY_CODE",
+        "a QR of plain text: {error}"
+    );
+    let error = wallet
+        .scan(ScanInput::ImageBytes(b"not an image"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "IMAGE_UNREADABLE", "{error}");
+    let blank = vec![255u8; 64 * 64];
+    let error = wallet
+        .scan(ScanInput::LumaFrame {
+            width: 64,
+            height: 64,
+            pixels: &blank,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "NO_CODE_FOUND", "{error}");
+}
+
+#[tokio::test]
+async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm() {
+    let setup = Setup::new().await;
+    let wallet = &setup.wallet;
+    let run = wallet
+        .start_run("MOC-01", Default::default())
+        .await
+        .unwrap();
+    let answer = setup
+        .acqp
+        .call(&setup.hub, PAY, &order_code_pay("moc-1", "1200"))
+        .await;
+    let code_value = answer["orderCodeForm"]["codeDetails"][0]["codeValue"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an order code: {answer}"))
+        .to_owned();
+    let frame = linker_scan::text_qr(&code_value, &Default::default())
+        .unwrap()
+        .to_rgba();
+    let (width, height) = frame.dimensions();
+    let outcome = wallet
+        .scan(ScanInput::RgbaFrame {
+            width,
+            height,
+            pixels: frame.as_raw(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome.read, code_value);
+    assert_eq!(outcome.symbology.as_deref(), Some("qr"));
+    assert_eq!(outcome.kind, ScanKind::AlipayOrderCode, "{outcome:?}");
+    assert_eq!(outcome.next, ScanNext::Confirm, "{}", outcome.message);
+    let payment = outcome.payment.expect("the payment to confirm");
+    assert_eq!(payment.merchant_name.as_deref(), Some("Linker Cafe"));
+    assert_eq!(payment.amount_text, "HKD 12.00");
+    assert_eq!(payment.question(), "Pay HKD 12.00 to Linker Cafe?");
+    assert_eq!(payment.exchange_rate, None, "same currency: no rate");
+
+    let after = wallet.confirm_payment(None).await.unwrap();
+    assert!(
+        after.events.iter().any(|e| matches!(
+            &e.kind,
+            EventKind::WalletAction {
+                action: WalletActionKind::ConfirmPayment
+            }
+        )),
+        "the confirmation is recorded: {:?}",
+        after.events
+    );
+    assert_eq!(after.id, run.id);
+    let error = wallet.confirm_payment(None).await.unwrap_err();
+    assert_eq!(error.code(), "CONFLICT", "nothing waits any more: {error}");
+}
