@@ -1,0 +1,534 @@
+//! What the runner does for each case: the customer's side through linker-wallet, the merchant's
+//! side through the [`Pos`], then the manual questions, answered from what the POS shows.
+//!
+//! | cases | POS | wallet |
+//! |---|---|---|
+//! | UPM-01, 03..07 | charges the payment code | shows the code |
+//! | UPM-02 | charges the payment code | shows the code, then confirms once the `pay` arrived |
+//! | MOC-01, 03, 04 | shows an order code | scans it, pays |
+//! | MOC-02 | shows an order code | scans it, backs out |
+//! | MOC-05 | shows an order code | waits past its expiry, scans it |
+//! | MPC-01 | shows a private order code | scans it, pays |
+//! | MPC-02 | shows a private order code | scans a code on the same domain the ACQP never issued |
+//! | MEC-01 | gives its entry code | opens the page, enters the amount, pays |
+//! | RFD-*, CAN-*, NTF-* | a paid sale (UPM when the POS takes codes, else an order code), then refunds or cancels | pays |
+
+use std::time::Duration;
+
+use linker_aplus::Amount;
+use linker_pos_driver::{DisplayAnswer, DisplayState};
+use linker_wallet::{CaseEntry, ImageFormat, ScanInput, ScanNext, Wallet, WalletError};
+
+use crate::pos::{Ids, Pos, Sale, is_final};
+use crate::{Progress, web_view};
+
+/// How often the runner looks at the run and the POS while it waits.
+pub(crate) const POLL: Duration = Duration::from_millis(500);
+
+/// One case being run.
+pub(crate) struct CaseRun<'a> {
+    pub wallet: &'a Wallet,
+    pub pos: &'a Pos,
+    pub progress: &'a dyn Progress,
+    pub case: &'a CaseEntry,
+    pub run_id: String,
+    pub amount: Amount,
+    /// The sale the POS made, once it made one.
+    pub sale: Option<Sale>,
+    /// Whether the wallet said the scanned code had expired (MOC-05).
+    pub scan_said_expired: Option<bool>,
+    /// The paymentRequestId of the run's payment, once the hub saw it.
+    pub payment_request_id: Option<String>,
+    /// How long to wait for the POS to settle before answering a question from what it shows.
+    pub settle: Duration,
+}
+
+type Step = Result<(), String>;
+
+impl CaseRun<'_> {
+    fn ids(&self) -> Ids<'_> {
+        Ids {
+            run: &self.run_id,
+            case: &self.case.id,
+        }
+    }
+
+    fn note(&self, text: &str) {
+        self.progress.note(&self.case.id, text);
+    }
+
+    /// Does the case's actions, in order; `Err` says which one could not be done.
+    pub async fn drive(&mut self) -> Step {
+        let id = self.case.id.as_str();
+        match id {
+            "UPM-02" => {
+                self.charge().await?;
+                self.wait_for_pay().await?;
+                self.note("the wallet confirms the payment");
+                self.wallet
+                    .confirm_payment(Some(&self.run_id))
+                    .await
+                    .map(|_| ())
+                    .map_err(wallet_error("confirm the payment"))
+            }
+            _ if id.starts_with("UPM-") => self.charge().await,
+            "MOC-01" | "MOC-03" | "MOC-04" => {
+                let code = self.order_code().await?;
+                self.scan_and_pay(&code).await
+            }
+            "MOC-02" => {
+                let code = self.order_code().await?;
+                self.scan_expecting_confirmation(&code).await?;
+                self.note("the customer backs out without paying");
+                self.wallet
+                    .back_out(Some(&self.run_id))
+                    .await
+                    .map(|_| ())
+                    .map_err(wallet_error("back out"))
+            }
+            "MOC-05" => {
+                let code = self.order_code().await?;
+                self.wait_for_order_expiry().await;
+                self.note("the wallet scans the order code after it expired");
+                match self.wallet.scan(ScanInput::Text(&code)).await {
+                    Ok(outcome) => {
+                        self.scan_said_expired = Some(outcome.next == ScanNext::Expired);
+                        Ok(())
+                    }
+                    Err(error) => {
+                        let expired = error.to_string().to_lowercase().contains("expire");
+                        self.scan_said_expired = Some(expired);
+                        Ok(())
+                    }
+                }
+            }
+            "MPC-01" => {
+                let (sale, code) = self
+                    .pos
+                    .private_order_code(&self.ids(), self.amount)
+                    .await?;
+                self.sale = Some(sale);
+                self.scan_and_pay(&code).await
+            }
+            "MPC-02" => {
+                let (_, code) = self
+                    .pos
+                    .private_order_code(&self.ids(), self.amount)
+                    .await?;
+                let unknown = never_issued(&code);
+                self.note(&format!(
+                    "the wallet scans {unknown}, a code the ACQP never issued"
+                ));
+                match self.wallet.scan(ScanInput::Text(&unknown)).await {
+                    Ok(_) => Ok(()),
+                    // The hub saying the ACQP refused it is the expected outcome, not a failure
+                    // of the runner; the verdict judges the ACQP's answer.
+                    Err(WalletError::Hub { .. }) => Ok(()),
+                    Err(error) => Err(format!("the wallet could not scan the code: {error}")),
+                }
+            }
+            "MEC-01" => self.entry_code().await,
+            "RFD-01" | "RFD-03" => {
+                self.paid_sale().await?;
+                self.refund(self.amount).await?;
+                Ok(())
+            }
+            "RFD-02" => {
+                self.paid_sale().await?;
+                let whole = self.amount;
+                let part = |percent: u64| {
+                    Amount::new(whole.currency(), whole.value() * percent / 100)
+                        .map_err(|error| error.to_string())
+                };
+                self.refund(part(30)?).await?;
+                self.wait_for_display(|d| d.state == DisplayState::PartiallyRefunded)
+                    .await;
+                self.refund(part(30)?).await?;
+                self.wait_for_refund_settled().await;
+                self.refund(part(50)?).await?;
+                Ok(())
+            }
+            _ if id.starts_with("CAN-") => {
+                self.paid_sale().await?;
+                self.note("the POS voids the sale");
+                let sale = self.sale.clone().unwrap_or_default();
+                self.pos.cancel(&self.ids(), &sale).await
+            }
+            _ if id.starts_with("NTF-") => self.paid_sale().await,
+            other => Err(format!(
+                "the headless runner does not know how to run {other} yet"
+            )),
+        }
+    }
+
+    async fn charge(&mut self) -> Step {
+        let code = self
+            .wallet
+            .payment_code(Some(&self.run_id), ImageFormat::Svg)
+            .await
+            .map_err(wallet_error("show a payment code"))?;
+        self.note(&format!("the POS charges payment code {}", code.digits));
+        let sale = self
+            .pos
+            .charge(&self.ids(), self.amount, &code.digits)
+            .await?;
+        self.sale = Some(sale);
+        Ok(())
+    }
+
+    async fn order_code(&mut self) -> Result<String, String> {
+        self.note(&format!("the POS shows an order code for {}", self.amount));
+        let (sale, code) = self.pos.order_code(&self.ids(), self.amount).await?;
+        self.sale = Some(sale);
+        Ok(code)
+    }
+
+    async fn scan_expecting_confirmation(&mut self, code: &str) -> Step {
+        self.note("the wallet scans the code");
+        let outcome = self
+            .wallet
+            .scan(ScanInput::Text(code))
+            .await
+            .map_err(wallet_error("scan the code"))?;
+        match outcome.next {
+            ScanNext::Confirm => Ok(()),
+            _ => Err(format!(
+                "the wallet scanned the code but cannot pay it: {}",
+                outcome.message
+            )),
+        }
+    }
+
+    async fn scan_and_pay(&mut self, code: &str) -> Step {
+        self.scan_expecting_confirmation(code).await?;
+        self.note("the customer taps Pay");
+        self.wallet
+            .confirm_payment(Some(&self.run_id))
+            .await
+            .map(|_| ())
+            .map_err(wallet_error("confirm the payment"))
+    }
+
+    async fn entry_code(&mut self) -> Step {
+        let code = self.pos.entry_code(&self.ids()).await?;
+        self.note("the wallet scans the entry code");
+        let outcome = self
+            .wallet
+            .scan(ScanInput::Text(&code))
+            .await
+            .map_err(wallet_error("scan the entry code"))?;
+        let ScanNext::OpenPage { url, user_agent } = outcome.next else {
+            return Err(format!(
+                "the wallet does not open the entry code as a page: {}",
+                outcome.message
+            ));
+        };
+        self.note(&format!("the customer enters {} on {url}", self.amount));
+        let payment_url = web_view::submit_amount(&url, &user_agent, self.amount).await?;
+        let outcome = self
+            .wallet
+            .open_payment_url(Some(&self.run_id), &payment_url)
+            .await
+            .map_err(wallet_error("open the payment page"))?;
+        if outcome.next != ScanNext::Confirm {
+            return Err(format!(
+                "the payment page cannot be paid: {}",
+                outcome.message
+            ));
+        }
+        self.note("the customer taps Pay");
+        self.wallet
+            .confirm_payment(Some(&self.run_id))
+            .await
+            .map(|_| ())
+            .map_err(wallet_error("confirm the payment"))
+    }
+
+    /// A paid sale to refund, cancel or be notified about.
+    async fn paid_sale(&mut self) -> Step {
+        if self.pos.takes_payment_codes() {
+            self.charge().await?;
+        } else {
+            let code = self.order_code().await?;
+            self.scan_and_pay(&code).await?;
+        }
+        if !self
+            .wait_for_display(|d| d.state == DisplayState::Paid)
+            .await
+        {
+            self.note("the POS does not show the sale as paid yet; going on");
+        }
+        Ok(())
+    }
+
+    async fn refund(&mut self, amount: Amount) -> Step {
+        self.note(&format!("the POS refunds {amount}"));
+        let sale = self.sale.clone().unwrap_or_default();
+        self.pos.refund(&self.ids(), &sale, amount).await
+    }
+
+    async fn wait_for_refund_settled(&self) {
+        self.wait_for_display(|d| {
+            matches!(
+                d.state,
+                DisplayState::PartiallyRefunded | DisplayState::Refunded
+            ) && !d.text.to_lowercase().contains("refunding")
+        })
+        .await;
+    }
+
+    /// Waits until the hub has seen the run's `pay` (UPM-02 confirms only then).
+    async fn wait_for_pay(&mut self) -> Step {
+        let deadline = tokio::time::Instant::now() + self.settle;
+        loop {
+            if let Ok(detail) = self.wallet.run(&self.run_id).await
+                && let Some(request_id) = first_pay_request_id(&detail.run.events)
+            {
+                self.payment_request_id = Some(request_id);
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "the ACQP never called pay within {} s of the POS charging the code",
+                    self.settle.as_secs()
+                ));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// MOC-05: waits (real time) until the order the POS showed has expired on the hub.
+    async fn wait_for_order_expiry(&self) {
+        let secs = self
+            .case
+            .definition
+            .pointer("/sandbox/order_expiry_secs")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(120);
+        self.note(&format!(
+            "waiting {} s for the order code to expire",
+            secs + 2
+        ));
+        tokio::time::sleep(Duration::from_secs(secs + 2)).await;
+    }
+
+    /// Polls what the POS shows until `wanted` holds (true) or the settle time passes (false).
+    /// Without a display to ask, returns false at once.
+    pub async fn wait_for_display(&self, wanted: impl Fn(&DisplayAnswer) -> bool) -> bool {
+        self.display_until(wanted).await.0
+    }
+
+    async fn display_until(
+        &self,
+        wanted: impl Fn(&DisplayAnswer) -> bool,
+    ) -> (bool, Option<DisplayAnswer>) {
+        let Some(sale) = &self.sale else {
+            return (false, None);
+        };
+        let deadline = tokio::time::Instant::now() + self.settle;
+        let mut last = None;
+        loop {
+            match self.pos.display(sale).await {
+                None => return (false, None),
+                Some(Ok(answer)) => {
+                    if wanted(&answer) {
+                        return (true, Some(answer));
+                    }
+                    last = Some(answer);
+                }
+                Some(Err(error)) => self.note(&error),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return (false, last);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The answer to a manual question, with a note saying what it is based on; `None` when
+    /// nobody can answer it.
+    pub async fn answer(&self, question_id: &str, question: &str) -> Option<(bool, String)> {
+        if question_id == "wallet-says-expired" {
+            return self.scan_said_expired.map(|said| {
+                (
+                    said,
+                    if said {
+                        "the wallet said the code had expired".to_owned()
+                    } else {
+                        "the wallet did not say the code had expired".to_owned()
+                    },
+                )
+            });
+        }
+        if let Some(wanted) = display_answers(question_id)
+            && self.sale.is_some()
+            && matches!(self.pos, Pos::Driver { display: true, .. })
+        {
+            let (yes, shown) = self.display_until(wanted).await;
+            let shown = shown.map_or_else(
+                || "the POS driver did not say what the POS shows".to_owned(),
+                |d| {
+                    format!(
+                        "the POS driver says the POS shows {}{}: \"{}\"",
+                        d.state.as_str(),
+                        d.reason
+                            .as_deref()
+                            .map(|r| format!(" ({r})"))
+                            .unwrap_or_default(),
+                        d.text
+                    )
+                },
+            );
+            return Some((yes, shown));
+        }
+        let operator = self.pos.operator()?;
+        match operator.ask(question) {
+            Ok(yes) => Some((yes, "answered by the operator".to_owned())),
+            Err(reason) => {
+                self.note(&reason);
+                None
+            }
+        }
+    }
+}
+
+/// Which POS display means "yes" to a manual question of the catalogue.
+fn display_answers(question_id: &str) -> Option<fn(&DisplayAnswer) -> bool> {
+    Some(match question_id {
+        "pos-shows-success" | "pos-records-one-payment" | "merchant-records-payment" => {
+            |d| d.state == DisplayState::Paid
+        }
+        "pos-shows-failure" => |d| d.state == DisplayState::Failed,
+        "pos-shows-not-paid" => {
+            |d| matches!(d.state, DisplayState::Cancelled | DisplayState::Failed)
+        }
+        "pos-shows-cancelled" => |d| d.state == DisplayState::Cancelled,
+        "pos-shows-refunded" => |d| d.state == DisplayState::Refunded,
+        "pos-shows-refund-refused" => |d| d.reason.as_deref() == Some("REFUND_AMOUNT_EXCEED"),
+        "pos-asks-for-new-code" => {
+            |d| d.state == DisplayState::Failed && d.reason.as_deref() == Some("EXPIRED_CODE")
+        }
+        // One sale, ended: paid, or cancelled after the slow answer; never a second charge.
+        "pos-no-double-charge" => |d| is_final(d.state),
+        _ => return None,
+    })
+}
+
+/// The paymentRequestId of the run's first `pay`, from its events.
+fn first_pay_request_id(events: &[linker_wallet::Event]) -> Option<String> {
+    events.iter().find_map(|event| {
+        let value = serde_json::to_value(event).ok()?;
+        (value.get("api")?.as_str()? == "pay").then_some(())?;
+        let body = value.get("request_body")?;
+        let body: serde_json::Value = match body {
+            serde_json::Value::String(text) => serde_json::from_str(text).ok()?,
+            other => other.clone(),
+        };
+        body.get("paymentRequestId")?.as_str().map(str::to_owned)
+    })
+}
+
+/// A code on the same domain as `issued` whose token the ACQP never issued (MPC-02).
+fn never_issued(issued: &str) -> String {
+    // The path is 12 digits then an opaque token: keep the digits, replace the token.
+    let Some((base, path)) = issued.rsplit_once('/') else {
+        return format!("{issued}NeverIssued");
+    };
+    let digits: String = path.chars().take(12).collect();
+    let token: String = path
+        .chars()
+        .skip(12)
+        .map(|c| if c == 'X' { 'Y' } else { 'X' })
+        .collect();
+    format!("{base}/{digits}LinkerNeverIssued{token}")
+}
+
+fn wallet_error(what: &'static str) -> impl Fn(WalletError) -> String {
+    move |error| format!("the wallet could not {what}: {error}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shows(state: DisplayState, reason: Option<&str>) -> DisplayAnswer {
+        DisplayAnswer {
+            state,
+            reason: reason.map(str::to_owned),
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn each_question_is_yes_only_for_the_display_that_means_it() {
+        let yes = |q: &str, d: &DisplayAnswer| display_answers(q).map(|f| f(d));
+        assert_eq!(
+            yes("pos-shows-success", &shows(DisplayState::Paid, None)),
+            Some(true)
+        );
+        assert_eq!(
+            yes("pos-shows-success", &shows(DisplayState::Waiting, None)),
+            Some(false)
+        );
+        assert_eq!(
+            yes(
+                "pos-shows-success",
+                &shows(DisplayState::Failed, Some("RISK_REJECT"))
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            yes("pos-shows-failure", &shows(DisplayState::Paid, None)),
+            Some(false)
+        );
+        assert_eq!(
+            yes("pos-shows-not-paid", &shows(DisplayState::Cancelled, None)),
+            Some(true)
+        );
+        assert_eq!(
+            yes("pos-shows-not-paid", &shows(DisplayState::Waiting, None)),
+            Some(false)
+        );
+        assert_eq!(
+            yes(
+                "pos-asks-for-new-code",
+                &shows(DisplayState::Failed, Some("EXPIRED_CODE"))
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            yes(
+                "pos-asks-for-new-code",
+                &shows(DisplayState::Failed, Some("RISK_REJECT"))
+            ),
+            Some(false),
+            "a failure for another reason is not asking for a new code"
+        );
+        assert_eq!(
+            yes(
+                "pos-shows-refund-refused",
+                &shows(DisplayState::Refunded, Some("REFUND_AMOUNT_EXCEED"))
+            ),
+            Some(true)
+        );
+        assert_eq!(
+            yes(
+                "pos-shows-refund-refused",
+                &shows(DisplayState::Refunded, None)
+            ),
+            Some(false)
+        );
+        assert_eq!(yes("options-shown", &shows(DisplayState::Paid, None)), None);
+    }
+
+    #[test]
+    fn a_never_issued_code_keeps_the_domain_and_digits_and_changes_the_token() {
+        let issued = "https://pay.acqp.example/281002040093LFH2t2mq";
+        let unknown = never_issued(issued);
+        assert!(
+            unknown.starts_with("https://pay.acqp.example/281002040093"),
+            "{unknown}"
+        );
+        assert_ne!(unknown, issued);
+    }
+}
