@@ -410,3 +410,103 @@ async fn payments_and_the_key_survive_a_restart() {
         "the payment survived: {shown:?}"
     );
 }
+
+#[tokio::test]
+async fn a_pay_answered_too_late_times_out_and_is_resolved_by_inquiry_without_a_second_pay() {
+    let world = World::new().await;
+    let pos = world.pos(&[]).await;
+    let wallet = world.wallet("M1").await;
+    let (status, run) = wallet
+        .send(
+            &world,
+            "POST",
+            "/runs",
+            Some(serde_json::json!({"caseId": "UPM-06", "slowAnswerSecs": 4})),
+        )
+        .await;
+    assert_eq!(status, 201, "{run}");
+    let run = run["id"].as_str().unwrap().to_owned();
+    let code = wallet.code(&world, &run).await;
+    let mut request = charge(&code, "6600");
+    request.run_id = run.clone();
+    let started = pos.driver.charge(&request).await.unwrap();
+    let prid = request_id(&pos, &started.pos_payment_id);
+    crate::support::eventually("an inquiry after the timeout", WAIT, || async {
+        let n = world.exchanges_for("inquiryPayment", &prid).await.len();
+        if n >= 1 {
+            Ok(())
+        } else {
+            Err(format!("{n} inquiries"))
+        }
+    })
+    .await;
+    let shown = pos.driver.display(&started.pos_payment_id).await.unwrap();
+    assert_ne!(
+        shown.state,
+        DisplayState::Paid,
+        "not paid on a timeout alone: {shown:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        world.exchanges_for("pay", &prid).await.len(),
+        1,
+        "no second pay for the sale"
+    );
+    let (outcome, reason) = wallet.check(&world, &run, "inquires-or-cancels").await;
+    assert_eq!(outcome, "passed", "{reason}");
+}
+
+#[tokio::test]
+async fn a_payment_the_customer_confirms_later_is_found_by_polling() {
+    let world = World::new().await;
+    let mut timing = crate::support::timing();
+    timing.poll_for = Duration::from_secs(20);
+    let pos = world
+        .pos_with(tempfile::tempdir().unwrap(), &[], timing)
+        .await;
+    let wallet = world.wallet("M1").await;
+    let run = wallet.start(&world, "UPM-02").await;
+    let code = wallet.code(&world, &run).await;
+    let mut request = charge(&code, "90000");
+    request.run_id = run.clone();
+    let started = pos.driver.charge(&request).await.unwrap();
+    let prid = request_id(&pos, &started.pos_payment_id);
+    crate::support::eventually("polling", WAIT, || async {
+        let n = world.exchanges_for("inquiryPayment", &prid).await.len();
+        if n >= 1 {
+            Ok(())
+        } else {
+            Err(format!("{n} inquiries"))
+        }
+    })
+    .await;
+    let shown = pos.driver.display(&started.pos_payment_id).await.unwrap();
+    assert_eq!(
+        shown.state,
+        DisplayState::Waiting,
+        "waiting for the customer: {shown:?}"
+    );
+    let (status, view) = wallet
+        .send(&world, "POST", &format!("/runs/{run}/confirm"), None)
+        .await;
+    assert_eq!(status, 200, "{view}");
+    wait_display(&pos, &started.pos_payment_id, DisplayState::Paid, WAIT).await;
+    assert!(
+        world.exchanges_for("cancelPayment", &prid).await.is_empty(),
+        "a confirmed payment is not cancelled"
+    );
+    crate::support::eventually("the notification acked", WAIT, || async {
+        let all = world.deliveries().await;
+        if all.iter().any(|d| d["status"] == "delivered") {
+            Ok(())
+        } else {
+            Err(format!("{all:?}"))
+        }
+    })
+    .await;
+    assert_eq!(
+        pos.acquirer.notification_count(&prid).unwrap(),
+        1,
+        "the notification recorded"
+    );
+}

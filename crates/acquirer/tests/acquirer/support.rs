@@ -134,10 +134,15 @@ impl World {
 
     /// Like [`World::pos`] with a given data folder (to restart on the same data).
     pub async fn pos_in(&self, dir: TempDir, faults: &[Fault]) -> Pos {
+        self.pos_with(dir, faults, timing()).await
+    }
+
+    /// Like [`World::pos_in`] with other timings.
+    pub async fn pos_with(&self, dir: TempDir, faults: &[Fault], timing: Timing) -> Pos {
         let admin = HubAdmin::new(&self.hub_url, ADMIN);
         let project = admin.project(&self.project_id).await.unwrap();
         let mut config = AcquirerConfig::from_project(&project, dir.path()).unwrap();
-        config.timing = timing();
+        config.timing = timing;
         config.faults = faults.iter().copied().collect();
         let acquirer = Acquirer::start(config).await.unwrap();
         let registered = admin.register(&self.project_id, &acquirer).await.unwrap();
