@@ -510,3 +510,80 @@ async fn a_payment_the_customer_confirms_later_is_found_by_polling() {
         "the notification recorded"
     );
 }
+
+#[tokio::test]
+async fn the_pos_page_reads_a_code_image_and_charges_it() {
+    let world = World::new().await;
+    let pos = world.pos(&[]).await;
+    let http = reqwest::Client::new();
+    let base = pos.acquirer.base_url().to_owned();
+    let page = http
+        .get(pos.acquirer.pos_page_url())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Charge payment code") && page.contains("max-width:400px"),
+        "{page}"
+    );
+
+    let code = world.payment_code().await;
+    let png = linker_scan::payment_code_qr(&code, &linker_scan::QrOptions::default())
+        .unwrap()
+        .to_png()
+        .unwrap();
+    let decoded: serde_json::Value = http
+        .post(format!("{base}/pos/api/decode"))
+        .body(png)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        decoded["codes"][0],
+        code.as_str(),
+        "the uploaded image is read: {decoded}"
+    );
+
+    let charged: serde_json::Value = http
+        .post(format!("{base}/pos/api/charge"))
+        .json(&serde_json::json!({"amount": "8.80", "paymentCode": code}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = charged["payment"]["posPaymentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_display(&pos, &id, DisplayState::Paid, WAIT).await;
+    let state: serde_json::Value = http
+        .get(format!("{base}/pos/api/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        state["payments"][0]["payment"]["posPaymentId"],
+        id.as_str(),
+        "listed: {state}"
+    );
+    assert_eq!(state["payments"][0]["display"]["state"], "paid", "{state}");
+    let qr = http
+        .get(format!(
+            "{base}/pos/api/qr.png?text=https%3A%2F%2Fexample.test%2Fx"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(qr.headers()["content-type"], "image/png");
+}
