@@ -30,24 +30,39 @@ pub struct AdminClient {
     http: reqwest::Client,
 }
 
+impl AdminArgs {
+    /// The hub's URL, without a trailing slash.
+    pub fn hub_url(&self) -> String {
+        self.hub.trim_end_matches('/').to_owned()
+    }
+
+    /// The admin token, from `--token`, `LINKER_ADMIN_TOKEN` or the data folder.
+    pub fn token(&self) -> Result<String> {
+        admin_token(self.token.as_deref(), self.data.as_deref())
+    }
+}
+
+/// The admin token: given, or read from the hub's data folder.
+pub fn admin_token(token: Option<&str>, hub_data: Option<&std::path::Path>) -> Result<String> {
+    Ok(match (token, hub_data) {
+        (Some(token), _) => token.trim().to_owned(),
+        (None, Some(data)) => {
+            let path = linker_hub::admin_token_path(data);
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read the admin token from {}", path.display()))?
+                .trim()
+                .to_owned()
+        }
+        (None, None) => bail!(
+            "no admin token: pass --token, set LINKER_ADMIN_TOKEN, or pass the hub's data folder"
+        ),
+    })
+}
+
 impl AdminClient {
     /// Resolves the token and prepares the client.
     pub fn new(args: &AdminArgs) -> Result<AdminClient> {
-        let token = match (&args.token, &args.data) {
-            (Some(token), _) => token.trim().to_owned(),
-            (None, Some(data)) => {
-                let path = linker_hub::admin_token_path(data);
-                std::fs::read_to_string(&path)
-                    .with_context(|| {
-                        format!("cannot read the admin token from {}", path.display())
-                    })?
-                    .trim()
-                    .to_owned()
-            }
-            (None, None) => bail!(
-                "no admin token: pass --token, set LINKER_ADMIN_TOKEN, or pass --data with the hub's data folder"
-            ),
-        };
+        let token = args.token()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -57,7 +72,7 @@ impl AdminClient {
             .build()
             .context("cannot build the HTTP client")?;
         Ok(AdminClient {
-            base: args.hub.trim_end_matches('/').to_owned(),
+            base: args.hub_url(),
             token,
             runtime,
             http,

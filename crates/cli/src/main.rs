@@ -1,8 +1,10 @@
 //! linker: the command line of Linker.
 //!
-//! Today it holds what an ACQP developer reaches for when the sandbox says INVALID_SIGNATURE:
-//! generate keys, sign a message, verify one (and say what most likely differs), and inspect a
-//! scanned code. Each subcommand is a thin shell over the library crates.
+//! It serves the hub and the reference acquirer, manages projects and merchants, runs cases
+//! headless (`run`) and the whole loop on one machine (`demo`), and holds what an ACQP developer
+//! reaches for when the sandbox says INVALID_SIGNATURE: generate keys, sign a message, verify one
+//! (and say what most likely differs), and inspect a scanned code. Each subcommand is a thin
+//! shell over the library crates.
 //!
 //! Exit codes: 0 success; 1 a negative answer (`verify` found the signature invalid); 2 bad input
 //! (a missing file, a malformed key, a non-UTF-8 body), reported as one line on stderr.
@@ -44,6 +46,13 @@ enum Command {
     /// Manage a project's merchant test accounts (invitations).
     #[command(subcommand)]
     Merchant(commands::merchant::MerchantCommand),
+    /// Run the reference acquirer (an ACQP backend, its POS page and POS driver) for a project.
+    #[command(subcommand)]
+    Acquirer(commands::acquirer::AcquirerCommand),
+    /// Run cases headless against the ACQP backend under test, and report the verdicts.
+    Run(commands::run::RunCommand),
+    /// Start a hub, a demo project and merchant, and the reference acquirer; --run runs every case.
+    Demo(commands::demo::DemoCommand),
     /// Measure the hub: signed-call throughput and latency next to the bound RSA sets.
     #[command(subcommand)]
     Bench(commands::bench::BenchCommand),
@@ -69,6 +78,9 @@ fn main() -> ExitCode {
         Command::Project(command) => commands::project::run(command),
         Command::Merchant(command) => commands::merchant::run(command),
         Command::Bench(command) => commands::bench::run(command),
+        Command::Acquirer(command) => commands::acquirer::run(command),
+        Command::Run(command) => commands::run::run(command),
+        Command::Demo(command) => commands::demo::run(command),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

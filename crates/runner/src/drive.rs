@@ -25,6 +25,9 @@ use crate::{Progress, web_view};
 /// How often the runner looks at the run and the POS while it waits.
 pub(crate) const POLL: Duration = Duration::from_millis(500);
 
+/// How long the customer takes to confirm a payment in the wallet (UPM-02).
+const CUSTOMER_THINKS: Duration = Duration::from_secs(5);
+
 /// One case being run.
 pub(crate) struct CaseRun<'a> {
     pub wallet: &'a Wallet,
@@ -64,6 +67,9 @@ impl CaseRun<'_> {
             "UPM-02" => {
                 self.charge().await?;
                 self.wait_for_pay().await?;
+                // A customer takes a moment to confirm: long enough for an ACQP that polls to
+                // poll, so the polling interval is really exercised.
+                tokio::time::sleep(CUSTOMER_THINKS).await;
                 self.note("the wallet confirms the payment");
                 self.wallet
                     .confirm_payment(Some(&self.run_id))

@@ -1,11 +1,15 @@
 //! One module per subcommand, and the file reading they share.
 
+pub mod acquirer;
 pub mod bench;
 pub mod code;
+pub mod demo;
 pub mod hub;
 pub mod keys;
 pub mod merchant;
 pub mod project;
+pub mod run;
+pub mod running;
 pub mod sign;
 pub mod verify;
 

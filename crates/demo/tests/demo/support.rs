@@ -1,0 +1,67 @@
+use std::collections::BTreeSet;
+
+use linker_acquirer::Fault;
+use linker_cases::report::{Report, RunReport};
+use linker_demo::{Demo, DemoOptions};
+use linker_runner::{PlainProgress, Pos, Runner, RunnerConfig};
+
+/// Runs `cases` against a fresh demo whose acquirer commits `faults`.
+pub async fn run(faults: &[Fault], cases: &[&str]) -> Report {
+    let demo = Demo::start(DemoOptions {
+        faults: faults.iter().copied().collect::<BTreeSet<_>>(),
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("the demo starts");
+    let wallet = demo.wallet().await.expect("the demo wallet signs in");
+    let pos = Pos::driver(demo.pos_driver_url(), None)
+        .await
+        .expect("the reference acquirer's POS driver answers");
+    let config = RunnerConfig {
+        cases: cases.iter().map(|c| (*c).to_owned()).collect(),
+        slow_answer_secs: Some(12),
+        ..RunnerConfig::default()
+    };
+    let report = Runner::new(&wallet, pos, config, &PlainProgress)
+        .run()
+        .await
+        .expect("the runner runs");
+    demo.shutdown().await;
+    report
+}
+
+/// The one run of `case` in `report`.
+pub fn only<'a>(report: &'a Report, case: &str) -> &'a RunReport {
+    report
+        .runs
+        .iter()
+        .find(|run| run.case.id == case)
+        .unwrap_or_else(|| panic!("no run of {case} in the report: {report:?}"))
+}
+
+/// One line per check, for assertion messages.
+pub fn describe(run: &RunReport) -> String {
+    let checks: Vec<String> = run
+        .checks
+        .iter()
+        .map(|check| format!("{} {:?}", check.check, check.outcome))
+        .collect();
+    format!(
+        "{} {:?}: {}\n  {}",
+        run.case.id,
+        run.outcome,
+        run.summary,
+        checks.join("\n  ")
+    )
+}
+
+/// The reason a named check failed, if it did.
+pub fn failure_of(run: &RunReport, check: &str) -> Option<String> {
+    run.checks
+        .iter()
+        .find(|c| c.check == check)
+        .and_then(|c| match &c.outcome {
+            linker_cases::CheckOutcome::Failed { reason } => Some(reason.clone()),
+            _ => None,
+        })
+}
