@@ -271,6 +271,13 @@ impl Backend {
             .ok_or_else(|| Backend::not_found(pos_payment_id))
     }
 
+    /// A payment by the `paymentRequestId` the backend sent to Alipay+.
+    pub(crate) fn payment_by_request_id(&self, request_id: &str) -> Result<PosPayment, PosError> {
+        self.store
+            .payment_by_request_id(request_id)?
+            .ok_or_else(|| Backend::not_found(request_id))
+    }
+
     // ---- UPM ----
 
     /// Charges a scanned payment code; the outcome follows in the background.

@@ -411,6 +411,7 @@ async fn driver_cancel(State(state): Shared, headers: HeaderMap, body: Bytes) ->
 #[serde(rename_all = "camelCase")]
 struct DisplayQuery {
     pos_payment_id: Option<String>,
+    payment_request_id: Option<String>,
 }
 
 async fn driver_display(
@@ -421,10 +422,19 @@ async fn driver_display(
     if let Some(denied) = refused(&state, &headers) {
         return denied;
     }
-    let Some(id) = query.pos_payment_id else {
-        return error_response(ErrorCode::BadRequest, "posPaymentId is required");
+    let found = match (query.pos_payment_id, query.payment_request_id) {
+        (Some(id), _) => state.backend.payment(&id),
+        // A sale the POS did not start itself (an entry-code payment the customer made on
+        // the merchant's page) is found by the paymentRequestId the backend sent to Alipay+.
+        (None, Some(request_id)) => state.backend.payment_by_request_id(&request_id),
+        (None, None) => {
+            return error_response(
+                ErrorCode::BadRequest,
+                "posPaymentId (or paymentRequestId) is required",
+            );
+        }
     };
-    match state.backend.payment(&id) {
+    match found {
         Ok(payment) => axum::Json(display(&payment)).into_response(),
         Err(e) => e.into_response(),
     }

@@ -180,6 +180,20 @@ impl PosDriverClient {
             .await
     }
 
+    /// `GET /pos/v1/display?paymentRequestId=...`: what the terminal shows for the sale whose
+    /// Alipay+ `paymentRequestId` this is (for sales the POS did not start, e.g. an entry-code
+    /// payment the customer made on the merchant's page).
+    pub async fn display_by_payment_request_id(
+        &self,
+        payment_request_id: &str,
+    ) -> Result<DisplayAnswer, PosDriverError> {
+        self.get(
+            "/pos/v1/display",
+            &[("paymentRequestId", payment_request_id)],
+        )
+        .await
+    }
+
     async fn get<A: DeserializeOwned>(
         &self,
         path: &str,

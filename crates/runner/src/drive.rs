@@ -243,11 +243,17 @@ impl CaseRun<'_> {
             ));
         }
         self.note("the customer taps Pay");
-        self.wallet
+        let view = self
+            .wallet
             .confirm_payment(Some(&self.run_id))
             .await
-            .map(|_| ())
-            .map_err(wallet_error("confirm the payment"))
+            .map_err(wallet_error("confirm the payment"))?;
+        // The POS did not start this sale; its driver finds it by the ACQP's paymentRequestId.
+        self.sale = Some(Sale {
+            pos_payment_id: None,
+            payment_request_id: first_pay_request_id(&view.events),
+        });
+        Ok(())
     }
 
     /// A paid sale to refund, cancel or be notified about.
@@ -422,15 +428,11 @@ fn display_answers(question_id: &str) -> Option<fn(&DisplayAnswer) -> bool> {
 
 /// The paymentRequestId of the run's first `pay`, from its events.
 fn first_pay_request_id(events: &[linker_wallet::Event]) -> Option<String> {
-    events.iter().find_map(|event| {
-        let value = serde_json::to_value(event).ok()?;
-        (value.get("api")?.as_str()? == "pay").then_some(())?;
-        let body = value.get("request_body")?;
-        let body: serde_json::Value = match body {
-            serde_json::Value::String(text) => serde_json::from_str(text).ok()?,
-            other => other.clone(),
-        };
-        body.get("paymentRequestId")?.as_str().map(str::to_owned)
+    events.iter().find_map(|event| match &event.kind {
+        linker_wallet::EventKind::AcqpCall(call) if call.api == linker_aplus::message::Api::Pay => {
+            call.payment_request_id.clone()
+        }
+        _ => None,
     })
 }
 

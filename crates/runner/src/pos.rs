@@ -65,6 +65,8 @@ pub enum Pos {
 pub struct Sale {
     /// The driver's `posPaymentId`.
     pub pos_payment_id: Option<String>,
+    /// The ACQP's `paymentRequestId`, for a sale the POS did not start (entry code).
+    pub payment_request_id: Option<String>,
 }
 
 impl Pos {
@@ -118,6 +120,7 @@ impl Pos {
                 .await
                 .map(|answer| Sale {
                     pos_payment_id: Some(answer.pos_payment_id),
+                    payment_request_id: None,
                 })
                 .map_err(|error| pos_error("charge the payment code", &error)),
             Pos::Operator(operator) => operator
@@ -142,6 +145,7 @@ impl Pos {
                     (
                         Sale {
                             pos_payment_id: Some(answer.pos_payment_id),
+                            payment_request_id: None,
                         },
                         answer.code_value,
                     )
@@ -169,6 +173,7 @@ impl Pos {
                     (
                         Sale {
                             pos_payment_id: Some(answer.pos_payment_id),
+                            payment_request_id: None,
                         },
                         answer.code_value,
                     )
@@ -242,22 +247,20 @@ impl Pos {
 
     /// What the POS shows for a sale now, when a driver can say.
     pub async fn display(&self, sale: &Sale) -> Option<Result<DisplayAnswer, String>> {
-        match (self, &sale.pos_payment_id) {
-            (
-                Pos::Driver {
-                    client,
-                    display: true,
-                    ..
-                },
-                Some(id),
-            ) => Some(
-                client
-                    .display(id)
-                    .await
-                    .map_err(|error| pos_error("say what it shows", &error)),
-            ),
-            _ => None,
-        }
+        let Pos::Driver {
+            client,
+            display: true,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let answer = match (&sale.pos_payment_id, &sale.payment_request_id) {
+            (Some(id), _) => client.display(id).await,
+            (None, Some(request_id)) => client.display_by_payment_request_id(request_id).await,
+            (None, None) => return None,
+        };
+        Some(answer.map_err(|error| pos_error("say what it shows", &error)))
     }
 }
 
