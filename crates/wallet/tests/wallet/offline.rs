@@ -207,3 +207,48 @@ async fn a_write_the_hub_refuses_is_failed_with_the_reason_and_not_retried() {
         .unwrap_err();
     assert_eq!(error.code(), "NOT_A_PHOTO", "{error}");
 }
+
+#[tokio::test]
+async fn a_follower_retries_a_bounded_number_of_times_then_says_why() {
+    let mut setup = Setup::new().await;
+    let run = setup
+        .wallet
+        .start_run("UPM-01", Default::default())
+        .await
+        .unwrap();
+    // One event on record (the code shown), for the follower to find after the restart.
+    setup
+        .wallet
+        .payment_code(Some(&run.id), linker_wallet::ImageFormat::None)
+        .await
+        .unwrap();
+    setup.hub.stop().await;
+    let mut follower = setup.wallet.follow_run(&run.id);
+    let mut attempts = Vec::new();
+    let error = loop {
+        match follower.next().await {
+            Some(Ok(linker_wallet::RunUpdate::Reconnecting { attempt, reason })) => {
+                assert!(reason.contains("cannot be reached"), "{reason}");
+                attempts.push(attempt);
+            }
+            Some(Ok(other)) => panic!("nothing can arrive from a stopped hub: {other:?}"),
+            Some(Err(error)) => break error,
+            None => panic!("the follower must say why it stopped"),
+        }
+    };
+    assert_eq!(
+        attempts,
+        [1, 2, 3, 4, 5],
+        "bounded: the default is 5 reconnects"
+    );
+    assert_eq!(error.code(), "HUB_UNREACHABLE", "{error}");
+    assert!(follower.next().await.is_none(), "then it ends");
+
+    setup.hub.restart().await;
+    let mut follower = setup.wallet.follow_run(&run.id);
+    let first = follower.next().await.unwrap().unwrap();
+    assert!(
+        matches!(&first, linker_wallet::RunUpdate::Event { event } if event.seq == 1),
+        "a new follower starts from the first event: {first:?}"
+    );
+}

@@ -222,3 +222,65 @@ async fn a_database_from_a_newer_build_is_refused() {
     let error = Wallet::open(dir.path(), WalletOptions::default()).unwrap_err();
     assert_eq!(error.code(), "NEWER_SCHEMA", "{error}");
 }
+
+#[tokio::test]
+async fn writes_made_while_the_session_is_over_wait_for_the_next_sign_in() {
+    let setup = Setup::new().await;
+    let run = setup
+        .wallet
+        .start_run("UPM-01", Default::default())
+        .await
+        .unwrap();
+    // The session is revoked on the hub (signed out from elsewhere); the run stays open.
+    let token = crate::support::stored_token(setup.wallet_dir());
+    let (status, _) = setup.hub.wallet_post(&token, "/sign-out").await;
+    assert_eq!(status, 204);
+    let receipt = setup
+        .wallet
+        .answer_manual(
+            Some(&run.id),
+            linker_wallet::ManualAnswerInput::yes("pos-shows-success"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        receipt.state,
+        linker_wallet::WriteState::Pending,
+        "kept: {receipt:?}"
+    );
+    assert!(
+        receipt
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("sign in again")),
+        "says what to do: {:?}",
+        receipt.error
+    );
+    assert_eq!(setup.wallet.sync_status().unwrap().pending, 1);
+    let report = setup.wallet.sync_now().await.unwrap();
+    assert!(
+        report.attempted == 0
+            && report
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("sign in")),
+        "nothing is sent without a session: {report:?}"
+    );
+
+    setup
+        .wallet
+        .sign_in(&setup.mid, PASSWORD, None)
+        .await
+        .unwrap();
+    let report = setup.wallet.sync_now().await.unwrap();
+    assert_eq!((report.sent, report.pending), (1, 0), "{report:?}");
+    let view = setup.wallet.run(&run.id).await.unwrap();
+    assert!(
+        view.run
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, linker_wallet::EventKind::ManualAnswer(_))),
+        "the answer reached the hub: {:?}",
+        view.run.events
+    );
+}

@@ -136,6 +136,23 @@ impl HubProcess {
     }
 }
 
+impl HubProcess {
+    /// A bodiless wallet API POST with a token.
+    pub async fn wallet_post(&self, token: &str, path: &str) -> (u16, Vec<u8>) {
+        let response = self
+            .http
+            .post(format!("{}/wallet/v1{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.bytes().await.unwrap().to_vec(),
+        )
+    }
+}
+
 impl Drop for HubProcess {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
