@@ -70,6 +70,7 @@ pub(crate) struct Backend {
     pub urls: Urls,
     pub private_code_domain: String,
     pub private_code_digits: String,
+    pub clock: Arc<dyn crate::config::Clock>,
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
@@ -98,19 +99,10 @@ fn random_digits(n: usize) -> String {
         .collect()
 }
 
-fn wire_time_in(duration: Duration) -> String {
-    let later = Utc::now() + chrono::Duration::from_std(duration).unwrap_or_default();
-    format_wire_time(&later)
-}
-
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))
-}
-
-fn until(at: DateTime<Utc>) -> Duration {
-    (at - Utc::now()).to_std().unwrap_or_default()
 }
 
 /// How a wait for a payment's outcome ended.
@@ -135,6 +127,7 @@ impl Backend {
         urls: Urls,
         private_code_domain: String,
         private_code_digits: String,
+        clock: Arc<dyn crate::config::Clock>,
     ) -> Backend {
         Backend {
             store,
@@ -146,8 +139,18 @@ impl Backend {
             urls,
             private_code_domain,
             private_code_digits,
+            clock,
             tasks: Mutex::new(Vec::new()),
         }
+    }
+
+    fn wire_time_in(&self, duration: Duration) -> String {
+        let later = self.clock.now() + chrono::Duration::from_std(duration).unwrap_or_default();
+        format_wire_time(&later)
+    }
+
+    fn until(&self, at: DateTime<Utc>) -> Duration {
+        (at - self.clock.now()).to_std().unwrap_or_default()
     }
 
     pub(crate) fn has(&self, fault: Fault) -> bool {
@@ -250,12 +253,12 @@ impl Backend {
         }
     }
 
-    fn pos_env() -> Env {
+    fn pos_env(&self) -> Env {
         Env {
             terminal_type: Some("APP".to_owned()),
             user_agent: Some("LinkerAcquirerPOS/1.0".to_owned()),
             store_terminal_id: Some("POS-01".to_owned()),
-            store_terminal_request_time: Some(format_wire_time(&Utc::now())),
+            store_terminal_request_time: Some(format_wire_time(&self.clock.now())),
             ..Env::default()
         }
     }
@@ -314,7 +317,7 @@ impl Backend {
             &payment,
             InStorePaymentScenario::PaymentCode,
             Some(code),
-            Some(Backend::pos_env()),
+            Some(self.pos_env()),
             None,
         );
         let reply: Reply<PayResponse> = self.gateway.call(Api::Pay, &request).await;
@@ -343,7 +346,7 @@ impl Backend {
             changed.order.order_description =
                 format!("{} (retry)", changed.order.order_description);
             if let Some(env) = changed.order.env.as_mut() {
-                env.store_terminal_request_time = Some(format_wire_time(&Utc::now()));
+                env.store_terminal_request_time = Some(format_wire_time(&self.clock.now()));
             }
             if let Reply::Answered(answer) = self
                 .gateway
@@ -368,7 +371,7 @@ impl Backend {
             "Waiting for the customer to confirm in the wallet…",
         );
         let deadline =
-            Utc::now() + chrono::Duration::from_std(self.timing.poll_for).unwrap_or_default();
+            self.clock.now() + chrono::Duration::from_std(self.timing.poll_for).unwrap_or_default();
         if let Watch::Deadline = self.watch(&payment, deadline).await {
             self.give_up(&payment, &doubt).await;
         }
@@ -415,7 +418,7 @@ impl Backend {
             if current.state != DisplayState::Waiting || current.busy.is_some() {
                 return Watch::Stopped;
             }
-            if Utc::now() >= deadline {
+            if self.clock.now() >= deadline {
                 return Watch::Deadline;
             }
             let inquiry = InquiryPaymentRequest {
@@ -711,8 +714,8 @@ impl Backend {
             &payment,
             InStorePaymentScenario::OrderCode,
             None,
-            Some(Backend::pos_env()),
-            Some(wire_time_in(self.timing.order_validity)),
+            Some(self.pos_env()),
+            Some(self.wire_time_in(self.timing.order_validity)),
         );
         let reply: Reply<PayResponse> = self.gateway.call(Api::Pay, &request).await;
         let answer = match reply {
@@ -773,7 +776,7 @@ impl Backend {
                 "Waiting for the customer to scan and pay…",
             )?;
             let deadline = expire.as_deref().and_then(parse_time).unwrap_or_else(|| {
-                Utc::now()
+                self.clock.now()
                     + chrono::Duration::from_std(self.timing.order_validity).unwrap_or_default()
             });
             let backend = Arc::clone(self);
@@ -817,7 +820,7 @@ impl Backend {
             run.map(|r| r.0),
             run.map(|r| r.1),
         )?;
-        let expires = Utc::now()
+        let expires = self.clock.now()
             + chrono::Duration::from_std(self.timing.private_code_validity).unwrap_or_default();
         let expire_text = format_wire_time(&expires);
         self.store
@@ -852,7 +855,7 @@ impl Backend {
                 }
                 return;
             }
-            if Utc::now() >= expiry {
+            if self.clock.now() >= expiry {
                 let _ = self.store.settle(
                     &payment.pos_payment_id,
                     DisplayState::Cancelled,
@@ -865,7 +868,7 @@ impl Backend {
             tokio::time::sleep(
                 self.timing
                     .poll_interval
-                    .min(until(expiry))
+                    .min(self.until(expiry))
                     .max(Duration::from_millis(50)),
             )
             .await;
@@ -893,7 +896,7 @@ impl Backend {
                 ));
             }
         };
-        if parse_time(&code.expires_at).is_some_and(|at| Utc::now() >= at) {
+        if parse_time(&code.expires_at).is_some_and(|at| self.clock.now() >= at) {
             return refuse("this code has expired");
         }
         let Ok(Some(mut payment)) = self.store.payment(&code.pos_payment_id) else {
@@ -965,7 +968,7 @@ impl Backend {
             InStorePaymentScenario::EntryCode,
             None,
             Some(env),
-            Some(wire_time_in(self.timing.order_validity)),
+            Some(self.wire_time_in(self.timing.order_validity)),
         );
         let answer = match self
             .gateway
@@ -1017,7 +1020,7 @@ impl Backend {
         if answer.result.is_success() {
             self.mark_paid(&payment, answer.payment_id.as_deref());
         } else {
-            let deadline = Utc::now()
+            let deadline = self.clock.now()
                 + chrono::Duration::from_std(self.timing.order_validity).unwrap_or_default();
             let backend = Arc::clone(self);
             let watched = payment.clone();
@@ -1090,7 +1093,7 @@ impl Backend {
                 .as_deref()
                 .and_then(parse_time)
                 .unwrap_or_else(|| {
-                    Utc::now()
+                    self.clock.now()
                         + chrono::Duration::from_std(self.timing.poll_for).unwrap_or_default()
                 });
             match payment.kind {

@@ -207,6 +207,25 @@ pub struct AcquirerConfig {
     pub faults: BTreeSet<Fault>,
     /// Waits and retries.
     pub timing: Timing,
+    /// Where "now" comes from (the system clock unless told otherwise).
+    pub clock: std::sync::Arc<dyn Clock>,
+}
+
+/// Where the acquirer's "now" comes from: the system clock, or (in the demo) the hub's, so that
+/// expiry times the backend computes agree with a hub whose test clock was moved forward.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current time.
+    fn now(&self) -> chrono::DateTime<chrono::Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
 }
 
 /// The default host of private order codes.
@@ -236,6 +255,7 @@ impl AcquirerConfig {
             pos_driver_token: None,
             faults: BTreeSet::new(),
             timing: Timing::default(),
+            clock: std::sync::Arc::new(SystemClock),
         }
     }
 

@@ -50,6 +50,7 @@ pub struct Gateway {
     signer: Signer,
     verifier: Verifier,
     http: reqwest::Client,
+    clock: std::sync::Arc<dyn crate::config::Clock>,
 }
 
 fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
@@ -58,7 +59,13 @@ fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a
 
 impl Gateway {
     /// A gateway client for `base` (no trailing slash), signing as `signer`.
-    pub fn new(base: &str, signer: Signer, verifier: Verifier, timeout: Duration) -> Gateway {
+    pub fn new(
+        base: &str,
+        signer: Signer,
+        verifier: Verifier,
+        timeout: Duration,
+        clock: std::sync::Arc<dyn crate::config::Clock>,
+    ) -> Gateway {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
@@ -68,6 +75,7 @@ impl Gateway {
             signer,
             verifier,
             http,
+            clock,
         }
     }
 
@@ -86,7 +94,7 @@ impl Gateway {
             Ok(body) => body,
             Err(e) => return Reply::Unknown(format!("the request could not be written: {e}")),
         };
-        let time = format_wire_time(&chrono::Utc::now());
+        let time = format_wire_time(&self.clock.now());
         let signature = match self.signer.sign("POST", &path, &time, body.as_bytes()) {
             Ok(signature) => signature.format(),
             Err(e) => return Reply::Unknown(format!("the request could not be signed: {e}")),

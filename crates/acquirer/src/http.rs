@@ -493,7 +493,7 @@ fn signed_reply(state: &AppState, uri: &Uri, body: String, sign: bool) -> Respon
     if !sign {
         return response;
     }
-    let time = format_wire_time(&chrono::Utc::now());
+    let time = format_wire_time(&state.backend.clock.now());
     let path = path_and_query(uri);
     match state.signer.sign("POST", &path, &time, body.as_bytes()) {
         Ok(signature) => {

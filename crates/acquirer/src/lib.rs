@@ -30,7 +30,8 @@ use linker_aplus::{Currency, Signer, Verifier};
 pub use admin::{HubAdmin, register_acquirer};
 pub use backend::PosError;
 pub use config::{
-    AcquirerConfig, Fault, HubProject, MerchantIdentity, Timing, load_or_create_key, parse_faults,
+    AcquirerConfig, Clock, Fault, HubProject, MerchantIdentity, SystemClock, Timing,
+    load_or_create_key, parse_faults,
 };
 pub use store::{PaymentKind, PosPayment, PosRefund};
 
@@ -144,6 +145,7 @@ impl Acquirer {
             Signer::new(config.client_id.clone(), config.private_key),
             Verifier::new(config.hub_public_key.clone()),
             config.timing.request_timeout,
+            config.clock.clone(),
         );
         let backend = Arc::new(backend::Backend::new(
             store,
@@ -155,6 +157,7 @@ impl Acquirer {
             urls.clone(),
             config.private_code_domain.clone(),
             config.private_code_acquirer_digits.clone(),
+            config.clock.clone(),
         ));
         backend.resume()?;
         let state = Arc::new(http::AppState {

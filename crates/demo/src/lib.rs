@@ -79,6 +79,22 @@ pub struct DemoOptions {
     pub faults: BTreeSet<Fault>,
     /// The acquirer's waits and retries.
     pub timing: Timing,
+    /// Run the hub on a clock its admin API can move forward (`--test-clock`).
+    pub test_clock: bool,
+}
+
+impl DemoOptions {
+    /// The acquirer's timing for headless runs: the spec's polling interval, but a sale in
+    /// doubt is given up after 20 s (not 60) and order codes live 30 s (not 120), so every case
+    /// runs in seconds rather than minutes. Every check is still met by a correct acquirer.
+    pub fn quick_timing() -> Timing {
+        Timing {
+            poll_for: std::time::Duration::from_secs(20),
+            order_validity: std::time::Duration::from_secs(30),
+            private_code_validity: std::time::Duration::from_secs(60),
+            ..Timing::default()
+        }
+    }
 }
 
 impl Default for DemoOptions {
@@ -89,6 +105,7 @@ impl Default for DemoOptions {
             acquirer_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             faults: BTreeSet::new(),
             timing: Timing::default(),
+            test_clock: false,
         }
     }
 }
@@ -152,7 +169,7 @@ impl Demo {
             data_dir: hub_dir.clone(),
             listen: options.hub_listen,
             public_url: None,
-            test_clock: false,
+            test_clock: options.test_clock,
         })
         .await?;
         let hub = server.hub.clone();
@@ -184,6 +201,9 @@ impl Demo {
         config.listen = options.acquirer_listen;
         config.faults = options.faults.clone();
         config.timing = options.timing;
+        // The acquirer and the hub share one "now", so expiry times the acquirer computes
+        // agree with the hub even after its test clock was moved forward.
+        config.clock = Arc::new(HubClock(hub.clone()));
         let acquirer = Acquirer::start(config).await?;
         hub.update_project(
             &project.id,
@@ -229,6 +249,16 @@ impl Demo {
     /// Where the hub's admin token is.
     pub fn admin_token_path(&self) -> &Path {
         &self.admin_token_path
+    }
+
+    /// The hub's admin token (read from its file).
+    pub fn admin_token(&self) -> Result<String, DemoError> {
+        std::fs::read_to_string(&self.admin_token_path)
+            .map(|text| text.trim().to_owned())
+            .map_err(|source| DemoError::Io {
+                path: self.admin_token_path.clone(),
+                source,
+            })
     }
 
     /// The demo project's id.
@@ -315,6 +345,16 @@ impl Demo {
         if let Some(task) = self.hub_task.take() {
             let _ = task.await;
         }
+    }
+}
+
+/// The hub's clock, as the acquirer's.
+#[derive(Debug)]
+struct HubClock(Arc<Hub>);
+
+impl linker_acquirer::Clock for HubClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now()
     }
 }
 

@@ -591,15 +591,18 @@ async fn wallet_run_events(
         last_seen: u32,
         backlog: std::collections::VecDeque<Event>,
         signals: tokio::sync::broadcast::Receiver<crate::runs::RunSignal>,
+        closing: tokio::sync::watch::Receiver<bool>,
         finished: bool,
     }
     let signals = hub.subscribe_runs();
+    let closing = hub.closing();
     let start = Follow {
         hub,
         run,
         last_seen,
         backlog: Default::default(),
         signals,
+        closing,
         finished: false,
     };
     let stream = futures_util::stream::unfold(start, |mut follow| async move {
@@ -607,7 +610,7 @@ async fn wallet_run_events(
             if let Some(event) = follow.backlog.pop_front() {
                 return Some((Ok(event), follow));
             }
-            if follow.finished {
+            if follow.finished || *follow.closing.borrow() {
                 return None;
             }
             let hub = follow.hub.clone();
@@ -637,7 +640,12 @@ async fn wallet_run_events(
                 continue;
             }
             loop {
-                match follow.signals.recv().await {
+                let signal = tokio::select! {
+                    signal = follow.signals.recv() => signal,
+                    // The server is shutting down: end the stream so the shutdown can finish.
+                    _ = follow.closing.wait_for(|closing| *closing) => return None,
+                };
+                match signal {
                     Ok(signal) if signal.run_id == follow.run => break,
                     Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,

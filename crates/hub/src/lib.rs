@@ -49,6 +49,7 @@ pub struct Hub {
     test_clock: bool,
     http: reqwest::Client,
     signals: tokio::sync::broadcast::Sender<runs::RunSignal>,
+    closing: tokio::sync::watch::Sender<bool>,
     in_flight: notifier::InFlight,
     keys: key_cache::KeyCache,
     forgery: std::sync::Mutex<Option<String>>,
@@ -83,6 +84,7 @@ impl Hub {
             test_clock: false,
             http,
             signals: tokio::sync::broadcast::channel(1024).0,
+            closing: tokio::sync::watch::channel(false).0,
             in_flight: notifier::InFlight::default(),
             keys: key_cache::KeyCache::default(),
             forgery: std::sync::Mutex::new(None),
@@ -103,6 +105,16 @@ impl Hub {
     /// The current time on the hub's clock.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Ends every open event stream (the server is shutting down).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Changes to true when the server starts shutting down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// True when the admin API may advance the clock.
@@ -188,11 +200,17 @@ impl Server {
         })
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves until `shutdown` completes, then finishes the requests in flight (and ends the
+    /// wallets' event streams, which would otherwise hold the shutdown open).
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        let closing = self.hub.clone();
+        let shutdown = async move {
+            shutdown.await;
+            closing.close_streams();
+        };
         let app = http::router(self.hub.clone());
         let notifier = notifier::spawn_notifier(self.hub.clone());
         axum::serve(

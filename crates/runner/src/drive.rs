@@ -42,6 +42,10 @@ pub(crate) struct CaseRun<'a> {
     pub scan_said_expired: Option<bool>,
     /// The paymentRequestId of the run's payment, once the hub saw it.
     pub payment_request_id: Option<String>,
+    /// When the order code the POS showed expires, when it said.
+    pub order_expires: Option<String>,
+    /// The hub's test clock, when the runner may move it.
+    pub clock: Option<&'a crate::ClockControl>,
     /// How long to wait for the POS to settle before answering a question from what it shows.
     pub settle: Duration,
 }
@@ -94,7 +98,8 @@ impl CaseRun<'_> {
             }
             "MOC-05" => {
                 let code = self.order_code().await?;
-                self.wait_for_order_expiry().await;
+                let expires = self.order_expires.take();
+                self.wait_for_order_expiry(expires).await;
                 self.note("the wallet scans the order code after it expired");
                 match self.wallet.scan(ScanInput::Text(&code)).await {
                     Ok(outcome) => {
@@ -184,8 +189,9 @@ impl CaseRun<'_> {
 
     async fn order_code(&mut self) -> Result<String, String> {
         self.note(&format!("the POS shows an order code for {}", self.amount));
-        let (sale, code) = self.pos.order_code(&self.ids(), self.amount).await?;
+        let (sale, code, expires) = self.pos.order_code(&self.ids(), self.amount).await?;
         self.sale = Some(sale);
+        self.order_expires = expires;
         Ok(code)
     }
 
@@ -309,14 +315,40 @@ impl CaseRun<'_> {
         }
     }
 
-    /// MOC-05: waits (real time) until the order the POS showed has expired on the hub.
-    async fn wait_for_order_expiry(&self) {
-        let secs = self
-            .case
-            .definition
-            .pointer("/sandbox/order_expiry_secs")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(120);
+    /// MOC-05: waits (real time) until the order the POS showed has expired: its `expireTime`
+    /// when the POS gave one, else the case's order expiry.
+    async fn wait_for_order_expiry(&self, expires: Option<String>) {
+        let expires = expires
+            .as_deref()
+            .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+            .map(|at| at.with_timezone(&chrono::Utc));
+        // On a test clock, move the hub (and the acquirer, which shares its clock) past the
+        // expiry instead of waiting for it.
+        if let (Some(clock), Some(expires)) = (self.clock, expires) {
+            match clock.now().await {
+                Ok(now) => {
+                    let secs = u64::try_from((expires - now).num_seconds().max(0)).unwrap_or(0) + 2;
+                    self.note(&format!(
+                        "moving the hub's test clock {secs} s, past the order code's expiry"
+                    ));
+                    match clock.advance(secs).await {
+                        Ok(()) => return,
+                        Err(reason) => self.note(&reason),
+                    }
+                }
+                Err(reason) => self.note(&reason),
+            }
+        }
+        let from_answer = expires.map(|at| (at - chrono::Utc::now()).num_seconds().max(0));
+        let secs = from_answer
+            .and_then(|s| u64::try_from(s).ok())
+            .unwrap_or_else(|| {
+                self.case
+                    .definition
+                    .pointer("/sandbox/order_expiry_secs")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(120)
+            });
         self.note(&format!(
             "waiting {} s for the order code to expire",
             secs + 2

@@ -64,6 +64,70 @@ pub struct RunnerConfig {
     pub settle: Duration,
     /// Extra time to wait for the hub's verdict past the case's own timeout.
     pub verdict_grace: Duration,
+    /// Move a test-clock hub's clock forward instead of waiting out the windows a verdict
+    /// waits for (demos and tests; see [`ClockControl`]).
+    pub fast_forward: Option<ClockControl>,
+}
+
+/// The admin side of a hub started with `--test-clock`: once a case's actions are done and its
+/// questions answered, the runner moves the hub's clock forward through the windows the checks
+/// still watch (no second payment within 60 s, ...) instead of waiting them out. Only for hubs
+/// the runner's operator owns: time skipped is time in which a misbehaving ACQP is not watched.
+#[derive(Debug, Clone)]
+pub struct ClockControl {
+    /// The hub's URL.
+    pub hub_url: String,
+    /// Its admin token.
+    pub admin_token: String,
+}
+
+impl ClockControl {
+    /// The hub's time now.
+    pub(crate) async fn now(&self) -> Result<chrono::DateTime<Utc>, String> {
+        let url = format!("{}/admin/v1/clock", self.hub_url.trim_end_matches('/'));
+        let answer: serde_json::Value = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&self.admin_token)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|error| format!("cannot read the hub's clock ({url}): {error}"))?
+            .json()
+            .await
+            .map_err(|error| format!("the hub's clock answer is not JSON: {error}"))?;
+        answer
+            .get("now")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+            .map(|at| at.with_timezone(&Utc))
+            .ok_or_else(|| format!("the hub's clock answer has no time: {answer}"))
+    }
+
+    /// Moves the hub's clock forward by `seconds`.
+    pub(crate) async fn advance(&self, seconds: u64) -> Result<(), String> {
+        let url = format!(
+            "{}/admin/v1/clock/advance",
+            self.hub_url.trim_end_matches('/')
+        );
+        let answer = reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(&self.admin_token)
+            .json(&serde_json::json!({ "seconds": seconds }))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|error| format!("cannot move the hub's clock ({url}): {error}"))?;
+        if answer.status().is_success() {
+            Ok(())
+        } else {
+            let status = answer.status();
+            let text = answer.text().await.unwrap_or_default();
+            Err(format!(
+                "the hub refused to move its clock (HTTP {status}): {text}"
+            ))
+        }
+    }
 }
 
 impl Default for RunnerConfig {
@@ -74,6 +138,7 @@ impl Default for RunnerConfig {
             slow_answer_secs: None,
             settle: Duration::from_secs(200),
             verdict_grace: Duration::from_secs(30),
+            fast_forward: None,
         }
     }
 }
@@ -235,6 +300,8 @@ impl<'a> Runner<'a> {
             sale: None,
             scan_said_expired: None,
             payment_request_id: None,
+            order_expires: None,
+            clock: self.config.fast_forward.as_ref(),
             settle: self.config.settle,
         };
         if let Err(reason) = driver.drive().await {
@@ -276,7 +343,7 @@ impl<'a> Runner<'a> {
         }
         let deadline =
             started + Duration::from_secs(case.timeout_secs.max(1)) + self.config.verdict_grace;
-        let view = self.wait_for_verdict(&run.id, deadline).await?;
+        let view = self.wait_for_verdict(case, &run.id, deadline).await?;
         let note = view.is_open().then(|| {
             format!(
                 "the hub had not decided the run {} s after it started",
@@ -288,9 +355,12 @@ impl<'a> Runner<'a> {
 
     async fn wait_for_verdict(
         &self,
+        case: &CaseEntry,
         run_id: &str,
         deadline: tokio::time::Instant,
     ) -> Result<RunView, RunnerError> {
+        let waiting_since = tokio::time::Instant::now();
+        let mut skipped = 0;
         loop {
             // Answers queued while the hub was briefly away go out before we ask again.
             if self.wallet.sync_status()?.pending > 0 {
@@ -300,10 +370,31 @@ impl<'a> Runner<'a> {
             if !view.is_open() || tokio::time::Instant::now() >= deadline {
                 return Ok(view);
             }
+            // Everything the case does is done; what is left is a window on the hub's clock.
+            if let Some(clock) = &self.config.fast_forward
+                && waiting_since.elapsed() >= FAST_FORWARD_AFTER
+                && skipped < case.timeout_secs
+            {
+                match clock.advance(FAST_FORWARD_STEP).await {
+                    Ok(()) => {
+                        if skipped == 0 {
+                            self.progress
+                                .note(&case.id, "moving the hub's test clock through the wait");
+                        }
+                        skipped += FAST_FORWARD_STEP;
+                    }
+                    Err(reason) => self.progress.note(&case.id, &reason),
+                }
+            }
             tokio::time::sleep(drive::POLL).await;
         }
     }
 }
+
+/// How long the runner waits in real time for a verdict before moving a test clock.
+const FAST_FORWARD_AFTER: Duration = Duration::from_secs(3);
+/// How far it moves the clock at each look at the run.
+const FAST_FORWARD_STEP: u64 = 5;
 
 /// Whether `patterns` (empty = all) pick `case_id`.
 pub fn selects(patterns: &[String], case_id: &str) -> bool {

@@ -131,12 +131,13 @@ impl Pos {
         }
     }
 
-    /// The POS shows an Alipay+ order code; returns the sale and the code's value.
+    /// The POS shows an Alipay+ order code; returns the sale, the code's value and its
+    /// `expireTime` when the driver gave one.
     pub async fn order_code(
         &self,
         ids: &Ids<'_>,
         amount: Amount,
-    ) -> Result<(Sale, String), String> {
+    ) -> Result<(Sale, String, Option<String>), String> {
         match self {
             Pos::Driver { client, .. } => client
                 .order_code(&amount_request(ids, amount))
@@ -148,6 +149,7 @@ impl Pos {
                             payment_request_id: None,
                         },
                         answer.code_value,
+                        answer.expire_time,
                     )
                 })
                 .map_err(|error| pos_error("show an order code", &error)),
@@ -155,7 +157,7 @@ impl Pos {
                 .read(&format!(
                     "Start a sale of {amount} on the POS with an Alipay+ order code, then paste the code's text (the URL in the QR)"
                 ))
-                .map(|code| (Sale::default(), code)),
+                .map(|code| (Sale::default(), code, None)),
         }
     }
 

@@ -36,6 +36,11 @@ pub struct DemoCommand {
     /// Run every case headless (or those of --cases) and exit with the result.
     #[arg(long)]
     run: bool,
+    /// With --run: wait out every window in real time, with the acquirer's full timings (60 s
+    /// of polling, 120 s order codes), instead of moving the demo hub's test clock through
+    /// the waits. Slower (about ten minutes), and closer to a real integration.
+    #[arg(long)]
+    real_time: bool,
     #[command(flatten)]
     options: RunArgs,
 }
@@ -57,7 +62,12 @@ pub fn run(command: DemoCommand) -> Result<Outcome> {
             hub_listen: command.hub_listen,
             acquirer_listen: command.acquirer_listen,
             faults,
-            ..DemoOptions::default()
+            timing: if command.run && !command.real_time {
+                DemoOptions::quick_timing()
+            } else {
+                linker_acquirer::Timing::default()
+            },
+            test_clock: command.run && !command.real_time,
         })
         .await
         .context("cannot start the demo")?;
@@ -72,6 +82,12 @@ pub fn run(command: DemoCommand) -> Result<Outcome> {
             // The reference acquirer gives up on a call after 10 s; hold UPM-06's answer just
             // past that rather than the full 30 s.
             config.slow_answer_secs = config.slow_answer_secs.or(Some(12));
+            if !command.real_time {
+                config.fast_forward = Some(linker_runner::ClockControl {
+                    hub_url: demo.hub_url().to_owned(),
+                    admin_token: demo.admin_token()?,
+                });
+            }
             let progress = TerminalProgress::new();
             let report = Runner::new(&wallet, pos, config, &progress).run().await?;
             command.options.finish(&report)?

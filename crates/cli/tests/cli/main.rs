@@ -5,6 +5,7 @@ mod bench;
 mod code;
 mod hub;
 mod restart;
+mod runner;
 mod signatures;
 
 use std::path::PathBuf;

@@ -3,12 +3,14 @@ use std::collections::BTreeSet;
 use linker_acquirer::Fault;
 use linker_cases::report::{Report, RunReport};
 use linker_demo::{Demo, DemoOptions};
-use linker_runner::{PlainProgress, Pos, Runner, RunnerConfig};
+use linker_runner::{ClockControl, PlainProgress, Pos, Runner, RunnerConfig};
 
 /// Runs `cases` against a fresh demo whose acquirer commits `faults`.
 pub async fn run(faults: &[Fault], cases: &[&str]) -> Report {
     let demo = Demo::start(DemoOptions {
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
+        timing: DemoOptions::quick_timing(),
+        test_clock: true,
         ..DemoOptions::default()
     })
     .await
@@ -20,6 +22,10 @@ pub async fn run(faults: &[Fault], cases: &[&str]) -> Report {
     let config = RunnerConfig {
         cases: cases.iter().map(|c| (*c).to_owned()).collect(),
         slow_answer_secs: Some(12),
+        fast_forward: Some(ClockControl {
+            hub_url: demo.hub_url().to_owned(),
+            admin_token: demo.admin_token().expect("the demo hub's admin token"),
+        }),
         ..RunnerConfig::default()
     };
     let report = Runner::new(&wallet, pos, config, &PlainProgress)

@@ -1,0 +1,150 @@
+//! `linker demo --run` and `linker run` as a user runs them: real processes, a real hub and the
+//! reference acquirer on loopback, the exit code, and reports a CI and a person can read.
+
+use std::path::Path;
+use std::process::Command;
+
+use linker_demo::{Demo, DemoOptions};
+
+use crate::linker;
+
+fn junit_schema() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases/tests/junit.xsd")
+}
+
+fn have(program: &str) -> bool {
+    let found = Command::new(program).arg("--version").output().is_ok();
+    if !found {
+        eprintln!(
+            "SKIPPED part of the test: {program} is not installed (scripts/setup.sh installs it)"
+        );
+    }
+    found
+}
+
+#[test]
+fn demo_run_passes_its_cases_and_writes_a_junit_report_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.xml");
+    let output = linker()
+        .args([
+            "demo",
+            "--run",
+            "--cases",
+            "UPM-01,MOC-01,MEC-01",
+            "--report",
+            "junit",
+        ])
+        .arg("--out")
+        .arg(&report)
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "every case passes with the reference acquirer:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("POS driver:"),
+        "the demo says where its parts are:\n{stdout}"
+    );
+    assert!(
+        stderr.contains("3 cases: 3 passed, 0 failed, 0 broken, 0 skipped"),
+        "{stderr}"
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(xml.contains("MEC-01"), "{xml}");
+    if have("xmllint") {
+        let check = Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(junit_schema())
+            .arg(&report)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "the JUnit report validates: {}\n{xml}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_exits_1_when_a_case_fails_and_its_html_report_says_why() {
+    let demo = Demo::start(DemoOptions {
+        faults: [linker_acquirer::Fault::UnsignedNotifyAck].into(),
+        timing: DemoOptions::quick_timing(),
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    // The first sign-in (with the invitation) sets the password `linker run` then uses.
+    drop(demo.wallet().await.unwrap());
+    let merchant = demo.merchant().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.html");
+    let mut command = linker();
+    command
+        .args([
+            "run",
+            "--hub",
+            demo.hub_url(),
+            "--pos-driver",
+            demo.pos_driver_url(),
+        ])
+        .args(["--cases", "MOC-01", "--report", "html", "--out"])
+        .arg(&report)
+        .env(
+            "LINKER_MERCHANT",
+            format!("{}:{}", merchant.mid, merchant.password),
+        )
+        .timeout(std::time::Duration::from_secs(300));
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failed case exits 1:\n{stderr}"
+    );
+    assert!(stderr.contains("MOC-01 FAILED"), "{stderr}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("notify-acked"),
+        "the report names the failing check"
+    );
+    assert!(
+        !html.contains(&merchant.password),
+        "the merchant's password never appears in a report"
+    );
+    if have("chromium") {
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/report-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        let dom = Command::new("chromium")
+            .args(["--headless", "--disable-gpu", "--no-sandbox", "--dump-dom"])
+            .arg(format!("file://{}", report.display()))
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&dom.stdout);
+        assert!(dom.contains("MOC-01"), "Chromium renders the report: {dom}");
+        let _ = Command::new("chromium")
+            .args([
+                "--headless",
+                "--disable-gpu",
+                "--no-sandbox",
+                "--window-size=1280,1600",
+            ])
+            .arg(format!(
+                "--screenshot={}",
+                shots.join("linker-run-report.png").display()
+            ))
+            .arg(format!("file://{}", report.display()))
+            .output();
+    }
+    demo.shutdown().await;
+}
