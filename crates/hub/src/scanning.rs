@@ -239,7 +239,20 @@ impl Hub {
                 Some(prompt),
             );
         }
+        // A code scanned after its expiry has expired, whatever became of the order since (the
+        // ACQP may have cancelled it already, as it should).
+        let past_expiry = payment.expires_at.is_some_and(|at| at <= self.now());
         match payment.status {
+            PaymentStatus::Success => done(
+                "unknownCode",
+                "This order is already paid.".to_owned(),
+                Some(prompt),
+            ),
+            _ if past_expiry => done(
+                "expired",
+                "This order code has expired: ask the cashier for a new one.".to_owned(),
+                Some(prompt),
+            ),
             PaymentStatus::InProcess => done("confirm", prompt.question(), Some(prompt)),
             PaymentStatus::Fail if payment.result_code == ResultCode::OrderIsClosed.as_str() => {
                 done(

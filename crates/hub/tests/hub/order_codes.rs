@@ -284,3 +284,27 @@ async fn moc_03_a_failed_payment_passes_when_its_notify_is_acked_and_fails_when_
         }
     }
 }
+
+#[tokio::test]
+async fn a_code_scanned_after_its_expiry_says_expired_even_once_the_acqp_cancelled_it() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let run = wallet.start(&hub, "MOC-01").await;
+    let code = order(&hub, &acqp, "late-a").await;
+    // The order's two minutes pass; the ACQP closes it, as it should.
+    hub.clock.advance(Duration::seconds(125));
+    let cancel = acqp
+        .call(&hub, CANCEL, &json!({"paymentRequestId": "late-a"}))
+        .await;
+    assert_eq!(cancel.status(), "S", "{}", cancel.raw);
+    let scanned = scan(&hub, &wallet, &run, &code).await;
+    assert_eq!(
+        scanned["next"], "expired",
+        "a late scan says the code expired, not that the order is unknown: {scanned}"
+    );
+    // Before its expiry the same kind of code is paid as usual.
+    let fresh = order(&hub, &acqp, "late-b").await;
+    let scanned = scan(&hub, &wallet, &run, &fresh).await;
+    assert_eq!(scanned["next"], "confirm", "{scanned}");
+}
