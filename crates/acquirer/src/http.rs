@@ -117,8 +117,8 @@ fn refused(state: &AppState, headers: &HeaderMap) -> Option<Response> {
 
 // ---- what the terminal shows ----
 
-/// What the terminal shows for a payment.
-pub(crate) fn display(payment: &PosPayment) -> DisplayAnswer {
+/// What the terminal shows for a payment and its refunds (oldest first).
+pub(crate) fn display(payment: &PosPayment, refunds: &[crate::PosRefund]) -> DisplayAnswer {
     let amount = payment.amount;
     let base = match payment.state {
         DisplayState::Waiting => format!("{amount}: {}", payment.message),
@@ -147,7 +147,12 @@ pub(crate) fn display(payment: &PosPayment) -> DisplayAnswer {
         state: payment.state,
         reason: match payment.state {
             DisplayState::Failed | DisplayState::Cancelled => payment.reason.clone(),
-            _ => None,
+            // The sale stands, but the last refund was refused: its result code is the reason
+            // on the screen ("refund refused: REFUND_AMOUNT_EXCEED").
+            _ => refunds
+                .last()
+                .filter(|refund| refund.state == "failed")
+                .and_then(|refund| refund.reason.clone()),
         },
         text,
     }
@@ -161,7 +166,7 @@ fn payment_view(state: &AppState, payment: &PosPayment) -> serde_json::Value {
         .unwrap_or_default();
     json!({
         "payment": payment,
-        "display": display(payment),
+        "display": display(payment, &refunds),
         "refunds": refunds,
     })
 }
@@ -435,7 +440,14 @@ async fn driver_display(
         }
     };
     match found {
-        Ok(payment) => axum::Json(display(&payment)).into_response(),
+        Ok(payment) => {
+            let refunds = state
+                .backend
+                .store
+                .refunds(&payment.pos_payment_id)
+                .unwrap_or_default();
+            axum::Json(display(&payment, &refunds)).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }

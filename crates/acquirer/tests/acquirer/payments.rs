@@ -237,17 +237,36 @@ async fn refunds_are_tracked_and_retried_with_the_same_id_on_unknown() {
         "the retries end in S"
     );
     assert!(shown.text.contains("HKD 3.00"), "{shown:?}");
+    assert_eq!(shown.reason, None, "nothing was refused yet: {shown:?}");
+
+    // More than is left: Alipay+ refuses it and the terminal says why (RFD-02).
+    pos.driver.refund(&refund("800")).await.unwrap();
+    crate::support::eventually("the refused refund on the display", WAIT, || async {
+        let shown = pos.driver.display(&id).await.map_err(|e| e.to_string())?;
+        if shown.reason.as_deref() == Some("REFUND_AMOUNT_EXCEED")
+            && shown.state == DisplayState::PartiallyRefunded
+        {
+            Ok(())
+        } else {
+            Err(format!("{shown:?}"))
+        }
+    })
+    .await;
 
     pos.driver.refund(&refund("700")).await.unwrap();
-    wait_display(&pos, &id, DisplayState::Refunded, WAIT).await;
+    let shown = wait_display(&pos, &id, DisplayState::Refunded, WAIT).await;
+    assert_eq!(
+        shown.reason, None,
+        "the last refund went through: {shown:?}"
+    );
     let refunds = pos.acquirer.refunds(&id).unwrap();
     assert_eq!(
         refunds
             .iter()
             .map(|r| (r.value, r.state.as_str()))
             .collect::<Vec<_>>(),
-        vec![(300, "succeeded"), (700, "succeeded")],
-        "both refunds recorded"
+        vec![(300, "succeeded"), (800, "failed"), (700, "succeeded")],
+        "every refund recorded, the refused one as failed"
     );
     let error = pos.driver.refund(&refund("100")).await.unwrap_err();
     assert_eq!(
