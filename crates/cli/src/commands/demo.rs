@@ -83,6 +83,8 @@ pub fn run(command: DemoCommand) -> Result<Outcome> {
             // past that rather than the full 30 s.
             config.slow_answer_secs = config.slow_answer_secs.or(Some(12));
             if !command.real_time {
+                // The quick timings settle every correct sale within seconds.
+                config.settle = std::time::Duration::from_secs(60);
                 config.fast_forward = Some(linker_runner::ClockControl {
                     hub_url: demo.hub_url().to_owned(),
                     admin_token: demo.admin_token()?,

@@ -3,5 +3,6 @@
 //! is named after, with the evidence naming the reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod every_case;
 mod faults;
 mod support;
