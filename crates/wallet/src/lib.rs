@@ -43,6 +43,7 @@ mod client;
 pub mod clock;
 mod error;
 mod follow;
+mod fx;
 pub mod ids;
 mod outbox;
 mod payment_code;

@@ -161,7 +161,7 @@ pub struct PaymentConfirmation {
     pub amount: Amount,
     /// The amount for people, e.g. `HKD 42.00`.
     pub amount_text: String,
-    /// The exchange rate, when the hub gives one (currencies differ).
+    /// The exchange rate, when the customer's currency differs from the order's.
     #[serde(default)]
     pub exchange_rate: Option<ExchangeRate>,
 }
@@ -406,9 +406,25 @@ impl Wallet {
             answer.classification.lines,
             next,
             answer.message,
-            answer.payment,
+            self.with_exchange_rate(answer.payment),
             Some(run_id),
         ))
+    }
+
+    /// The confirmation with the exchange rate the customer's wallet would show, when the
+    /// wallet under test holds another currency than the order's.
+    fn with_exchange_rate(
+        &self,
+        payment: Option<PaymentConfirmation>,
+    ) -> Option<PaymentConfirmation> {
+        let mut payment = payment?;
+        if payment.exchange_rate.is_none()
+            && let Ok(settings) = self.settings()
+            && let Some(currency) = settings.wallet.currency
+        {
+            payment.exchange_rate = crate::fx::quote(&payment.amount, currency);
+        }
+        Some(payment)
     }
 
     fn next_step(&self, next: &str, read: &str) -> Result<ScanNext, WalletError> {
@@ -449,7 +465,7 @@ impl Wallet {
             lines: answer.classification.lines,
             next,
             message: answer.message,
-            payment: answer.payment,
+            payment: self.with_exchange_rate(answer.payment),
             run_id: Some(run_id),
         })
     }

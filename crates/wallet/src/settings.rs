@@ -14,6 +14,9 @@ pub struct WalletUnderTest {
     pub name: &'static str,
     /// Its pspId.
     pub psp_id: &'static str,
+    /// The currency its customers hold (`None`: they pay in the order's currency, as
+    /// `TEST_WALLET` does).
+    pub currency: Option<&'static str>,
 }
 
 /// Every wallet of the spec's list; `TEST_WALLET` (Linker's own) supports every product and case.
@@ -21,34 +24,42 @@ pub const WALLETS: [WalletUnderTest; 8] = [
     WalletUnderTest {
         name: "TEST_WALLET",
         psp_id: "1022999000000000001",
+        currency: None,
     },
     WalletUnderTest {
         name: "ALIPAY_CN",
         psp_id: "1022088000000000001",
+        currency: Some("CNY"),
     },
     WalletUnderTest {
         name: "ALIPAY_HK",
         psp_id: "1022160000000000000",
+        currency: Some("HKD"),
     },
     WalletUnderTest {
         name: "TRUEMONEY",
         psp_id: "1022167000000000001",
+        currency: Some("THB"),
     },
     WalletUnderTest {
         name: "TNG",
         psp_id: "1022171000000000001",
+        currency: Some("MYR"),
     },
     WalletUnderTest {
         name: "GCASH",
         psp_id: "1022170000000000000",
+        currency: Some("PHP"),
     },
     WalletUnderTest {
         name: "DANA",
         psp_id: "1022166000000000001",
+        currency: Some("IDR"),
     },
     WalletUnderTest {
         name: "KAKAOPAY",
         psp_id: "1022172000000000001",
+        currency: Some("KRW"),
     },
 ];
 

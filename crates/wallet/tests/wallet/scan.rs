@@ -149,6 +149,29 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
     assert_eq!(payment.question(), "Pay HKD 12.00 to Linker Cafe?");
     assert_eq!(payment.exchange_rate, None, "same currency: no rate");
 
+    // The same code, scanned by a customer of a wallet that holds CNY: the rate is shown.
+    wallet
+        .update_settings(linker_wallet::SettingsUpdate {
+            wallet: Some("ALIPAY_CN".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let again = wallet.scan(ScanInput::Text(&code_value)).await.unwrap();
+    let rate = again
+        .payment
+        .and_then(|p| p.exchange_rate)
+        .expect("a CNY wallet paying HKD sees a rate");
+    assert_eq!(
+        (rate.from.as_str(), rate.to.as_str()),
+        ("HKD", "CNY"),
+        "{rate:?}"
+    );
+    assert_eq!(
+        rate.converted.as_deref(),
+        Some("CNY 10.92 (Linker test rate)"),
+        "{rate:?}"
+    );
+
     let after = wallet.confirm_payment(None).await.unwrap();
     assert!(
         after.events.iter().any(|e| matches!(
