@@ -2,6 +2,17 @@
 
 use crate::store::StoreError;
 
+/// The codes of [`HubError::Denied`]: why a merchant's credential was refused.
+pub const DENIED_CODES: [&str; 7] = [
+    "INVITATION_INVALID",
+    "INVITATION_USED",
+    "INVITATION_EXPIRED",
+    "WRONG_CREDENTIALS",
+    "NOT_SIGNED_IN",
+    "SESSION_REVOKED",
+    "SESSION_EXPIRED",
+];
+
 /// Something a hub operation refused or failed to do.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -22,6 +33,19 @@ pub enum HubError {
     /// No credential, or a wrong one.
     #[error("{0}")]
     Unauthorized(String),
+    /// A merchant's credential refused for a reason the wallet tells apart (HTTP 401):
+    /// `INVITATION_INVALID`, `INVITATION_USED`, `INVITATION_EXPIRED`, `WRONG_CREDENTIALS`,
+    /// `NOT_SIGNED_IN`, `SESSION_REVOKED`, `SESSION_EXPIRED`.
+    #[error("{message}")]
+    Denied {
+        /// The stable code.
+        code: &'static str,
+        /// What happened, for people.
+        message: String,
+    },
+    /// The run no longer takes actions (decided, or ended by another run).
+    #[error("{0}")]
+    RunOver(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -39,6 +63,14 @@ impl HubError {
         }
     }
 
+    /// A merchant credential refused with `code`.
+    pub fn denied(code: &'static str, message: impl Into<String>) -> HubError {
+        HubError::Denied {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The stable code front ends and scripts branch on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -46,6 +78,8 @@ impl HubError {
             HubError::Invalid { .. } => "INVALID_INPUT",
             HubError::Conflict(_) => "CONFLICT",
             HubError::Unauthorized(_) => "UNAUTHORIZED",
+            HubError::Denied { code, .. } => code,
+            HubError::RunOver(_) => "RUN_OVER",
             HubError::Store(_) | HubError::Internal(_) => "INTERNAL",
         }
     }

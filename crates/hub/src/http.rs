@@ -107,7 +107,8 @@ impl IntoResponse for HubError {
             HubError::NotFound(_) => StatusCode::NOT_FOUND,
             HubError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             HubError::Conflict(_) => StatusCode::CONFLICT,
-            HubError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
+            HubError::RunOver(_) => StatusCode::CONFLICT,
             HubError::Store(_) | HubError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -430,7 +431,7 @@ fn wallet(hub: &Hub, headers: &HeaderMap) -> Result<(Merchant, String), HubError
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or_else(|| HubError::Unauthorized("not signed in".to_owned()))?;
+        .ok_or_else(|| HubError::denied("NOT_SIGNED_IN", "not signed in"))?;
     Ok((hub.authenticate(token)?, token.to_owned()))
 }
 

@@ -348,23 +348,26 @@ impl Hub {
                 .optional()?)
         })?;
         let Some((merchant_id, expires, used)) = found else {
-            return Err(HubError::Unauthorized(
-                "that invitation code is not valid: check it, or ask your acquirer for a new one"
-                    .to_owned(),
+            return Err(HubError::denied(
+                "INVITATION_INVALID",
+                "that invitation code is not valid: check it, or ask your acquirer for a new one",
             ));
         };
         if used.is_some() {
-            return Err(HubError::Unauthorized(
-                "that invitation was already used: sign in with your MID or email and password"
-                    .to_owned(),
+            return Err(HubError::denied(
+                "INVITATION_USED",
+                "that invitation was already used: sign in with your MID or email and password",
             ));
         }
         let expires = time_of(0, Some(expires))?.unwrap_or(now);
         if now >= expires {
-            return Err(HubError::Unauthorized(format!(
-                "that invitation expired on {}: ask your acquirer to send a new one",
-                expires.format("%Y-%m-%d")
-            )));
+            return Err(HubError::denied(
+                "INVITATION_EXPIRED",
+                format!(
+                    "that invitation expired on {}: ask your acquirer to send a new one",
+                    expires.format("%Y-%m-%d")
+                ),
+            ));
         }
         let salt = SaltString::encode_b64(&self.ids.bytes(16))
             .map_err(|e| HubError::Internal(format!("salt: {e}")))?;
@@ -402,7 +405,7 @@ impl Hub {
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
-        let refused = || HubError::Unauthorized("wrong MID, email or password".to_owned());
+        let refused = || HubError::denied("WRONG_CREDENTIALS", "wrong MID, email or password");
         let mut matching = candidates.into_iter().filter(|(_, hash)| {
             hash.as_deref()
                 .and_then(|h| PasswordHash::new(h).ok())
@@ -455,19 +458,23 @@ impl Hub {
                 .optional()?)
         })?;
         let Some((stored, merchant_id, last_used, revoked)) = found else {
-            return Err(HubError::Unauthorized("not signed in".to_owned()));
+            return Err(HubError::denied("NOT_SIGNED_IN", "not signed in"));
         };
         if !constant_time_eq(&stored, &hash) || revoked.is_some() {
-            return Err(HubError::Unauthorized(
-                "this session was signed out".to_owned(),
+            return Err(HubError::denied(
+                "SESSION_REVOKED",
+                "this session was signed out",
             ));
         }
         let last_used = time_of(0, Some(last_used))?.unwrap_or(now);
         if now - last_used >= SESSION_IDLE_TIMEOUT {
-            return Err(HubError::Unauthorized(format!(
-                "the session expired after {} minutes without use: sign in again",
-                SESSION_IDLE_TIMEOUT.num_minutes()
-            )));
+            return Err(HubError::denied(
+                "SESSION_EXPIRED",
+                format!(
+                    "the session expired after {} minutes without use: sign in again",
+                    SESSION_IDLE_TIMEOUT.num_minutes()
+                ),
+            ));
         }
         self.store.with(|connection| {
             connection.execute(

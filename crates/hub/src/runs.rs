@@ -474,7 +474,7 @@ impl Hub {
             return Err(HubError::NotFound(format!("run {run_id}")));
         }
         if row.status != "open" {
-            return Err(HubError::Conflict(format!(
+            return Err(HubError::RunOver(format!(
                 "run {run_id} is over ({})",
                 row.status
             )));
@@ -518,8 +518,25 @@ impl Hub {
             ));
         }
         if row.status != "open" {
-            // Late answers to a decided run are kept as evidence only if they were already sent.
-            return self.run_view(run_id);
+            // The same write sent again (its acknowledgement was lost) changes nothing; a new
+            // answer to a decided run is refused, so the wallet can say it came too late.
+            let seen: bool = self.store.with(|connection| {
+                Ok(connection
+                    .query_row(
+                        "SELECT 1 FROM run_events WHERE run_id = ?1 AND write_id = ?2",
+                        params![run_id, write_id],
+                        |_| Ok(()),
+                    )
+                    .optional()?
+                    .is_some())
+            })?;
+            if seen {
+                return self.run_view(run_id);
+            }
+            return Err(HubError::RunOver(format!(
+                "run {run_id} was decided ({}) before this answer arrived",
+                row.status
+            )));
         }
         self.append_event(
             run_id,
@@ -657,7 +674,7 @@ impl Hub {
         self.open_run_of(merchant, run_id)?;
         let case = self
             .open_run_case(run_id)
-            .ok_or_else(|| HubError::Conflict(format!("run {run_id} is over")))?;
+            .ok_or_else(|| HubError::RunOver(format!("run {run_id} is over")))?;
         let waiting: Option<String> = self.store.with(|connection| {
             Ok(connection
                 .query_row(

@@ -359,7 +359,7 @@ impl Hub {
     ) -> Result<crate::runs::RunView, HubError> {
         let view = self.merchant_run(merchant, run_id)?;
         if view.status != "open" {
-            return Err(HubError::Conflict(format!(
+            return Err(HubError::RunOver(format!(
                 "run {run_id} is over ({})",
                 view.status
             )));

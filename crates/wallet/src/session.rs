@@ -90,17 +90,19 @@ impl Wallet {
             .map_err(|error| match error {
                 CallError::Refused {
                     status: 401,
+                    code,
                     message,
-                    ..
-                } => {
-                    if message.contains("already used") {
-                        WalletError::InvitationUsed
-                    } else if message.contains("expired") {
+                } => match code.as_str() {
+                    "INVITATION_USED" => WalletError::InvitationUsed,
+                    "INVITATION_EXPIRED" => WalletError::InvitationExpired { detail: message },
+                    "INVITATION_INVALID" => WalletError::InvitationInvalid,
+                    // A hub from before the codes: tell the cases apart by the words.
+                    _ if message.contains("already used") => WalletError::InvitationUsed,
+                    _ if message.contains("expired") => {
                         WalletError::InvitationExpired { detail: message }
-                    } else {
-                        WalletError::InvitationInvalid
                     }
-                }
+                    _ => WalletError::InvitationInvalid,
+                },
                 other => other.into(),
             })?;
         self.keep_session(&hub_url, answer)

@@ -107,7 +107,7 @@ async fn an_invitation_signs_in_once_sets_the_password_and_activates_the_merchan
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(error["code"], "UNAUTHORIZED");
+    assert_eq!(error["code"], "WRONG_CREDENTIALS", "{error}");
 }
 
 #[tokio::test]
@@ -124,6 +124,7 @@ async fn wrong_and_expired_invitations_say_so() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["code"], "INVITATION_INVALID", "{error}");
     assert!(
         error["message"].as_str().unwrap().contains("not valid"),
         "{error}"
@@ -139,6 +140,7 @@ async fn wrong_and_expired_invitations_say_so() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["code"], "INVITATION_EXPIRED", "{error}");
     assert!(
         error["message"].as_str().unwrap().contains("expired"),
         "{error}"
@@ -165,6 +167,19 @@ async fn wrong_and_expired_invitations_say_so() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "a resent invitation works");
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": fresh, "password": "long enough"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        error["code"], "INVITATION_USED",
+        "an invitation works once: {error}"
+    );
 }
 
 #[tokio::test]
@@ -198,6 +213,7 @@ async fn sessions_expire_after_30_idle_minutes_and_sign_out_revokes_them() {
     hub.clock.advance(Duration::minutes(30));
     let (status, error) = wallet(&hub, "GET", "/me", Some(&token), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["code"], "SESSION_EXPIRED", "{error}");
     assert!(
         error["message"].as_str().unwrap().contains("expired"),
         "{error}"
@@ -218,10 +234,9 @@ async fn sessions_expire_after_30_idle_minutes_and_sign_out_revokes_them() {
             .0,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(
-        wallet(&hub, "GET", "/me", Some(&token), None).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    let (status, error) = wallet(&hub, "GET", "/me", Some(&token), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["code"], "SESSION_REVOKED", "{error}");
     let _ = hub.clock.now();
 }
 

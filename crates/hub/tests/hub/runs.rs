@@ -136,6 +136,28 @@ async fn upm_01_passes_a_correct_pos_and_fails_one_whose_pos_shows_no_success() 
         "names the question: {}",
         summary(&view)
     );
+
+    // The same write again (its acknowledgement was lost) changes nothing; a new answer to the
+    // decided run is refused, so the wallet can say it came too late.
+    let again = wallet
+        .answer(&hub, &run, "w-2", "pos-shows-success", false)
+        .await;
+    assert_eq!(again["status"], "failed", "{again}");
+    let (status, late) = wallet
+        .send(
+            &hub,
+            "POST",
+            &format!("/runs/{run}/manual-answers"),
+            Some(json!({"writeId": "w-3", "questionId": "pos-shows-success", "answer": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{late}");
+    assert_eq!(late["code"], "RUN_OVER", "{late}");
+    assert_eq!(
+        wallet.run(&hub, &run).await["status"],
+        "failed",
+        "the verdict stands"
+    );
 }
 
 #[tokio::test]
