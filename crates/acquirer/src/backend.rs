@@ -153,6 +153,24 @@ impl Backend {
         (at - self.clock.now()).to_std().unwrap_or_default()
     }
 
+    /// Alipay+ accepted a sale but its answer lacks `what`: the POS shows the sale as failed.
+    fn answer_lacks(
+        &self,
+        payment: &PosPayment,
+        result: &linker_aplus::ApiResult,
+        what: &str,
+    ) -> PosError {
+        let message = format!("Alipay+ answered without {what}");
+        let _ = self.store.settle(
+            &payment.pos_payment_id,
+            DisplayState::Failed,
+            Some(result.result_code.as_str()),
+            &message,
+            None,
+        );
+        PosError::Backend(message)
+    }
+
     pub(crate) fn has(&self, fault: Fault) -> bool {
         self.faults.contains(&fault)
     }
@@ -751,16 +769,7 @@ impl Backend {
             .map(|d| d.code_value.clone());
         let expire = form.and_then(|f| f.expire_time.clone());
         let Some(code) = code else {
-            let _ = self.store.settle(
-                &payment.pos_payment_id,
-                DisplayState::Failed,
-                Some(answer.result.result_code.as_str()),
-                "Alipay+ answered without an order code",
-                None,
-            );
-            return Err(PosError::Backend(
-                "Alipay+ answered without an order code".into(),
-            ));
+            return Err(self.answer_lacks(&payment, &answer.result, "an order code"));
         };
         self.store.set_code(
             &payment.pos_payment_id,
@@ -1000,16 +1009,7 @@ impl Backend {
             )));
         }
         let Some(url) = answer.payment_url.clone() else {
-            let _ = self.store.settle(
-                &payment.pos_payment_id,
-                DisplayState::Failed,
-                Some(answer.result.result_code.as_str()),
-                "Alipay+ answered without a paymentUrl",
-                None,
-            );
-            return Err(PosError::Backend(
-                "Alipay+ answered without a paymentUrl".into(),
-            ));
+            return Err(self.answer_lacks(&payment, &answer.result, "a paymentUrl"));
         };
         self.store.set_code(
             &payment.pos_payment_id,
