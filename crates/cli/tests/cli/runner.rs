@@ -148,3 +148,111 @@ async fn run_exits_1_when_a_case_fails_and_its_html_report_says_why() {
     }
     demo.shutdown().await;
 }
+
+#[test]
+fn acquirer_serve_registers_itself_in_the_project_and_answers_as_a_pos_driver() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let hub = crate::hub::RunningHub::start_in(tempfile::tempdir().unwrap(), &[]);
+    let keys = linker_aplus::KeyPair::generate().unwrap();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let public = keys_dir.path().join("public.b64");
+    std::fs::write(&public, keys.public.to_base64()).unwrap();
+    let output = linker()
+        .args(["project", "create", "--hub", &hub.url, "--data"])
+        .arg(hub.data.path())
+        .args([
+            "--name",
+            "Acquirer",
+            "--client-id",
+            "TEST_ACQ_SERVE",
+            "--acqp-public-key",
+        ])
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "project create: {output:?}");
+    let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let project_id = project["id"].as_str().unwrap().to_owned();
+
+    let acquirer_data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("linker"))
+        .args([
+            "acquirer",
+            "serve",
+            "--hub",
+            &hub.url,
+            "--project",
+            &project_id,
+        ])
+        .arg("--hub-data")
+        .arg(hub.data.path())
+        .arg("--data")
+        .arg(acquirer_data.path())
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    let driver = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| {
+                panic!("the acquirer stopped before saying where it is: {printed:?}")
+            })
+            .unwrap();
+        printed.push(line.clone());
+        if let Some(url) = line.trim().strip_prefix("POS driver:") {
+            break url.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let capabilities: serde_json::Value = runtime.block_on(async {
+        reqwest::get(format!("{driver}/pos/v1/capabilities"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(capabilities["version"], "1", "{capabilities}");
+    assert!(
+        capabilities["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "UPM"),
+        "{capabilities}"
+    );
+
+    let output = linker()
+        .args(["project", "show", &project_id, "--hub", &hub.url, "--data"])
+        .arg(hub.data.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "project show: {output:?}");
+    let now: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        now["notifyUrl"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&driver),
+        "the acquirer registered its notify URL: {now}"
+    );
+    assert_ne!(
+        now["acqpPublicKey"], project["acqpPublicKey"],
+        "and its own key, kept in its data folder"
+    );
+    assert!(
+        acquirer_data.path().join("acqp-private-key.pem").exists(),
+        "the key is in the data folder"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
