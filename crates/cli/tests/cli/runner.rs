@@ -149,69 +149,104 @@ async fn run_exits_1_when_a_case_fails_and_its_html_report_says_why() {
     demo.shutdown().await;
 }
 
+/// `linker hub serve`, `linker project create` and `linker acquirer serve`, as processes.
+struct Processes {
+    hub: crate::hub::RunningHub,
+    project: serde_json::Value,
+    acquirer: std::process::Child,
+    driver: String,
+    _acquirer_data: tempfile::TempDir,
+    _keys: tempfile::TempDir,
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        let _ = self.acquirer.kill();
+        let _ = self.acquirer.wait();
+    }
+}
+
+impl Processes {
+    fn start() -> Processes {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+
+        let hub = crate::hub::RunningHub::start_in(tempfile::tempdir().unwrap(), &[]);
+        let keys = linker_aplus::KeyPair::generate().unwrap();
+        let keys_dir = tempfile::tempdir().unwrap();
+        let public = keys_dir.path().join("public.b64");
+        std::fs::write(&public, keys.public.to_base64()).unwrap();
+        let output = linker()
+            .args(["project", "create", "--hub", &hub.url, "--data"])
+            .arg(hub.data.path())
+            .args([
+                "--name",
+                "Acquirer",
+                "--client-id",
+                "TEST_ACQ_SERVE",
+                "--acqp-public-key",
+            ])
+            .arg(&public)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "project create: {output:?}");
+        let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let project_id = project["id"].as_str().unwrap().to_owned();
+
+        let acquirer_data = tempfile::tempdir().unwrap();
+        let mut acquirer = Command::new(assert_cmd::cargo::cargo_bin("linker"))
+            .args([
+                "acquirer",
+                "serve",
+                "--hub",
+                &hub.url,
+                "--project",
+                &project_id,
+            ])
+            .arg("--hub-data")
+            .arg(hub.data.path())
+            .arg("--data")
+            .arg(acquirer_data.path())
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = acquirer.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let mut printed = Vec::new();
+        let driver = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| {
+                    panic!("the acquirer stopped before saying where it is: {printed:?}")
+                })
+                .unwrap();
+            printed.push(line.clone());
+            if let Some(url) = line.trim().strip_prefix("POS driver:") {
+                break url.trim().to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Processes {
+            hub,
+            project,
+            acquirer,
+            driver,
+            _acquirer_data: acquirer_data,
+            _keys: keys_dir,
+        }
+    }
+
+    fn project_id(&self) -> &str {
+        self.project["id"].as_str().unwrap()
+    }
+}
+
 #[test]
 fn acquirer_serve_registers_itself_in_the_project_and_answers_as_a_pos_driver() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-
-    let hub = crate::hub::RunningHub::start_in(tempfile::tempdir().unwrap(), &[]);
-    let keys = linker_aplus::KeyPair::generate().unwrap();
-    let keys_dir = tempfile::tempdir().unwrap();
-    let public = keys_dir.path().join("public.b64");
-    std::fs::write(&public, keys.public.to_base64()).unwrap();
-    let output = linker()
-        .args(["project", "create", "--hub", &hub.url, "--data"])
-        .arg(hub.data.path())
-        .args([
-            "--name",
-            "Acquirer",
-            "--client-id",
-            "TEST_ACQ_SERVE",
-            "--acqp-public-key",
-        ])
-        .arg(&public)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "project create: {output:?}");
-    let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let project_id = project["id"].as_str().unwrap().to_owned();
-
-    let acquirer_data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("linker"))
-        .args([
-            "acquirer",
-            "serve",
-            "--hub",
-            &hub.url,
-            "--project",
-            &project_id,
-        ])
-        .arg("--hub-data")
-        .arg(hub.data.path())
-        .arg("--data")
-        .arg(acquirer_data.path())
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let mut printed = Vec::new();
-    let driver = loop {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| {
-                panic!("the acquirer stopped before saying where it is: {printed:?}")
-            })
-            .unwrap();
-        printed.push(line.clone());
-        if let Some(url) = line.trim().strip_prefix("POS driver:") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-
+    let processes = Processes::start();
+    let driver = processes.driver.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let capabilities: serde_json::Value = runtime.block_on(async {
         reqwest::get(format!("{driver}/pos/v1/capabilities"))
@@ -231,8 +266,16 @@ fn acquirer_serve_registers_itself_in_the_project_and_answers_as_a_pos_driver() 
         "{capabilities}"
     );
 
+    let hub = &processes.hub;
     let output = linker()
-        .args(["project", "show", &project_id, "--hub", &hub.url, "--data"])
+        .args([
+            "project",
+            "show",
+            processes.project_id(),
+            "--hub",
+            &hub.url,
+            "--data",
+        ])
         .arg(hub.data.path())
         .output()
         .unwrap();
@@ -246,13 +289,67 @@ fn acquirer_serve_registers_itself_in_the_project_and_answers_as_a_pos_driver() 
         "the acquirer registered its notify URL: {now}"
     );
     assert_ne!(
-        now["acqpPublicKey"], project["acqpPublicKey"],
+        now["acqpPublicKey"], processes.project["acqpPublicKey"],
         "and its own key, kept in its data folder"
     );
     assert!(
-        acquirer_data.path().join("acqp-private-key.pem").exists(),
+        processes
+            ._acquirer_data
+            .path()
+            .join("acqp-private-key.pem")
+            .exists(),
         "the key is in the data folder"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+/// The whole chain as separate processes, as an ACQP's CI would run it: `linker hub serve`,
+/// `linker project create`, `linker merchant invite`, `linker acquirer serve`, and `linker run`
+/// signing in with the invitation. The cases whose verdicts need no long real-time window.
+#[test]
+fn every_part_as_its_own_process_runs_cases_to_passed_verdicts() {
+    let processes = Processes::start();
+    let hub = &processes.hub;
+    let output = linker()
+        .args(["merchant", "invite", "--hub", &hub.url, "--data"])
+        .arg(hub.data.path())
+        .args(["--project", processes.project_id()])
+        .args([
+            "--name",
+            "Linker Cafe",
+            "--mid",
+            "M-CI-1",
+            "--email",
+            "ci@shop.example",
+        ])
+        .args(["--products", "UPM,ORDER_CODE,PRIVATE_ORDER_CODE,ENTRY_CODE"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "merchant invite: {output:?}");
+    let invited: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let code = invited["invitation"]["code"].as_str().unwrap().to_owned();
+    let cases = "UPM-01,UPM-02,MOC-01,MOC-03,MPC-01,MPC-02,MEC-01,RFD-01,CAN-01,NTF-02";
+    let output = linker()
+        .args(["run", "--hub", &hub.url, "--invitation", &code])
+        .args(["--pos-driver", &processes.driver, "--cases", cases])
+        .args(["--report", "json"])
+        .env("LINKER_MERCHANT", "M-CI-1:a long enough password")
+        .timeout(std::time::Duration::from_secs(400))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "every case passes:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("10 cases: 10 passed, 0 failed, 0 broken, 0 skipped"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["runs"].as_array().unwrap().len(),
+        10,
+        "the JSON report has every run"
+    );
 }
