@@ -1,14 +1,74 @@
 //! linker-app: the Linker wallet, a Tauri 2 shell over Linker's library crates.
 //!
-//! Commands are one-liners over the libraries; the screens live in `ui/`. The same
-//! [`register`] function wires the real app and the mock-runtime tests, so both exercise one
-//! code path.
+//! Commands ([`commands`]) are one-liners over linker-wallet; live run events are forwarded by
+//! [`live`]; demo mode ([`demo`]) runs linker-demo in-process; the screens live in `ui/`. The
+//! same [`register`] function wires the real app and the mock-runtime tests, so both exercise
+//! one code path.
 
 pub mod commands;
+pub mod demo;
+pub mod live;
+pub mod state;
 
-/// Adds every command and plugin of the wallet to a Tauri builder.
+use tauri::Manager;
+
+pub use state::AppState;
+
+/// Adds every command of the wallet to a Tauri builder, and opens the wallet at start unless an
+/// [`AppState`] is already managed (tests manage their own).
 pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![commands::app_info])
+    builder
+        .setup(|app| {
+            if app.try_state::<AppState>().is_none() {
+                let dir = state::data_dir_from_env(app.path().app_data_dir().ok());
+                let hub_url = std::env::var(state::HUB_ENV).ok();
+                let opened = AppState::open(&dir, hub_url)
+                    .map_err(|error| format!("{}: {}", error.code, error.message))?;
+                app.manage(opened);
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::session,
+            commands::sign_in_with_invitation,
+            commands::sign_in,
+            commands::sign_out,
+            commands::cases,
+            commands::case,
+            commands::start_run,
+            commands::follow_run,
+            commands::current_run,
+            commands::run,
+            commands::history,
+            commands::verdict,
+            commands::payment_code,
+            commands::new_payment_code,
+            commands::scan_text,
+            commands::scan_image,
+            commands::scan_file,
+            commands::scan_frame,
+            commands::read_codes,
+            commands::codes_on_screen,
+            commands::open_page,
+            commands::open_payment_url,
+            commands::confirm_payment,
+            commands::decline_payment,
+            commands::back_out,
+            commands::answer_manual,
+            commands::attach_photo,
+            commands::sync_status,
+            commands::sync_now,
+            commands::outbox,
+            commands::settings,
+            commands::update_settings,
+            commands::wallets,
+            commands::generate_qr,
+            commands::save_qr,
+            commands::start_demo,
+            commands::demo_info,
+            commands::open_pos,
+        ])
 }
 
 /// Starts the wallet app (desktop `main` and the mobile entry point).
@@ -22,55 +82,4 @@ pub fn run() {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-    use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
-    use tauri::webview::InvokeRequest;
-
-    fn invoke(command: &str) -> Result<serde_json::Value, serde_json::Value> {
-        let app = super::register(mock_builder())
-            .build(mock_context(noop_assets()))
-            .expect("the mock app builds");
-        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
-            .build()
-            .expect("the mock window builds");
-        get_ipc_response(
-            &webview,
-            InvokeRequest {
-                cmd: command.into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().expect("a valid url"),
-                body: tauri::ipc::InvokeBody::default(),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<serde_json::Value>().expect("JSON body"))
-    }
-
-    #[test]
-    fn app_info_is_wired_and_reports_the_version() {
-        let info = invoke("app_info").expect("app_info answers");
-        assert_eq!(info["name"], "Linker", "app_info answered {info}");
-        assert_eq!(
-            info["version"],
-            env!("CARGO_PKG_VERSION"),
-            "app_info answered {info}"
-        );
-        assert_eq!(
-            info["defaultWallet"], "TEST_WALLET",
-            "app_info answered {info}"
-        );
-    }
-
-    #[test]
-    fn an_unknown_command_is_refused() {
-        let answer = invoke("no_such_command");
-        assert!(
-            answer.is_err(),
-            "an unregistered command must fail, got {answer:?}"
-        );
-    }
-}
+mod tests;

@@ -68,7 +68,7 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(display: &Display) -> Driver {
+    fn start(display: &Display, env: &[(&str, String)]) -> Driver {
         let binary = find_tauri_driver();
         let webkit = which("WebKitWebDriver").unwrap_or_else(|| {
             panic!(
@@ -88,6 +88,7 @@ impl Driver {
             .arg("--native-driver")
             .arg(&webkit)
             .env("DISPLAY", &display.name)
+            .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -118,10 +119,12 @@ pub struct App {
 }
 
 impl App {
-    /// Starts the display, the driver and the app; `name` names this test's screenshots.
-    pub async fn start(name: &str) -> App {
+    /// Starts the display, the driver and the app, with environment variables for the app
+    /// (`LINKER_HUB_URL`, `LINKER_WALLET_DATA`: tauri-driver passes its environment down);
+    /// `name` names this test's screenshots.
+    pub async fn start_with(name: &str, env: &[(&str, String)]) -> App {
         let display = Display::start();
-        let driver = Driver::start(&display);
+        let driver = Driver::start(&display, env);
         let application = env!("CARGO_BIN_EXE_linker-app");
         assert!(
             Path::new(application).exists(),
@@ -195,21 +198,109 @@ impl App {
 
     /// Waits up to 10 s for the element; on failure saves a screenshot and names it.
     pub async fn find(&mut self, css: &str) -> Element {
-        let found = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await;
+        self.find_within(css, 10).await
+    }
+
+    /// Waits up to `seconds` for the element; on failure saves a screenshot and names it.
+    pub async fn find_within(&mut self, css: &str, seconds: u64) -> Element {
+        // The screens re-render as events arrive: a stale or missing element is looked for
+        // again until the deadline.
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let found = loop {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(element) => break Ok(element),
+                Err(error) if Instant::now() >= deadline => break Err(error),
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
         match found {
             Ok(element) => element,
             Err(error) => {
                 let shot = self.screenshot("failure").await;
+                let text = self.visible_text().await;
                 panic!(
-                    "no element {css} within 10 s ({error}); screenshot: {}",
+                    "no element {css} within {seconds} s ({error}); the screen shows: {text:?}; \
+                     screenshot: {}",
                     shot.display()
                 )
             }
+        }
+    }
+
+    /// Clicks the element (waiting up to 10 s for it), scrolling it into view first.
+    pub async fn click(&mut self, css: &str) {
+        // A screen may re-render between finding and clicking: find it again, a few times.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let element = self.find(css).await;
+            let _ = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'})",
+                    vec![serde_json::to_value(&element).unwrap_or_default()],
+                )
+                .await;
+            match element.click().await {
+                Ok(()) => return,
+                Err(error) => last = error.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        self.fail(&format!("cannot click {css}: {last}")).await;
+    }
+
+    /// Types `text` into the element (waiting up to 10 s for it).
+    pub async fn type_into(&mut self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        let _ = element.clear().await;
+        if let Err(error) = element.send_keys(text).await {
+            self.fail(&format!("cannot type into {css}: {error}")).await;
+        }
+    }
+
+    /// The text of the element (waiting up to 10 s for it).
+    pub async fn text(&mut self, css: &str) -> String {
+        self.read(css, "e.innerText").await
+    }
+
+    /// An attribute of the element (waiting up to 10 s for it).
+    pub async fn attr(&mut self, css: &str, name: &str) -> String {
+        self.read(css, &format!("e.getAttribute({name:?})")).await
+    }
+
+    /// Evaluates `expression` on the element `e` in one script (a re-render cannot make the
+    /// element stale between finding and reading), waiting up to 10 s for a non-empty value.
+    async fn read(&mut self, css: &str, expression: &str) -> String {
+        let script = format!(
+            "const e = document.querySelector({css:?}); return e ? String({expression} ?? '') : null;"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(serde_json::Value::String(value)) = self.client.execute(&script, vec![]).await
+                && !value.is_empty()
+            {
+                return value;
+            }
+            if Instant::now() > deadline {
+                let text = self.visible_text().await;
+                self.fail(&format!(
+                    "nothing to read at {css} within 10 s; the screen shows {text:?}"
+                ))
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The text the window shows, for failure messages.
+    pub async fn visible_text(&mut self) -> String {
+        match self
+            .client
+            .execute("return document.body.innerText", vec![])
+            .await
+        {
+            Ok(serde_json::Value::String(text)) => text.chars().take(1500).collect(),
+            _ => String::new(),
         }
     }
 

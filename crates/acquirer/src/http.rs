@@ -42,6 +42,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/pos/api/state", get(pos_state))
         .route("/pos/api/charge", post(pos_charge))
         .route("/pos/api/decode", post(pos_decode))
+        .route("/pos/api/charge-from-screen", post(pos_charge_from_screen))
         .route("/pos/api/order-code", post(pos_order_code))
         .route("/pos/api/private-order-code", post(pos_private_order_code))
         .route("/pos/api/qr.png", get(qr_png))
@@ -223,6 +224,25 @@ async fn pos_decode(body: Bytes) -> Result<Response, PosError> {
         .map_err(|e| PosError::BadRequest(format!("not an image the POS can read: {e}")))?;
     let codes: Vec<String> = found.into_iter().map(|d| d.text).collect();
     Ok(axum::Json(json!({ "codes": codes })).into_response())
+}
+
+/// The POS reads the customer's payment code off the screen (a wallet window on the same
+/// desktop) and charges it.
+async fn pos_charge_from_screen(State(state): Shared, body: Bytes) -> Result<Response, PosError> {
+    let request: PageAmount = parse_json(&body)?;
+    let amount = page_amount(&state, &request.amount)?;
+    let codes = tokio::task::spawn_blocking(crate::screen::codes_on_screen)
+        .await
+        .map_err(|e| PosError::Backend(format!("the screen reader stopped: {e}")))?
+        .map_err(|e| PosError::BadRequest(e.to_string()))?;
+    let code = crate::screen::payment_code_among(&codes).ok_or_else(|| {
+        PosError::BadRequest(format!(
+            "no payment code on the screen (read {}): show the wallet's payment code first",
+            codes.join(", ")
+        ))
+    })?;
+    let payment = state.backend.charge(amount, code, None)?;
+    Ok(axum::Json(payment_view(&state, &payment)).into_response())
 }
 
 async fn pos_order_code(State(state): Shared, body: Bytes) -> Result<Response, PosError> {

@@ -19,6 +19,7 @@ pub mod config;
 mod gateway;
 mod http;
 mod page;
+pub mod screen;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -23,6 +23,7 @@ pub(crate) const POS_PAGE: &str = r##"<!doctype html>
  <input type="file" id="image" accept="image/*" title="photo of the payment code">
  <small>Or paste an image of the code here (Ctrl+V).</small><br>
  <button onclick="charge()">Charge payment code</button>
+ <button id="fromScreen" onclick="chargeFromScreen()" title="read the wallet's payment code from a window on this screen">Scan from screen</button>
  <button onclick="show('order-code')">Show order code</button>
  <button onclick="show('private-order-code')">Show private order code</button>
 </div>
@@ -45,6 +46,10 @@ function qr(text){ $('qr').innerHTML=text?'<img src="/pos/api/qr.png?text='+enco
 async function charge(){
   try{ const v=await api('charge',{amount:$('amount').value,paymentCode:$('code').value});
     current=v.payment.posPaymentId; qr(''); render(v); $('code').value=''; }catch(e){say(e.message,'failed');}
+}
+async function chargeFromScreen(){
+  try{ say('Reading the screen…','waiting'); const v=await api('charge-from-screen',{amount:$('amount').value});
+    current=v.payment.posPaymentId; qr(''); render(v); }catch(e){say(e.message,'failed');}
 }
 async function show(kind){
   try{ say('Asking for a code…','waiting'); const v=await api(kind,{amount:$('amount').value});

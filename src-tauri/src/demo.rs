@@ -1,0 +1,163 @@
+//! Demo mode: the hub, the demo project and merchant and the reference acquirer, started inside
+//! the app (`linker_demo::Demo`), the wallet signed in as the demo merchant, and the acquirer's
+//! POS page in a second window so both sides of a case fit on one screen.
+
+use linker_demo::{Demo, DemoOptions};
+use linker_wallet::{ErrorView, SettingsUpdate};
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+use crate::commands::app_error;
+use crate::state::AppState;
+
+/// The POS window's label.
+pub const POS_WINDOW: &str = "pos";
+/// The merchant-page window's label (entry codes).
+pub const PAGE_WINDOW: &str = "merchant-page";
+/// The event sent when the merchant page led to a payment page.
+pub const PAYMENT_URL_EVENT: &str = "payment-url";
+
+/// Where the demo's parts are.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoInfo {
+    /// The hub.
+    pub hub_url: String,
+    /// The reference acquirer's POS page.
+    pub pos_page_url: String,
+    /// The reference acquirer's POS driver.
+    pub pos_driver_url: String,
+    /// The demo merchant's MID.
+    pub merchant_mid: String,
+    /// Where the demo keeps its data.
+    pub data_dir: String,
+}
+
+fn describe(demo: &Demo) -> DemoInfo {
+    DemoInfo {
+        hub_url: demo.hub_url().to_owned(),
+        pos_page_url: demo.pos_page_url(),
+        pos_driver_url: demo.pos_driver_url().to_owned(),
+        merchant_mid: demo.merchant().mid.clone(),
+        data_dir: demo.data_dir().display().to_string(),
+    }
+}
+
+/// Starts the demo (once), points the wallet at its hub, signs it in and opens the POS window.
+pub async fn start<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+) -> Result<DemoInfo, ErrorView> {
+    let mut running = state.demo.lock().await;
+    if running.is_none() {
+        let options = DemoOptions {
+            data_dir: Some(state.demo_dir()),
+            ..DemoOptions::default()
+        };
+        let demo = Demo::start(options)
+            .await
+            .map_err(|error| app_error("DEMO_FAILED", error.to_string()))?;
+        *running = Some(demo);
+    }
+    let Some(demo) = running.as_ref() else {
+        return Err(app_error("DEMO_FAILED", "the demo stopped while starting"));
+    };
+    if state.wallet.settings().map_err(|e| e.view())?.hub_url != demo.hub_url() {
+        state
+            .wallet
+            .update_settings(SettingsUpdate {
+                hub_url: Some(demo.hub_url().to_owned()),
+                ..SettingsUpdate::default()
+            })
+            .map_err(|error| error.view())?;
+    }
+    demo.sign_in(&state.wallet)
+        .await
+        .map_err(|error| app_error("DEMO_FAILED", error.to_string()))?;
+    let info = describe(demo);
+    pos_window(app, &info.pos_page_url)?;
+    Ok(info)
+}
+
+/// The running demo, if any.
+pub async fn info(state: &AppState) -> Option<DemoInfo> {
+    state.demo.lock().await.as_ref().map(describe)
+}
+
+/// Opens (or shows again) the POS window of the running demo.
+pub async fn open_pos<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Result<(), ErrorView> {
+    let url = info(state)
+        .await
+        .map(|info| info.pos_page_url)
+        .ok_or_else(|| app_error("NO_DEMO", "the demo is not running"))?;
+    pos_window(app, &url)
+}
+
+fn pos_window<R: Runtime>(app: &AppHandle<R>, url: &str) -> Result<(), ErrorView> {
+    if let Some(window) = app.get_webview_window(POS_WINDOW) {
+        let _ = window.show();
+        let _ = window.set_focus();
+        return Ok(());
+    }
+    let url = url
+        .parse()
+        .map_err(|error| app_error("DEMO_FAILED", format!("the POS URL {url}: {error}")))?;
+    let mut builder = WebviewWindowBuilder::new(app, POS_WINDOW, WebviewUrl::External(url))
+        .title("Linker reference POS (demo acquirer)")
+        .inner_size(420.0, 820.0)
+        .min_inner_size(340.0, 480.0)
+        .focused(false);
+    // Beside the wallet, so both fit on one screen.
+    if let Some(main) = app.get_webview_window("main")
+        && let (Ok(position), Ok(size), Ok(scale)) = (
+            main.outer_position(),
+            main.outer_size(),
+            main.scale_factor(),
+        )
+    {
+        let x = f64::from(position.x + i32::try_from(size.width).unwrap_or(400)) / scale + 12.0;
+        let y = f64::from(position.y) / scale;
+        builder = builder.position(x, y);
+    }
+    builder.build().map(|_| ()).map_err(|error| {
+        app_error(
+            "DEMO_FAILED",
+            format!("cannot open the POS window: {error}"),
+        )
+    })
+}
+
+/// Opens a merchant's page (an entry code) in a wallet web view with the wallet's User-Agent;
+/// when the page sends the customer elsewhere (its payment page), the screens get a
+/// `payment-url` event with that URL and the page closes.
+pub fn open_page<R: Runtime>(
+    app: &AppHandle<R>,
+    url: &str,
+    user_agent: &str,
+) -> Result<(), ErrorView> {
+    if let Some(window) = app.get_webview_window(PAGE_WINDOW) {
+        let _ = window.close();
+    }
+    let parsed: tauri::Url = url
+        .parse()
+        .map_err(|error| app_error("INVALID_INPUT", format!("{url}: {error}")))?;
+    let origin = parsed.origin();
+    let handle = app.clone();
+    WebviewWindowBuilder::new(app, PAGE_WINDOW, WebviewUrl::External(parsed))
+        .title("Merchant page")
+        .inner_size(400.0, 700.0)
+        .user_agent(user_agent)
+        .on_navigation(move |next| {
+            if next.origin() == origin {
+                return true;
+            }
+            let _ = handle.emit(PAYMENT_URL_EVENT, next.as_str());
+            if let Some(window) = handle.get_webview_window(PAGE_WINDOW) {
+                let _ = window.close();
+            }
+            false
+        })
+        .build()
+        .map(|_| ())
+        .map_err(|error| app_error("OPEN_PAGE", format!("cannot open {url}: {error}")))
+}
