@@ -42,6 +42,11 @@ function h(tag, attrs = {}, ...children) {
 
 const $ = (selector) => document.querySelector(selector);
 
+/** Replaces an element's children, skipping the null/false placeholders of optional parts. */
+function fill(element, ...nodes) {
+  element.replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
+}
+
 function errorText(error) {
   const code = error?.code;
   const message = error?.message ?? String(error);
@@ -102,7 +107,7 @@ function show(name, ...children) {
   const nodes = [state.demo && TAB_SCREENS.includes(name) ? demoBanner() : null, ...children]
     .flat(Infinity)
     .filter((node) => node !== null && node !== undefined && node !== false);
-  root.replaceChildren(...nodes);
+  fill(root, ...nodes);
   tabs.hidden = !TAB_SCREENS.includes(name);
   for (const button of tabs.querySelectorAll("button")) {
     const active = button.dataset.tab === name || (name === "run" && button.dataset.tab === "cases");
@@ -575,7 +580,7 @@ function renderRun() {
         ? h("button", { type: "button", class: "button primary wide", id: "start-run", text: t("run.start"), onclick: startRun })
         : h("p", { class: "notice", text: t("run.notRunnable") }),
     );
-    container.replaceChildren(...parts);
+    fill(container, ...parts);
     return;
   }
   parts.push(h("p", { class: "muted small", id: "run-id", text: t("run.runId", { id: model.runId }) }));
@@ -599,7 +604,7 @@ function renderRun() {
   if (model.verdict) parts.push(h("button", { type: "button", class: "button secondary wide", id: "run-again", text: t("run.startAgain"), onclick: startRun }));
   // Keep the camera's video element alive across re-renders.
   const video = document.getElementById("camera");
-  container.replaceChildren(...parts);
+  fill(container, ...parts);
   const slot = document.getElementById("camera-slot");
   if (video && slot) slot.replaceChildren(video);
   if (open && model.tool === "pay") ensureCode();
@@ -1082,7 +1087,7 @@ async function showHistory() {
   const render = () => {
     const query = search.value.trim().toLowerCase();
     const rows = runs.filter((run) => !query || `${run.caseId} ${run.id} ${run.status}`.toLowerCase().includes(query));
-    list.replaceChildren(
+    fill(list, 
       ...(rows.length
         ? rows.map((run) => {
             const waiting = outbox.filter((w) => w.runId === run.id && w.state !== "sent").length;
@@ -1109,7 +1114,7 @@ function showGenerate(prefill = "") {
     if (!text.trim()) return;
     try {
       current = await invoke("generate_qr", { text });
-      output.replaceChildren(
+      fill(output, 
         h("img", { id: "generate-image", class: "generated", src: `data:image/png;base64,${current.png}`, alt: text }),
         h("div", { class: "row" },
           h("button", { type: "button", class: "button secondary", id: "generate-save", text: t("generate.save"), onclick: save }),
@@ -1117,7 +1122,7 @@ function showGenerate(prefill = "") {
         message("generate-status"),
       );
     } catch (error) {
-      output.replaceChildren(h("p", { class: "notice error", text: errorText(error) }));
+      fill(output, h("p", { class: "notice error", text: errorText(error) }));
     }
   };
   const save = async () => {
@@ -1169,7 +1174,7 @@ async function showSettings() {
   const renderSync = (s) => {
     if (!s) return;
     syncBox.dataset.pending = String(s.pending);
-    syncBox.replaceChildren(
+    fill(syncBox, 
       h("p", { text: s.pending || s.failed ? t("settings.syncPending", { pending: s.pending, failed: s.failed }) : t("settings.syncIdle") }),
       s.lastSuccessAt ? h("p", { class: "muted small", text: t("settings.syncLast", { time: when(s.lastSuccessAt) }) }) : null,
       s.lastError ? h("p", { class: "muted small", text: t("settings.syncError", { error: s.lastError }) }) : null,
