@@ -86,6 +86,12 @@ pub struct ExchangeFilter {
     pub result_code: Option<String>,
     /// Only this result status (S, F, U).
     pub result_status: Option<String>,
+    /// Only entries whose request or answer body contains this text (a MID, a paymentRequestId).
+    pub contains: Option<String>,
+    /// Only entries at or after this time (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Only entries at or before this time (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
     /// Only entries before this sequence number (paging, newest first).
     pub before: Option<i64>,
     /// At most this many (default 100, at most 1000).
@@ -135,7 +141,10 @@ impl Hub {
                  result_status, forced, latency_us FROM exchanges \
                  WHERE project_id = ?1 AND (?2 IS NULL OR api = ?2) \
                  AND (?3 IS NULL OR result_code = ?3) AND (?4 IS NULL OR result_status = ?4) \
-                 AND (?5 IS NULL OR seq < ?5) ORDER BY seq DESC LIMIT ?6",
+                 AND (?5 IS NULL OR seq < ?5) \
+                 AND (?7 IS NULL OR instr(request_body, ?7) > 0 OR instr(response_body, ?7) > 0) \
+                 AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at <= ?9) \
+                 ORDER BY seq DESC LIMIT ?6",
             )?;
             let rows = statement.query_map(
                 params![
@@ -144,7 +153,10 @@ impl Hub {
                     filter.result_code,
                     filter.result_status,
                     filter.before,
-                    limit
+                    limit,
+                    filter.contains.as_deref().filter(|c| !c.is_empty()),
+                    filter.since.map(|t| t.to_rfc3339()),
+                    filter.until.map(|t| t.to_rfc3339()),
                 ],
                 |row| {
                     Ok((

@@ -4,6 +4,7 @@
 //! - `/aps/...`: the Alipay+ API ([`Hub::handle_aplus`]), answered with HTTP 200 and a signed
 //!   `result` whatever happens;
 //! - `/admin/v1/...`: the admin JSON API, bearer-token protected, errors as `{code, message}`;
+//! - `/console/...`: the web console's pages ([`crate::console`]);
 //! - `/health`: liveness.
 
 use std::sync::Arc;
@@ -88,6 +89,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
         .nest("/admin/v1", admin)
+        .nest("/console", crate::console::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(hub)
 }
@@ -361,7 +363,9 @@ async fn invite_merchant(
 ) -> Result<(StatusCode, Json<Invited>), HubError> {
     admin(&hub, &headers)?;
     let new: NewMerchant = json_body(&body)?;
-    Ok((StatusCode::CREATED, Json(hub.invite_merchant(&id, new)?)))
+    let mut invited = hub.invite_merchant(&id, new)?;
+    delivered(&hub, &mut invited).await?;
+    Ok((StatusCode::CREATED, Json(invited)))
 }
 
 async fn import_merchants(
@@ -382,7 +386,20 @@ async fn import_merchants(
     let report = tokio::task::spawn_blocking(move || hub2.import_merchants(&id, &text))
         .await
         .map_err(|error| HubError::Internal(error.to_string()))??;
+    let mut report = report;
+    for row in &mut report {
+        if let Some(invited) = row.invited.as_mut() {
+            delivered(&hub, invited).await?;
+        }
+    }
     Ok(Json(report))
+}
+
+/// Delivers an invitation (SMTP or the console's outbox) and refreshes the merchant's status.
+async fn delivered(hub: &Hub, invited: &mut Invited) -> Result<(), HubError> {
+    hub.deliver_invitation(invited).await?;
+    invited.merchant = hub.merchant(&invited.merchant.id)?;
+    Ok(())
 }
 
 async fn list_forced(
@@ -422,7 +439,9 @@ async fn resend_invitation(
     Path((id, merchant)): Path<(String, String)>,
 ) -> Result<Json<Invited>, HubError> {
     admin(&hub, &headers)?;
-    Ok(Json(hub.resend_invitation(&id, &merchant)?))
+    let mut invited = hub.resend_invitation(&id, &merchant)?;
+    delivered(&hub, &mut invited).await?;
+    Ok(Json(invited))
 }
 
 /// The wallet's bearer token, checked.
@@ -503,17 +522,9 @@ async fn wallet_cases(
     headers: HeaderMap,
 ) -> Result<Json<Vec<AssignedCase>>, HubError> {
     let (merchant, _) = wallet(&hub, &headers)?;
-    let catalogue = crate::runs::catalogue()?;
-    let cases = catalogue
-        .cases()
-        .iter()
-        .filter(|case| {
-            let product = serde_json::to_value(case.product)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            product == "ANY" || merchant.products.contains(&product)
-        })
+    let cases = hub
+        .assigned_cases(&merchant)?
+        .into_iter()
         .map(|case| AssignedCase {
             case,
             runnable: case.implemented,

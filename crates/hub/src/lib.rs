@@ -7,19 +7,25 @@
 //!
 //! - [`Hub`]: the operations (projects, the Alipay+ API, the request log), as plain methods;
 //! - [`http`]: the axum router that exposes them (`/aps/api/v1/...` and the admin API);
+//! - [`console`]: the web console (`/console/...`), server-rendered pages over the same methods;
 //! - [`serve`]: binds a listener and runs the router until SIGINT/SIGTERM.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod admin;
 pub mod aplus;
+pub mod assignments;
 pub mod attachments;
 pub mod auto_debit;
 pub mod clock;
+pub mod console;
+pub mod console_users;
 pub mod error;
 pub mod exchange;
 pub mod forced;
 pub mod http;
 pub mod ids;
+pub mod inotify;
+pub mod invitations;
 pub mod key_cache;
 pub mod merchants;
 pub mod notifier;
@@ -27,6 +33,7 @@ pub mod payments;
 pub mod project;
 pub mod runs;
 pub mod scanning;
+pub mod spreadsheet;
 pub mod store;
 pub mod user_initiated;
 
@@ -53,6 +60,7 @@ pub struct Hub {
     in_flight: notifier::InFlight,
     keys: key_cache::KeyCache,
     forgery: std::sync::Mutex<Option<String>>,
+    mail_relay: std::sync::Mutex<Option<invitations::MailRelay>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -88,6 +96,7 @@ impl Hub {
             in_flight: notifier::InFlight::default(),
             keys: key_cache::KeyCache::default(),
             forgery: std::sync::Mutex::new(None),
+            mail_relay: std::sync::Mutex::new(None),
         }
     }
 

@@ -166,7 +166,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Merchant> {
     })
 }
 
-fn check_email(email: &str) -> Result<String, HubError> {
+pub(crate) fn check_email(email: &str) -> Result<String, HubError> {
     let email = email.trim().to_ascii_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -186,6 +186,27 @@ fn check_email(email: &str) -> Result<String, HubError> {
     }
 }
 
+/// Checks and normalises what a TSP gave to invite a merchant (name, MID, email, products),
+/// naming the first wrong field.
+pub fn check_new_merchant(new: &NewMerchant) -> Result<NewMerchant, HubError> {
+    let name = new.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(HubError::invalid("name", "required"));
+    }
+    let mid = new.mid.trim().to_owned();
+    if mid.is_empty() || mid.len() > 64 {
+        return Err(HubError::invalid("mid", "required, at most 64 characters"));
+    }
+    let email = check_email(&new.email)?;
+    let products = parse_products(&new.products)?;
+    Ok(NewMerchant {
+        name,
+        mid,
+        email,
+        products,
+    })
+}
+
 fn normalise_code(code: &str) -> String {
     code.chars()
         .filter(char::is_ascii_alphanumeric)
@@ -197,16 +218,12 @@ impl Hub {
     /// Invites a merchant: checks every field, creates it `inactive` and returns its invitation.
     pub fn invite_merchant(&self, project_id: &str, new: NewMerchant) -> Result<Invited, HubError> {
         self.project(project_id)?;
-        let name = new.name.trim().to_owned();
-        if name.is_empty() {
-            return Err(HubError::invalid("name", "required"));
-        }
-        let mid = new.mid.trim().to_owned();
-        if mid.is_empty() || mid.len() > 64 {
-            return Err(HubError::invalid("mid", "required, at most 64 characters"));
-        }
-        let email = check_email(&new.email)?;
-        let products = parse_products(&new.products)?;
+        let NewMerchant {
+            name,
+            mid,
+            email,
+            products,
+        } = check_new_merchant(&new)?;
         let now = self.clock.now();
         let merchant = Merchant {
             id: self.ids.alphanumeric("mer_", 12),
@@ -262,6 +279,123 @@ impl Hub {
             merchant,
             invitation,
         })
+    }
+
+    /// Invites several merchants at once, all or none: every row is checked (fields, MIDs and
+    /// emails unique in the batch and in the project) before one transaction creates them.
+    pub fn invite_merchants(
+        &self,
+        project_id: &str,
+        batch: &[NewMerchant],
+    ) -> Result<Vec<Invited>, HubError> {
+        let problems = self.check_merchant_batch(project_id, batch)?;
+        if let Some((index, problem)) = problems
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| p.as_ref().map(|p| (i, p)))
+        {
+            return Err(HubError::invalid(
+                "file",
+                format!(
+                    "row {} of {}: {problem}; nothing was created",
+                    index + 1,
+                    batch.len()
+                ),
+            ));
+        }
+        let now = self.clock.now();
+        let mut invited = Vec::with_capacity(batch.len());
+        for new in batch {
+            let new = check_new_merchant(new)?;
+            invited.push(Invited {
+                merchant: Merchant {
+                    id: self.ids.alphanumeric("mer_", 12),
+                    project_id: project_id.to_owned(),
+                    name: new.name,
+                    mid: new.mid,
+                    email: new.email,
+                    products: new.products,
+                    status: "inactive".to_owned(),
+                    remark: None,
+                    created_at: now,
+                    last_active_at: None,
+                },
+                invitation: self.new_invitation(now),
+            });
+        }
+        self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            for Invited {
+                merchant,
+                invitation,
+            } in &invited
+            {
+                transaction.execute(
+                    "INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
+                     created_at, invitation_hash, invitation_expires_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)",
+                    params![
+                        merchant.id,
+                        merchant.project_id,
+                        merchant.name,
+                        merchant.mid,
+                        merchant.email,
+                        serde_json::to_string(&merchant.products).unwrap_or_default(),
+                        merchant.status,
+                        now.to_rfc3339(),
+                        token_hash(&normalise_code(&invitation.code)),
+                        invitation.expires_at.to_rfc3339(),
+                    ],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(())
+        })?;
+        Ok(invited)
+    }
+
+    /// What is wrong with each row of a batch of invitations (`None`: nothing), without
+    /// creating anything: the import preview.
+    pub fn check_merchant_batch(
+        &self,
+        project_id: &str,
+        batch: &[NewMerchant],
+    ) -> Result<Vec<Option<String>>, HubError> {
+        let existing = self.merchants(project_id)?;
+        let mut seen_mids: Vec<String> = Vec::new();
+        let mut seen_emails: Vec<String> = Vec::new();
+        Ok(batch
+            .iter()
+            .map(|new| {
+                let checked = match check_new_merchant(new) {
+                    Ok(checked) => checked,
+                    Err(error) => return Some(error.to_string()),
+                };
+                let problem = if seen_mids.contains(&checked.mid) {
+                    Some(format!("mid: {} appears twice in the file", checked.mid))
+                } else if seen_emails.contains(&checked.email) {
+                    Some(format!(
+                        "email: {} appears twice in the file",
+                        checked.email
+                    ))
+                } else if existing.iter().any(|m| m.mid == checked.mid) {
+                    Some(format!(
+                        "mid: {} is already invited to this project",
+                        checked.mid
+                    ))
+                } else if existing.iter().any(|m| m.email == checked.email) {
+                    Some(format!(
+                        "email: {} is already invited to this project",
+                        checked.email
+                    ))
+                } else {
+                    None
+                };
+                seen_mids.push(checked.mid);
+                seen_emails.push(checked.email);
+                problem
+            })
+            .collect())
     }
 
     fn new_invitation(&self, now: DateTime<Utc>) -> Invitation {

@@ -129,6 +129,13 @@ impl Hub {
                 merchant.products.join(", ")
             )));
         }
+        if let Some(assigned) = self.custom_assignment(&merchant.id)?
+            && !assigned.iter().any(|id| id == case_id)
+        {
+            return Err(HubError::Conflict(format!(
+                "{case_id} is not among the cases assigned to this merchant"
+            )));
+        }
         Ok(case)
     }
 

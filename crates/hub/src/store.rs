@@ -259,6 +259,46 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX authorizations_by_token ON authorizations (project_id, access_token);
     CREATE INDEX authorizations_by_code ON authorizations (project_id, auth_code);
     "#,
+    // 11: the console: its users and their sessions, case assignments, invitation mail.
+    r#"
+    CREATE TABLE console_users (
+        id              TEXT PRIMARY KEY,
+        email           TEXT NOT NULL UNIQUE,
+        password_hash   TEXT NOT NULL,
+        created_at      TEXT NOT NULL
+    );
+    CREATE TABLE console_members (
+        user_id     TEXT NOT NULL REFERENCES console_users(id),
+        project_id  TEXT NOT NULL REFERENCES projects(id),
+        PRIMARY KEY (user_id, project_id)
+    );
+    CREATE TABLE console_sessions (
+        token_hash      TEXT PRIMARY KEY,
+        user_id         TEXT NOT NULL REFERENCES console_users(id),
+        created_at      TEXT NOT NULL,
+        last_used_at    TEXT NOT NULL,
+        revoked_at      TEXT
+    );
+    CREATE TABLE assignments (
+        merchant_id     TEXT PRIMARY KEY REFERENCES merchants(id),
+        case_ids        TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+    );
+    CREATE TABLE invitation_mail (
+        id              TEXT PRIMARY KEY,
+        project_id      TEXT NOT NULL REFERENCES projects(id),
+        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
+        recipient       TEXT NOT NULL,
+        subject         TEXT NOT NULL,
+        body            TEXT NOT NULL,
+        link            TEXT,
+        channel         TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        error           TEXT,
+        created_at      TEXT NOT NULL
+    );
+    CREATE INDEX invitation_mail_by_merchant ON invitation_mail (merchant_id, created_at);
+    "#,
 ];
 
 /// The newest schema version this build writes.

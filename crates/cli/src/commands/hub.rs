@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// Run on a clock the admin API can move forward (POST /admin/v1/clock/advance), for tests.
     #[arg(long)]
     test_clock: bool,
+    /// Mail invitations through this SMTP server (smtp://host:port[?from=address]); without it
+    /// they go to the outbox the console shows.
+    #[arg(long, value_name = "URL")]
+    smtp: Option<String>,
 }
 
 /// Runs a `hub` subcommand.
@@ -49,7 +53,13 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             public_url: args.public_url.clone(),
             test_clock: args.test_clock,
         };
+        let relay = args
+            .smtp
+            .as_deref()
+            .map(linker_hub::invitations::MailRelay::parse)
+            .transpose()?;
         let server = Server::bind(&config).await?;
+        server.hub.set_mail_relay(relay.clone());
         println!("Linker hub listening on http://{}", server.address);
         println!("  gateway URL:  {}", server.hub.public_url());
         println!("  data folder:  {}", args.data.display());
@@ -63,6 +73,11 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
                 linker_hub::admin_token_path(&args.data).display()
             ),
         }
+        match &relay {
+            Some(relay) => println!("  invitations:  mailed via {}:{}", relay.host, relay.port),
+            None => println!("  invitations:  console outbox (no --smtp)"),
+        }
+        println!("  console:      {}/console", server.hub.public_url());
         if args.test_clock {
             println!("  clock:        test clock (POST /admin/v1/clock/advance moves it)");
         }

@@ -1,0 +1,113 @@
+//! Assignments: which cases each merchant must run. Until a TSP edits them, a merchant's cases
+//! are the defaults of its products (every case of each product it tests, plus the cases for any
+//! product); an edited list replaces them. The wallet's case list and the console's Test Data
+//! follow [`Hub::assigned_cases`], and a run of a case that is not assigned is refused.
+
+use linker_cases::CaseDef;
+use rusqlite::{OptionalExtension, params};
+
+use crate::Hub;
+use crate::error::HubError;
+use crate::merchants::Merchant;
+use crate::runs::catalogue;
+
+/// The product name of a case as merchants list them (`UPM`, `ORDER_CODE`, ..., `ANY`).
+pub fn case_product(case: &CaseDef) -> String {
+    serde_json::to_value(case.product)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The cases a merchant with these products runs by default, in catalogue order.
+pub fn default_cases(products: &[String]) -> Result<Vec<&'static CaseDef>, HubError> {
+    Ok(catalogue()?
+        .cases()
+        .iter()
+        .filter(|case| {
+            let product = case_product(case);
+            product == "ANY" || products.contains(&product)
+        })
+        .collect())
+}
+
+impl Hub {
+    /// The case ids assigned to a merchant by hand, if its list was edited.
+    pub fn custom_assignment(&self, merchant_id: &str) -> Result<Option<Vec<String>>, HubError> {
+        let stored: Option<String> = self.store.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT case_ids FROM assignments WHERE merchant_id = ?1",
+                    [merchant_id],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })?;
+        stored
+            .map(|text| crate::store::from_json(&text, "assignments.case_ids"))
+            .transpose()
+            .map_err(HubError::from)
+    }
+
+    /// The cases a merchant must run, in catalogue order.
+    pub fn assigned_cases(&self, merchant: &Merchant) -> Result<Vec<&'static CaseDef>, HubError> {
+        match self.custom_assignment(&merchant.id)? {
+            None => default_cases(&merchant.products),
+            Some(ids) => Ok(catalogue()?
+                .cases()
+                .iter()
+                .filter(|case| ids.contains(&case.id))
+                .collect()),
+        }
+    }
+
+    /// Replaces the cases of several merchants of a project at once (`None`: back to the
+    /// defaults of their products). Every case id is checked before anything is written.
+    pub fn assign_cases(
+        &self,
+        project_id: &str,
+        merchant_ids: &[String],
+        case_ids: Option<&[String]>,
+    ) -> Result<(), HubError> {
+        if merchant_ids.is_empty() {
+            return Err(HubError::invalid(
+                "merchants",
+                "choose at least one merchant",
+            ));
+        }
+        for id in merchant_ids {
+            let merchant = self.merchant(id)?;
+            if merchant.project_id != project_id {
+                return Err(HubError::NotFound(format!("merchant {id}")));
+            }
+        }
+        let catalogue = catalogue()?;
+        if let Some(ids) = case_ids {
+            for id in ids {
+                if catalogue.case(id).is_none() {
+                    return Err(HubError::invalid("cases", format!("{id} is not a case")));
+                }
+            }
+        }
+        let now = self.clock.now().to_rfc3339();
+        let stored = case_ids.map(|ids| crate::store::to_json(&ids));
+        self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            for id in merchant_ids {
+                match &stored {
+                    None => transaction
+                        .execute("DELETE FROM assignments WHERE merchant_id = ?1", [id])?,
+                    Some(list) => transaction.execute(
+                        "INSERT INTO assignments (merchant_id, case_ids, updated_at) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (merchant_id) DO UPDATE SET case_ids = excluded.case_ids, \
+                         updated_at = excluded.updated_at",
+                        params![id, list, now],
+                    )?,
+                };
+            }
+            transaction.commit()?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,468 @@
+//! Test Accounts (invite, import with a preview, resend, revoke, invitation link and QR, the
+//! outbox) and Assignments.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::pages::Upload;
+use super::{Errors, FormData, Frame, Page, PageError, Staff, blocking, page, when};
+use crate::Hub;
+use crate::error::HubError;
+use crate::invitations::InvitationMail;
+use crate::merchants::{Invited, Merchant, NewMerchant, PRODUCTS};
+use crate::project::Project;
+use crate::spreadsheet::{SheetRow, read_merchant_sheet};
+
+/// A merchant row of the Test Accounts list.
+struct MerchantRow {
+    merchant: Merchant,
+    last_activity: String,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/accounts.html")]
+struct AccountsPage {
+    frame: Frame,
+    merchants: Vec<MerchantRow>,
+    mail: Vec<InvitationMail>,
+    delivery: String,
+    products: Vec<&'static str>,
+    form: FormData,
+    errors: Errors,
+    import_errors: Errors,
+    fresh: Vec<Invited>,
+}
+
+impl AccountsPage {
+    fn checked(&self, product: &str) -> &'static str {
+        if self.form.all("products").iter().any(|p| p == product) {
+            "checked"
+        } else {
+            ""
+        }
+    }
+}
+
+fn accounts_page_of(
+    hub: &Hub,
+    staff: &Staff,
+    project: &Project,
+    notice: &str,
+) -> Result<AccountsPage, PageError> {
+    let merchants = hub
+        .merchants(&project.id)?
+        .into_iter()
+        .map(|merchant| {
+            Ok(MerchantRow {
+                last_activity: merchant
+                    .last_active_at
+                    .as_ref()
+                    .map(when)
+                    .unwrap_or_else(|| "never".to_owned()),
+                link: hub
+                    .latest_invitation_link(&merchant.id)?
+                    .unwrap_or_default(),
+                merchant,
+            })
+        })
+        .collect::<Result<Vec<_>, HubError>>()?;
+    let delivery = match hub.mail_relay() {
+        Some(relay) => format!(
+            "Invitations are mailed through the SMTP server {}:{}.",
+            relay.host, relay.port
+        ),
+        None => "No SMTP server is configured (linker hub serve --smtp URL): invitations go to the outbox below; copy the link to the merchant.".to_owned(),
+    };
+    Ok(AccountsPage {
+        frame: Frame::project(staff, project, "merchants", "Test Accounts").notice(notice),
+        merchants,
+        mail: hub
+            .invitation_mail(&project.id)?
+            .into_iter()
+            .take(50)
+            .collect(),
+        delivery,
+        products: PRODUCTS.to_vec(),
+        form: FormData::default(),
+        errors: Errors::default(),
+        import_errors: Errors::default(),
+        fresh: Vec::new(),
+    })
+}
+
+pub(super) async fn accounts_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let notice = query
+        .as_deref()
+        .and_then(|q| q.strip_prefix("imported="))
+        .map(|n| format!("{n} merchants invited."))
+        .unwrap_or_default();
+    page(&accounts_page_of(&hub, &staff, &project, &notice)?)
+}
+
+/// Delivers each invitation (SMTP or outbox); a failure is recorded on the merchant.
+async fn deliver_all(hub: &Hub, invited: &[Invited]) -> Result<(), HubError> {
+    for one in invited {
+        hub.deliver_invitation(one).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn invite(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let form = FormData::parse(&body);
+    staff.check(&form)?;
+    let new = NewMerchant {
+        name: form.get("name").to_owned(),
+        mid: form.get("mid").to_owned(),
+        email: form.get("email").to_owned(),
+        products: form.all("products"),
+    };
+    match hub.invite_merchant(&id, new) {
+        Ok(invited) => {
+            deliver_all(&hub, std::slice::from_ref(&invited)).await?;
+            let mut accounts = accounts_page_of(
+                &hub,
+                &staff,
+                &project,
+                &format!("{} invited.", invited.merchant.name),
+            )?;
+            accounts.fresh = vec![invited];
+            Ok(page(&accounts)?.into_response())
+        }
+        Err(error) => {
+            let mut accounts = accounts_page_of(&hub, &staff, &project, "")?;
+            accounts.errors =
+                Errors::from_hub(error, &["name", "mid", "email", "products"], "name")?;
+            accounts.form = form;
+            Ok(page(&accounts)?.into_response())
+        }
+    }
+}
+
+fn download(content_type: &'static str, file_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub(super) async fn template_csv(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    staff.project(&hub, &id)?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        "linker-merchants.csv",
+        crate::spreadsheet::template_csv().into_bytes(),
+    ))
+}
+
+pub(super) async fn template_xlsx(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    staff.project(&hub, &id)?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "linker-merchants.xlsx",
+        crate::spreadsheet::template_xlsx()?,
+    ))
+}
+
+/// One row of the import preview.
+struct PreviewRow {
+    line: usize,
+    merchant: NewMerchant,
+    problem: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/import.html")]
+struct ImportPage {
+    frame: Frame,
+    file_name: String,
+    rows: Vec<PreviewRow>,
+    bad: usize,
+    csv: String,
+}
+
+fn csv_cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn rows_as_csv(rows: &[SheetRow]) -> String {
+    let mut out = String::from("line,name,mid,email,products\n");
+    for row in rows {
+        let m = &row.merchant;
+        out.push_str(&format!(
+            "{},{},{},{},{}\n",
+            row.line,
+            csv_cell(&m.name),
+            csv_cell(&m.mid),
+            csv_cell(&m.email),
+            csv_cell(&m.products.join(", "))
+        ));
+    }
+    out
+}
+
+pub(super) async fn import_preview(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let upload = Upload::read(multipart).await?;
+    staff.check(&upload.form)?;
+    let refuse = |message: String| -> Result<Response, PageError> {
+        let mut accounts = accounts_page_of(&hub, &staff, &project, "")?;
+        accounts.import_errors = Errors::one("file", message);
+        Ok(page(&accounts)?.into_response())
+    };
+    let Some((file_name, bytes)) = upload.file("file") else {
+        return refuse("choose a CSV or Excel (.xlsx) file".to_owned());
+    };
+    let rows = match read_merchant_sheet(file_name, bytes) {
+        Ok(rows) if rows.is_empty() => {
+            return refuse("the file has a header but no merchant rows".to_owned());
+        }
+        Ok(rows) => rows,
+        Err(HubError::Invalid { message, .. }) => return refuse(message),
+        Err(other) => return Err(other.into()),
+    };
+    let batch: Vec<NewMerchant> = rows.iter().map(|r| r.merchant.clone()).collect();
+    let problems = hub.check_merchant_batch(&id, &batch)?;
+    let preview: Vec<PreviewRow> = rows
+        .iter()
+        .zip(problems)
+        .map(|(row, problem)| PreviewRow {
+            line: row.line,
+            merchant: row.merchant.clone(),
+            problem: problem.unwrap_or_default(),
+        })
+        .collect();
+    Ok(page(&ImportPage {
+        frame: Frame::project(&staff, &project, "merchants", "Import merchants"),
+        file_name: file_name.to_owned(),
+        bad: preview.iter().filter(|r| !r.problem.is_empty()).count(),
+        rows: preview,
+        csv: rows_as_csv(&rows),
+    })?
+    .into_response())
+}
+
+pub(super) async fn import_confirm(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    staff.project(&hub, &id)?;
+    let form = FormData::parse(&body);
+    staff.check(&form)?;
+    let rows = read_merchant_sheet("import.csv", form.get("rows").as_bytes())?;
+    let batch: Vec<NewMerchant> = rows.into_iter().map(|r| r.merchant).collect();
+    let invited = {
+        let id = id.clone();
+        blocking(&hub, move |hub| hub.invite_merchants(&id, &batch)).await?
+    };
+    deliver_all(&hub, &invited).await?;
+    Ok(Redirect::to(&format!(
+        "/console/projects/{id}/merchants?imported={}",
+        invited.len()
+    ))
+    .into_response())
+}
+
+pub(super) async fn resend(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, merchant)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    let invited = hub.resend_invitation(&id, &merchant)?;
+    deliver_all(&hub, std::slice::from_ref(&invited)).await?;
+    let mut accounts = accounts_page_of(
+        &hub,
+        &staff,
+        &project,
+        &format!(
+            "A new invitation for {} replaces the old one.",
+            invited.merchant.name
+        ),
+    )?;
+    accounts.fresh = vec![invited];
+    Ok(page(&accounts)?.into_response())
+}
+
+pub(super) async fn revoke(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, merchant)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    hub.revoke_merchant(&id, &merchant)?;
+    let name = hub.merchant(&merchant)?.name;
+    Ok(page(&accounts_page_of(
+        &hub,
+        &staff,
+        &project,
+        &format!("{name}'s invitation and wallet sessions are revoked; resend to invite again."),
+    )?)?
+    .into_response())
+}
+
+pub(super) async fn invitation_qr(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, merchant)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    staff.project(&hub, &id)?;
+    let found = hub.merchant(&merchant)?;
+    if found.project_id != id {
+        return Err(HubError::NotFound(format!("merchant {merchant}")).into());
+    }
+    let link = hub
+        .latest_invitation_link(&merchant)?
+        .ok_or_else(|| HubError::NotFound("an open invitation of this merchant".to_owned()))?;
+    let png = linker_scan::text_qr(&link, &linker_scan::QrOptions::default())
+        .and_then(|code| code.to_png())
+        .map_err(|e| HubError::Internal(format!("invitation QR: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+/// A merchant's line on the Assignments page.
+struct AssignmentRow {
+    merchant: Merchant,
+    cases: Vec<String>,
+    custom: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/assignments.html")]
+struct AssignmentsPage {
+    frame: Frame,
+    rows: Vec<AssignmentRow>,
+    cases: Vec<(String, String, String)>,
+    errors: Errors,
+}
+
+fn assignments_page_of(
+    hub: &Hub,
+    staff: &Staff,
+    project: &Project,
+    notice: &str,
+) -> Result<AssignmentsPage, PageError> {
+    let rows = hub
+        .merchants(&project.id)?
+        .into_iter()
+        .map(|merchant| {
+            Ok(AssignmentRow {
+                cases: hub
+                    .assigned_cases(&merchant)?
+                    .iter()
+                    .map(|c| c.id.clone())
+                    .collect(),
+                custom: hub.custom_assignment(&merchant.id)?.is_some(),
+                merchant,
+            })
+        })
+        .collect::<Result<Vec<_>, HubError>>()?;
+    let cases = crate::runs::catalogue()?
+        .cases()
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                crate::assignments::case_product(c),
+                c.title.clone(),
+            )
+        })
+        .collect();
+    Ok(AssignmentsPage {
+        frame: Frame::project(staff, project, "assignments", "Assignments").notice(notice),
+        rows,
+        cases,
+        errors: Errors::default(),
+    })
+}
+
+pub(super) async fn assignments_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    page(&assignments_page_of(&hub, &staff, &project, "")?)
+}
+
+pub(super) async fn save_assignments(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let form = FormData::parse(&body);
+    staff.check(&form)?;
+    let merchants = form.all("merchants");
+    let cases = form.all("cases");
+    let defaults = form.get("action") == "defaults";
+    let result = if !defaults && cases.is_empty() {
+        Err(HubError::invalid(
+            "cases",
+            "tick the cases to assign, or reset to the defaults",
+        ))
+    } else {
+        hub.assign_cases(&id, &merchants, (!defaults).then_some(cases.as_slice()))
+    };
+    match result {
+        Ok(()) => page(&assignments_page_of(
+            &hub,
+            &staff,
+            &project,
+            &format!("Assignments of {} merchants saved.", merchants.len()),
+        )?),
+        Err(error) => {
+            let mut assignments = assignments_page_of(&hub, &staff, &project, "")?;
+            assignments.errors = Errors::from_hub(error, &["merchants", "cases"], "cases")?;
+            page(&assignments)
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! The console: the TSP's Developer Center in the browser, served by the hub under `/console`.
+//!
+//! Server-rendered pages (askama templates in `templates/console/`, compiled into the hub), plain
+//! HTML forms that work without JavaScript, and a little JavaScript (`console.js`) only for the
+//! live parts: Test Data and a run's page follow the hub's run signals over Server-Sent Events.
+//! Every handler is a thin adapter over the same [`Hub`] methods the admin API uses.
+//!
+//! Security: console users sign in with email and password ([`crate::console_users`]); the
+//! session cookie is HttpOnly and SameSite=Lax; every form carries a CSRF token that must equal
+//! the HttpOnly, SameSite=Strict `linker_csrf` cookie (double submit); a user of one project gets
+//! 404 for every page and export of another.
+
+mod accounts;
+mod pages;
+mod results;
+mod tools;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::Hub;
+use crate::console_users::ConsoleUser;
+use crate::error::HubError;
+use crate::project::Project;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "linker_console";
+/// The CSRF cookie's name (double submit: forms carry the same value in `csrf`).
+pub const CSRF_COOKIE: &str = "linker_csrf";
+
+/// The console's routes, to be nested under `/console`.
+pub fn router() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/static/console.css", get(stylesheet))
+        .route("/static/console.js", get(script))
+        .route("/setup", get(pages::setup_page).post(pages::setup))
+        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
+        .route("/sign-out", post(pages::sign_out))
+        .route(
+            "/projects",
+            get(pages::projects_page).post(pages::create_project),
+        )
+        .route("/projects/{id}", get(pages::project_home))
+        .route(
+            "/projects/{id}/settings",
+            get(pages::settings_page).post(pages::save_settings),
+        )
+        .route("/projects/{id}/settings/check", post(pages::check_setup))
+        .route("/projects/{id}/members", post(pages::add_member))
+        .route(
+            "/projects/{id}/merchants",
+            get(accounts::accounts_page).post(accounts::invite),
+        )
+        .route(
+            "/projects/{id}/merchants/template.csv",
+            get(accounts::template_csv),
+        )
+        .route(
+            "/projects/{id}/merchants/template.xlsx",
+            get(accounts::template_xlsx),
+        )
+        .route(
+            "/projects/{id}/merchants/import",
+            post(accounts::import_preview),
+        )
+        .route(
+            "/projects/{id}/merchants/import/confirm",
+            post(accounts::import_confirm),
+        )
+        .route(
+            "/projects/{id}/merchants/{merchant}/resend",
+            post(accounts::resend),
+        )
+        .route(
+            "/projects/{id}/merchants/{merchant}/revoke",
+            post(accounts::revoke),
+        )
+        .route(
+            "/projects/{id}/merchants/{merchant}/invitation.png",
+            get(accounts::invitation_qr),
+        )
+        .route(
+            "/projects/{id}/assignments",
+            get(accounts::assignments_page).post(accounts::save_assignments),
+        )
+        .route("/projects/{id}/test-data", get(results::test_data_page))
+        .route("/projects/{id}/live", get(results::live))
+        .route(
+            "/projects/{id}/exports/test-data.csv",
+            get(results::export_csv),
+        )
+        .route(
+            "/projects/{id}/exports/test-data.json",
+            get(results::export_json),
+        )
+        .route(
+            "/projects/{id}/exports/test-data.junit.xml",
+            get(results::export_junit),
+        )
+        .route("/projects/{id}/runs/{run}", get(results::run_page))
+        .route(
+            "/projects/{id}/runs/{run}/report.html",
+            get(results::run_report),
+        )
+        .route(
+            "/projects/{id}/runs/{run}/attachments/{attachment}",
+            get(results::run_attachment),
+        )
+        .route("/projects/{id}/requests", get(tools::requests_page))
+        .route("/projects/{id}/requests/{seq}", get(tools::request_page))
+        .route(
+            "/projects/{id}/forced",
+            get(tools::forced_page).post(tools::create_forced),
+        )
+        .route(
+            "/projects/{id}/forced/{forced}/delete",
+            post(tools::delete_forced),
+        )
+        .route(
+            "/projects/{id}/notify",
+            get(tools::notify_page).post(tools::send_notify),
+        )
+        .fallback(not_found)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("console.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("console.js"),
+    )
+}
+
+async fn not_found() -> PageError {
+    PageError::Hub(HubError::NotFound("page".to_owned()))
+}
+
+/// Why a console request did not get its page.
+#[derive(Debug)]
+pub enum PageError {
+    /// No valid session: go and sign in.
+    SignIn,
+    /// The form's CSRF token does not match the cookie.
+    Csrf,
+    /// The hub refused or failed.
+    Hub(HubError),
+}
+
+impl From<HubError> for PageError {
+    fn from(error: HubError) -> PageError {
+        PageError::Hub(error)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(error: askama::Error) -> PageError {
+        PageError::Hub(HubError::Internal(format!("template: {error}")))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/error.html")]
+struct ErrorPage {
+    title: String,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            PageError::SignIn => return Redirect::to("/console/sign-in").into_response(),
+            PageError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Form expired",
+                "This form was not sent from this console session (its security token does not \
+                 match). Go back, reload the page and send it again."
+                    .to_owned(),
+            ),
+            PageError::Hub(error) => {
+                let status = match &error {
+                    HubError::NotFound(_) => StatusCode::NOT_FOUND,
+                    HubError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                    HubError::Conflict(_) | HubError::RunOver(_) => StatusCode::CONFLICT,
+                    HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
+                    HubError::Store(_) | HubError::Internal(_) => {
+                        tracing::error!(%error, "console failure");
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    }
+                };
+                let title = match status {
+                    StatusCode::NOT_FOUND => "Not found",
+                    StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
+                    _ => "Refused",
+                };
+                let message = if status == StatusCode::NOT_FOUND {
+                    format!(
+                        "{error}: it does not exist, or it belongs to a project you are not a member of."
+                    )
+                } else {
+                    error.to_string()
+                };
+                (status, title, message)
+            }
+        };
+        let page = ErrorPage {
+            title: title.to_owned(),
+            message,
+        };
+        match page.render() {
+            Ok(html) => (status, html_headers(), html).into_response(),
+            Err(_) => (status, title.to_owned()).into_response(),
+        }
+    }
+}
+
+fn html_headers() -> [(header::HeaderName, &'static str); 3] {
+    [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ]
+}
+
+/// A rendered page.
+pub struct Page(pub String);
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        (html_headers(), self.0).into_response()
+    }
+}
+
+/// Renders a template into a page.
+pub fn page(template: &impl Template) -> Result<Page, PageError> {
+    Ok(Page(template.render()?))
+}
+
+/// The value of a cookie in the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value scoped to the console.
+pub fn set_cookie(name: &str, value: &str, same_site: &str) -> HeaderValue {
+    let max_age = if value.is_empty() { "; Max-Age=0" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/console; HttpOnly; SameSite={same_site}{max_age}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A signed-in console user and the CSRF token its forms carry.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// Who.
+    pub user: ConsoleUser,
+    /// The CSRF token (the `linker_csrf` cookie).
+    pub csrf: String,
+}
+
+impl Staff {
+    /// Checks a form's CSRF token.
+    pub fn check(&self, form: &FormData) -> Result<(), PageError> {
+        if crate::admin::constant_time_eq(form.get("csrf"), &self.csrf) {
+            Ok(())
+        } else {
+            Err(PageError::Csrf)
+        }
+    }
+
+    /// The project if this user is a member (else not found).
+    pub fn project(&self, hub: &Hub, id: &str) -> Result<Project, PageError> {
+        Ok(hub.console_project(&self.user, id)?)
+    }
+}
+
+impl FromRequestParts<Arc<Hub>> for Staff {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Staff, PageError> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
+        let csrf = cookie(&parts.headers, CSRF_COOKIE).ok_or(PageError::SignIn)?;
+        let user = hub.console_user(token).map_err(|error| match error {
+            HubError::Denied { .. } => PageError::SignIn,
+            other => PageError::Hub(other),
+        })?;
+        Ok(Staff {
+            user,
+            csrf: csrf.to_owned(),
+        })
+    }
+}
+
+/// A URL-encoded form body: every field, repeated ones kept in order.
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// Parses `application/x-www-form-urlencoded`.
+    pub fn parse(body: &[u8]) -> FormData {
+        let decode = |text: &str| {
+            let text = text.replace('+', " ");
+            percent_encoding::percent_decode_str(&text)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        FormData(
+            String::from_utf8_lossy(body)
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| {
+                    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    (decode(name), decode(value))
+                })
+                .collect(),
+        )
+    }
+
+    /// The first value of a field ("" when absent).
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// The value of a field, `None` when absent or blank.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name).trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of a repeated field.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// Field errors of a form, shown next to their fields.
+#[derive(Debug, Clone, Default)]
+pub struct Errors(pub BTreeMap<String, String>);
+
+impl Errors {
+    /// The error of a field, "" when none.
+    pub fn of(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// One error.
+    pub fn one(field: &str, message: impl Into<String>) -> Errors {
+        Errors(BTreeMap::from([(field.to_owned(), message.into())]))
+    }
+
+    /// A hub refusal as a field error (`field` when it names none of the form's fields);
+    /// other errors pass through.
+    pub fn from_hub(error: HubError, fields: &[&str], fallback: &str) -> Result<Errors, PageError> {
+        match error {
+            HubError::Invalid { field, message } => {
+                let field = if fields.contains(&field.as_str()) {
+                    field
+                } else {
+                    fallback.to_owned()
+                };
+                Ok(Errors::one(&field, message))
+            }
+            HubError::Conflict(message) => Ok(Errors::one(fallback, message)),
+            other => Err(PageError::Hub(other)),
+        }
+    }
+}
+
+/// The frame around every project page: title, navigation, the user, the CSRF token.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The page's title.
+    pub title: String,
+    /// The project, when the page is one of its pages.
+    pub project_id: String,
+    /// The project's name.
+    pub project_name: String,
+    /// Which tab is current.
+    pub tab: &'static str,
+    /// The user's email.
+    pub email: String,
+    /// The CSRF token for forms.
+    pub csrf: String,
+    /// A notice at the top of the page (after a successful action).
+    pub notice: String,
+}
+
+/// The console's tabs: (tab id, path under the project, label).
+pub const TABS: [(&str, &str, &str); 7] = [
+    ("test-data", "test-data", "Test Data"),
+    ("merchants", "merchants", "Test Accounts"),
+    ("assignments", "assignments", "Assignments"),
+    ("requests", "requests", "Request log"),
+    ("forced", "forced", "Forced results"),
+    ("notify", "notify", "Send notification"),
+    ("settings", "settings", "Settings"),
+];
+
+impl Frame {
+    /// The frame of a project page.
+    pub fn project(staff: &Staff, project: &Project, tab: &'static str, title: &str) -> Frame {
+        Frame {
+            title: title.to_owned(),
+            project_id: project.id.clone(),
+            project_name: project.name.clone(),
+            tab,
+            email: staff.user.email.clone(),
+            csrf: staff.csrf.clone(),
+            notice: String::new(),
+        }
+    }
+
+    /// The frame of a page outside projects.
+    pub fn plain(staff: &Staff, title: &str) -> Frame {
+        Frame {
+            title: title.to_owned(),
+            project_id: String::new(),
+            project_name: String::new(),
+            tab: "",
+            email: staff.user.email.clone(),
+            csrf: staff.csrf.clone(),
+            notice: String::new(),
+        }
+    }
+
+    /// With a notice.
+    pub fn notice(mut self, notice: &str) -> Frame {
+        self.notice = notice.to_owned();
+        self
+    }
+
+    /// The tabs as (href, label, class: `current` for this page's).
+    pub fn tabs(&self) -> Vec<(String, &'static str, &'static str)> {
+        TABS.iter()
+            .map(|(id, path, label)| {
+                (
+                    format!("/console/projects/{}/{path}", self.project_id),
+                    *label,
+                    if *id == self.tab { "current" } else { "" },
+                )
+            })
+            .collect()
+    }
+}
+
+/// Runs blocking hub work (password hashing, key generation, big reads) off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    hub: &Arc<Hub>,
+    work: impl FnOnce(&Hub) -> Result<T, HubError> + Send + 'static,
+) -> Result<T, HubError> {
+    let hub = hub.clone();
+    tokio::task::spawn_blocking(move || work(&hub))
+        .await
+        .map_err(|error| HubError::Internal(error.to_string()))?
+}
+
+/// A time as the console shows it.
+pub fn when(time: &chrono::DateTime<chrono::Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Pretty-prints a JSON text (returns it unchanged when it is not JSON).
+pub fn pretty(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_owned())
+}

@@ -1,0 +1,607 @@
+//! Signing in, the first user, the project list and a project's settings.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{
+    CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff, blocking, cookie,
+    page, set_cookie,
+};
+use crate::Hub;
+use crate::error::HubError;
+use crate::inotify::{NotificationCheck, TestNotification};
+use crate::project::{NewProject, Project, ProjectUpdate, ProjectView};
+
+/// A form that may carry files: its fields, and each file as (field, file name, bytes).
+pub struct Upload {
+    /// The text fields.
+    pub form: FormData,
+    /// The files.
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl Upload {
+    /// Reads a `multipart/form-data` body.
+    pub async fn read(mut multipart: Multipart) -> Result<Upload, PageError> {
+        let mut upload = Upload {
+            form: FormData::default(),
+            files: Vec::new(),
+        };
+        loop {
+            let field = multipart
+                .next_field()
+                .await
+                .map_err(|e| HubError::invalid("file", format!("the upload broke off: {e}")))?;
+            let Some(field) = field else { break };
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| HubError::invalid("file", format!("the upload broke off: {e}")))?;
+            match file_name {
+                Some(file_name) => upload.files.push((name, file_name, bytes.to_vec())),
+                None => upload
+                    .form
+                    .0
+                    .push((name, String::from_utf8_lossy(&bytes).into_owned())),
+            }
+        }
+        Ok(upload)
+    }
+
+    /// The non-empty file sent as `field`, if any.
+    pub fn file(&self, field: &str) -> Option<(&str, &[u8])> {
+        self.files
+            .iter()
+            .find(|(name, file_name, bytes)| {
+                name == field && !(file_name.is_empty() && bytes.is_empty())
+            })
+            .map(|(_, file_name, bytes)| (file_name.as_str(), bytes.as_slice()))
+    }
+}
+
+/// A fresh random token for the CSRF cookie.
+fn new_csrf(hub: &Hub) -> String {
+    hub.ids.secret()
+}
+
+pub(super) async fn home(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
+    if cookie(&headers, SESSION_COOKIE).is_some_and(|t| hub.console_user(t).is_ok()) {
+        Redirect::to("/console/projects").into_response()
+    } else if hub.has_console_users().unwrap_or(true) {
+        Redirect::to("/console/sign-in").into_response()
+    } else {
+        Redirect::to("/console/setup").into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+struct SignInPage {
+    frame: Frame,
+    email: String,
+    errors: Errors,
+    first_user: bool,
+}
+
+fn anonymous_frame(title: &str, csrf: &str) -> Frame {
+    Frame {
+        title: title.to_owned(),
+        project_id: String::new(),
+        project_name: String::new(),
+        tab: "",
+        email: String::new(),
+        csrf: csrf.to_owned(),
+        notice: String::new(),
+    }
+}
+
+/// A page for someone not signed in, with a CSRF cookie set when there was none.
+fn anonymous(
+    hub: &Hub,
+    headers: &HeaderMap,
+    render: impl FnOnce(&str) -> Result<Page, PageError>,
+) -> Result<Response, PageError> {
+    match cookie(headers, CSRF_COOKIE) {
+        Some(csrf) => Ok(render(csrf)?.into_response()),
+        None => {
+            let csrf = new_csrf(hub);
+            let mut response = render(&csrf)?.into_response();
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &csrf, "Strict"));
+            Ok(response)
+        }
+    }
+}
+
+fn check_anonymous_csrf(headers: &HeaderMap, form: &FormData) -> Result<(), PageError> {
+    match cookie(headers, CSRF_COOKIE) {
+        Some(csrf) if crate::admin::constant_time_eq(csrf, form.get("csrf")) => Ok(()),
+        _ => Err(PageError::Csrf),
+    }
+}
+
+pub(super) async fn sign_in_page(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let first_user = !hub.has_console_users()?;
+    anonymous(&hub, &headers, |csrf| {
+        page(&SignInPage {
+            frame: anonymous_frame("Sign in", csrf),
+            email: String::new(),
+            errors: Errors::default(),
+            first_user,
+        })
+    })
+}
+
+/// Signs in: the session cookie, and a fresh CSRF cookie.
+fn signed_in(hub: &Hub, token: &str, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, "Lax"));
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(CSRF_COOKIE, &new_csrf(hub), "Strict"),
+    );
+    response
+}
+
+pub(super) async fn sign_in(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormData::parse(&body);
+    check_anonymous_csrf(&headers, &form)?;
+    let (email, password) = (
+        form.get("email").to_owned(),
+        form.get("password").to_owned(),
+    );
+    let attempt = {
+        let email = email.clone();
+        blocking(&hub, move |hub| hub.console_sign_in(&email, &password)).await
+    };
+    match attempt {
+        Ok(login) => Ok(signed_in(&hub, &login.token, "/console/projects")),
+        Err(HubError::Denied { message, .. }) => {
+            let csrf = form.get("csrf").to_owned();
+            Ok(page(&SignInPage {
+                frame: anonymous_frame("Sign in", &csrf),
+                email,
+                errors: Errors::one("password", message),
+                first_user: false,
+            })?
+            .into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub(super) async fn sign_out(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    staff: Staff,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    staff.check(&FormData::parse(&body))?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        hub.console_sign_out(token)?;
+    }
+    let mut response = Redirect::to("/console/sign-in").into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", "Lax"));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "console/setup.html")]
+struct SetupPage {
+    frame: Frame,
+    email: String,
+    errors: Errors,
+}
+
+pub(super) async fn setup_page(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    anonymous(&hub, &headers, |csrf| {
+        page(&SetupPage {
+            frame: anonymous_frame("Create a console user", csrf),
+            email: String::new(),
+            errors: Errors::default(),
+        })
+    })
+}
+
+pub(super) async fn setup(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormData::parse(&body);
+    check_anonymous_csrf(&headers, &form)?;
+    let (token, email, password) = (
+        form.get("adminToken").to_owned(),
+        form.get("email").to_owned(),
+        form.get("password").to_owned(),
+    );
+    let created = {
+        let (email, password) = (email.clone(), password.clone());
+        blocking(&hub, move |hub| {
+            hub.bootstrap_console_user(&token, &email, &password)?;
+            hub.console_sign_in(&email, &password)
+        })
+        .await
+    };
+    match created {
+        Ok(login) => Ok(signed_in(&hub, &login.token, "/console/projects")),
+        Err(error) => {
+            let errors = Errors::from_hub(error, &["adminToken", "email", "password"], "email")?;
+            Ok(page(&SetupPage {
+                frame: anonymous_frame("Create a console user", form.get("csrf")),
+                email,
+                errors,
+            })?
+            .into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/projects.html")]
+struct ProjectsPage {
+    frame: Frame,
+    projects: Vec<ProjectView>,
+    form: FormData,
+    errors: Errors,
+}
+
+pub(super) async fn projects_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+) -> Result<Page, PageError> {
+    let projects = hub
+        .console_projects(&staff.user)?
+        .iter()
+        .map(|p| p.view(hub.public_url()))
+        .collect();
+    page(&ProjectsPage {
+        frame: Frame::plain(&staff, "Your projects"),
+        projects,
+        form: FormData::default(),
+        errors: Errors::default(),
+    })
+}
+
+/// The ACQP public key of a form: the uploaded file when there is one, else the pasted text.
+fn public_key_of(upload: &Upload) -> String {
+    match upload.file("acqpPublicKeyFile") {
+        Some((_, bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        None => upload.form.get("acqpPublicKey").to_owned(),
+    }
+}
+
+/// A list field: items separated by commas, spaces or new lines.
+fn list(text: &str) -> Vec<String> {
+    text.split([',', '\n', '\r', ' ', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn schedule(text: &str) -> Result<Option<Vec<u64>>, HubError> {
+    let items = list(text);
+    if items.is_empty() {
+        return Ok(None);
+    }
+    items
+        .iter()
+        .map(|item| {
+            item.trim_end_matches('s').parse::<u64>().map_err(|_| {
+                HubError::invalid(
+                    "notifyRetrySchedule",
+                    format!("{item:?} is not a number of seconds; write e.g. 0, 4, 30, 60"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+const PROJECT_FIELDS: [&str; 9] = [
+    "name",
+    "clientId",
+    "acqpPublicKey",
+    "notifyUrl",
+    "userInitiatedPayUrl",
+    "authNotifyUrl",
+    "entryCodeDomains",
+    "privateCodeDomains",
+    "notifyRetrySchedule",
+];
+
+pub(super) async fn create_project(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let upload = Upload::read(multipart).await?;
+    staff.check(&upload.form)?;
+    let form = &upload.form;
+    let new = schedule(form.get("notifyRetrySchedule")).map(|notify_retry_schedule| NewProject {
+        name: form.get("name").to_owned(),
+        client_id: form.get("clientId").to_owned(),
+        acqp_public_key: public_key_of(&upload),
+        notify_url: form.optional("notifyUrl"),
+        user_initiated_pay_url: form.optional("userInitiatedPayUrl"),
+        auth_notify_url: form.optional("authNotifyUrl"),
+        entry_code_domains: list(form.get("entryCodeDomains")),
+        private_code_domains: list(form.get("privateCodeDomains")),
+        notify_retry_schedule,
+    });
+    let user = staff.user.clone();
+    let created = match new {
+        Ok(new) => blocking(&hub, move |hub| hub.create_project_as(&user, new)).await,
+        Err(error) => Err(error),
+    };
+    match created {
+        Ok(project) => Ok(Redirect::to(&format!(
+            "/console/projects/{}/settings?created=1",
+            project.id
+        ))
+        .into_response()),
+        Err(error) => {
+            let errors = Errors::from_hub(error, &PROJECT_FIELDS, "clientId")?;
+            let projects = hub
+                .console_projects(&staff.user)?
+                .iter()
+                .map(|p| p.view(hub.public_url()))
+                .collect();
+            let mut form = upload.form.clone();
+            form.0
+                .push(("acqpPublicKey".to_owned(), public_key_of(&upload)));
+            Ok(page(&ProjectsPage {
+                frame: Frame::plain(&staff, "Your projects"),
+                projects,
+                form,
+                errors,
+            })?
+            .into_response())
+        }
+    }
+}
+
+pub(super) async fn project_home(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Redirect, PageError> {
+    staff.project(&hub, &id)?;
+    Ok(Redirect::to(&format!("/console/projects/{id}/test-data")))
+}
+
+#[derive(Template)]
+#[template(path = "console/settings.html")]
+struct SettingsPage {
+    frame: Frame,
+    view: ProjectView,
+    form: FormData,
+    errors: Errors,
+    check: Option<NotificationCheck>,
+    members: Vec<String>,
+    member_errors: Errors,
+}
+
+impl SettingsPage {
+    fn check_headers(&self) -> String {
+        self.check
+            .as_ref()
+            .map(|c| {
+                c.request_headers
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn settings_form(view: &ProjectView) -> FormData {
+    FormData(vec![
+        ("name".to_owned(), view.name.clone()),
+        ("acqpPublicKey".to_owned(), view.acqp_public_key.clone()),
+        (
+            "notifyUrl".to_owned(),
+            view.notify_url.clone().unwrap_or_default(),
+        ),
+        (
+            "userInitiatedPayUrl".to_owned(),
+            view.user_initiated_pay_url.clone().unwrap_or_default(),
+        ),
+        (
+            "authNotifyUrl".to_owned(),
+            view.auth_notify_url.clone().unwrap_or_default(),
+        ),
+        (
+            "entryCodeDomains".to_owned(),
+            view.entry_code_domains.join(", "),
+        ),
+        (
+            "privateCodeDomains".to_owned(),
+            view.private_code_domains.join(", "),
+        ),
+        (
+            "notifyRetrySchedule".to_owned(),
+            view.notify_retry_schedule
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ])
+}
+
+fn settings_page_of(
+    hub: &Hub,
+    staff: &Staff,
+    project: &Project,
+    notice: &str,
+) -> Result<SettingsPage, PageError> {
+    let view = project.view(hub.public_url());
+    Ok(SettingsPage {
+        frame: Frame::project(staff, project, "settings", "Project settings").notice(notice),
+        form: settings_form(&view),
+        view,
+        errors: Errors::default(),
+        check: None,
+        members: hub.console_members(&project.id)?,
+        member_errors: Errors::default(),
+    })
+}
+
+pub(super) async fn settings_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let notice = match query.as_deref() {
+        Some("created=1") => {
+            "Project created. Give your ACQP backend the gateway URL, the Client-Id and the hub's public key below."
+        }
+        Some("saved=1") => "Settings saved.",
+        _ => "",
+    };
+    page(&settings_page_of(&hub, &staff, &project, notice)?)
+}
+
+pub(super) async fn save_settings(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let upload = Upload::read(multipart).await?;
+    staff.check(&upload.form)?;
+    let form = &upload.form;
+    let update = schedule(form.get("notifyRetrySchedule")).map(|schedule| ProjectUpdate {
+        name: Some(form.get("name").to_owned()),
+        acqp_public_key: Some(public_key_of(&upload)),
+        notify_url: Some(form.get("notifyUrl").trim().to_owned()),
+        user_initiated_pay_url: Some(form.get("userInitiatedPayUrl").trim().to_owned()),
+        auth_notify_url: Some(form.get("authNotifyUrl").trim().to_owned()),
+        entry_code_domains: Some(list(form.get("entryCodeDomains"))),
+        private_code_domains: Some(list(form.get("privateCodeDomains"))),
+        notify_retry_schedule: Some(schedule.unwrap_or_default()),
+    });
+    let saved = match update {
+        Ok(update) => {
+            let id = id.clone();
+            blocking(&hub, move |hub| hub.update_project(&id, update)).await
+        }
+        Err(error) => Err(error),
+    };
+    match saved {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/console/projects/{id}/settings?saved=1")).into_response())
+        }
+        Err(error) => {
+            let errors = Errors::from_hub(error, &PROJECT_FIELDS, "name")?;
+            let mut settings = settings_page_of(&hub, &staff, &project, "")?;
+            let mut form = upload.form.clone();
+            form.0.retain(|(n, _)| n != "acqpPublicKey");
+            form.0
+                .push(("acqpPublicKey".to_owned(), public_key_of(&upload)));
+            settings.form = form;
+            settings.errors = errors;
+            Ok(page(&settings)?.into_response())
+        }
+    }
+}
+
+pub(super) async fn check_setup(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    let mut settings = settings_page_of(&hub, &staff, &project, "")?;
+    match hub
+        .send_test_notification(
+            &id,
+            TestNotification {
+                success: true,
+                ..TestNotification::default()
+            },
+        )
+        .await
+    {
+        Ok(check) => settings.check = Some(check),
+        Err(error) => settings.errors = Errors::from_hub(error, &[], "check")?,
+    }
+    page(&settings)
+}
+
+pub(super) async fn add_member(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let form = FormData::parse(&body);
+    staff.check(&form)?;
+    let (email, password) = (
+        form.get("memberEmail").to_owned(),
+        form.optional("memberPassword"),
+    );
+    let added = {
+        let id = id.clone();
+        let email = email.clone();
+        blocking(&hub, move |hub| {
+            hub.add_console_member(&id, &email, password.as_deref())
+        })
+        .await
+    };
+    match added {
+        Ok(user) => Ok(page(&settings_page_of(
+            &hub,
+            &staff,
+            &project,
+            &format!("{} can now open this project.", user.email),
+        )?)?
+        .into_response()),
+        Err(error) => {
+            let mut settings = settings_page_of(&hub, &staff, &project, "")?;
+            settings.member_errors = match error {
+                HubError::Invalid { field, message } => Errors::one(
+                    if field == "password" {
+                        "memberPassword"
+                    } else {
+                        "memberEmail"
+                    },
+                    message,
+                ),
+                other => return Err(other.into()),
+            };
+            Ok(page(&settings)?.into_response())
+        }
+    }
+}

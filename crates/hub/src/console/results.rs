@@ -1,0 +1,735 @@
+//! Test Data (the merchant x case matrix, progress, live updates), a run's page (steps, checks,
+//! evidence timeline) and the exports (CSV, JSON, JUnit XML, a run's HTML report).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use linker_cases::report::{Report, RunReport, to_html, to_json, to_junit};
+use linker_cases::{CaseDef, CheckOutcome, EventKind, SignatureVerdict, WalletActionKind};
+
+use super::{Frame, Page, PageError, Staff, blocking, page, pretty, when};
+use crate::Hub;
+use crate::assignments::case_product;
+use crate::error::HubError;
+use crate::merchants::Merchant;
+use crate::project::Project;
+use crate::runs::{RunView, catalogue};
+
+/// A run as the matrix needs it.
+#[derive(Debug, Clone)]
+struct RunLine {
+    id: String,
+    merchant_id: String,
+    case_id: String,
+    status: String,
+    started_at: String,
+}
+
+fn project_runs(hub: &Hub, project_id: &str) -> Result<Vec<RunLine>, HubError> {
+    Ok(hub.store.with(|connection| {
+        let mut statement = connection.prepare(
+            "SELECT id, merchant_id, case_id, status, started_at FROM runs WHERE project_id = ?1 \
+             ORDER BY started_at DESC, rowid DESC",
+        )?;
+        let rows = statement.query_map([project_id], |row| {
+            Ok(RunLine {
+                id: row.get(0)?,
+                merchant_id: row.get(1)?,
+                case_id: row.get(2)?,
+                status: row.get(3)?,
+                started_at: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })?)
+}
+
+/// The latest run of each (merchant, case), open runs judged now.
+fn latest_runs(
+    hub: &Hub,
+    project_id: &str,
+) -> Result<BTreeMap<(String, String), RunLine>, HubError> {
+    let mut latest: BTreeMap<(String, String), RunLine> = BTreeMap::new();
+    for mut run in project_runs(hub, project_id)? {
+        let key = (run.merchant_id.clone(), run.case_id.clone());
+        if latest.contains_key(&key) {
+            continue;
+        }
+        if run.status == "open" {
+            run.status = hub.judge_run(&run.id)?.status;
+        }
+        latest.insert(key, run);
+    }
+    Ok(latest)
+}
+
+/// One cell of the matrix.
+struct Cell {
+    status: String,
+    label: String,
+    href: String,
+}
+
+/// One merchant's row.
+struct MatrixRow {
+    merchant: Merchant,
+    cells: Vec<Cell>,
+    passed: usize,
+    assigned: usize,
+    percent: usize,
+}
+
+/// Progress of one product across merchants.
+struct ProductProgress {
+    product: String,
+    passed: usize,
+    assigned: usize,
+    percent: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/test_data.html")]
+struct TestDataPage {
+    frame: Frame,
+    cases: Vec<(String, String)>,
+    rows: Vec<MatrixRow>,
+    products: Vec<ProductProgress>,
+    recent: Vec<(String, String, String, String, String)>,
+}
+
+fn percent(passed: usize, assigned: usize) -> usize {
+    (passed * 100).checked_div(assigned).unwrap_or(0)
+}
+
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "passed" => "Passed",
+        "failed" => "Failed",
+        "broken" => "Broken",
+        "skipped" => "Skipped",
+        "open" => "Running",
+        _ => "Not run",
+    }
+}
+
+fn test_data(hub: &Hub, staff: &Staff, project: &Project) -> Result<TestDataPage, HubError> {
+    let merchants = hub.merchants(&project.id)?;
+    let latest = latest_runs(hub, &project.id)?;
+    let mut assigned: Vec<(Merchant, Vec<&'static CaseDef>)> = Vec::new();
+    for merchant in merchants {
+        let cases = hub.assigned_cases(&merchant)?;
+        assigned.push((merchant, cases));
+    }
+    let columns: Vec<&'static CaseDef> = catalogue()?
+        .cases()
+        .iter()
+        .filter(|case| {
+            assigned
+                .iter()
+                .any(|(_, cases)| cases.iter().any(|c| c.id == case.id))
+        })
+        .collect();
+    let mut by_product: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut rows = Vec::new();
+    for (merchant, cases) in assigned {
+        let mut passed = 0;
+        let cells = columns
+            .iter()
+            .map(|case| {
+                let is_assigned = cases.iter().any(|c| c.id == case.id);
+                let run = latest.get(&(merchant.id.clone(), case.id.clone()));
+                if is_assigned {
+                    let entry = by_product.entry(case_product(case)).or_default();
+                    entry.1 += 1;
+                    if run.is_some_and(|r| r.status == "passed") {
+                        entry.0 += 1;
+                        passed += 1;
+                    }
+                }
+                match run {
+                    Some(run) => Cell {
+                        status: run.status.clone(),
+                        label: status_label(&run.status).to_owned(),
+                        href: format!("/console/projects/{}/runs/{}", project.id, run.id),
+                    },
+                    None => Cell {
+                        status: if is_assigned { "none" } else { "unassigned" }.to_owned(),
+                        label: if is_assigned { "·" } else { "" }.to_owned(),
+                        href: String::new(),
+                    },
+                }
+            })
+            .collect();
+        rows.push(MatrixRow {
+            percent: percent(passed, cases.len()),
+            assigned: cases.len(),
+            passed,
+            cells,
+            merchant,
+        });
+    }
+    let names: BTreeMap<String, String> = rows
+        .iter()
+        .map(|r| (r.merchant.id.clone(), r.merchant.name.clone()))
+        .collect();
+    let mut recent: Vec<&RunLine> = latest.values().collect();
+    recent.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    Ok(TestDataPage {
+        frame: Frame::project(staff, project, "test-data", "Test Data"),
+        cases: columns
+            .iter()
+            .map(|c| (c.id.clone(), c.title.clone()))
+            .collect(),
+        rows,
+        products: by_product
+            .into_iter()
+            .map(|(product, (passed, assigned))| ProductProgress {
+                percent: percent(passed, assigned),
+                product,
+                passed,
+                assigned,
+            })
+            .collect(),
+        recent: recent
+            .into_iter()
+            .take(10)
+            .map(|r| {
+                (
+                    format!("/console/projects/{}/runs/{}", project.id, r.id),
+                    r.case_id.clone(),
+                    names.get(&r.merchant_id).cloned().unwrap_or_default(),
+                    r.status.clone(),
+                    r.started_at.clone(),
+                )
+            })
+            .collect(),
+    })
+}
+
+pub(super) async fn test_data_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let data = blocking(&hub, move |hub| test_data(hub, &staff, &project)).await?;
+    page(&data)
+}
+
+/// `run-changed` events, one per change of a run of the project (its id as data), until the
+/// hub shuts down.
+pub(super) async fn live(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<
+    Sse<impl futures_util::Stream<Item = Result<SseEvent, std::convert::Infallible>>>,
+    PageError,
+> {
+    staff.project(&hub, &id)?;
+    let signals = hub.subscribe_runs();
+    let closing = hub.closing();
+    let stream = futures_util::stream::unfold(
+        (hub, id, signals, closing),
+        |(hub, id, mut signals, mut closing)| async move {
+            loop {
+                if *closing.borrow() {
+                    return None;
+                }
+                let signal = tokio::select! {
+                    signal = signals.recv() => signal,
+                    _ = closing.wait_for(|closing| *closing) => return None,
+                };
+                let run_id = match signal {
+                    Ok(signal) => signal.run_id,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => String::new(),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                };
+                if run_id.is_empty() || hub.run_project(&run_id).is_ok_and(|p| p == id) {
+                    let event = SseEvent::default().event("run-changed").data(run_id);
+                    return Some((Ok(event), (hub, id, signals, closing)));
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// A run of this project (another project's run is not found).
+fn project_run(hub: &Hub, project: &Project, run_id: &str) -> Result<RunView, HubError> {
+    if hub.run_project(run_id)? != project.id {
+        return Err(HubError::NotFound(format!("run {run_id}")));
+    }
+    hub.judge_run(run_id)
+}
+
+/// One entry of the evidence timeline.
+struct TimelineItem {
+    seq: u32,
+    at: String,
+    class: &'static str,
+    title: String,
+    badge: (String, String),
+    facts: Vec<(String, String)>,
+    blocks: Vec<(String, String)>,
+    photo: String,
+}
+
+fn signature_badge(verdict: &SignatureVerdict) -> (String, String) {
+    match verdict {
+        SignatureVerdict::Valid => ("valid".to_owned(), "signature valid".to_owned()),
+        SignatureVerdict::Missing => ("invalid".to_owned(), "signature missing".to_owned()),
+        SignatureVerdict::Invalid { reason } => {
+            ("invalid".to_owned(), format!("signature invalid: {reason}"))
+        }
+    }
+}
+
+fn headers_text(headers: &BTreeMap<String, String>) -> String {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if linker_cases::report::is_secret_header(name) {
+                linker_cases::report::REDACTED
+            } else {
+                value
+            };
+            format!("{name}: {value}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn wallet_action(action: &WalletActionKind) -> (String, Vec<(String, String)>) {
+    let fact = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
+    match action {
+        WalletActionKind::ShowPaymentCode { code } => {
+            ("Showed a payment code".to_owned(), fact("code", code))
+        }
+        WalletActionKind::Scan {
+            code_value,
+            classified,
+        } => (
+            format!("Scanned a code ({classified})"),
+            fact("code value", code_value),
+        ),
+        WalletActionKind::ConfirmPayment => ("Confirmed the payment".to_owned(), Vec::new()),
+        WalletActionKind::DeclinePayment => ("Declined the payment".to_owned(), Vec::new()),
+        WalletActionKind::BackOut => ("Left without paying".to_owned(), Vec::new()),
+        WalletActionKind::OpenEntryCode { url } => {
+            ("Opened an entry-code page".to_owned(), fact("url", url))
+        }
+        WalletActionKind::OpenPaymentUrl { url } => {
+            ("Opened the payment URL".to_owned(), fact("url", url))
+        }
+        WalletActionKind::Redirected { url } => {
+            ("Was sent back to the merchant".to_owned(), fact("url", url))
+        }
+        WalletActionKind::Authorize => ("Authorized Auto Debit".to_owned(), Vec::new()),
+        WalletActionKind::RevokeAuthorization => {
+            ("Revoked the authorization".to_owned(), Vec::new())
+        }
+    }
+}
+
+fn timeline(project_id: &str, view: &RunView, case: &CaseDef) -> Vec<TimelineItem> {
+    view.events
+        .iter()
+        .map(|event| {
+            let mut item = TimelineItem {
+                seq: event.seq,
+                at: when(&event.at),
+                class: "",
+                title: String::new(),
+                badge: (String::new(), String::new()),
+                facts: Vec::new(),
+                blocks: Vec::new(),
+                photo: String::new(),
+            };
+            match &event.kind {
+                EventKind::AcqpCall(call) => {
+                    item.class = "acqp";
+                    item.title = format!("ACQP → hub: {}", call.api.name());
+                    item.badge = signature_badge(&call.signature);
+                    item.facts.push((
+                        "answer".to_owned(),
+                        format!(
+                            "{} / {}{}",
+                            call.result_code,
+                            call.result_status,
+                            if call.forced { " (forced)" } else { "" }
+                        ),
+                    ));
+                    if let Some(problem) = &call.validation {
+                        item.facts
+                            .push(("invalid body".to_owned(), problem.clone()));
+                    }
+                    item.blocks.push((
+                        "Request headers".to_owned(),
+                        headers_text(&call.request_headers),
+                    ));
+                    item.blocks.push((
+                        "Request body".to_owned(),
+                        pretty(&linker_cases::report::redact_text(&call.request_body)),
+                    ));
+                    item.blocks
+                        .push(("Answer body".to_owned(), pretty(&call.response_body)));
+                }
+                EventKind::HubCallback(callback) => {
+                    item.class = "callback";
+                    item.title = format!(
+                        "hub → ACQP: {} (attempt {}{})",
+                        serde_json::to_value(callback.callback)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        callback.attempt,
+                        if callback.forged {
+                            ", forged signature"
+                        } else {
+                            ""
+                        }
+                    );
+                    item.badge = if callback.is_signed_ack() {
+                        ("valid".to_owned(), "signed ack".to_owned())
+                    } else {
+                        ("invalid".to_owned(), "no valid ack".to_owned())
+                    };
+                    item.facts
+                        .push(("reply".to_owned(), callback.describe_reply()));
+                    item.facts
+                        .push(("latency".to_owned(), format!("{} ms", callback.latency_ms)));
+                    item.blocks
+                        .push(("Body sent".to_owned(), pretty(&callback.request_body)));
+                    if let Some(reply) = &callback.reply_body {
+                        item.blocks.push(("Reply".to_owned(), pretty(reply)));
+                    }
+                }
+                EventKind::WalletAction { action } => {
+                    item.class = "wallet";
+                    let (title, facts) = wallet_action(action);
+                    item.title = format!("Wallet: {title}");
+                    item.facts = facts;
+                }
+                EventKind::ManualAnswer(answer) => {
+                    item.class = "manual";
+                    let question = case
+                        .manual
+                        .iter()
+                        .find(|q| q.id == answer.question_id)
+                        .map(|q| q.question.clone())
+                        .unwrap_or_else(|| answer.question_id.clone());
+                    item.title = format!("Merchant answered: {question}");
+                    item.badge = if answer.answer {
+                        ("passed".to_owned(), "yes".to_owned())
+                    } else {
+                        ("failed".to_owned(), "no".to_owned())
+                    };
+                    if let Some(note) = &answer.note {
+                        item.facts.push(("note".to_owned(), note.clone()));
+                    }
+                    if let Some(attachment) = &answer.attachment {
+                        item.photo = format!(
+                            "/console/projects/{project_id}/runs/{}/attachments/{attachment}",
+                            view.id
+                        );
+                    }
+                }
+                EventKind::PaymentState(change) => {
+                    item.title = format!(
+                        "Payment {}: {}",
+                        change.payment_id,
+                        serde_json::to_value(change.state)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    );
+                    if let Some(reason) = &change.reason {
+                        item.facts.push(("reason".to_owned(), reason.clone()));
+                    }
+                }
+            }
+            item
+        })
+        .collect()
+}
+
+/// A check's line on the run page.
+struct CheckLine {
+    check: String,
+    status: &'static str,
+    text: String,
+    evidence: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/run.html")]
+struct RunPage {
+    frame: Frame,
+    view: RunView,
+    case: &'static CaseDef,
+    merchant: Merchant,
+    summary: String,
+    checks: Vec<CheckLine>,
+    timeline: Vec<TimelineItem>,
+    started: String,
+    ended: String,
+}
+
+pub(super) async fn run_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, run)): Path<(String, String)>,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let view = project_run(&hub, &project, &run)?;
+    let case = catalogue()?
+        .case(&view.case_id)
+        .ok_or_else(|| HubError::Internal(format!("case {} left the catalogue", view.case_id)))?;
+    let merchant = hub.merchant(&view.merchant_id)?;
+    let checks = view
+        .checks
+        .iter()
+        .map(|check| CheckLine {
+            check: check.check.clone(),
+            status: match &check.outcome {
+                CheckOutcome::Passed { .. } => "passed",
+                CheckOutcome::Failed { .. } => "failed",
+                CheckOutcome::Pending { .. } => "pending",
+            },
+            text: check.outcome.text().to_owned(),
+            evidence: check
+                .evidence
+                .iter()
+                .map(|s| format!("#{s}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        })
+        .collect();
+    page(&RunPage {
+        frame: Frame::project(
+            &staff,
+            &project,
+            "test-data",
+            &format!("{} run", view.case_id),
+        ),
+        summary: view
+            .verdict
+            .as_ref()
+            .map(|v| v.summary.clone())
+            .unwrap_or_else(|| {
+                "Running: the verdict comes when the checks are decided.".to_owned()
+            }),
+        timeline: timeline(&project.id, &view, case),
+        started: when(&view.started_at),
+        ended: view.ended_at.as_ref().map(when).unwrap_or_default(),
+        checks,
+        case,
+        merchant,
+        view,
+    })
+}
+
+pub(super) async fn run_attachment(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, run, attachment)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let view = project_run(&hub, &project, &run)?;
+    let merchant = hub.merchant(&view.merchant_id)?;
+    let (content_type, bytes) = hub.attachment(&merchant, &run, &attachment)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+/// A report of decided runs.
+fn report_of(
+    hub: &Hub,
+    project: &Project,
+    run_ids: &[String],
+    title: String,
+) -> Result<Report, HubError> {
+    let mut runs = Vec::new();
+    let mut merchant = None;
+    for id in run_ids {
+        let view = hub.judge_run(id)?;
+        let Some(verdict) = &view.verdict else {
+            continue;
+        };
+        let case = catalogue()?.case(&view.case_id).ok_or_else(|| {
+            HubError::Internal(format!("case {} left the catalogue", view.case_id))
+        })?;
+        let record = hub.run_record(id)?;
+        runs.push(RunReport::new(
+            case,
+            &record,
+            &view.merchant_id,
+            view.ended_at,
+            verdict,
+        ));
+        merchant = Some(view.merchant_id.clone());
+    }
+    runs.sort_by_key(|r| r.started_at);
+    let single_merchant = runs
+        .iter()
+        .all(|r| Some(&r.merchant_id) == merchant.as_ref())
+        .then_some(merchant)
+        .flatten();
+    Ok(Report {
+        title,
+        generated_at: hub.now(),
+        hub_url: hub.public_url().to_owned(),
+        project: Some(format!("{} ({})", project.name, project.client_id)),
+        merchant: single_merchant,
+        tool_version: format!("linker-hub {}", env!("CARGO_PKG_VERSION")),
+        runs,
+    })
+}
+
+fn latest_ids(hub: &Hub, project: &Project) -> Result<Vec<String>, HubError> {
+    Ok(latest_runs(hub, &project.id)?
+        .into_values()
+        .map(|r| r.id)
+        .collect())
+}
+
+fn file(content_type: &'static str, name: String, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(super) async fn export_csv(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let csv = blocking(&hub, move |hub| {
+        let merchants: BTreeMap<String, Merchant> = hub
+            .merchants(&project.id)?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
+        let mut out = String::from(
+            "merchant,mid,case,product,title,status,run,started_at,ended_at,summary\r\n",
+        );
+        let cell = |t: &str| {
+            if t.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", t.replace('"', "\"\""))
+            } else {
+                t.to_owned()
+            }
+        };
+        let mut lines: Vec<RunLine> = latest_runs(hub, &project.id)?.into_values().collect();
+        lines.sort_by(|a, b| (&a.merchant_id, &a.case_id).cmp(&(&b.merchant_id, &b.case_id)));
+        for line in lines {
+            let view = hub.judge_run(&line.id)?;
+            let merchant = merchants.get(&view.merchant_id);
+            let case = catalogue()?.case(&view.case_id);
+            let row = [
+                merchant.map(|m| m.name.clone()).unwrap_or_default(),
+                merchant.map(|m| m.mid.clone()).unwrap_or_default(),
+                view.case_id.clone(),
+                case.map(case_product).unwrap_or_default(),
+                case.map(|c| c.title.clone()).unwrap_or_default(),
+                view.status.clone(),
+                view.id.clone(),
+                view.started_at.to_rfc3339(),
+                view.ended_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                view.verdict.map(|v| v.summary).unwrap_or_default(),
+            ];
+            out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(file(
+        "text/csv; charset=utf-8",
+        format!("test-data-{id}.csv"),
+        csv,
+    ))
+}
+
+async fn project_report(hub: &Arc<Hub>, project: Project) -> Result<Report, HubError> {
+    blocking(hub, move |hub| {
+        let ids = latest_ids(hub, &project)?;
+        report_of(
+            hub,
+            &project,
+            &ids,
+            format!("Test Data of {}", project.name),
+        )
+    })
+    .await
+}
+
+pub(super) async fn export_json(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let report = project_report(&hub, project).await?;
+    Ok(file(
+        "application/json",
+        format!("test-data-{id}.json"),
+        to_json(&report),
+    ))
+}
+
+pub(super) async fn export_junit(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let report = project_report(&hub, project).await?;
+    Ok(file(
+        "application/xml; charset=utf-8",
+        format!("test-data-{id}.junit.xml"),
+        to_junit(&report),
+    ))
+}
+
+pub(super) async fn run_report(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, run)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    project_run(&hub, &project, &run)?;
+    let report = {
+        let run = run.clone();
+        blocking(&hub, move |hub| {
+            let title = format!("Linker run {run}");
+            report_of(hub, &project, std::slice::from_ref(&run), title)
+        })
+        .await?
+    };
+    if report.runs.is_empty() {
+        return Err(HubError::Conflict(format!(
+            "run {run} is not decided yet: its report comes with its verdict"
+        ))
+        .into());
+    }
+    Ok(file(
+        "text/html; charset=utf-8",
+        format!("{run}.html"),
+        to_html(&report),
+    ))
+}

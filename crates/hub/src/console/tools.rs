@@ -1,0 +1,464 @@
+//! The request log, forced results (iMock) and sending a test notification (iNotify).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use linker_aplus::message::Api;
+use linker_cases::EventKind;
+
+use super::{Errors, FormData, Frame, Page, PageError, Staff, page, pretty, when};
+use crate::Hub;
+use crate::error::HubError;
+use crate::exchange::{Exchange, ExchangeFilter};
+use crate::forced::{FieldMatch, ForcedResult, NewForcedResult};
+use crate::inotify::{NotificationCheck, TestNotification};
+
+/// A row of the log.
+struct LogRow {
+    seq: i64,
+    at: String,
+    direction: &'static str,
+    api: String,
+    result_code: String,
+    result_status: String,
+    signature: String,
+    latency_ms: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/requests.html")]
+struct RequestsPage {
+    frame: Frame,
+    rows: Vec<LogRow>,
+    query: FormData,
+    errors: Errors,
+    apis: Vec<&'static str>,
+    merchants: Vec<(String, String)>,
+    more: String,
+}
+
+impl RequestsPage {
+    fn selected(&self, field: &str, value: &str) -> &'static str {
+        if self.query.get(field) == value {
+            "selected"
+        } else {
+            ""
+        }
+    }
+}
+
+/// Reads a time field of the filter: RFC 3339, or the browser's `YYYY-MM-DDTHH:MM` (UTC).
+fn time_field(form: &FormData, field: &str) -> Result<Option<DateTime<Utc>>, HubError> {
+    let Some(text) = form.optional(field) else {
+        return Ok(None);
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&text, format) {
+            return Ok(Some(t.and_utc()));
+        }
+    }
+    Err(HubError::invalid(
+        field,
+        format!("{text:?} is not a time: write 2025-01-31T14:30 (UTC)"),
+    ))
+}
+
+/// The text that finds a run's exchanges in the log: its payment's paymentRequestId.
+fn run_marker(hub: &Hub, project_id: &str, run_id: &str) -> Result<String, HubError> {
+    if hub.run_project(run_id)? != project_id {
+        return Err(HubError::NotFound(format!("run {run_id}")));
+    }
+    let record = hub.run_record(run_id)?;
+    record
+        .events
+        .iter()
+        .find_map(|event| match &event.kind {
+            EventKind::AcqpCall(call) => call.payment_request_id.clone(),
+            _ => None,
+        })
+        .map(|id| format!("\"{id}\""))
+        .ok_or_else(|| HubError::invalid("run", format!("run {run_id} has no Alipay+ call yet")))
+}
+
+pub(super) async fn requests_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let query = FormData::parse(query.unwrap_or_default().as_bytes());
+    let mut errors = Errors::default();
+    let mut filter = ExchangeFilter {
+        api: query.optional("api"),
+        result_code: query.optional("resultCode").map(|c| c.to_ascii_uppercase()),
+        result_status: query.optional("resultStatus"),
+        before: query.optional("before").and_then(|b| b.parse().ok()),
+        limit: Some(100),
+        ..ExchangeFilter::default()
+    };
+    for (field, slot) in [("since", &mut filter.since), ("until", &mut filter.until)] {
+        match time_field(&query, field) {
+            Ok(time) => *slot = time,
+            Err(HubError::Invalid { field, message }) => {
+                errors.0.insert(field, message);
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let merchants = hub.merchants(&id)?;
+    if let Some(merchant) = query.optional("merchant") {
+        match merchants.iter().find(|m| m.id == merchant) {
+            Some(m) => filter.contains = Some(format!("\"{}\"", m.mid)),
+            None => {
+                errors
+                    .0
+                    .insert("merchant".to_owned(), "no such merchant".to_owned());
+            }
+        }
+    }
+    if let Some(run) = query.optional("run") {
+        match run_marker(&hub, &id, &run) {
+            Ok(marker) if filter.contains.is_none() => filter.contains = Some(marker),
+            Ok(_) => {
+                errors.0.insert(
+                    "run".to_owned(),
+                    "filter by a merchant or by a run, not both".to_owned(),
+                );
+            }
+            Err(HubError::Invalid { message, .. }) => {
+                errors.0.insert("run".to_owned(), message);
+            }
+            Err(HubError::NotFound(what)) => {
+                errors
+                    .0
+                    .insert("run".to_owned(), format!("{what} not found"));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let exchanges: Vec<Exchange> = if errors.is_empty() {
+        hub.exchanges(&id, &filter)?
+    } else {
+        Vec::new()
+    };
+    let more = match exchanges.last() {
+        Some(last) if exchanges.len() == 100 => {
+            let mut next = query.clone();
+            next.0.retain(|(n, _)| n != "before");
+            next.0.push(("before".to_owned(), last.seq.to_string()));
+            next.0
+                .iter()
+                .map(|(n, v)| {
+                    format!(
+                        "{n}={}",
+                        percent_encoding::utf8_percent_encode(
+                            v,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        }
+        _ => String::new(),
+    };
+    let mut apis: Vec<&'static str> = Api::HUB_SERVED.iter().map(|a| a.name()).collect();
+    apis.extend(["notifyPayment", "userInitiatedPay", "authNotify"]);
+    page(&RequestsPage {
+        frame: Frame::project(&staff, &project, "requests", "Request log"),
+        rows: exchanges
+            .iter()
+            .map(|e| LogRow {
+                seq: e.seq,
+                at: when(&e.at),
+                direction: match e.direction {
+                    crate::exchange::Direction::Inbound => "ACQP → hub",
+                    crate::exchange::Direction::Outbound => "hub → ACQP",
+                },
+                api: e.api.clone(),
+                result_code: e.result_code.clone().unwrap_or_default(),
+                result_status: e.result_status.clone().unwrap_or_default(),
+                signature: e.signature_verdict.clone(),
+                latency_ms: format!("{:.1}", e.latency_us as f64 / 1000.0),
+            })
+            .collect(),
+        query,
+        errors,
+        apis,
+        merchants: merchants
+            .into_iter()
+            .map(|m| (m.id, format!("{} ({})", m.name, m.mid)))
+            .collect(),
+        more,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console/request.html")]
+struct RequestPage {
+    frame: Frame,
+    exchange: Exchange,
+    at: String,
+    request_headers: String,
+    request_body: String,
+    response_headers: String,
+    response_body: String,
+}
+
+fn header_lines(headers: &std::collections::BTreeMap<String, String>) -> String {
+    headers
+        .iter()
+        .map(|(n, v)| format!("{n}: {v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(super) async fn request_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, seq)): Path<(String, i64)>,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let exchange = hub
+        .exchanges(
+            &id,
+            &ExchangeFilter {
+                before: Some(seq.saturating_add(1)),
+                limit: Some(1),
+                ..ExchangeFilter::default()
+            },
+        )?
+        .into_iter()
+        .find(|e| e.seq == seq)
+        .ok_or_else(|| HubError::NotFound(format!("request {seq}")))?;
+    page(&RequestPage {
+        frame: Frame::project(
+            &staff,
+            &project,
+            "requests",
+            &format!("{} #{seq}", exchange.api),
+        ),
+        at: when(&exchange.at),
+        request_headers: header_lines(&exchange.request_headers),
+        request_body: pretty(&exchange.request_body),
+        response_headers: header_lines(&exchange.response_headers),
+        response_body: pretty(&exchange.response_body),
+        exchange,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console/forced.html")]
+struct ForcedPage {
+    frame: Frame,
+    forced: Vec<ForcedResult>,
+    apis: Vec<&'static str>,
+    form: FormData,
+    errors: Errors,
+}
+
+impl ForcedPage {
+    fn selected(&self, api: &str) -> &'static str {
+        if self.form.get("api") == api {
+            "selected"
+        } else {
+            ""
+        }
+    }
+}
+
+fn forced_page_of(
+    hub: &Hub,
+    staff: &Staff,
+    project: &crate::project::Project,
+    notice: &str,
+) -> Result<ForcedPage, PageError> {
+    Ok(ForcedPage {
+        frame: Frame::project(staff, project, "forced", "Forced results").notice(notice),
+        forced: hub.forced_results(&project.id)?,
+        apis: Api::HUB_SERVED.iter().map(|a| a.name()).collect(),
+        form: FormData(vec![("minutes".to_owned(), "30".to_owned())]),
+        errors: Errors::default(),
+    })
+}
+
+pub(super) async fn forced_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    page(&forced_page_of(&hub, &staff, &project, "")?)
+}
+
+pub(super) async fn create_forced(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let form = FormData::parse(&body);
+    staff.check(&form)?;
+    let minutes = match form.optional("minutes") {
+        None => Ok(None),
+        Some(m) => m
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| HubError::invalid("minutes", format!("{m:?} is not a number of minutes"))),
+    };
+    let when = match (form.optional("field"), form.optional("value")) {
+        (Some(field), Some(value)) => Ok(Some(FieldMatch { field, value })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(HubError::invalid(
+            "value",
+            "give the value the field must have",
+        )),
+        (None, Some(_)) => Err(HubError::invalid(
+            "field",
+            "name the field the value is for",
+        )),
+    };
+    let result = minutes.and_then(|minutes| {
+        when.and_then(|when| {
+            hub.force_result(
+                &id,
+                NewForcedResult {
+                    api: form.get("api").to_owned(),
+                    result_code: form.get("resultCode").trim().to_owned(),
+                    result_message: form.optional("resultMessage"),
+                    when,
+                    minutes,
+                },
+            )
+        })
+    });
+    match result {
+        Ok(forced) => Ok(page(&forced_page_of(
+            &hub,
+            &staff,
+            &project,
+            &format!(
+                "{} now answers {} until {}.",
+                forced.api,
+                forced.result_code,
+                when_utc(&forced.expires_at)
+            ),
+        )?)?
+        .into_response()),
+        Err(error) => {
+            let mut forced = forced_page_of(&hub, &staff, &project, "")?;
+            forced.errors = Errors::from_hub(
+                error,
+                &["api", "resultCode", "minutes", "field", "value"],
+                "resultCode",
+            )?;
+            if let Some(message) = forced.errors.0.remove("when.field") {
+                forced.errors.0.insert("field".to_owned(), message);
+            }
+            forced.form = form;
+            Ok(page(&forced)?.into_response())
+        }
+    }
+}
+
+fn when_utc(time: &DateTime<Utc>) -> String {
+    when(time)
+}
+
+pub(super) async fn delete_forced(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, forced)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    hub.unforce_result(&id, &forced)?;
+    page(&forced_page_of(
+        &hub,
+        &staff,
+        &project,
+        "Forced result removed.",
+    )?)
+}
+
+#[derive(Template)]
+#[template(path = "console/notify.html")]
+struct NotifyPage {
+    frame: Frame,
+    notify_url: String,
+    form: FormData,
+    errors: Errors,
+    check: Option<NotificationCheck>,
+}
+
+impl NotifyPage {
+    fn lines(headers: &[(String, String)]) -> String {
+        headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+pub(super) async fn notify_page(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    page(&NotifyPage {
+        frame: Frame::project(&staff, &project, "notify", "Send notification"),
+        notify_url: project.notify_url.clone().unwrap_or_default(),
+        form: FormData(vec![
+            ("outcome".to_owned(), "success".to_owned()),
+            ("currency".to_owned(), "HKD".to_owned()),
+            ("value".to_owned(), "1000".to_owned()),
+        ]),
+        errors: Errors::default(),
+        check: None,
+    })
+}
+
+pub(super) async fn send_notify(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    let form = FormData::parse(&body);
+    staff.check(&form)?;
+    let test = TestNotification {
+        url: form.optional("url"),
+        success: form.get("outcome") != "failure",
+        amount: Some((
+            form.get("currency").to_owned(),
+            form.get("value").to_owned(),
+        )),
+    };
+    let mut notify = NotifyPage {
+        frame: Frame::project(&staff, &project, "notify", "Send notification"),
+        notify_url: project.notify_url.clone().unwrap_or_default(),
+        form: form.clone(),
+        errors: Errors::default(),
+        check: None,
+    };
+    match hub.send_test_notification(&id, test).await {
+        Ok(check) => notify.check = Some(check),
+        Err(error) => {
+            notify.errors = Errors::from_hub(error, &["url", "amount"], "url")?;
+        }
+    }
+    page(&notify)
+}

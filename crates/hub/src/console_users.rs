@@ -1,0 +1,325 @@
+//! The console's users: TSP and ACQP staff who sign in to the web console with an email and a
+//! password (argon2). A user belongs to projects; every console read goes through
+//! [`Hub::console_project`], which answers "not found" for a project the user is not a member of.
+//! Sessions are random tokens stored hashed that expire when idle. The hub's admin credential
+//! creates the first user ([`Hub::bootstrap_console_user`]).
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::Duration;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::Hub;
+use crate::admin::token_hash;
+use crate::error::HubError;
+use crate::merchants::MIN_PASSWORD_LEN;
+use crate::project::{NewProject, Project};
+use crate::store::time_column as time_of;
+
+/// How long a console session lives without use.
+pub const CONSOLE_IDLE_TIMEOUT: Duration = Duration::hours(8);
+
+/// A console user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsoleUser {
+    /// The hub's id (`usr_...`).
+    pub id: String,
+    /// The sign-in email, lowercased.
+    pub email: String,
+}
+
+/// A new console session: the token goes into the session cookie.
+#[derive(Debug, Clone)]
+pub struct ConsoleLogin {
+    /// The session token (shown once, stored hashed).
+    pub token: String,
+    /// Who signed in.
+    pub user: ConsoleUser,
+}
+
+impl Hub {
+    pub(crate) fn hash_password(&self, password: &str) -> Result<String, HubError> {
+        if password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(HubError::invalid(
+                "password",
+                format!("choose a password of at least {MIN_PASSWORD_LEN} characters"),
+            ));
+        }
+        let salt = SaltString::encode_b64(&self.ids.bytes(16))
+            .map_err(|e| HubError::Internal(format!("salt: {e}")))?;
+        Ok(Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map_err(|e| HubError::Internal(format!("password hashing: {e}")))?
+            .to_string())
+    }
+
+    /// Creates a console user, member of `project_ids`.
+    pub fn create_console_user(
+        &self,
+        email: &str,
+        password: &str,
+        project_ids: &[String],
+    ) -> Result<ConsoleUser, HubError> {
+        let email = crate::merchants::check_email(email)?;
+        let password_hash = self.hash_password(password)?;
+        let user = ConsoleUser {
+            id: self.ids.alphanumeric("usr_", 12),
+            email,
+        };
+        let now = self.clock.now().to_rfc3339();
+        self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            let taken: Option<String> = transaction
+                .query_row(
+                    "SELECT id FROM console_users WHERE email = ?1",
+                    [&user.email],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                return Ok(Err(HubError::invalid(
+                    "email",
+                    format!("{} already has a console account", user.email),
+                )));
+            }
+            transaction.execute(
+                "INSERT INTO console_users (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![user.id, user.email, password_hash, now],
+            )?;
+            for project in project_ids {
+                transaction.execute(
+                    "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
+                    params![user.id, project],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(Ok(()))
+        })??;
+        Ok(user)
+    }
+
+    /// The first user, created with the hub's admin token: a member of every existing project.
+    pub fn bootstrap_console_user(
+        &self,
+        admin_token: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<ConsoleUser, HubError> {
+        self.check_admin_token(admin_token)
+            .map_err(|_| HubError::invalid("adminToken", "the admin token is wrong"))?;
+        let projects: Vec<String> = self.projects()?.into_iter().map(|p| p.id).collect();
+        self.create_console_user(email, password, &projects)
+    }
+
+    /// Adds a user to a project: an existing account by email, or a new one with `password`.
+    pub fn add_console_member(
+        &self,
+        project_id: &str,
+        email: &str,
+        password: Option<&str>,
+    ) -> Result<ConsoleUser, HubError> {
+        self.project(project_id)?;
+        let email = crate::merchants::check_email(email)?;
+        let existing: Option<String> = self.store.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT id FROM console_users WHERE email = ?1",
+                    [&email],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })?;
+        match existing {
+            Some(id) => {
+                self.store.with(|connection| {
+                    connection.execute(
+                        "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
+                        params![id, project_id],
+                    )?;
+                    Ok(())
+                })?;
+                Ok(ConsoleUser { id, email })
+            }
+            None => match password {
+                Some(password) if !password.is_empty() => {
+                    self.create_console_user(&email, password, &[project_id.to_owned()])
+                }
+                _ => Err(HubError::invalid(
+                    "password",
+                    "there is no account with this email yet: give it a first password",
+                )),
+            },
+        }
+    }
+
+    /// The emails of a project's console users.
+    pub fn console_members(&self, project_id: &str) -> Result<Vec<String>, HubError> {
+        Ok(self.store.with(|connection| {
+            let mut statement = connection.prepare(
+                "SELECT u.email FROM console_users u JOIN console_members m ON m.user_id = u.id \
+                 WHERE m.project_id = ?1 ORDER BY u.email",
+            )?;
+            let rows = statement.query_map([project_id], |row| row.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+        })?)
+    }
+
+    /// True when at least one console user exists.
+    pub fn has_console_users(&self) -> Result<bool, HubError> {
+        Ok(self.store.with(|connection| {
+            Ok(
+                connection.query_row("SELECT EXISTS (SELECT 1 FROM console_users)", [], |row| {
+                    row.get(0)
+                })?,
+            )
+        })?)
+    }
+
+    /// Signs a console user in.
+    pub fn console_sign_in(&self, email: &str, password: &str) -> Result<ConsoleLogin, HubError> {
+        let email = email.trim().to_ascii_lowercase();
+        let found: Option<(String, String)> = self.store.with(|connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT id, password_hash FROM console_users WHERE email = ?1",
+                    [&email],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?)
+        })?;
+        let verified = found.as_ref().is_some_and(|(_, hash)| {
+            PasswordHash::new(hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        });
+        let (Some((id, _)), true) = (found, verified) else {
+            return Err(HubError::denied(
+                "WRONG_CREDENTIALS",
+                "wrong email or password",
+            ));
+        };
+        let token = self.ids.secret();
+        let now = self.clock.now().to_rfc3339();
+        self.store.with(|connection| {
+            connection.execute(
+                "INSERT INTO console_sessions (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)",
+                params![token_hash(&token), id, now],
+            )?;
+            Ok(())
+        })?;
+        Ok(ConsoleLogin {
+            token,
+            user: ConsoleUser { id, email },
+        })
+    }
+
+    /// The user a console session token belongs to; refreshes the idle timer.
+    pub fn console_user(&self, token: &str) -> Result<ConsoleUser, HubError> {
+        let now = self.clock.now();
+        let hash = token_hash(token);
+        let found: Option<(String, String, String, Option<String>)> =
+            self.store.with(|connection| {
+                Ok(connection
+                    .query_row(
+                        "SELECT u.id, u.email, s.last_used_at, s.revoked_at FROM console_sessions s \
+                         JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = ?1",
+                        [&hash],
+                        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                    )
+                    .optional()?)
+            })?;
+        let Some((id, email, last_used, revoked)) = found else {
+            return Err(HubError::denied("NOT_SIGNED_IN", "not signed in"));
+        };
+        if revoked.is_some() {
+            return Err(HubError::denied(
+                "SESSION_REVOKED",
+                "this session was signed out",
+            ));
+        }
+        let last_used = time_of(0, Some(last_used))?.unwrap_or(now);
+        if now - last_used >= CONSOLE_IDLE_TIMEOUT {
+            return Err(HubError::denied(
+                "SESSION_EXPIRED",
+                "the session expired: sign in again",
+            ));
+        }
+        self.store.with(|connection| {
+            connection.execute(
+                "UPDATE console_sessions SET last_used_at = ?2 WHERE token_hash = ?1",
+                params![hash, now.to_rfc3339()],
+            )?;
+            Ok(())
+        })?;
+        Ok(ConsoleUser { id, email })
+    }
+
+    /// Ends a console session.
+    pub fn console_sign_out(&self, token: &str) -> Result<(), HubError> {
+        let now = self.clock.now().to_rfc3339();
+        self.store.with(|connection| {
+            connection.execute(
+                "UPDATE console_sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
+                params![token_hash(token), now],
+            )?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// The projects a user belongs to, oldest first.
+    pub fn console_projects(&self, user: &ConsoleUser) -> Result<Vec<Project>, HubError> {
+        let ids: Vec<String> = self.store.with(|connection| {
+            let mut statement =
+                connection.prepare("SELECT project_id FROM console_members WHERE user_id = ?1")?;
+            let rows = statement.query_map([&user.id], |row| row.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+        })?;
+        let mut projects = ids
+            .iter()
+            .map(|id| self.project(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        projects.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(projects)
+    }
+
+    /// A project the user belongs to; any other project is "not found".
+    pub fn console_project(
+        &self,
+        user: &ConsoleUser,
+        project_id: &str,
+    ) -> Result<Project, HubError> {
+        let member: bool = self.store.with(|connection| {
+            Ok(connection.query_row(
+                "SELECT EXISTS (SELECT 1 FROM console_members WHERE user_id = ?1 AND project_id = ?2)",
+                params![user.id, project_id],
+                |row| row.get(0),
+            )?)
+        })?;
+        if !member {
+            return Err(HubError::NotFound(format!("project {project_id}")));
+        }
+        self.project(project_id)
+    }
+
+    /// Creates a project and makes the user a member of it.
+    pub fn create_project_as(
+        &self,
+        user: &ConsoleUser,
+        new: NewProject,
+    ) -> Result<Project, HubError> {
+        let project = self.create_project(new)?;
+        self.store.with(|connection| {
+            connection.execute(
+                "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
+                params![user.id, project.id],
+            )?;
+            Ok(())
+        })?;
+        Ok(project)
+    }
+}

@@ -1,0 +1,311 @@
+//! The console end to end in headless Chromium (Debian's `/usr/bin/chromium`, driven by
+//! `/usr/bin/chromedriver` over WebDriver): sign in with the admin token, create a project,
+//! import a spreadsheet of merchants, watch a run of the demo's merchant (the headless runner
+//! against the reference acquirer) appear live in Test Data, open its evidence, export JUnit.
+//! Screenshots go to `target/console-screenshots/`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use linker_demo::{Demo, DemoOptions};
+use linker_runner::{ClockControl, PlainProgress, Pos, Runner, RunnerConfig};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/console-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(client: &Client, name: &str) -> PathBuf {
+    let png = client.screenshot().await.expect("a screenshot");
+    let path = screenshots().join(format!("{name}.png"));
+    std::fs::write(&path, png).unwrap();
+    path
+}
+
+/// chromedriver on a free port, ended when dropped.
+struct Driver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver() -> Driver {
+    assert!(
+        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
+        "the console's browser test needs Debian's chromium and chromium-driver ({CHROMIUM}, {CHROMEDRIVER})"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on {port} within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900"]
+        }),
+    );
+    ClientBuilder::rustls()
+        .expect("a TLS setup")
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.ok();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data() {
+    let demo = Demo::start(DemoOptions {
+        timing: DemoOptions::quick_timing(),
+        test_clock: true,
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("the demo starts");
+    let hub = demo.hub_url().to_owned();
+    let admin_token = demo.admin_token().expect("the demo's admin token");
+    let driver = driver().await;
+    let client = browser(&driver).await;
+
+    // Sign in: the first user, made with the admin token.
+    client.goto(&format!("{hub}/console/")).await.unwrap();
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/console/setup"),
+        "no user yet: the setup page"
+    );
+    fill(&client, "#adminToken", &admin_token).await;
+    fill(&client, "#email", "tsp@example.com").await;
+    fill(&client, "#password", "correct horse battery").await;
+    click(&client, "form button").await;
+    let heading = text_of(&client, "h1").await;
+    assert_eq!(heading, "Your projects", "signed in");
+    shot(&client, "01-projects").await;
+
+    // Create a project, with a key that does not parse first.
+    fill(&client, "#name", "Acme Pay").await;
+    fill(&client, "#clientId", "ACME_TEST_CLIENT").await;
+    fill(&client, "#acqpPublicKey", "not a key").await;
+    click(&client, "form[action='/console/projects'] button").await;
+    let refusal = text_of(&client, "textarea#acqpPublicKey ~ .field-error").await;
+    assert!(!refusal.is_empty(), "the key's problem is said next to it");
+    shot(&client, "02-project-bad-key").await;
+    let key = linker_aplus::KeyPair::generate()
+        .unwrap()
+        .public
+        .to_base64();
+    fill(&client, "#acqpPublicKey", &key).await;
+    click(&client, "form[action='/console/projects'] button").await;
+    assert_eq!(
+        text_of(&client, "h1").await,
+        "Project settings",
+        "the new project's settings"
+    );
+    shot(&client, "03-settings").await;
+
+    // Import the spreadsheet template (two merchants) through the preview.
+    click(&client, "nav.tabs a[href$='/merchants']").await;
+    let sheet = screenshots().join("merchants.xlsx");
+    std::fs::write(&sheet, linker_hub::spreadsheet::template_xlsx().unwrap()).unwrap();
+    client
+        .find(Locator::Css("input#file"))
+        .await
+        .unwrap()
+        .send_keys(sheet.to_str().unwrap())
+        .await
+        .unwrap();
+    click(&client, "form[action$='/merchants/import'] button").await;
+    let preview = text_of(&client, "#preview").await;
+    assert!(
+        preview.contains("Kowloon Books"),
+        "the preview lists the rows: {preview}"
+    );
+    shot(&client, "04-import-preview").await;
+    click(&client, "form[action$='/import/confirm'] button").await;
+    let merchants = text_of(&client, "#merchants").await;
+    assert!(
+        merchants.contains("Harbour Tea House") && merchants.contains("Inactive"),
+        "{merchants}"
+    );
+    shot(&client, "05-test-accounts").await;
+
+    // The demo project's Test Data, watched while the runner runs a case.
+    client
+        .goto(&format!(
+            "{hub}/console/projects/{}/test-data",
+            demo.project_id()
+        ))
+        .await
+        .unwrap();
+    let wallet = demo.wallet().await.expect("the demo wallet signs in");
+    let pos = Pos::driver(demo.pos_driver_url(), None)
+        .await
+        .expect("the POS driver");
+    let config = RunnerConfig {
+        cases: vec!["UPM-01".to_owned()],
+        settle: Duration::from_secs(45),
+        fast_forward: Some(ClockControl {
+            hub_url: hub.clone(),
+            admin_token: admin_token.clone(),
+        }),
+        ..RunnerConfig::default()
+    };
+    let run = async {
+        Runner::new(&wallet, pos, config, &PlainProgress)
+            .run()
+            .await
+            .expect("the runner runs")
+    };
+    let watch = async {
+        // No reload: the page updates itself from the hub's run signals.
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let found = client
+                .find_all(Locator::Css("#matrix a .badge.passed"))
+                .await
+                .unwrap_or_default();
+            if !found.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no passed run appeared in Test Data within 180 s"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    let (report, ()) = tokio::join!(run, watch);
+    assert_eq!(report.runs.len(), 1, "{report:?}");
+    let test_data = shot(&client, "06-test-data").await;
+    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/images");
+    if docs.is_dir() {
+        std::fs::copy(&test_data, docs.join("console-test-data.png")).unwrap();
+    }
+
+    // Its evidence.
+    click(&client, "#matrix a .badge.passed").await;
+    assert_eq!(text_of(&client, "#run-status").await, "passed");
+    let checks = text_of(&client, "#checks").await;
+    assert!(checks.contains("passed"), "{checks}");
+    let timeline = text_of(&client, "#timeline").await;
+    assert!(
+        timeline.contains("ACQP → hub: pay") && timeline.contains("signature valid"),
+        "{timeline}"
+    );
+    for details in client
+        .find_all(Locator::Css("#timeline details"))
+        .await
+        .unwrap()
+        .into_iter()
+        .take(3)
+    {
+        details.click().await.ok();
+    }
+    shot(&client, "07-run").await;
+
+    // Export JUnit.
+    client
+        .goto(&format!(
+            "{hub}/console/projects/{}/exports/test-data.junit.xml",
+            demo.project_id()
+        ))
+        .await
+        .ok();
+    let junit = reqwest_junit(&client, &hub, demo.project_id()).await;
+    assert!(
+        junit.contains("<testsuites") && junit.contains("UPM-01"),
+        "{junit}"
+    );
+
+    client.close().await.ok();
+    drop(driver);
+    demo.shutdown().await;
+}
+
+/// The JUnit export as the signed-in browser gets it (a download has no page to read, so the
+/// page fetches it with its own cookies).
+async fn reqwest_junit(client: &Client, hub: &str, project: &str) -> String {
+    client
+        .goto(&format!("{hub}/console/projects/{project}/test-data"))
+        .await
+        .unwrap();
+    let value = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(document.querySelector('#export-junit').href).then(r => r.text()).then(done, e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    value.as_str().unwrap_or_default().to_owned()
+}

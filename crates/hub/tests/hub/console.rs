@@ -1,0 +1,521 @@
+//! The console through the real router, as a browser uses it: cookies, CSRF tokens in forms,
+//! redirects, pages that say what is wrong next to the field.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+use crate::support::{ADMIN_TOKEN, TestHub};
+
+/// A browser: a cookie jar over the router.
+struct Browser<'a> {
+    hub: &'a TestHub,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Answer {
+    status: StatusCode,
+    location: String,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(hub: &'a TestHub) -> Browser<'a> {
+        Browser {
+            hub,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Answer {
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let request = request.header(header::COOKIE, cookie.join("; "));
+        let response = self
+            .hub
+            .router()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
+        for value in response.headers().get_all(header::SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+            assert!(
+                text.contains("HttpOnly") && text.contains("SameSite"),
+                "{text}"
+            );
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            location,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.send(Request::builder().uri(path), Body::empty()).await
+    }
+
+    fn csrf(&self) -> String {
+        self.cookies.get("linker_csrf").cloned().unwrap_or_default()
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut body: Vec<String> = vec![format!("csrf={}", self.csrf())];
+        for (name, value) in fields {
+            body.push(format!(
+                "{name}={}",
+                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            ));
+        }
+        self.send(
+            Request::builder()
+                .method("POST")
+                .uri(path)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from(body.join("&")),
+        )
+        .await
+    }
+
+    async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> Answer {
+        let boundary = "XBOUNDARYX";
+        let mut body: Vec<u8> = Vec::new();
+        let csrf = self.csrf();
+        for (name, value) in std::iter::once(("csrf", csrf.as_str())).chain(fields.iter().copied())
+        {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        if let Some((name, file_name, bytes)) = file {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+            body.extend(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::builder().method("POST").uri(path).header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            ),
+            Body::from(body),
+        )
+        .await
+    }
+
+    /// Creates the first user with the admin token and is signed in.
+    async fn bootstrap(&mut self, email: &str) {
+        let page = self.get("/console/setup").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let done = self
+            .post(
+                "/console/setup",
+                &[
+                    ("adminToken", ADMIN_TOKEN),
+                    ("email", email),
+                    ("password", "correct horse"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "setup: {}", done.body);
+        assert!(
+            self.cookies.contains_key("linker_console"),
+            "signed in: {:?}",
+            self.cookies
+        );
+    }
+}
+
+fn error_of<'b>(body: &'b str, needle: &str) -> bool {
+    body.contains(needle)
+}
+
+#[tokio::test]
+async fn the_admin_token_creates_the_first_user_who_sees_existing_projects() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let mut browser = Browser::new(&hub);
+    assert_eq!(
+        browser.get("/console/projects").await.location,
+        "/console/sign-in",
+        "not signed in yet"
+    );
+    browser.get("/console/setup").await;
+    let wrong = browser
+        .post(
+            "/console/setup",
+            &[
+                ("adminToken", "nope"),
+                ("email", "tsp@example.com"),
+                ("password", "correct horse"),
+            ],
+        )
+        .await;
+    assert!(
+        error_of(&wrong.body, "the admin token is wrong"),
+        "a wrong token is named next to its field: {}",
+        wrong.body
+    );
+    assert!(!hub.hub.has_console_users().unwrap(), "nothing created");
+    browser.bootstrap("tsp@example.com").await;
+    let projects = browser.get("/console/projects").await;
+    assert!(
+        projects.body.contains(&acqp.project.client_id),
+        "the existing project is listed: {}",
+        projects.body
+    );
+
+    // Signing out ends the session; signing in again works with the password.
+    browser.post("/console/sign-out", &[]).await;
+    assert_eq!(
+        browser.get("/console/projects").await.location,
+        "/console/sign-in"
+    );
+    browser.get("/console/sign-in").await;
+    let bad = browser
+        .post(
+            "/console/sign-in",
+            &[("email", "tsp@example.com"), ("password", "wrong one")],
+        )
+        .await;
+    assert!(bad.body.contains("wrong email or password"), "{}", bad.body);
+    let good = browser
+        .post(
+            "/console/sign-in",
+            &[("email", "tsp@example.com"), ("password", "correct horse")],
+        )
+        .await;
+    assert_eq!(good.location, "/console/projects", "{}", good.body);
+}
+
+#[tokio::test]
+async fn a_form_without_the_sessions_csrf_token_is_refused_and_changes_nothing() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let project = &acqp.project.id;
+    browser
+        .cookies
+        .insert("linker_csrf".to_owned(), "forged".to_owned());
+    let mut other = Browser::new(&hub);
+    other.cookies = browser.cookies.clone();
+    other
+        .cookies
+        .insert("linker_csrf".to_owned(), "another".to_owned());
+    let answer = other
+        .send(
+            Request::builder()
+                .method("POST")
+                .uri(format!("/console/projects/{project}/merchants"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
+            Body::from("csrf=forged&name=Shop&mid=M1&email=a%40example.com&products=UPM"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+    assert!(
+        hub.hub.merchants(project).unwrap().is_empty(),
+        "nothing invited"
+    );
+}
+
+#[tokio::test]
+async fn a_user_of_one_project_gets_404_for_another_projects_pages_and_exports() {
+    let hub = TestHub::new();
+    let mine = hub.acqp().await;
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    // A project created after the user, by the admin API: the user is not a member.
+    let theirs = hub.acqp().await;
+    for path in [
+        "test-data",
+        "settings",
+        "merchants",
+        "requests",
+        "exports/test-data.junit.xml",
+        "live",
+    ] {
+        let answer = browser
+            .get(&format!("/console/projects/{}/{path}", theirs.project.id))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            answer.body
+        );
+        let answer = browser
+            .get(&format!("/console/projects/{}/{path}", mine.project.id))
+            .await;
+        assert!(
+            answer.status.is_success() || path == "live",
+            "{path} of my project: {} {}",
+            answer.status,
+            answer.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn settings_refuse_a_bad_key_and_a_non_http_url_next_to_the_field_and_keep_the_old_values() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let path = format!("/console/projects/{}/settings", acqp.project.id);
+    let page = browser.get(&path).await;
+    assert!(
+        page.body.contains(&acqp.project.hub_public_key),
+        "the hub's key is shown"
+    );
+    let answer = browser
+        .upload(
+            &path,
+            &[
+                ("name", "Renamed"),
+                ("acqpPublicKey", "not a key"),
+                ("notifyRetrySchedule", "0, 4"),
+            ],
+            None,
+        )
+        .await;
+    assert!(
+        answer.body.contains("aria-invalid=\"true\""),
+        "the field is marked: {}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("acqpPublicKey") && answer.status == StatusCode::OK,
+        "{}",
+        answer.body
+    );
+    let answer = browser
+        .upload(
+            &path,
+            &[
+                ("name", "Renamed"),
+                ("acqpPublicKey", &acqp.project.acqp_public_key),
+                ("notifyUrl", "ftp://acqp.example/notify"),
+            ],
+            None,
+        )
+        .await;
+    assert!(
+        answer.body.contains("is not an http(s) URL"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        hub.hub.project(&acqp.project.id).unwrap().name,
+        acqp.project.name,
+        "nothing saved"
+    );
+}
+
+#[tokio::test]
+async fn an_import_previews_bad_rows_creates_nothing_until_all_are_good_and_then_creates_all() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let project = acqp.project.id.clone();
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let import = format!("/console/projects/{project}/merchants/import");
+    let answer = browser
+        .upload(
+            &import,
+            &[],
+            Some(("file", "logo.png", b"\x89PNG\r\n\x1a\n\0\0")),
+        )
+        .await;
+    assert!(
+        answer
+            .body
+            .contains("neither a CSV file nor an Excel workbook"),
+        "{}",
+        answer.body
+    );
+    let answer = browser
+        .upload(
+            &import,
+            &[],
+            Some(("file", "m.csv", b"name,mid,products\nA,M1,UPM\n")),
+        )
+        .await;
+    assert!(answer.body.contains("email is missing"), "{}", answer.body);
+    let duplicate = b"name,mid,email,products\nA,M1,a@example.com,UPM\nB,M1,b@example.com,UPM\n";
+    let answer = browser
+        .upload(&import, &[], Some(("file", "m.csv", duplicate)))
+        .await;
+    assert!(
+        answer.body.contains("M1 appears twice in the file"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        !answer.body.contains("Invite these"),
+        "no confirm button while a row is bad"
+    );
+    let confirm = browser
+        .post(
+            &format!("{import}/confirm"),
+            &[("rows", std::str::from_utf8(duplicate).unwrap())],
+        )
+        .await;
+    assert_eq!(
+        confirm.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        confirm.body
+    );
+    assert!(
+        hub.hub.merchants(&project).unwrap().is_empty(),
+        "nothing half-created"
+    );
+
+    let xlsx = linker_hub::spreadsheet::template_xlsx().unwrap();
+    let answer = browser
+        .upload(&import, &[], Some(("file", "merchants.xlsx", &xlsx)))
+        .await;
+    assert!(
+        answer.body.contains("Invite these 2 merchants"),
+        "{}",
+        answer.body
+    );
+    let rows = answer
+        .body
+        .split("name=\"rows\" hidden>")
+        .nth(1)
+        .unwrap()
+        .split("</textarea>")
+        .next()
+        .unwrap();
+    let rows = rows
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#x2c;", ",")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let done = browser
+        .post(&format!("{import}/confirm"), &[("rows", &rows)])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let merchants = hub.hub.merchants(&project).unwrap();
+    assert_eq!(merchants.len(), 2, "{merchants:?}");
+    let page = browser
+        .get(&format!("/console/projects/{project}/merchants"))
+        .await;
+    assert!(
+        page.body.contains("Kowloon Books") && page.body.contains("Your Linker test account"),
+        "listed, with the outbox: {}",
+        page.body
+    );
+    let qr = browser
+        .get(&format!(
+            "/console/projects/{project}/merchants/{}/invitation.png",
+            merchants[0].id
+        ))
+        .await;
+    assert_eq!(qr.status, StatusCode::OK, "the invitation QR");
+}
+
+#[tokio::test]
+async fn an_invitation_that_cannot_be_mailed_marks_the_merchant_failed_with_the_reason() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    hub.hub.set_mail_relay(Some(
+        linker_hub::invitations::MailRelay::parse(&format!("smtp://{closed}")).unwrap(),
+    ));
+    let (status, invited) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{}/merchants", acqp.project.id),
+            Some(json!({"name": "Shop", "mid": "M9", "email": "shop@example.com", "products": ["UPM"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invited}");
+    assert_eq!(invited["merchant"]["status"], "failed", "{invited}");
+    let remark = invited["merchant"]["remark"].as_str().unwrap_or_default();
+    assert!(
+        remark.contains("cannot connect to the SMTP server"),
+        "{remark}"
+    );
+}
+
+#[tokio::test]
+async fn assignments_decide_the_cases_a_merchant_sees() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let project = acqp.project.id.clone();
+    let (_, invited) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/merchants"),
+            Some(json!({"name": "Shop", "mid": "M9", "email": "shop@example.com", "products": ["UPM"]})),
+        )
+        .await;
+    let merchant = hub
+        .hub
+        .merchant(invited["merchant"]["id"].as_str().unwrap())
+        .unwrap();
+    let defaults = hub.hub.assigned_cases(&merchant).unwrap().len();
+    assert!(defaults > 1, "UPM has several cases by default");
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let page = browser
+        .post(
+            &format!("/console/projects/{project}/assignments"),
+            &[
+                ("merchants", &merchant.id),
+                ("cases", "UPM-01"),
+                ("action", "assign"),
+            ],
+        )
+        .await;
+    assert!(
+        page.body.contains("Assignments of 1 merchants saved"),
+        "{}",
+        page.body
+    );
+    let ids: Vec<String> = hub
+        .hub
+        .assigned_cases(&merchant)
+        .unwrap()
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(ids, ["UPM-01"]);
+    let refused = hub.hub.start_run(&merchant, "UPM-02").unwrap_err();
+    assert!(
+        refused.to_string().contains("not among the cases assigned"),
+        "{refused}"
+    );
+}
