@@ -803,11 +803,25 @@ function stopCamera() {
   document.getElementById("camera")?.remove();
 }
 
+/** On phones: the system camera through Tauri's barcode-scanner plugin, when it is there. */
+async function scanWithPlugin() {
+  const scanner = window.__TAURI__?.barcodeScanner;
+  if (!scanner?.scan) return false;
+  try {
+    const result = await scanner.scan({ windowed: false, formats: [scanner.Format.QRCode, scanner.Format.Code128] });
+    if (result?.content) handleScan(await invoke("scan_text", { text: result.content }));
+  } catch (error) {
+    setScan({ status: errorText(error), error: true });
+  }
+  return true;
+}
+
 async function toggleCamera() {
   if (camera.stream) {
     stopCamera();
     return renderRun();
   }
+  if (await scanWithPlugin()) return;
   if (!navigator.mediaDevices?.getUserMedia) return setScan({ status: t("scan.noCamera"), error: true });
   try {
     camera.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
