@@ -17,7 +17,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/console-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    dir.canonicalize().unwrap()
 }
 
 async fn shot(client: &Client, name: &str) -> PathBuf {
@@ -134,7 +134,7 @@ async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data(
     let client = browser(&driver).await;
 
     // Sign in: the first user, made with the admin token.
-    client.goto(&format!("{hub}/console/")).await.unwrap();
+    client.goto(&format!("{hub}/console")).await.unwrap();
     assert!(
         client
             .current_url()
@@ -262,6 +262,7 @@ async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data(
         timeline.contains("ACQP → hub: pay") && timeline.contains("signature valid"),
         "{timeline}"
     );
+    shot(&client, "07-run").await;
     for details in client
         .find_all(Locator::Css("#timeline details"))
         .await
@@ -271,7 +272,7 @@ async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data(
     {
         details.click().await.ok();
     }
-    shot(&client, "07-run").await;
+    shot(&client, "08-run-evidence").await;
 
     // Export JUnit.
     client

@@ -150,7 +150,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn error_of<'b>(body: &'b str, needle: &str) -> bool {
+fn error_of(body: &str, needle: &str) -> bool {
     body.contains(needle)
 }
 
@@ -268,11 +268,14 @@ async fn a_user_of_one_project_gets_404_for_another_projects_pages_and_exports()
             "{path}: {}",
             answer.body
         );
+        if path == "live" {
+            continue; // for a member it is an endless event stream
+        }
         let answer = browser
             .get(&format!("/console/projects/{}/{path}", mine.project.id))
             .await;
         assert!(
-            answer.status.is_success() || path == "live",
+            answer.status.is_success(),
             "{path} of my project: {} {}",
             answer.status,
             answer.body
