@@ -108,23 +108,33 @@ fn pos_window<R: Runtime>(app: &AppHandle<R>, url: &str) -> Result<(), ErrorView
         .min_inner_size(340.0, 480.0)
         .focused(false);
     // Beside the wallet, so both fit on one screen.
-    if let Some(main) = app.get_webview_window("main")
-        && let (Ok(position), Ok(size), Ok(scale)) = (
-            main.outer_position(),
-            main.outer_size(),
-            main.scale_factor(),
-        )
-    {
+    let beside = app.get_webview_window("main").and_then(|main| {
+        let (position, size, scale) = (
+            main.outer_position().ok()?,
+            main.outer_size().ok()?,
+            main.scale_factor().ok()?,
+        );
         let x = f64::from(position.x + i32::try_from(size.width).unwrap_or(400)) / scale + 12.0;
-        let y = f64::from(position.y) / scale;
-        builder = builder.position(x, y);
+        Some(tauri::LogicalPosition::new(
+            x,
+            f64::from(position.y) / scale,
+        ))
+    });
+    if let Some(at) = beside {
+        builder = builder.position(at.x, at.y);
     }
-    builder.build().map(|_| ()).map_err(|error| {
+    let window = builder.build().map_err(|error| {
         app_error(
             "DEMO_FAILED",
             format!("cannot open the POS window: {error}"),
         )
-    })
+    })?;
+    // Some window managers (and a bare X server) place a new window themselves: move it once
+    // it is shown, so the two windows never cover each other.
+    if let Some(at) = beside {
+        let _ = window.set_position(at);
+    }
+    Ok(())
 }
 
 /// Opens a merchant's page (an entry code) in a wallet web view with the wallet's User-Agent;
