@@ -22,8 +22,7 @@ pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
             // Phones scan with the system camera through Tauri's official plugin; desktops
             // use getUserMedia in the web view.
             #[cfg(mobile)]
-            app.handle()
-                .plugin(tauri_plugin_barcode_scanner::init())?;
+            app.handle().plugin(tauri_plugin_barcode_scanner::init())?;
             if app.try_state::<AppState>().is_none() {
                 let dir = state::data_dir_from_env(app.path().app_data_dir().ok());
                 let hub_url = std::env::var(state::HUB_ENV).ok();
