@@ -90,33 +90,40 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a Chromium session")
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
-    let field = client
-        .find(Locator::Css(css))
+/// The element, waiting for it: a click that submits a form returns before the next page is
+/// there, so every lookup waits (up to 30 s) instead of racing the navigation.
+async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    let field = element(client, css).await;
     field.clear().await.ok();
     field.send_keys(text).await.unwrap();
 }
 
+/// Clicks a link or a form's button and waits until the next page replaced this one (every
+/// click of this test navigates), so the next lookup reads the new page, not the old one.
 async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
+    let old_page = element(client, "html").await;
+    element(client, css).await.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while old_page.tag_name().await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "no new page within 30 s after clicking {css}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    element(client, css).await.text().await.unwrap()
 }
 
 #[tokio::test]
@@ -246,11 +253,8 @@ async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data(
     };
     let (report, ()) = tokio::join!(run, watch);
     assert_eq!(report.runs.len(), 1, "{report:?}");
-    let test_data = shot(&client, "06-test-data").await;
-    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/images");
-    if docs.is_dir() {
-        std::fs::copy(&test_data, docs.join("console-test-data.png")).unwrap();
-    }
+    // The README's picture (docs/images/console-test-data.png) is a copy of this one.
+    shot(&client, "06-test-data").await;
 
     // Its evidence.
     click(&client, "#matrix a .badge.passed").await;
