@@ -522,3 +522,103 @@ async fn assignments_decide_the_cases_a_merchant_sees() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn exports_and_the_run_report_carry_the_verdicts_and_the_request_log_filters_by_api() {
+    use crate::runs::Wallet;
+    use crate::support::{PAY, upm_pay};
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    // One passed run and one failed run of UPM-01.
+    let passed = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &passed).await;
+    acqp.call(&hub, PAY, &upm_pay("exp-a", &code, "1000")).await;
+    wallet
+        .answer(&hub, &passed, "w-1", "pos-shows-success", true)
+        .await;
+    let failed = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &failed).await;
+    acqp.call(&hub, PAY, &upm_pay("exp-b", &code, "1000")).await;
+    wallet
+        .answer(&hub, &failed, "w-2", "pos-shows-success", false)
+        .await;
+
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let project = &acqp.project.id;
+
+    let csv = browser
+        .get(&format!(
+            "/console/projects/{project}/exports/test-data.csv"
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert!(
+        csv.body.lines().next().unwrap_or_default().contains(','),
+        "a header row: {}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains("UPM-01") && csv.body.contains("failed"),
+        "the latest verdict of UPM-01 is the failed one: {}",
+        csv.body
+    );
+
+    let json = browser
+        .get(&format!(
+            "/console/projects/{project}/exports/test-data.json"
+        ))
+        .await;
+    assert_eq!(json.status, StatusCode::OK, "{}", json.body);
+    let report: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    let runs = report["runs"].as_array().expect("runs");
+    assert!(
+        runs.iter().any(|r| r["runId"] == failed.as_str()),
+        "the failed run is in the JSON export: {report}"
+    );
+
+    let junit = browser
+        .get(&format!(
+            "/console/projects/{project}/exports/test-data.junit.xml"
+        ))
+        .await;
+    assert_eq!(junit.status, StatusCode::OK);
+    assert!(
+        junit.body.contains("<testsuites") && junit.body.contains("<failure"),
+        "{}",
+        junit.body
+    );
+
+    let html = browser
+        .get(&format!(
+            "/console/projects/{project}/runs/{passed}/report.html"
+        ))
+        .await;
+    assert_eq!(html.status, StatusCode::OK, "{}", html.body);
+    assert!(
+        html.body.starts_with("<!DOCTYPE html>") && html.body.contains(&passed),
+        "the run's own report"
+    );
+    assert!(
+        !html.body.contains(ADMIN_TOKEN),
+        "no credential in a report"
+    );
+
+    let pays = browser
+        .get(&format!("/console/projects/{project}/requests?api=pay"))
+        .await;
+    assert_eq!(pays.status, StatusCode::OK, "{}", pays.body);
+    let pay_rows = pays.body.matches("<tr").count();
+    assert!(pay_rows >= 3, "the two pays are listed (and a header): {}", pays.body);
+    let refunds = browser
+        .get(&format!("/console/projects/{project}/requests?api=refund"))
+        .await;
+    assert_eq!(refunds.status, StatusCode::OK);
+    assert!(
+        refunds.body.matches("<tr").count() < pay_rows,
+        "the refund filter lists no pay: {}",
+        refunds.body
+    );
+}
