@@ -17,6 +17,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc: the hub allocates many small buffers per call (HTTP, JSON, SQL); `linker bench hub`
+/// measures less CPU per call with it than with the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "linker", version, propagate_version = true)]
 #[command(about = "Linker: tools for testing an Alipay+ acquirer (ACQP) integration.")]
