@@ -611,7 +611,11 @@ async fn exports_and_the_run_report_carry_the_verdicts_and_the_request_log_filte
         .await;
     assert_eq!(pays.status, StatusCode::OK, "{}", pays.body);
     let pay_rows = pays.body.matches("<tr").count();
-    assert!(pay_rows >= 3, "the two pays are listed (and a header): {}", pays.body);
+    assert!(
+        pay_rows >= 3,
+        "the two pays are listed (and a header): {}",
+        pays.body
+    );
     let refunds = browser
         .get(&format!("/console/projects/{project}/requests?api=refund"))
         .await;
