@@ -626,3 +626,80 @@ async fn exports_and_the_run_report_carry_the_verdicts_and_the_request_log_filte
         refunds.body
     );
 }
+
+#[tokio::test]
+async fn a_result_forced_in_the_console_changes_the_gateways_answer_until_it_is_removed() {
+    use crate::support::{PAY, upm_pay};
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let project = acqp.project.id.clone();
+    let forced_path = format!("/console/projects/{project}/forced");
+
+    // Half a condition is refused next to the field, and nothing is forced.
+    let refused = browser
+        .post(
+            &forced_path,
+            &[
+                ("api", "pay"),
+                ("resultCode", "RISK_REJECT"),
+                ("field", "paymentAmount.value"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
+    assert!(
+        error_of(&refused.body, "give the value the field must have"),
+        "{}",
+        refused.body
+    );
+    assert!(hub.hub.forced_results(&project).unwrap().is_empty());
+
+    let made = browser
+        .post(
+            &forced_path,
+            &[
+                ("api", "pay"),
+                ("resultCode", "RISK_REJECT"),
+                ("minutes", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    assert!(made.body.contains("RISK_REJECT"), "{}", made.body);
+    let forced = hub.hub.forced_results(&project).unwrap();
+    assert_eq!(forced.len(), 1, "{forced:?}");
+
+    let code = acqp.payment_code(&hub).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("forced-a", &code, "1000"))
+        .await;
+    assert_eq!(
+        reply.code(),
+        "RISK_REJECT",
+        "the forced answer: {}",
+        reply.raw
+    );
+
+    let removed = browser
+        .post(&format!("{forced_path}/{}/delete", forced[0].id), &[])
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.body);
+    let after = hub.hub.forced_results(&project).unwrap();
+    assert!(
+        after.iter().all(|f| !f.active),
+        "removed (kept in the list as ended): {after:?}"
+    );
+    let code = acqp.payment_code(&hub).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("forced-b", &code, "1000"))
+        .await;
+    assert_eq!(
+        reply.code(),
+        "SUCCESS",
+        "back to the real answer: {}",
+        reply.raw
+    );
+}
