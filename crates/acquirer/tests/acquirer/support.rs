@@ -76,6 +76,8 @@ impl World {
             stop: Some(stop),
             _hub_dir: hub_dir,
         };
+        // A project needs an ACQP key to exist; each acquirer a test starts registers its own
+        // (kept in its data folder) in place of this one.
         let placeholder = KeyPair::generate().unwrap();
         let (status, project) = world
             .admin(
