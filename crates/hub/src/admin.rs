@@ -26,11 +26,11 @@ impl Hub {
     /// when it did.
     pub fn ensure_admin_token(&self, path: &Path) -> Result<Option<std::path::PathBuf>, HubError> {
         let existing: Option<String> = self.store.with(|connection| {
-            optional(connection.query_row(
-                "SELECT token_hash FROM admin_credential WHERE id = 1",
-                [],
-                |row| row.get(0),
-            ))
+            optional(
+                connection
+                    .prepare_cached("SELECT token_hash FROM admin_credential WHERE id = 1")?
+                    .query_row([], |row| row.get(0)),
+            )
         })?;
         if existing.is_some() {
             return Ok(None);
@@ -41,10 +41,11 @@ impl Hub {
         })?;
         let now = self.clock.now().to_rfc3339();
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2)",
-                params![token_hash(&token), now],
-            )?;
+            connection
+                .prepare_cached(
+                    "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2)",
+                )?
+                .execute(params![token_hash(&token), now])?;
             Ok(())
         })?;
         Ok(Some(path.to_path_buf()))
@@ -54,11 +55,12 @@ impl Hub {
     pub fn set_admin_token(&self, token: &str) -> Result<(), HubError> {
         let now = self.clock.now().to_rfc3339();
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2) \
+            connection
+                .prepare_cached(
+                    "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2) \
                  ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash",
-                params![token_hash(token), now],
-            )?;
+                )?
+                .execute(params![token_hash(token), now])?;
             Ok(())
         })?;
         Ok(())
@@ -67,11 +69,11 @@ impl Hub {
     /// Checks an admin token.
     pub fn check_admin_token(&self, token: &str) -> Result<(), HubError> {
         let stored: Option<String> = self.store.with(|connection| {
-            optional(connection.query_row(
-                "SELECT token_hash FROM admin_credential WHERE id = 1",
-                [],
-                |row| row.get(0),
-            ))
+            optional(
+                connection
+                    .prepare_cached("SELECT token_hash FROM admin_credential WHERE id = 1")?
+                    .query_row([], |row| row.get(0)),
+            )
         })?;
         match stored {
             Some(hash) if constant_time_eq(&hash, &token_hash(token)) => Ok(()),

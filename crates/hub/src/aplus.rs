@@ -134,6 +134,8 @@ impl Hub {
             None => None,
         };
         let api = Api::from_hub_path(&path);
+        // Parsed once for the forced results, the run binding and the payment ids.
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(&call.body).ok();
         let mut signature_verdict = "not checked".to_owned();
 
         let outcome = match &project {
@@ -144,9 +146,14 @@ impl Hub {
                     None => "the Client-Id header is missing".to_owned(),
                 },
             )),
-            Some(project) => {
-                self.checked_dispatch(project, call, &path, api, &mut signature_verdict)
-            }
+            Some(project) => self.checked_dispatch(
+                project,
+                call,
+                &path,
+                api,
+                parsed.as_ref(),
+                &mut signature_verdict,
+            ),
         };
 
         let response_time = format_wire_time(&self.clock.now().with_timezone(&beijing()));
@@ -206,12 +213,12 @@ impl Hub {
             tracing::error!(%error, "could not log an exchange");
         }
         if let (Some(project), Some(api)) = (&project, api)
-            && let Some(run_id) = self.bind_run(&project.id, Some(api), &call.body)
+            && let Some(run_id) = self.bind_run(&project.id, Some(api), parsed.as_ref())
         {
             let validation = (exchange.result_code.as_deref() == Some("PARAM_ILLEGAL"))
                 .then(|| field("resultMessage"))
                 .flatten();
-            let ids = self.payment_ids(&project.id, &call.body, &outcome.body);
+            let ids = self.payment_ids(&project.id, parsed.as_ref(), &outcome.body);
             self.record_call(&run_id, received_at, api, &exchange, validation, ids);
         }
         answer
@@ -223,6 +230,7 @@ impl Hub {
         call: &IncomingCall,
         path: &str,
         api: Option<Api>,
+        parsed: Option<&serde_json::Value>,
         signature_verdict: &mut String,
     ) -> Outcome {
         if !call.method.eq_ignore_ascii_case("POST") {
@@ -276,7 +284,7 @@ impl Hub {
         if std::str::from_utf8(&call.body).is_err() {
             return Outcome::result(ApiResult::param_illegal("the body is not UTF-8"));
         }
-        if let Some(result) = self.forced_answer(&project.id, api, &call.body) {
+        if let Some(result) = self.forced_answer(&project.id, api, parsed) {
             return Outcome {
                 body: serde_json::json!({ "result": result }),
                 forced: true,
@@ -320,15 +328,16 @@ impl Hub {
     fn payment_ids(
         &self,
         project_id: &str,
-        request: &[u8],
+        request: Option<&serde_json::Value>,
         answer: &serde_json::Value,
     ) -> (Option<String>, Option<String>) {
-        let request: serde_json::Value = serde_json::from_slice(request).unwrap_or_default();
         let text = |v: &serde_json::Value, key: &str| {
             v.get(key).and_then(|x| x.as_str()).map(str::to_owned)
         };
-        let request_id = text(&request, "paymentRequestId");
-        let payment_id = text(&request, "paymentId").or_else(|| text(answer, "paymentId"));
+        let request_id = request.and_then(|r| text(r, "paymentRequestId"));
+        let payment_id = request
+            .and_then(|r| text(r, "paymentId"))
+            .or_else(|| text(answer, "paymentId"));
         let known = match (&request_id, &payment_id) {
             (_, Some(id)) => self
                 .payment(project_id, crate::payments::PaymentKey::PaymentId(id))

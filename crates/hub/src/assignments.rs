@@ -36,11 +36,8 @@ impl Hub {
     pub fn custom_assignment(&self, merchant_id: &str) -> Result<Option<Vec<String>>, HubError> {
         let stored: Option<String> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT case_ids FROM assignments WHERE merchant_id = ?1",
-                    [merchant_id],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT case_ids FROM assignments WHERE merchant_id = ?1")?
+                .query_row([merchant_id], |row| row.get(0))
                 .optional()?)
         })?;
         stored
@@ -96,12 +93,11 @@ impl Hub {
             for id in merchant_ids {
                 match &stored {
                     None => transaction
-                        .execute("DELETE FROM assignments WHERE merchant_id = ?1", [id])?,
-                    Some(list) => transaction.execute(
-                        "INSERT INTO assignments (merchant_id, case_ids, updated_at) VALUES (?1, ?2, ?3) \
+                        .prepare_cached("DELETE FROM assignments WHERE merchant_id = ?1")?
+                        .execute([id])?,
+                    Some(list) => transaction.prepare_cached("INSERT INTO assignments (merchant_id, case_ids, updated_at) VALUES (?1, ?2, ?3) \
                          ON CONFLICT (merchant_id) DO UPDATE SET case_ids = excluded.case_ids, \
-                         updated_at = excluded.updated_at",
-                        params![id, list, now],
+                         updated_at = excluded.updated_at")?.execute(params![id, list, now],
                     )?,
                 };
             }

@@ -80,9 +80,8 @@ impl Hub {
         let now = self.clock.now().to_rfc3339();
         self.store.with(|connection| {
             let existing: Option<(String, String)> = connection
-                .query_row(
-                    "SELECT run_id, sha256 FROM attachments WHERE id = ?1 AND merchant_id = ?2",
-                    params![id, merchant.id],
+                .prepare_cached("SELECT run_id, sha256 FROM attachments WHERE id = ?1 AND merchant_id = ?2")?
+                .query_row(params![id, merchant.id],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
@@ -92,10 +91,8 @@ impl Hub {
                     "attachment {id} already holds another photo: give a new photo a new id"
                 )))),
                 None => {
-                    connection.execute(
-                        "INSERT INTO attachments (id, merchant_id, run_id, content_type, bytes, sha256, created_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![id, merchant.id, run_id, content_type, bytes, sha256, now],
+                    connection.prepare_cached("INSERT INTO attachments (id, merchant_id, run_id, content_type, bytes, sha256, created_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![id, merchant.id, run_id, content_type, bytes, sha256, now],
                     )?;
                     Ok(Ok(()))
                 }
@@ -114,9 +111,8 @@ impl Hub {
         self.store
             .with(|connection| {
                 Ok(connection
-                    .query_row(
-                        "SELECT content_type, bytes FROM attachments WHERE id = ?1 AND merchant_id = ?2 AND run_id = ?3",
-                        params![id, merchant.id, run_id],
+                    .prepare_cached("SELECT content_type, bytes FROM attachments WHERE id = ?1 AND merchant_id = ?2 AND run_id = ?3")?
+                    .query_row(params![id, merchant.id, run_id],
                         |row| Ok((row.get(0)?, row.get(1)?)),
                     )
                     .optional()?)
@@ -133,11 +129,10 @@ impl Hub {
     ) -> Result<bool, HubError> {
         Ok(self.store.with(|connection| {
             Ok(connection
-                .query_row(
+                .prepare_cached(
                     "SELECT 1 FROM attachments WHERE id = ?1 AND merchant_id = ?2 AND run_id = ?3",
-                    params![id, merchant.id, run_id],
-                    |_| Ok(()),
-                )
+                )?
+                .query_row(params![id, merchant.id, run_id], |_| Ok(()))
                 .optional()?
                 .is_some())
         })?)

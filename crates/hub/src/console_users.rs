@@ -72,9 +72,8 @@ impl Hub {
         self.store.with(|connection| {
             let transaction = connection.transaction()?;
             let taken: Option<String> = transaction
-                .query_row(
-                    "SELECT id FROM console_users WHERE email = ?1",
-                    [&user.email],
+                .prepare_cached("SELECT id FROM console_users WHERE email = ?1")?
+                .query_row([&user.email],
                     |row| row.get(0),
                 )
                 .optional()?;
@@ -84,14 +83,10 @@ impl Hub {
                     format!("{} already has a console account", user.email),
                 )));
             }
-            transaction.execute(
-                "INSERT INTO console_users (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![user.id, user.email, password_hash, now],
+            transaction.prepare_cached("INSERT INTO console_users (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![user.id, user.email, password_hash, now],
             )?;
             for project in project_ids {
-                transaction.execute(
-                    "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
-                    params![user.id, project],
+                transaction.prepare_cached("INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)")?.execute(params![user.id, project],
                 )?;
             }
             transaction.commit()?;
@@ -124,19 +119,14 @@ impl Hub {
         let email = crate::merchants::check_email(email)?;
         let existing: Option<String> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT id FROM console_users WHERE email = ?1",
-                    [&email],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT id FROM console_users WHERE email = ?1")?
+                .query_row([&email], |row| row.get(0))
                 .optional()?)
         })?;
         match existing {
             Some(id) => {
                 self.store.with(|connection| {
-                    connection.execute(
-                        "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
-                        params![id, project_id],
+                    connection.prepare_cached("INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)")?.execute(params![id, project_id],
                     )?;
                     Ok(())
                 })?;
@@ -157,7 +147,7 @@ impl Hub {
     /// The emails of a project's console users.
     pub fn console_members(&self, project_id: &str) -> Result<Vec<String>, HubError> {
         Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare(
+            let mut statement = connection.prepare_cached(
                 "SELECT u.email FROM console_users u JOIN console_members m ON m.user_id = u.id \
                  WHERE m.project_id = ?1 ORDER BY u.email",
             )?;
@@ -169,11 +159,9 @@ impl Hub {
     /// True when at least one console user exists.
     pub fn has_console_users(&self) -> Result<bool, HubError> {
         Ok(self.store.with(|connection| {
-            Ok(
-                connection.query_row("SELECT EXISTS (SELECT 1 FROM console_users)", [], |row| {
-                    row.get(0)
-                })?,
-            )
+            Ok(connection
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM console_users)")?
+                .query_row([], |row| row.get(0))?)
         })?)
     }
 
@@ -182,11 +170,8 @@ impl Hub {
         let email = email.trim().to_ascii_lowercase();
         let found: Option<(String, String)> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT id, password_hash FROM console_users WHERE email = ?1",
-                    [&email],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
+                .prepare_cached("SELECT id, password_hash FROM console_users WHERE email = ?1")?
+                .query_row([&email], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()?)
         })?;
         let verified = found.as_ref().is_some_and(|(_, hash)| {
@@ -205,9 +190,7 @@ impl Hub {
         let token = self.ids.secret();
         let now = self.clock.now().to_rfc3339();
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO console_sessions (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)",
-                params![token_hash(&token), id, now],
+            connection.prepare_cached("INSERT INTO console_sessions (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![token_hash(&token), id, now],
             )?;
             Ok(())
         })?;
@@ -224,10 +207,9 @@ impl Hub {
         let found: Option<(String, String, String, Option<String>)> =
             self.store.with(|connection| {
                 Ok(connection
-                    .query_row(
-                        "SELECT u.id, u.email, s.last_used_at, s.revoked_at FROM console_sessions s \
-                         JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = ?1",
-                        [&hash],
+                    .prepare_cached("SELECT u.id, u.email, s.last_used_at, s.revoked_at FROM console_sessions s \
+                         JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = ?1")?
+                    .query_row([&hash],
                         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                     )
                     .optional()?)
@@ -249,10 +231,11 @@ impl Hub {
             ));
         }
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE console_sessions SET last_used_at = ?2 WHERE token_hash = ?1",
-                params![hash, now.to_rfc3339()],
-            )?;
+            connection
+                .prepare_cached(
+                    "UPDATE console_sessions SET last_used_at = ?2 WHERE token_hash = ?1",
+                )?
+                .execute(params![hash, now.to_rfc3339()])?;
             Ok(())
         })?;
         Ok(ConsoleUser { id, email })
@@ -262,9 +245,7 @@ impl Hub {
     pub fn console_sign_out(&self, token: &str) -> Result<(), HubError> {
         let now = self.clock.now().to_rfc3339();
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE console_sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
-                params![token_hash(token), now],
+            connection.prepare_cached("UPDATE console_sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL")?.execute(params![token_hash(token), now],
             )?;
             Ok(())
         })?;
@@ -274,8 +255,8 @@ impl Hub {
     /// The projects a user belongs to, oldest first.
     pub fn console_projects(&self, user: &ConsoleUser) -> Result<Vec<Project>, HubError> {
         let ids: Vec<String> = self.store.with(|connection| {
-            let mut statement =
-                connection.prepare("SELECT project_id FROM console_members WHERE user_id = ?1")?;
+            let mut statement = connection
+                .prepare_cached("SELECT project_id FROM console_members WHERE user_id = ?1")?;
             let rows = statement.query_map([&user.id], |row| row.get(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
         })?;
@@ -294,9 +275,7 @@ impl Hub {
         project_id: &str,
     ) -> Result<Project, HubError> {
         let member: bool = self.store.with(|connection| {
-            Ok(connection.query_row(
-                "SELECT EXISTS (SELECT 1 FROM console_members WHERE user_id = ?1 AND project_id = ?2)",
-                params![user.id, project_id],
+            Ok(connection.prepare_cached("SELECT EXISTS (SELECT 1 FROM console_members WHERE user_id = ?1 AND project_id = ?2)")?.query_row(params![user.id, project_id],
                 |row| row.get(0),
             )?)
         })?;
@@ -314,10 +293,11 @@ impl Hub {
     ) -> Result<Project, HubError> {
         let project = self.create_project(new)?;
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
-                params![user.id, project.id],
-            )?;
+            connection
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
+                )?
+                .execute(params![user.id, project.id])?;
             Ok(())
         })?;
         Ok(project)

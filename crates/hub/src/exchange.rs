@@ -135,7 +135,7 @@ impl Hub {
     ) -> Result<Vec<Exchange>, HubError> {
         let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
         Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare(
+            let mut statement = connection.prepare_cached(
                 "SELECT seq, project_id, client_id, at, direction, api, path, request_headers, \
                  request_body, signature_verdict, response_headers, response_body, result_code, \
                  result_status, forced, latency_us FROM exchanges \

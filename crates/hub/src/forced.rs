@@ -170,7 +170,7 @@ impl Hub {
     pub fn forced_results(&self, project_id: &str) -> Result<Vec<ForcedResult>, HubError> {
         let now = self.clock.now();
         let rows: Vec<StoredRule> = self.store.with(|connection| {
-            let mut statement = connection.prepare(
+            let mut statement = connection.prepare_cached(
                 "SELECT id, api, result_code, result_message, field, value, created_at, expires_at \
                  FROM forced_results WHERE project_id = ?1 ORDER BY created_at DESC, id",
             )?;
@@ -237,11 +237,10 @@ impl Hub {
         if changed == 0 {
             let exists: Option<String> = self.store.with(|connection| {
                 Ok(connection
-                    .query_row(
+                    .prepare_cached(
                         "SELECT id FROM forced_results WHERE id = ?1 AND project_id = ?2",
-                        params![id, project_id],
-                        |row| row.get(0),
-                    )
+                    )?
+                    .query_row(params![id, project_id], |row| row.get(0))
                     .optional()?)
             })?;
             if exists.is_none() {
@@ -256,15 +255,16 @@ impl Hub {
         &self,
         project_id: &str,
         api: Api,
-        body: &[u8],
+        body: Option<&serde_json::Value>,
     ) -> Option<ApiResult> {
         let active = self.forced_results(project_id).ok()?;
-        let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
         let rule = active.into_iter().find(|rule| {
             rule.active
                 && rule.api == api.name()
                 && rule.when.as_ref().is_none_or(|when| {
-                    field_text(&parsed, &when.field).as_deref() == Some(when.value.as_str())
+                    body.and_then(|body| field_text(body, &when.field))
+                        .as_deref()
+                        == Some(when.value.as_str())
                 })
         })?;
         let code = ResultCode::parse(&rule.result_code);

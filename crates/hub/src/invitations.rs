@@ -169,9 +169,7 @@ impl Hub {
             }
         }
         self.store.with(|connection| {
-            connection.execute(
-                &format!("INSERT INTO invitation_mail (project_id, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
-                params![
+            connection.prepare_cached(&format!("INSERT INTO invitation_mail (project_id, {COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"))?.execute(params![
                     project.id,
                     mail.id,
                     mail.merchant_id,
@@ -197,10 +195,8 @@ impl Hub {
                 )),
             )?,
             None => self.store.with(|connection| {
-                connection.execute(
-                    "UPDATE merchants SET status = CASE WHEN password_hash IS NULL THEN 'inactive' \
-                     ELSE 'active' END, remark = NULL WHERE id = ?1 AND status IN ('processing', 'failed')",
-                    [&merchant.id],
+                connection.prepare_cached("UPDATE merchants SET status = CASE WHEN password_hash IS NULL THEN 'inactive' \
+                     ELSE 'active' END, remark = NULL WHERE id = ?1 AND status IN ('processing', 'failed')")?.execute([&merchant.id],
                 )?;
                 Ok(())
             })?,
@@ -215,10 +211,9 @@ impl Hub {
         remark: Option<&str>,
     ) -> Result<(), HubError> {
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE merchants SET status = ?2, remark = ?3 WHERE id = ?1",
-                params![merchant_id, status, remark],
-            )?;
+            connection
+                .prepare_cached("UPDATE merchants SET status = ?2, remark = ?3 WHERE id = ?1")?
+                .execute(params![merchant_id, status, remark])?;
             Ok(())
         })?;
         Ok(())
@@ -227,7 +222,7 @@ impl Hub {
     /// A project's invitation mail, newest first.
     pub fn invitation_mail(&self, project_id: &str) -> Result<Vec<InvitationMail>, HubError> {
         Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare(&format!(
+            let mut statement = connection.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM invitation_mail WHERE project_id = ?1 ORDER BY created_at DESC, rowid DESC"
             ))?;
             let rows = statement.query_map([project_id], from_row)?;
@@ -239,11 +234,10 @@ impl Hub {
     pub fn latest_invitation_link(&self, merchant_id: &str) -> Result<Option<String>, HubError> {
         Ok(self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT m.link FROM invitation_mail m JOIN merchants r ON r.id = m.merchant_id \
+                .prepare_cached("SELECT m.link FROM invitation_mail m JOIN merchants r ON r.id = m.merchant_id \
                      WHERE m.merchant_id = ?1 AND r.invitation_hash IS NOT NULL \
-                     AND r.invitation_used_at IS NULL ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1",
-                    [merchant_id],
+                     AND r.invitation_used_at IS NULL ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1")?
+                .query_row([merchant_id],
                     |row| row.get::<_, Option<String>>(0),
                 )
                 .optional()?
@@ -261,21 +255,15 @@ impl Hub {
         let now = self.clock.now();
         self.store.with(|connection| {
             let transaction = connection.transaction()?;
-            transaction.execute(
-                "UPDATE merchants SET invitation_hash = NULL, invitation_expires_at = NULL, \
-                 remark = ?2 WHERE id = ?1",
-                params![
+            transaction.prepare_cached("UPDATE merchants SET invitation_hash = NULL, invitation_expires_at = NULL, \
+                 remark = ?2 WHERE id = ?1")?.execute(params![
                     merchant_id,
                     format!("access revoked on {}", now.format("%Y-%m-%d %H:%M UTC"))
                 ],
             )?;
-            transaction.execute(
-                "UPDATE sessions SET revoked_at = ?2 WHERE merchant_id = ?1 AND revoked_at IS NULL",
-                params![merchant_id, now.to_rfc3339()],
+            transaction.prepare_cached("UPDATE sessions SET revoked_at = ?2 WHERE merchant_id = ?1 AND revoked_at IS NULL")?.execute(params![merchant_id, now.to_rfc3339()],
             )?;
-            transaction.execute(
-                "UPDATE invitation_mail SET link = NULL WHERE merchant_id = ?1",
-                [merchant_id],
+            transaction.prepare_cached("UPDATE invitation_mail SET link = NULL WHERE merchant_id = ?1")?.execute([merchant_id],
             )?;
             transaction.commit()?;
             Ok(())

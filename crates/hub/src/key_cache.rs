@@ -48,3 +48,44 @@ impl Hub {
         Ok(keys)
     }
 }
+
+/// Projects by Client-Id, kept between gateway calls (every call names its project), and
+/// forgotten whenever any project is written.
+#[derive(Debug, Default)]
+pub struct ProjectCache(Mutex<ProjectCacheInner>);
+
+#[derive(Debug, Default)]
+struct ProjectCacheInner {
+    /// Bumped by every write, so a read that raced a write does not store a stale project.
+    generation: u64,
+    by_client_id: HashMap<String, Arc<Project>>,
+}
+
+impl ProjectCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ProjectCacheInner> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The cached project and the generation to store a fresh read under.
+    pub(crate) fn get(&self, client_id: &str) -> (Option<Arc<Project>>, u64) {
+        let inner = self.lock();
+        (inner.by_client_id.get(client_id).cloned(), inner.generation)
+    }
+
+    /// Keeps a project read at `generation`, unless a write happened since.
+    pub(crate) fn put(&self, generation: u64, project: Arc<Project>) {
+        let mut inner = self.lock();
+        if inner.generation == generation {
+            inner
+                .by_client_id
+                .insert(project.client_id.clone(), project);
+        }
+    }
+
+    /// Forgets every project: call after writing one.
+    pub(crate) fn forget(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.by_client_id.clear();
+    }
+}

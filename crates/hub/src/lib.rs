@@ -59,6 +59,7 @@ pub struct Hub {
     closing: tokio::sync::watch::Sender<bool>,
     in_flight: notifier::InFlight,
     keys: key_cache::KeyCache,
+    projects_by_client_id: key_cache::ProjectCache,
     forgery: std::sync::Mutex<Option<String>>,
     mail_relay: std::sync::Mutex<Option<invitations::MailRelay>>,
 }
@@ -95,6 +96,7 @@ impl Hub {
             closing: tokio::sync::watch::channel(false).0,
             in_flight: notifier::InFlight::default(),
             keys: key_cache::KeyCache::default(),
+            projects_by_client_id: key_cache::ProjectCache::default(),
             forgery: std::sync::Mutex::new(None),
             mail_relay: std::sync::Mutex::new(None),
         }

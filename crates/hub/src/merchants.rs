@@ -241,10 +241,9 @@ impl Hub {
         self.store.with(|connection| {
             let transaction = connection.transaction()?;
             let clash: Option<String> = transaction
-                .query_row(
-                    "SELECT CASE WHEN mid = ?2 THEN 'mid' ELSE 'email' END FROM merchants \
-                     WHERE project_id = ?1 AND (mid = ?2 OR email = ?3)",
-                    params![project_id, merchant.mid, merchant.email],
+                .prepare_cached("SELECT CASE WHEN mid = ?2 THEN 'mid' ELSE 'email' END FROM merchants \
+                     WHERE project_id = ?1 AND (mid = ?2 OR email = ?3)")?
+                .query_row(params![project_id, merchant.mid, merchant.email],
                     |row| row.get(0),
                 )
                 .optional()?;
@@ -255,11 +254,9 @@ impl Hub {
                     format!("{value} is already invited to this project"),
                 )));
             }
-            transaction.execute(
-                "INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
+            transaction.prepare_cached("INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
                  created_at, invitation_hash, invitation_expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)",
-                params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)")?.execute(params![
                     merchant.id,
                     merchant.project_id,
                     merchant.name,
@@ -330,11 +327,9 @@ impl Hub {
                 invitation,
             } in &invited
             {
-                transaction.execute(
-                    "INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
+                transaction.prepare_cached("INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
                      created_at, invitation_hash, invitation_expires_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)",
-                    params![
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)")?.execute(params![
                         merchant.id,
                         merchant.project_id,
                         merchant.name,
@@ -410,7 +405,7 @@ impl Hub {
     /// A project's merchants, in invitation order.
     pub fn merchants(&self, project_id: &str) -> Result<Vec<Merchant>, HubError> {
         Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare(&format!(
+            let mut statement = connection.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 ORDER BY created_at, id"
             ))?;
             let rows = statement.query_map([project_id], from_row)?;
@@ -423,11 +418,8 @@ impl Hub {
         self.store
             .with(|connection| {
                 Ok(connection
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM merchants WHERE id = ?1"),
-                        [id],
-                        from_row,
-                    )
+                    .prepare_cached(&format!("SELECT {COLUMNS} FROM merchants WHERE id = ?1"))?
+                    .query_row([id], from_row)
                     .optional()?)
             })?
             .ok_or_else(|| HubError::NotFound(format!("merchant {id}")))
@@ -445,15 +437,16 @@ impl Hub {
         }
         let invitation = self.new_invitation(self.clock.now());
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE merchants SET invitation_hash = ?2, invitation_expires_at = ?3, \
+            connection
+                .prepare_cached(
+                    "UPDATE merchants SET invitation_hash = ?2, invitation_expires_at = ?3, \
                  invitation_used_at = NULL WHERE id = ?1",
-                params![
+                )?
+                .execute(params![
                     merchant_id,
                     token_hash(&normalise_code(&invitation.code)),
                     invitation.expires_at.to_rfc3339()
-                ],
-            )?;
+                ])?;
             Ok(())
         })?;
         Ok(Invited {
@@ -474,9 +467,8 @@ impl Hub {
         let hash = token_hash(&normalise_code(code));
         let found: Option<(String, String, Option<String>)> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT id, invitation_expires_at, invitation_used_at FROM merchants WHERE invitation_hash = ?1",
-                    [&hash],
+                .prepare_cached("SELECT id, invitation_expires_at, invitation_used_at FROM merchants WHERE invitation_hash = ?1")?
+                .query_row([&hash],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?)
@@ -510,10 +502,8 @@ impl Hub {
             .map_err(|e| HubError::Internal(format!("password hashing: {e}")))?
             .to_string();
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE merchants SET password_hash = ?2, invitation_used_at = ?3, status = 'active', \
-                 last_active_at = ?3 WHERE id = ?1",
-                params![merchant_id, password_hash, now.to_rfc3339()],
+            connection.prepare_cached("UPDATE merchants SET password_hash = ?2, invitation_used_at = ?3, status = 'active', \
+                 last_active_at = ?3 WHERE id = ?1")?.execute(params![merchant_id, password_hash, now.to_rfc3339()],
             )?;
             Ok(())
         })?;
@@ -530,7 +520,7 @@ impl Hub {
     ) -> Result<Session, HubError> {
         let login = login.trim();
         let candidates: Vec<(String, Option<String>)> = self.store.with(|connection| {
-            let mut statement = connection.prepare(
+            let mut statement = connection.prepare_cached(
                 "SELECT id, password_hash FROM merchants WHERE (mid = ?1 OR email = lower(?1)) \
                  AND (?2 IS NULL OR project_id = ?2)",
             )?;
@@ -565,9 +555,7 @@ impl Hub {
         let now = self.clock.now();
         let token = self.ids.secret();
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO sessions (token_hash, merchant_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)",
-                params![token_hash(&token), merchant_id, now.to_rfc3339()],
+            connection.prepare_cached("INSERT INTO sessions (token_hash, merchant_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![token_hash(&token), merchant_id, now.to_rfc3339()],
             )?;
             Ok(())
         })?;
@@ -584,9 +572,8 @@ impl Hub {
         let hash = token_hash(token);
         let found: Option<(String, String, String, Option<String>)> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT token_hash, merchant_id, last_used_at, revoked_at FROM sessions WHERE token_hash = ?1",
-                    [&hash],
+                .prepare_cached("SELECT token_hash, merchant_id, last_used_at, revoked_at FROM sessions WHERE token_hash = ?1")?
+                .query_row([&hash],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                 )
                 .optional()?)
@@ -611,14 +598,12 @@ impl Hub {
             ));
         }
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1",
-                params![hash, now.to_rfc3339()],
-            )?;
-            connection.execute(
-                "UPDATE merchants SET last_active_at = ?2 WHERE id = ?1",
-                params![merchant_id, now.to_rfc3339()],
-            )?;
+            connection
+                .prepare_cached("UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1")?
+                .execute(params![hash, now.to_rfc3339()])?;
+            connection
+                .prepare_cached("UPDATE merchants SET last_active_at = ?2 WHERE id = ?1")?
+                .execute(params![merchant_id, now.to_rfc3339()])?;
             Ok(())
         })?;
         self.merchant(&merchant_id)
@@ -628,9 +613,7 @@ impl Hub {
     pub fn sign_out(&self, token: &str) -> Result<(), HubError> {
         let now = self.clock.now();
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL",
-                params![token_hash(token), now.to_rfc3339()],
+            connection.prepare_cached("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL")?.execute(params![token_hash(token), now.to_rfc3339()],
             )?;
             Ok(())
         })?;

@@ -217,9 +217,7 @@ impl Hub {
             last_error: None,
         };
         self.store.with(|connection| {
-            connection.execute(
-                &format!("INSERT INTO deliveries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
-                params![
+            connection.prepare_cached(&format!("INSERT INTO deliveries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"))?.execute(params![
                     delivery.id,
                     delivery.project_id,
                     delivery.payment_id,
@@ -243,7 +241,7 @@ impl Hub {
     /// A project's deliveries, newest first.
     pub fn deliveries(&self, project_id: &str) -> Result<Vec<Delivery>, HubError> {
         Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare(&format!(
+            let mut statement = connection.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM deliveries WHERE project_id = ?1 ORDER BY created_at DESC, id"
             ))?;
             let rows = statement.query_map([project_id], from_row)?;
@@ -256,11 +254,8 @@ impl Hub {
         self.store
             .with(|connection| {
                 Ok(connection
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"),
-                        [id],
-                        from_row,
-                    )
+                    .prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"))?
+                    .query_row([id], from_row)
                     .optional()?)
             })?
             .ok_or_else(|| HubError::NotFound(format!("delivery {id}")))
@@ -271,7 +266,7 @@ impl Hub {
     pub async fn deliver_due(self: &Arc<Self>) -> Result<usize, HubError> {
         let now = self.clock.now();
         let due: Vec<Delivery> = self.store.with(|connection| {
-            let mut statement = connection.prepare(&format!(
+            let mut statement = connection.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 \
                  ORDER BY next_attempt_at LIMIT 64"
             ))?;
@@ -349,10 +344,8 @@ impl Hub {
             }
         };
         self.store.with(|connection| {
-            connection.execute(
-                "UPDATE deliveries SET attempts = ?2, status = ?3, next_attempt_at = ?4, last_error = ?5 \
-                 WHERE id = ?1",
-                params![
+            connection.prepare_cached("UPDATE deliveries SET attempts = ?2, status = ?3, next_attempt_at = ?4, last_error = ?5 \
+                 WHERE id = ?1")?.execute(params![
                     delivery.id,
                     attempts,
                     status.as_str(),
@@ -360,9 +353,7 @@ impl Hub {
                     verdict.problem,
                 ],
             )?;
-            connection.execute(
-                "INSERT INTO delivery_attempts (delivery_id, attempt, at, verdict) VALUES (?1, ?2, ?3, ?4)",
-                params![
+            connection.prepare_cached("INSERT INTO delivery_attempts (delivery_id, attempt, at, verdict) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
                     delivery.id,
                     attempts,
                     sent_at.to_rfc3339(),
@@ -380,7 +371,7 @@ impl Hub {
         delivery_id: &str,
     ) -> Result<Vec<(u32, DateTime<Utc>, AttemptVerdict)>, HubError> {
         Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare(
+            let mut statement = connection.prepare_cached(
                 "SELECT attempt, at, verdict FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt",
             )?;
             let rows = statement.query_map([delivery_id], |row| {

@@ -253,11 +253,10 @@ fn find_payment(
         PaymentKey::PaymentId(id) => ("payment_id", id),
     };
     connection
-        .query_row(
-            &format!("{SELECT_PAYMENT} WHERE project_id = ?1 AND {column} = ?2"),
-            params![project_id, value],
-            payment_from_row,
-        )
+        .prepare_cached(&format!(
+            "{SELECT_PAYMENT} WHERE project_id = ?1 AND {column} = ?2"
+        ))?
+        .query_row(params![project_id, value], payment_from_row)
         .optional()
 }
 
@@ -524,10 +523,9 @@ impl Hub {
                     let code = request.payment_method.payment_method_id.clone().unwrap_or_default();
                     payment.code_value = Some(code.clone());
                     let issued: Option<(String, String, Option<String>, Option<String>)> = transaction
-                        .query_row(
-                            "SELECT customer_id, expires_at, used_at, run_id FROM payment_codes \
-                             WHERE code = ?1 AND project_id = ?2",
-                            params![code, project.id],
+                        .prepare_cached("SELECT customer_id, expires_at, used_at, run_id FROM payment_codes \
+                             WHERE code = ?1 AND project_id = ?2")?
+                        .query_row(params![code, project.id],
                             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                         )
                         .optional()?;
@@ -867,10 +865,9 @@ impl Hub {
         let answer = self.store.with(|connection| {
             let transaction = connection.transaction()?;
             let previous: Option<(String, String, i64, String, String, String)> = transaction
-                .query_row(
-                    "SELECT refund_id, currency, value, status, result_code, result_message FROM refunds \
-                     WHERE project_id = ?1 AND refund_request_id = ?2",
-                    params![project.id, request.refund_request_id],
+                .prepare_cached("SELECT refund_id, currency, value, status, result_code, result_message FROM refunds \
+                     WHERE project_id = ?1 AND refund_request_id = ?2")?
+                .query_row(params![project.id, request.refund_request_id],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?)),
                 )
                 .optional()?;

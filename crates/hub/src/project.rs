@@ -272,6 +272,7 @@ impl Hub {
             )?;
             Ok(Ok(()))
         })??;
+        self.projects_by_client_id.forget();
         Ok(project)
     }
 
@@ -289,8 +290,16 @@ impl Hub {
     }
 
     /// The project whose ACQP sends this Client-Id, if any.
-    pub fn project_by_client_id(&self, client_id: &str) -> Result<Option<Project>, HubError> {
-        Ok(self.store.with(|connection| {
+    /// Every gateway call asks, so the answer is cached until a project is written.
+    pub fn project_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<std::sync::Arc<Project>>, HubError> {
+        let (cached, generation) = self.projects_by_client_id.get(client_id);
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let found = self.store.with(|connection| {
             optional(
                 connection
                     .prepare_cached(&format!(
@@ -298,13 +307,19 @@ impl Hub {
                     ))?
                     .query_row([client_id], from_row),
             )
-        })?)
+        })?;
+        Ok(found.map(|project| {
+            let project = std::sync::Arc::new(project);
+            self.projects_by_client_id
+                .put(generation, std::sync::Arc::clone(&project));
+            project
+        }))
     }
 
     /// Every project, oldest first.
     pub fn projects(&self) -> Result<Vec<Project>, HubError> {
         Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare(&format!(
+            let mut statement = connection.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM projects ORDER BY created_at, id"
             ))?;
             let rows = statement.query_map([], from_row)?;
@@ -358,6 +373,7 @@ impl Hub {
             )?;
             Ok(())
         })?;
+        self.projects_by_client_id.forget();
         Ok(project)
     }
 }

@@ -159,7 +159,7 @@ impl Hub {
         let id = self.ids.alphanumeric("run_", 14);
         let open: Vec<String> = self.store.with(|connection| {
             let mut statement = connection
-                .prepare("SELECT id FROM runs WHERE merchant_id = ?1 AND status = 'open'")?;
+                .prepare_cached("SELECT id FROM runs WHERE merchant_id = ?1 AND status = 'open'")?;
             let rows = statement.query_map([&merchant.id], |row| row.get(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
         })?;
@@ -194,10 +194,9 @@ impl Hub {
         self.store
             .with(|connection| {
                 Ok(connection
-                    .query_row(
-                        "SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict \
-                         FROM runs WHERE id = ?1",
-                        [run_id],
+                    .prepare_cached("SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict \
+                         FROM runs WHERE id = ?1")?
+                    .query_row([run_id],
                         |row| {
                             Ok(RunRow {
                                 id: row.get(0)?,
@@ -233,7 +232,7 @@ impl Hub {
     /// The merchant's runs, newest first.
     pub fn merchant_runs(&self, merchant: &Merchant) -> Result<Vec<RunView>, HubError> {
         let ids: Vec<String> = self.store.with(|connection| {
-            let mut statement = connection.prepare(
+            let mut statement = connection.prepare_cached(
                 "SELECT id FROM runs WHERE merchant_id = ?1 ORDER BY started_at DESC, id",
             )?;
             let rows = statement.query_map([&merchant.id], |row| row.get(0))?;
@@ -247,7 +246,7 @@ impl Hub {
         let row = self.run_row(run_id)?;
         let events: Vec<String> = self.store.with(|connection| {
             let mut statement = connection
-                .prepare("SELECT event FROM run_events WHERE run_id = ?1 ORDER BY seq")?;
+                .prepare_cached("SELECT event FROM run_events WHERE run_id = ?1 ORDER BY seq")?;
             let rows = statement.query_map([run_id], |row| row.get(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
         })?;
@@ -277,9 +276,8 @@ impl Hub {
             let transaction = connection.transaction()?;
             if let Some(write_id) = write_id {
                 let seen: Option<u32> = transaction
-                    .query_row(
-                        "SELECT seq FROM run_events WHERE run_id = ?1 AND write_id = ?2",
-                        params![run_id, write_id],
+                    .prepare_cached("SELECT seq FROM run_events WHERE run_id = ?1 AND write_id = ?2")?
+                    .query_row(params![run_id, write_id],
                         |row| row.get(0),
                     )
                     .optional()?;
@@ -347,11 +345,8 @@ impl Hub {
             .store
             .with(|connection| {
                 Ok(connection
-                    .query_row(
-                        "SELECT slow_answer_secs FROM runs WHERE id = ?1",
-                        [run_id],
-                        |row| row.get::<_, Option<i64>>(0),
-                    )
+                    .prepare_cached("SELECT slow_answer_secs FROM runs WHERE id = ?1")?
+                    .query_row([run_id], |row| row.get::<_, Option<i64>>(0))
                     .optional()?
                     .flatten())
             })
@@ -441,7 +436,8 @@ impl Hub {
     /// Judges every open run (the background sweep): decides those past their deadline.
     pub fn sweep_runs(&self) -> Result<usize, HubError> {
         let open: Vec<String> = self.store.with(|connection| {
-            let mut statement = connection.prepare("SELECT id FROM runs WHERE status = 'open'")?;
+            let mut statement =
+                connection.prepare_cached("SELECT id FROM runs WHERE status = 'open'")?;
             let rows = statement.query_map([], |row| row.get(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
         })?;
@@ -529,11 +525,8 @@ impl Hub {
             // answer to a decided run is refused, so the wallet can say it came too late.
             let seen: bool = self.store.with(|connection| {
                 Ok(connection
-                    .query_row(
-                        "SELECT 1 FROM run_events WHERE run_id = ?1 AND write_id = ?2",
-                        params![run_id, write_id],
-                        |_| Ok(()),
-                    )
+                    .prepare_cached("SELECT 1 FROM run_events WHERE run_id = ?1 AND write_id = ?2")?
+                    .query_row(params![run_id, write_id], |_| Ok(()))
                     .optional()?
                     .is_some())
             })?;
@@ -556,10 +549,16 @@ impl Hub {
 
     /// Finds the run an Alipay+ exchange belongs to: by the payment code it carries (UPM `pay`),
     /// or by the payment it names (every later call), whatever else is wrong with the request.
-    pub fn bind_run(&self, project_id: &str, api: Option<Api>, body: &[u8]) -> Option<String> {
-        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    /// `body` is the request body, parsed; `None` when it is not JSON.
+    pub fn bind_run(
+        &self,
+        project_id: &str,
+        api: Option<Api>,
+        body: Option<&serde_json::Value>,
+    ) -> Option<String> {
+        let value = body?;
         let text = |path: &[&str]| {
-            let mut node = &value;
+            let mut node = value;
             for key in path {
                 node = node.get(key)?;
             }
@@ -575,12 +574,13 @@ impl Hub {
             self.store
                 .with(|connection| {
                     Ok(connection
-                        .query_row(
+                        .prepare_cached(
                             "SELECT run_id FROM payments WHERE project_id = ?1 AND \
                              (payment_request_id = ?2 OR payment_id = ?3) AND run_id IS NOT NULL",
-                            params![project_id, request_id, payment_id],
-                            |row| row.get::<_, Option<String>>(0),
-                        )
+                        )?
+                        .query_row(params![project_id, request_id, payment_id], |row| {
+                            row.get::<_, Option<String>>(0)
+                        })
                         .optional()?)
                 })
                 .ok()
@@ -684,9 +684,8 @@ impl Hub {
             .ok_or_else(|| HubError::RunOver(format!("run {run_id} is over")))?;
         let waiting: Option<String> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT payment_id FROM payments WHERE run_id = ?1 AND status = ?2 ORDER BY created_at DESC",
-                    params![run_id, "IN_PROCESS"],
+                .prepare_cached("SELECT payment_id FROM payments WHERE run_id = ?1 AND status = ?2 ORDER BY created_at DESC")?
+                .query_row(params![run_id, "IN_PROCESS"],
                     |row| row.get(0),
                 )
                 .optional()?)

@@ -211,11 +211,12 @@ impl Hub {
         }
         let found: Option<String> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
+                .prepare_cached(
                     "SELECT payment_id FROM payments WHERE project_id = ?1 AND code_value = ?2",
-                    params![merchant.project_id, code_value.trim()],
-                    |row| row.get(0),
-                )
+                )?
+                .query_row(params![merchant.project_id, code_value.trim()], |row| {
+                    row.get(0)
+                })
                 .optional()?)
         })?;
         let Some(payment_id) = found else {
@@ -297,11 +298,10 @@ impl Hub {
         let classification = classify(url, &self.domain_registry(&merchant.project_id)?);
         let found: Option<String> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
+                .prepare_cached(
                     "SELECT payment_id FROM payments WHERE project_id = ?1 AND payment_url = ?2",
-                    params![merchant.project_id, url.trim()],
-                    |row| row.get(0),
-                )
+                )?
+                .query_row(params![merchant.project_id, url.trim()], |row| row.get(0))
                 .optional()?)
         })?;
         let Some(payment_id) = found else {
@@ -337,14 +337,13 @@ impl Hub {
         self.store
             .with(|connection| {
                 Ok(connection
-                    .query_row(
+                    .prepare_cached(
                         "SELECT id FROM runs WHERE project_id = ?1 AND status = 'open' \
                          AND entry_opened_at IS NOT NULL \
                          AND NOT EXISTS (SELECT 1 FROM payments WHERE payments.run_id = runs.id) \
                          ORDER BY entry_opened_at DESC LIMIT 1",
-                        [project_id],
-                        |row| row.get(0),
-                    )
+                    )?
+                    .query_row([project_id], |row| row.get(0))
                     .optional()?)
             })
             .ok()
@@ -378,11 +377,8 @@ impl Hub {
     fn prompt(&self, payment: &Payment) -> Result<PaymentPrompt, HubError> {
         let body: Option<String> = self.store.with(|connection| {
             Ok(connection
-                .query_row(
-                    "SELECT request_body FROM payments WHERE payment_id = ?1",
-                    [&payment.payment_id],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT request_body FROM payments WHERE payment_id = ?1")?
+                .query_row([&payment.payment_id], |row| row.get(0))
                 .optional()?)
         })?;
         let body: serde_json::Value = body

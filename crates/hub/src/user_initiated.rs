@@ -154,13 +154,11 @@ impl Hub {
         let body = serde_json::json!({ "order": answer.order, "codeValue": request.code_value })
             .to_string();
         self.store.with(|connection| {
-            connection.execute(
-                "INSERT INTO payments (payment_id, project_id, payment_request_id, scenario, currency, value, \
+            connection.prepare_cached("INSERT INTO payments (payment_id, project_id, payment_request_id, scenario, currency, value, \
                  fingerprint, request_body, status, result_code, result_message, customer_id, code_value, \
                  notify_url, created_at, expires_at, refunded_value, run_id) \
                  VALUES (?1, ?2, ?3, 'privateOrderCode', ?4, ?5, ?6, ?7, 'IN_PROCESS', 'PAYMENT_IN_PROCESS', \
-                 'waiting for the customer', ?8, ?9, ?10, ?11, ?12, 0, ?13)",
-                params![
+                 'waiting for the customer', ?8, ?9, ?10, ?11, ?12, 0, ?13)")?.execute(params![
                     payment_id,
                     project.id,
                     request_id,

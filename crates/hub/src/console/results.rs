@@ -32,7 +32,7 @@ struct RunLine {
 
 fn project_runs(hub: &Hub, project_id: &str) -> Result<Vec<RunLine>, HubError> {
     Ok(hub.store.with(|connection| {
-        let mut statement = connection.prepare(
+        let mut statement = connection.prepare_cached(
             "SELECT id, merchant_id, case_id, status, started_at FROM runs WHERE project_id = ?1 \
              ORDER BY started_at DESC, rowid DESC",
         )?;
