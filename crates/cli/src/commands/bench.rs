@@ -5,6 +5,9 @@
 //! hub verifies it, the hub signs its answer, the client verifies the answer. With `cores` cores
 //! and nothing else to do, the system could therefore answer at most
 //! `cores / (2 × sign + 2 × verify)` calls a second; the benchmark reports how close the hub gets.
+//! The machine's speed drifts (frequency scaling, neighbours on a shared host) by 10-25 % within
+//! a minute, so the load runs in one-second slices with the single-core RSA cost timed between
+//! them: the bound and the throughput come from the same minutes.
 //!
 //! The hub runs in this process on its own runtime (as it would in its own process), on
 //! 127.0.0.1 with a fresh data folder; the clients run on another runtime and share one HTTP
@@ -27,8 +30,10 @@ use crate::Outcome;
 const PAY: &str = "/aps/api/v1/payments/pay";
 const INQUIRY: &str = "/aps/api/v1/payments/inquiryPayment";
 const CLIENT_ID: &str = "TEST_BENCH_0001";
-/// How long the single-core RSA cost is measured.
-const RSA_WINDOW: Duration = Duration::from_secs(2);
+/// How long the single-core RSA cost is timed between two load slices.
+const RSA_SLICE: Duration = Duration::from_millis(500);
+/// How long the load runs between two RSA timings.
+const LOAD_SLICE: Duration = Duration::from_secs(1);
 /// How long the all-cores RSA throughput is measured.
 const RSA_PARALLEL_WINDOW: Duration = Duration::from_secs(1);
 /// Payment codes are valid for 60 s on the hub; older ones are not used.
@@ -54,7 +59,7 @@ pub struct HubBenchArgs {
     /// Concurrent clients, each sending pay then inquiryPayment in a loop.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
     clients: u32,
-    /// Length of the timed window, in seconds.
+    /// Seconds of load, run as one-second slices with the RSA cost timed between them.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     seconds: u64,
     /// Print the figures as JSON.
@@ -78,12 +83,11 @@ fn hub(args: &HubBenchArgs) -> Result<Outcome> {
         );
     }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let rsa = measure_rsa(cores).context("cannot measure the RSA cost")?;
-    let per_call_us = 2.0 * rsa.sign_us + 2.0 * rsa.verify_us;
-    let bound = cores as f64 * 1e6 / per_call_us;
-
+    let probe = RsaProbe::new()?;
     let data = tempfile::tempdir().context("cannot create a temporary data folder")?;
-    let load = run_load(args, cores, bound, data.path())?;
+    let (load, rsa) = run_load(args, cores, &probe, data.path())?;
+    let per_call_us = rsa.per_call_us();
+    let bound = rsa.bound(cores);
 
     let ops = load.pay_us.len() + load.inquiry_us.len();
     if ops == 0 {
@@ -125,6 +129,8 @@ fn hub(args: &HubBenchArgs) -> Result<Outcome> {
             "verifyUs": round2(rsa.verify_us),
             "samples": rsa.samples,
             "allCoresOpsPerSec": round2(rsa.all_cores_pairs_per_sec / 2.0),
+            "boundLowest": round2(rsa.lowest_bound),
+            "boundHighest": round2(rsa.highest_bound),
         },
         "ops": ops,
         "payOps": load.pay_us.len(),
@@ -204,8 +210,11 @@ fn print_table(report: &Value) {
     );
     println!("  RSA-2048 verify    {:>10.1} µs", f("/rsa/verifyUs"));
     println!(
-        "  RSA bound          {:>10.1} ops/s   (cores / (2 sign + 2 verify) per call)",
-        f("/boundOpsPerSec")
+        "  RSA bound          {:>10.1} ops/s   (cores / (2 sign + 2 verify) per call; \
+         {:.1} to {:.1} between load slices)",
+        f("/boundOpsPerSec"),
+        f("/rsa/boundLowest"),
+        f("/rsa/boundHighest")
     );
     println!(
         "  RSA on all cores   {:>10.1} ops/s   (measured: every core signing and verifying)",
@@ -302,18 +311,63 @@ struct RsaCost {
     samples: u64,
     /// Sign + verify pairs a second with every core busy.
     all_cores_pairs_per_sec: f64,
+    /// The lowest and highest bound any one timing slice gave.
+    lowest_bound: f64,
+    highest_bound: f64,
 }
 
-fn measure_rsa(cores: usize) -> Result<RsaCost> {
-    let keys = KeyPair::generate().context("cannot generate an RSA-2048 key pair")?;
-    let signer = Signer::new(CLIENT_ID, keys.private);
-    let verifier = Verifier::new(keys.public);
-    let body = pay_body("bench-rsa-0001", "281012020123456789").to_string();
-    let time = now_wire_time();
-    let pair = |sign: &mut Duration, verify: &mut Duration| -> Result<()> {
+impl RsaCost {
+    /// The four RSA operations of one call, in microseconds of one core.
+    fn per_call_us(&self) -> f64 {
+        2.0 * self.sign_us + 2.0 * self.verify_us
+    }
+
+    /// Calls a second the RSA work alone would allow on `cores` cores.
+    fn bound(&self, cores: usize) -> f64 {
+        cores as f64 * 1e6 / self.per_call_us()
+    }
+}
+
+/// Signs and verifies a typical pay request with a throwaway key, timing each.
+struct RsaProbe {
+    signer: Signer,
+    verifier: Verifier,
+    body: String,
+    time: String,
+}
+
+/// Single-core RSA timings, added up over the slices between the load's.
+#[derive(Debug, Default)]
+struct RsaTally {
+    sign: Duration,
+    verify: Duration,
+    samples: u64,
+    bounds: Vec<f64>,
+}
+
+impl RsaProbe {
+    fn new() -> Result<RsaProbe> {
+        let keys = KeyPair::generate().context("cannot generate an RSA-2048 key pair")?;
+        let probe = RsaProbe {
+            signer: Signer::new(CLIENT_ID, keys.private),
+            verifier: Verifier::new(keys.public),
+            body: pay_body("bench-rsa-0001", "281012020123456789").to_string(),
+            time: now_wire_time(),
+        };
+        // Warm up (caches, lazy initialisation).
+        let (mut sign, mut verify) = (Duration::ZERO, Duration::ZERO);
+        for _ in 0..10 {
+            probe.pair(&mut sign, &mut verify)?;
+        }
+        Ok(probe)
+    }
+
+    /// One sign and one verify, their times added to `sign` and `verify`.
+    fn pair(&self, sign: &mut Duration, verify: &mut Duration) -> Result<()> {
         let started = Instant::now();
-        let header = signer
-            .sign("POST", PAY, &time, body.as_bytes())
+        let header = self
+            .signer
+            .sign("POST", PAY, &self.time, self.body.as_bytes())
             .context("cannot sign")?
             .format();
         let signed = Instant::now();
@@ -321,64 +375,79 @@ fn measure_rsa(cores: usize) -> Result<RsaCost> {
             method: "POST",
             path: PAY,
             client_id: CLIENT_ID,
-            time: &time,
-            body: body.as_bytes(),
+            time: &self.time,
+            body: self.body.as_bytes(),
         };
-        verifier
+        self.verifier
             .verify_header(&content, &header)
             .context("a fresh signature does not verify")?;
         *sign += signed - started;
         *verify += signed.elapsed();
         Ok(())
-    };
-
-    // Warm up (caches, lazy initialisation), then time on one core.
-    let (mut sign, mut verify) = (Duration::ZERO, Duration::ZERO);
-    for _ in 0..10 {
-        pair(&mut sign, &mut verify)?;
-    }
-    let (mut sign, mut verify) = (Duration::ZERO, Duration::ZERO);
-    let mut samples = 0u64;
-    let started = Instant::now();
-    while started.elapsed() < RSA_WINDOW {
-        pair(&mut sign, &mut verify)?;
-        samples += 1;
     }
 
-    // Every core at once: the bound as this machine (SMT, other load) really delivers it.
-    let started = Instant::now();
-    let counts = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..cores)
-            .map(|_| {
-                scope.spawn(|| -> Result<u64> {
-                    let (mut sign, mut verify) = (Duration::ZERO, Duration::ZERO);
-                    let mut count = 0u64;
-                    while started.elapsed() < RSA_PARALLEL_WINDOW {
-                        pair(&mut sign, &mut verify)?;
-                        count += 1;
-                    }
-                    Ok(count)
+    /// Times sign + verify pairs on one core for `window`, into `tally`.
+    fn time_one_core(&self, window: Duration, cores: usize, tally: &mut RsaTally) -> Result<()> {
+        let (mut sign, mut verify) = (Duration::ZERO, Duration::ZERO);
+        let mut samples = 0u64;
+        let started = Instant::now();
+        while started.elapsed() < window {
+            self.pair(&mut sign, &mut verify)?;
+            samples += 1;
+        }
+        let per_call_us = 2.0 * (sign + verify).as_secs_f64() * 1e6 / samples.max(1) as f64;
+        tally.bounds.push(cores as f64 * 1e6 / per_call_us);
+        tally.sign += sign;
+        tally.verify += verify;
+        tally.samples += samples;
+        Ok(())
+    }
+
+    /// Sign + verify pairs a second with every core busy: the bound as this machine (SMT, other
+    /// load) really delivers it.
+    fn all_cores_pairs_per_sec(&self, cores: usize) -> Result<f64> {
+        let started = Instant::now();
+        let counts = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..cores)
+                .map(|_| {
+                    scope.spawn(|| -> Result<u64> {
+                        let (mut sign, mut verify) = (Duration::ZERO, Duration::ZERO);
+                        let mut count = 0u64;
+                        while started.elapsed() < RSA_PARALLEL_WINDOW {
+                            self.pair(&mut sign, &mut verify)?;
+                            count += 1;
+                        }
+                        Ok(count)
+                    })
                 })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|thread| {
-                thread
-                    .join()
-                    .map_err(|_| anyhow!("an RSA thread panicked"))?
-            })
-            .collect::<Result<Vec<u64>>>()
-    })?;
-    let parallel_elapsed = started.elapsed().as_secs_f64();
+                .collect();
+            threads
+                .into_iter()
+                .map(|thread| {
+                    thread
+                        .join()
+                        .map_err(|_| anyhow!("an RSA thread panicked"))?
+                })
+                .collect::<Result<Vec<u64>>>()
+        })?;
+        Ok(counts.iter().sum::<u64>() as f64 / started.elapsed().as_secs_f64())
+    }
+}
 
-    let n = samples.max(1) as f64;
-    Ok(RsaCost {
-        sign_us: sign.as_secs_f64() * 1e6 / n,
-        verify_us: verify.as_secs_f64() * 1e6 / n,
-        samples,
-        all_cores_pairs_per_sec: counts.iter().sum::<u64>() as f64 / parallel_elapsed,
-    })
+impl RsaTally {
+    fn cost(&self, all_cores_pairs_per_sec: f64) -> RsaCost {
+        let n = self.samples.max(1) as f64;
+        let fold =
+            |pick: fn(f64, f64) -> f64, start: f64| self.bounds.iter().copied().fold(start, pick);
+        RsaCost {
+            sign_us: self.sign.as_secs_f64() * 1e6 / n,
+            verify_us: self.verify.as_secs_f64() * 1e6 / n,
+            samples: self.samples,
+            all_cores_pairs_per_sec,
+            lowest_bound: fold(f64::min, f64::INFINITY),
+            highest_bound: fold(f64::max, 0.0),
+        }
+    }
 }
 
 /// What the timed window produced.
@@ -406,6 +475,13 @@ impl Load {
         self.issued_in_window += other.issued_in_window;
     }
 
+    /// Adds a timed slice: its calls, its time and its CPU time.
+    fn absorb_slice(&mut self, slice: Load) {
+        self.elapsed += slice.elapsed;
+        self.cpu = self.cpu.zip(slice.cpu).map(|(total, part)| total + part);
+        self.absorb(slice);
+    }
+
     fn error(&mut self, error: &anyhow::Error) {
         self.errors += 1;
         if self.first_error.is_none() {
@@ -414,8 +490,14 @@ impl Load {
     }
 }
 
-/// Starts the hub on its own runtime, drives it from the clients' runtime, stops it.
-fn run_load(args: &HubBenchArgs, cores: usize, bound: f64, data: &Path) -> Result<Load> {
+/// Starts the hub on its own runtime, drives it from the clients' runtime in slices with the RSA
+/// cost timed between them, stops it.
+fn run_load(
+    args: &HubBenchArgs,
+    cores: usize,
+    probe: &RsaProbe,
+    data: &Path,
+) -> Result<(Load, RsaCost)> {
     let hub_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores)
         .thread_name("hub")
@@ -443,7 +525,24 @@ fn run_load(args: &HubBenchArgs, cores: usize, bound: f64, data: &Path) -> Resul
         .enable_all()
         .build()
         .context("cannot start the clients' runtime")?;
-    let load = client_runtime.block_on(drive(args, bound, &base, data));
+    let mut tally = RsaTally::default();
+    let load = (|| -> Result<Load> {
+        probe.time_one_core(RSA_SLICE, cores, &mut tally)?;
+        let bound = tally.cost(0.0).bound(cores);
+        let clients = usize::try_from(args.clients).context("too many clients")?;
+        let (client, pre_issued) = client_runtime.block_on(prepare(args, bound, &base, data))?;
+        let mut load = Load {
+            pre_issued,
+            cpu: Some(Duration::ZERO),
+            ..Load::default()
+        };
+        for slice in 1..=args.seconds {
+            let part = client_runtime.block_on(timed_slice(&client, clients, slice))?;
+            load.absorb_slice(part);
+            probe.time_one_core(RSA_SLICE, cores, &mut tally)?;
+        }
+        Ok(load)
+    })();
     drop(client_runtime);
 
     let _ = stop.send(());
@@ -456,11 +555,19 @@ fn run_load(args: &HubBenchArgs, cores: usize, bound: f64, data: &Path) -> Resul
         Err(_) => eprintln!("warning: the hub did not stop within 10 s"),
     }
     hub_runtime.shutdown_timeout(Duration::from_secs(1));
-    load
+    let load = load?;
+    let all_cores = probe.all_cores_pairs_per_sec(cores)?;
+    Ok((load, tally.cost(all_cores)))
 }
 
-/// The clients' side: project, codes, warm-up, the timed window.
-async fn drive(args: &HubBenchArgs, bound: f64, base: &str, data: &Path) -> Result<Load> {
+/// The clients' side before timing: project, codes, warm-up. Returns the client and how many
+/// codes it issued.
+async fn prepare(
+    args: &HubBenchArgs,
+    bound: f64,
+    base: &str,
+    data: &Path,
+) -> Result<(Arc<Client>, usize)> {
     let token_path = linker_hub::admin_token_path(data);
     let token = std::fs::read_to_string(&token_path)
         .with_context(|| format!("cannot read the admin token {}", token_path.display()))?
@@ -517,7 +624,7 @@ async fn drive(args: &HubBenchArgs, bound: f64, base: &str, data: &Path) -> Resu
         let client = client.clone();
         warm.push(tokio::spawn(async move {
             let mut load = Load::default();
-            client.round(index, 0, &mut load, None).await
+            client.round(index, 0, 0, &mut load, None).await
         }));
     }
     for task in warm {
@@ -525,21 +632,22 @@ async fn drive(args: &HubBenchArgs, bound: f64, base: &str, data: &Path) -> Resu
             .context("a warm-up task failed")?
             .context("the warm-up call failed")?;
     }
+    Ok((client, wanted))
+}
 
+/// One timed slice of [`LOAD_SLICE`]: every client runs pay + inquiry rounds until its end.
+async fn timed_slice(client: &Arc<Client>, clients: usize, slice: u64) -> Result<Load> {
     let cpu_before = process_cpu_time();
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(args.seconds);
+    let deadline = started + LOAD_SLICE;
     let mut tasks = Vec::new();
     for index in 0..clients {
         let client = client.clone();
-        tasks.push(tokio::spawn(
-            async move { client.run(index, deadline).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            client.run(index, slice, deadline).await
+        }));
     }
-    let mut load = Load {
-        pre_issued: wanted,
-        ..Load::default()
-    };
+    let mut load = Load::default();
     for task in tasks {
         load.absorb(task.await.context("a client task failed")?);
     }
@@ -662,13 +770,16 @@ impl Client {
     }
 
     /// Pay + inquiry in a loop until the deadline.
-    async fn run(&self, index: usize, deadline: Instant) -> Load {
+    async fn run(&self, index: usize, slice: u64, deadline: Instant) -> Load {
         let mut load = Load::default();
         let mut round = 1u64;
         let mut consecutive_errors = 0u32;
         while Instant::now() < deadline && consecutive_errors < MAX_CONSECUTIVE_ERRORS {
             let errors_before = load.errors;
-            if let Err(error) = self.round(index, round, &mut load, Some(deadline)).await {
+            if let Err(error) = self
+                .round(index, slice, round, &mut load, Some(deadline))
+                .await
+            {
                 load.error(&error);
             }
             consecutive_errors = if load.errors > errors_before {
@@ -685,12 +796,13 @@ impl Client {
     async fn round(
         &self,
         index: usize,
+        slice: u64,
         round: u64,
         load: &mut Load,
         deadline: Option<Instant>,
     ) -> Result<()> {
         let code = self.take_code(load).await?;
-        let request_id = format!("bench-{index}-{round}");
+        let request_id = format!("bench-{index}-{slice}-{round}");
         let (answer, micros) = self
             .call(PAY, pay_body(&request_id, &code).to_string())
             .await
