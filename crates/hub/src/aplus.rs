@@ -191,6 +191,10 @@ impl Hub {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
         };
+        let run_id = match (&project, api) {
+            (Some(project), Some(api)) => self.bind_run(&project.id, Some(api), parsed.as_ref()),
+            _ => None,
+        };
         let exchange = Exchange {
             seq: 0,
             project_id: project.as_ref().map(|p| p.id.clone()),
@@ -208,18 +212,17 @@ impl Hub {
             result_status: field("resultStatus"),
             forced: outcome.forced,
             latency_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+            run_id,
         };
         if let Err(error) = self.log_exchange(&exchange) {
             tracing::error!(%error, "could not log an exchange");
         }
-        if let (Some(project), Some(api)) = (&project, api)
-            && let Some(run_id) = self.bind_run(&project.id, Some(api), parsed.as_ref())
-        {
+        if let (Some(project), Some(api), Some(run_id)) = (&project, api, &exchange.run_id) {
             let validation = (exchange.result_code.as_deref() == Some("PARAM_ILLEGAL"))
                 .then(|| field("resultMessage"))
                 .flatten();
             let ids = self.payment_ids(&project.id, parsed.as_ref(), &outcome.body);
-            self.record_call(&run_id, received_at, api, &exchange, validation, ids);
+            self.record_call(run_id, received_at, api, &exchange, validation, ids);
         }
         answer
     }

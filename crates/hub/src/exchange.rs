@@ -74,6 +74,9 @@ pub struct Exchange {
     pub forced: bool,
     /// How long the hub took to answer, in microseconds.
     pub latency_us: i64,
+    /// The test run the exchange belongs to, when it concerns a run's payment.
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
 /// What the log is filtered by.
@@ -94,6 +97,10 @@ pub struct ExchangeFilter {
     pub until: Option<DateTime<Utc>>,
     /// Only entries before this sequence number (paging, newest first).
     pub before: Option<i64>,
+    /// Only entries of this test run.
+    pub run_id: Option<String>,
+    /// Only entries of this merchant's test runs (the hub's merchant id).
+    pub merchant_id: Option<String>,
     /// At most this many (default 100, at most 1000).
     pub limit: Option<u32>,
 }
@@ -104,8 +111,8 @@ impl Hub {
         Ok(self.store.with(|connection| {
             connection.prepare_cached("INSERT INTO exchanges (project_id, client_id, at, direction, api, path, \
                  request_headers, request_body, signature_verdict, response_headers, response_body, \
-                 result_code, result_status, forced, latency_us) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")?.execute(params![
+                 result_code, result_status, forced, latency_us, run_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?.execute(params![
                     exchange.project_id,
                     exchange.client_id,
                     exchange.at.to_rfc3339(),
@@ -121,6 +128,7 @@ impl Hub {
                     exchange.result_status,
                     exchange.forced,
                     exchange.latency_us,
+                    exchange.run_id,
                 ],
             )?;
             Ok(connection.last_insert_rowid())
@@ -138,12 +146,14 @@ impl Hub {
             let mut statement = connection.prepare_cached(
                 "SELECT seq, project_id, client_id, at, direction, api, path, request_headers, \
                  request_body, signature_verdict, response_headers, response_body, result_code, \
-                 result_status, forced, latency_us FROM exchanges \
+                 result_status, forced, latency_us, run_id FROM exchanges \
                  WHERE project_id = ?1 AND (?2 IS NULL OR api = ?2) \
                  AND (?3 IS NULL OR result_code = ?3) AND (?4 IS NULL OR result_status = ?4) \
                  AND (?5 IS NULL OR seq < ?5) \
                  AND (?7 IS NULL OR instr(request_body, ?7) > 0 OR instr(response_body, ?7) > 0) \
                  AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at <= ?9) \
+                 AND (?10 IS NULL OR run_id = ?10) \
+                 AND (?11 IS NULL OR run_id IN (SELECT id FROM runs WHERE merchant_id = ?11)) \
                  ORDER BY seq DESC LIMIT ?6",
             )?;
             let rows = statement.query_map(
@@ -157,6 +167,8 @@ impl Hub {
                     filter.contains.as_deref().filter(|c| !c.is_empty()),
                     filter.since.map(|t| t.to_rfc3339()),
                     filter.until.map(|t| t.to_rfc3339()),
+                    filter.run_id,
+                    filter.merchant_id,
                 ],
                 |row| {
                     Ok((
@@ -176,6 +188,7 @@ impl Hub {
                         row.get::<_, Option<String>>(13)?,
                         row.get::<_, bool>(14)?,
                         row.get::<_, i64>(15)?,
+                        row.get::<_, Option<String>>(16)?,
                     ))
                 },
             )?;
@@ -203,9 +216,24 @@ impl Hub {
                     result_status: row.13,
                     forced: row.14,
                     latency_us: row.15,
+                    run_id: row.16,
                 });
             }
             Ok(out)
+        })?)
+    }
+
+    /// Marks logged exchanges as belonging to a run (an order paid before its wallet scanned it).
+    pub(crate) fn bind_exchanges(&self, seqs: &[i64], run_id: &str) -> Result<(), HubError> {
+        Ok(self.store.with(|connection| {
+            let transaction = connection.transaction()?;
+            for seq in seqs {
+                transaction
+                    .prepare_cached("UPDATE exchanges SET run_id = ?2 WHERE seq = ?1")?
+                    .execute(params![seq, run_id])?;
+            }
+            transaction.commit()?;
+            Ok(())
         })?)
     }
 }

@@ -109,6 +109,7 @@ impl Hub {
             &sent,
             &verdict.reply_signature,
             false,
+            None,
         )?;
         Ok(NotificationCheck {
             url,

@@ -322,6 +322,7 @@ impl Hub {
             &sent,
             &verdict.reply_signature,
             delivery.forged,
+            delivery.run_id.as_deref(),
         )?;
         let (sent_at, latency) = (sent.sent_at, sent.latency);
 
@@ -563,6 +564,7 @@ impl Hub {
         sent: &SentCall,
         reply_signature: &str,
         forced: bool,
+        run_id: Option<&str>,
     ) -> Result<(), HubError> {
         let reply_json: Option<serde_json::Value> = sent
             .reply
@@ -597,6 +599,7 @@ impl Hub {
             result_status: field("resultStatus"),
             forced,
             latency_us: i64::try_from(sent.latency.as_micros()).unwrap_or(i64::MAX),
+            run_id: run_id.map(str::to_owned),
         })?;
         Ok(())
     }

@@ -441,12 +441,15 @@ impl Hub {
                 || request["paymentId"] == payment.payment_id.as_str()
                 || response["paymentId"] == payment.payment_id.as_str()
         };
-        for exchange in log
+        let replayed: Vec<&Exchange> = log
             .iter()
             .rev()
             .filter(|e| e.direction == Direction::Inbound)
             .filter(mine)
-        {
+            .collect();
+        let seqs: Vec<i64> = replayed.iter().map(|e| e.seq).collect();
+        self.bind_exchanges(&seqs, run_id)?;
+        for exchange in replayed {
             if let Some(api) = linker_cases::record::api_name::parse(&exchange.api) {
                 self.append_event(
                     run_id,

@@ -305,6 +305,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX invitation_mail_by_merchant ON invitation_mail (merchant_id, created_at);
     "#,
+    // 12: the request log knows the run each exchange belongs to (the console filters by run and
+    // by merchant on it).
+    r#"
+    ALTER TABLE exchanges ADD COLUMN run_id TEXT;
+    CREATE INDEX exchanges_by_run ON exchanges (run_id, seq);
+    "#,
 ];
 
 /// The newest schema version this build writes.

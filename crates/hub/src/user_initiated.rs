@@ -76,7 +76,14 @@ impl Hub {
                 }
                 _ => (false, None, "missing".to_owned(), sent.error.clone()),
             };
-            self.log_outbound(project, "userInitiatedPay", &sent, &signature, false)?;
+            self.log_outbound(
+                project,
+                "userInitiatedPay",
+                &sent,
+                &signature,
+                false,
+                Some(run_id),
+            )?;
             let callback = HubCallback {
                 callback: CallbackKind::UserInitiatedPay,
                 attempt,

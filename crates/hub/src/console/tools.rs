@@ -8,7 +8,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use linker_aplus::message::Api;
-use linker_cases::EventKind;
 
 use super::{Errors, FormData, Frame, Page, PageError, Staff, page, pretty, when};
 use crate::Hub;
@@ -27,6 +26,7 @@ struct LogRow {
     result_status: String,
     signature: String,
     latency_ms: String,
+    run_id: String,
 }
 
 #[derive(Template)]
@@ -70,23 +70,6 @@ fn time_field(form: &FormData, field: &str) -> Result<Option<DateTime<Utc>>, Hub
     ))
 }
 
-/// The text that finds a run's exchanges in the log: its payment's paymentRequestId.
-fn run_marker(hub: &Hub, project_id: &str, run_id: &str) -> Result<String, HubError> {
-    if hub.run_project(run_id)? != project_id {
-        return Err(HubError::NotFound(format!("run {run_id}")));
-    }
-    let record = hub.run_record(run_id)?;
-    record
-        .events
-        .iter()
-        .find_map(|event| match &event.kind {
-            EventKind::AcqpCall(call) => call.payment_request_id.clone(),
-            _ => None,
-        })
-        .map(|id| format!("\"{id}\""))
-        .ok_or_else(|| HubError::invalid("run", format!("run {run_id} has no Alipay+ call yet")))
-}
-
 pub(super) async fn requests_page(
     State(hub): State<Arc<Hub>>,
     staff: Staff,
@@ -115,31 +98,22 @@ pub(super) async fn requests_page(
     }
     let merchants = hub.merchants(&id)?;
     if let Some(merchant) = query.optional("merchant") {
-        match merchants.iter().find(|m| m.id == merchant) {
-            Some(m) => filter.contains = Some(format!("\"{}\"", m.mid)),
-            None => {
-                errors
-                    .0
-                    .insert("merchant".to_owned(), "no such merchant".to_owned());
-            }
+        if merchants.iter().any(|m| m.id == merchant) {
+            filter.merchant_id = Some(merchant);
+        } else {
+            errors
+                .0
+                .insert("merchant".to_owned(), "no such merchant".to_owned());
         }
     }
     if let Some(run) = query.optional("run") {
-        match run_marker(&hub, &id, &run) {
-            Ok(marker) if filter.contains.is_none() => filter.contains = Some(marker),
-            Ok(_) => {
+        match hub.run_project(&run) {
+            Ok(project_id) if project_id == id => filter.run_id = Some(run),
+            Ok(_) | Err(HubError::NotFound(_)) => {
                 errors.0.insert(
                     "run".to_owned(),
-                    "filter by a merchant or by a run, not both".to_owned(),
+                    format!("run {run} not found in this project"),
                 );
-            }
-            Err(HubError::Invalid { message, .. }) => {
-                errors.0.insert("run".to_owned(), message);
-            }
-            Err(HubError::NotFound(what)) => {
-                errors
-                    .0
-                    .insert("run".to_owned(), format!("{what} not found"));
             }
             Err(other) => return Err(other.into()),
         }
@@ -188,6 +162,7 @@ pub(super) async fn requests_page(
                 result_status: e.result_status.clone().unwrap_or_default(),
                 signature: e.signature_verdict.clone(),
                 latency_ms: format!("{:.1}", e.latency_us as f64 / 1000.0),
+                run_id: e.run_id.clone().unwrap_or_default(),
             })
             .collect(),
         query,

@@ -703,3 +703,142 @@ async fn a_result_forced_in_the_console_changes_the_gateways_answer_until_it_is_
         reply.raw
     );
 }
+
+#[tokio::test]
+async fn the_request_log_filters_by_run_merchant_and_time_and_opens_one_exchange() {
+    use crate::runs::Wallet;
+    use crate::support::{PAY, upm_pay};
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let first = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let second = Wallet::sign_in(&hub, &acqp, "M2").await;
+    let run_a = first.start(&hub, "UPM-01").await;
+    let code = first.code(&hub, &run_a).await;
+    acqp.call(&hub, PAY, &upm_pay("log-a", &code, "1000")).await;
+    let run_b = second.start(&hub, "UPM-01").await;
+    let code = second.code(&hub, &run_b).await;
+    acqp.call(&hub, PAY, &upm_pay("log-b", &code, "2000")).await;
+    // A call that concerns no run at all.
+    acqp.call(&hub, PAY, &upm_pay("log-c", "281000000000000000", "3000"))
+        .await;
+    let project = acqp.project.id.clone();
+    let merchants = hub.hub.merchants(&project).unwrap();
+    let m2 = merchants.iter().find(|m| m.mid == "M2").unwrap().id.clone();
+
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let log = |query: String| format!("/console/projects/{project}/requests?{query}");
+
+    let all = browser.get(&log(String::new())).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    for id in ["log-a", "log-b"] {
+        assert!(!all.body.contains(id), "the list shows no bodies");
+    }
+    assert!(
+        all.body.contains(&run_a) && all.body.contains(&run_b),
+        "each run's pay links to its run: {}",
+        all.body
+    );
+    let rows = |body: &str| body.matches("<tr>").count().saturating_sub(1);
+    assert_eq!(rows(&all.body), 3, "three pays: {}", all.body);
+
+    let by_run = browser.get(&log(format!("run={run_a}"))).await;
+    assert_eq!(by_run.status, StatusCode::OK, "{}", by_run.body);
+    assert_eq!(rows(&by_run.body), 1, "only run A's pay: {}", by_run.body);
+    assert!(by_run.body.contains(&run_a) && !by_run.body.contains(&format!(">{run_b}<")));
+
+    let by_merchant = browser.get(&log(format!("merchant={m2}"))).await;
+    assert_eq!(
+        rows(&by_merchant.body),
+        1,
+        "only M2's pay: {}",
+        by_merchant.body
+    );
+    assert!(
+        by_merchant.body.contains(&format!(">{run_b}<")),
+        "{}",
+        by_merchant.body
+    );
+
+    let both = browser
+        .get(&log(format!("merchant={m2}&run={run_a}")))
+        .await;
+    assert_eq!(rows(&both.body), 0, "run A is not M2's: nothing matches");
+
+    let unknown = browser.get(&log("run=R-NOPE".to_owned())).await;
+    assert!(
+        error_of(&unknown.body, "run R-NOPE not found in this project"),
+        "an unknown run is named next to the field: {}",
+        unknown.body
+    );
+    let bad_merchant = browser.get(&log("merchant=nobody".to_owned())).await;
+    assert!(
+        error_of(&bad_merchant.body, "no such merchant"),
+        "{}",
+        bad_merchant.body
+    );
+
+    // The hub's clock is 2026-11-25T02:00Z for every exchange here.
+    let later = browser.get(&log("since=2026-11-25T02:01".to_owned())).await;
+    assert_eq!(rows(&later.body), 0, "nothing after 02:01: {}", later.body);
+    let window = browser
+        .get(&log(
+            "since=2026-11-25T01:59&until=2026-11-25T02:00".to_owned()
+        ))
+        .await;
+    assert_eq!(
+        rows(&window.body),
+        3,
+        "all three in 01:59-02:00: {}",
+        window.body
+    );
+    let earlier = browser.get(&log("until=2026-11-25T01:59".to_owned())).await;
+    assert_eq!(rows(&earlier.body), 0, "nothing before 01:59");
+    let bad_time = browser.get(&log("since=yesterday".to_owned())).await;
+    assert!(
+        error_of(&bad_time.body, "is not a time"),
+        "a bad time is refused next to the field: {}",
+        bad_time.body
+    );
+
+    // One exchange: headers, body, signature verdict and its run.
+    let exchanges = hub
+        .hub
+        .exchanges(
+            &project,
+            &linker_hub::exchange::ExchangeFilter {
+                run_id: Some(run_b.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(exchanges.len(), 1, "{exchanges:?}");
+    let one = browser
+        .get(&format!(
+            "/console/projects/{project}/requests/{}",
+            exchanges[0].seq
+        ))
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    for needle in ["log-b", "signature", "client-id", "valid", &run_b] {
+        assert!(
+            one.body.contains(needle),
+            "the exchange page shows {needle}: {}",
+            one.body
+        );
+    }
+
+    // The admin API filters the same way.
+    let (status, listed) = hub
+        .admin(
+            "GET",
+            &format!("/projects/{project}/exchanges?merchantId={m2}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["runId"], run_b.as_str());
+}
