@@ -842,3 +842,142 @@ async fn the_request_log_filters_by_run_merchant_and_time_and_opens_one_exchange
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["runId"], run_b.as_str());
 }
+
+#[tokio::test]
+async fn check_my_setup_and_send_notification_say_valid_for_a_signed_ack_and_why_not_otherwise() {
+    use crate::callbacks::{Ack, NotifyEndpoint};
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let good = NotifyEndpoint::start(&acqp, Ack::Signed).await;
+    let unsigned = NotifyEndpoint::start(&acqp, Ack::Unsigned).await;
+    let project = acqp.project.id.clone();
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+
+    // Check my setup goes to the project's notify URL.
+    let (status, body) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{project}"),
+            Some(json!({"notifyUrl": good.url})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let check = browser
+        .post(&format!("/console/projects/{project}/settings/check"), &[])
+        .await;
+    assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+    assert!(
+        check
+            .body
+            .contains("Your endpoint answered with a valid, signed SUCCESS/S acknowledgement"),
+        "a signed ack is called valid: {}",
+        check.body
+    );
+    assert_eq!(
+        good.count(),
+        1,
+        "one test notification reached the endpoint"
+    );
+    assert!(
+        good.received.lock().unwrap()[0].signature_valid,
+        "the hub signed it with the project's key"
+    );
+
+    let (status, body) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{project}"),
+            Some(json!({"notifyUrl": unsigned.url})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let check = browser
+        .post(&format!("/console/projects/{project}/settings/check"), &[])
+        .await;
+    assert!(
+        check.body.contains("Not a valid acknowledgement") && check.body.contains("signature"),
+        "an unsigned ack is refused and the reason names the signature: {}",
+        check.body
+    );
+
+    // Send notification (iNotify): to any URL, with the payment's outcome and amount.
+    let sent = browser
+        .post(
+            &format!("/console/projects/{project}/notify"),
+            &[
+                ("url", good.url.as_str()),
+                ("outcome", "failure"),
+                ("currency", "HKD"),
+                ("value", "1234"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert!(
+        sent.body
+            .contains("Valid: a signed SUCCESS/S acknowledgement"),
+        "{}",
+        sent.body
+    );
+    let received = good.received.lock().unwrap().last().unwrap().clone();
+    assert_eq!(
+        received.body["paymentResult"]["resultStatus"], "F",
+        "a failed payment was notified: {}",
+        received.body
+    );
+    assert_eq!(received.body["paymentAmount"]["value"], "1234");
+    assert_eq!(received.body["paymentAmount"]["currency"], "HKD");
+
+    let refused = browser
+        .post(
+            &format!("/console/projects/{project}/notify"),
+            &[
+                ("url", unsigned.url.as_str()),
+                ("outcome", "success"),
+                ("currency", "HKD"),
+                ("value", "1000"),
+            ],
+        )
+        .await;
+    assert!(
+        refused.body.contains("Not valid:") && refused.body.contains("signature"),
+        "{}",
+        refused.body
+    );
+    let bad_url = browser
+        .post(
+            &format!("/console/projects/{project}/notify"),
+            &[
+                ("url", "ftp://acqp.example/notify"),
+                ("outcome", "success"),
+                ("currency", "HKD"),
+                ("value", "1000"),
+            ],
+        )
+        .await;
+    assert!(
+        bad_url.body.contains("field-error") && bad_url.body.contains("http"),
+        "a non-http URL is refused next to the field: {}",
+        bad_url.body
+    );
+    assert_eq!(
+        good.count() + unsigned.count(),
+        4,
+        "the refused URL sent nothing"
+    );
+
+    // Every test notification is in the request log, outbound.
+    let log = browser
+        .get(&format!(
+            "/console/projects/{project}/requests?api=notifyPayment"
+        ))
+        .await;
+    assert_eq!(
+        log.body.matches("hub → ACQP").count(),
+        4,
+        "four notifications logged: {}",
+        log.body
+    );
+}

@@ -6,7 +6,7 @@ mod after_payment;
 pub mod attachments;
 mod auto_debit;
 mod browser;
-mod callbacks;
+pub mod callbacks;
 mod console;
 mod entry_codes;
 mod events;
