@@ -981,3 +981,247 @@ async fn check_my_setup_and_send_notification_say_valid_for_a_signed_ack_and_why
         log.body
     );
 }
+
+/// A plain SMTP server on a loopback port that keeps every message, and refuses recipients whose
+/// address starts with `refuse`.
+struct SmtpSink {
+    address: std::net::SocketAddr,
+    messages: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl SmtpSink {
+    async fn start() -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut read = BufReader::new(read);
+                    let _ = write.write_all(b"220 sink.test ESMTP\r\n").await;
+                    let mut recipient = String::new();
+                    loop {
+                        let mut line = String::new();
+                        if read.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let command = line.trim_end().to_ascii_uppercase();
+                        let reply: &[u8] = if command.starts_with("EHLO") {
+                            b"250-sink.test\r\n250 8BITMIME\r\n"
+                        } else if command.starts_with("MAIL FROM") {
+                            b"250 ok\r\n"
+                        } else if command.starts_with("RCPT TO") {
+                            recipient = line.trim_end()[8..]
+                                .trim_matches(['<', '>', ' '])
+                                .to_owned();
+                            if recipient.starts_with("refuse") {
+                                b"550 5.1.1 no such mailbox\r\n"
+                            } else {
+                                b"250 ok\r\n"
+                            }
+                        } else if command == "DATA" {
+                            let _ = write.write_all(b"354 go ahead\r\n").await;
+                            let mut message = String::new();
+                            loop {
+                                let mut line = String::new();
+                                if read.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                    return;
+                                }
+                                if line == ".\r\n" {
+                                    break;
+                                }
+                                message.push_str(&line);
+                            }
+                            kept.lock().unwrap().push((recipient.clone(), message));
+                            b"250 queued\r\n"
+                        } else if command == "QUIT" {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            return;
+                        } else {
+                            b"502 not implemented\r\n"
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        SmtpSink {
+            address,
+            messages,
+            task,
+        }
+    }
+
+    fn messages(&self) -> Vec<(String, String)> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+/// The invitation code in an invitation mail.
+fn code_in(mail: &str) -> String {
+    mail.lines()
+        .find_map(|line| line.trim().strip_prefix("invitation code: "))
+        .unwrap_or_else(|| panic!("no invitation code in the mail: {mail}"))
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it() {
+    use crate::support::wallet_call;
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let sink = SmtpSink::start().await;
+    hub.hub.set_mail_relay(Some(
+        linker_hub::invitations::MailRelay::parse(&format!(
+            "smtp://{}?from=tsp@example.com",
+            sink.address
+        ))
+        .unwrap(),
+    ));
+    let project = acqp.project.id.clone();
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let merchants_page = format!("/console/projects/{project}/merchants");
+
+    let invited = browser
+        .post(
+            &merchants_page,
+            &[
+                ("name", "Harbour Cafe"),
+                ("mid", "M100"),
+                ("email", "cafe@shop.example"),
+                ("products", "UPM"),
+            ],
+        )
+        .await;
+    assert!(
+        invited.status == StatusCode::OK || invited.status == StatusCode::SEE_OTHER,
+        "{}",
+        invited.body
+    );
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "one mail went out by SMTP: {mails:?}");
+    assert_eq!(mails[0].0, "cafe@shop.example");
+    assert!(
+        mails[0].1.contains("From: Linker hub <tsp@example.com>")
+            && mails[0].1.contains("Subject: Your Linker test account"),
+        "{}",
+        mails[0].1
+    );
+    let first_code = code_in(&mails[0].1);
+    let merchant = hub
+        .hub
+        .merchants(&project)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.mid == "M100")
+        .unwrap();
+    let (status, listed) = hub
+        .admin("GET", &format!("/projects/{project}/merchants"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mid"] == "M100")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        row["status"], "inactive",
+        "delivered, not yet signed in: {row}"
+    );
+
+    // Resend: a new code goes out and the old one stops working.
+    let resent = browser
+        .post(&format!("{merchants_page}/{}/resend", merchant.id), &[])
+        .await;
+    assert_eq!(resent.status, StatusCode::OK, "{}", resent.body);
+    assert!(
+        resent.body.contains("replaces the old one"),
+        "{}",
+        resent.body
+    );
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2, "the resend was mailed too");
+    let second_code = code_in(&mails[1].1);
+    assert_ne!(first_code, second_code, "a new code");
+    let sign_in = |code: String| {
+        let hub = &hub;
+        async move {
+            wallet_call(
+                hub,
+                "POST",
+                "/sign-in/invitation",
+                None,
+                Some(json!({"invitationCode": code, "password": "long enough"})),
+            )
+            .await
+        }
+    };
+    let (status, refused) = sign_in(first_code).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old code is dead: {refused}"
+    );
+
+    // Revoke: the current code is dead too, and the page says so.
+    let revoked = browser
+        .post(&format!("{merchants_page}/{}/revoke", merchant.id), &[])
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert!(revoked.body.contains("revoked"), "{}", revoked.body);
+    let (status, refused) = sign_in(second_code).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked: {refused}");
+
+    // A recipient the server refuses: the merchant is Failed, and the remark says why.
+    browser
+        .post(
+            &merchants_page,
+            &[
+                ("name", "Nobody's Shop"),
+                ("mid", "M101"),
+                ("email", "refuse@shop.example"),
+                ("products", "UPM"),
+            ],
+        )
+        .await;
+    let (_, listed) = hub
+        .admin("GET", &format!("/projects/{project}/merchants"), None)
+        .await;
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mid"] == "M101")
+        .unwrap()
+        .clone();
+    assert_eq!(row["status"], "failed", "{row}");
+    let remark = row["remark"].as_str().unwrap_or_default();
+    assert!(
+        remark.contains("RCPT TO") && remark.contains("550"),
+        "the remark names the refused step and the server's answer: {remark}"
+    );
+    let page = browser.get(&merchants_page).await;
+    assert!(
+        page.body.contains(remark) || page.body.contains("RCPT TO"),
+        "the list shows the remark"
+    );
+}
