@@ -278,6 +278,42 @@ async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data(
     }
     shot(&client, "08-run-evidence").await;
 
+    // A tablet held upright: the run and Test Data fit its width (wide tables scroll in their
+    // own box, the page itself never sideways).
+    client.set_window_size(768, 1024).await.unwrap();
+    for (page, name) in [
+        (
+            client.current_url().await.unwrap().to_string(),
+            "09-run-tablet",
+        ),
+        (
+            format!("{hub}/console/projects/{}/test-data", demo.project_id()),
+            "10-test-data-tablet",
+        ),
+        (
+            format!("{hub}/console/projects/{}/requests", demo.project_id()),
+            "11-request-log-tablet",
+        ),
+    ] {
+        client.goto(&page).await.unwrap();
+        element(&client, "main").await;
+        let fits = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, inner) = (fits[0].as_u64().unwrap(), fits[1].as_u64().unwrap());
+        let path = shot(&client, name).await;
+        assert!(
+            scroll <= inner,
+            "{page} is {scroll} px wide in a {inner} px tablet window ({})",
+            path.display()
+        );
+    }
+    client.set_window_size(1366, 900).await.unwrap();
+
     // Export JUnit.
     client
         .goto(&format!(
