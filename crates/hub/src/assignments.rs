@@ -31,7 +31,36 @@ pub fn default_cases(products: &[String]) -> Result<Vec<&'static CaseDef>, HubEr
         .collect())
 }
 
+/// A merchant's assigned cases, as the admin API shows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assignment {
+    /// The merchant (`mer_...`).
+    pub merchant_id: String,
+    /// True when the list was edited; false when it is the default for the merchant's products.
+    pub custom: bool,
+    /// The case ids, in catalogue order.
+    pub case_ids: Vec<String>,
+}
+
 impl Hub {
+    /// A project merchant's assignment (another project's merchant is not found).
+    pub fn assignment(&self, project_id: &str, merchant_id: &str) -> Result<Assignment, HubError> {
+        let merchant = self.merchant(merchant_id)?;
+        if merchant.project_id != project_id {
+            return Err(HubError::NotFound(format!("merchant {merchant_id}")));
+        }
+        Ok(Assignment {
+            custom: self.custom_assignment(merchant_id)?.is_some(),
+            case_ids: self
+                .assigned_cases(&merchant)?
+                .iter()
+                .map(|case| case.id.clone())
+                .collect(),
+            merchant_id: merchant.id,
+        })
+    }
+
     /// The case ids assigned to a merchant by hand, if its list was edited.
     pub fn custom_assignment(&self, merchant_id: &str) -> Result<Option<Vec<String>>, HubError> {
         let stored: Option<String> = self.store.with(|connection| {

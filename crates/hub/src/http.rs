@@ -56,6 +56,16 @@ pub fn router(hub: Arc<Hub>) -> Router {
             "/projects/{id}/merchants/{merchant}/resend",
             post(resend_invitation),
         )
+        .route(
+            "/projects/{id}/merchants/{merchant}/revoke",
+            post(revoke_merchant),
+        )
+        .route(
+            "/projects/{id}/merchants/{merchant}/assignment",
+            get(show_assignment).put(replace_assignment),
+        )
+        .route("/projects/{id}/test-notifications", post(test_notification))
+        .route("/projects/{id}/runs/{run}", get(show_run))
         .route("/clock", get(show_clock))
         .route("/clock/advance", post(advance_clock))
         .fallback(admin_not_found);
@@ -451,6 +461,100 @@ async fn resend_invitation(
     let mut invited = hub.resend_invitation(&id, &merchant)?;
     delivered(&hub, &mut invited).await?;
     Ok(Json(invited))
+}
+
+async fn revoke_merchant(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((id, merchant)): Path<(String, String)>,
+) -> Result<Json<Merchant>, HubError> {
+    admin(&hub, &headers)?;
+    hub.revoke_merchant(&id, &merchant)?;
+    Ok(Json(hub.merchant(&merchant)?))
+}
+
+async fn show_assignment(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((id, merchant)): Path<(String, String)>,
+) -> Result<Json<crate::assignments::Assignment>, HubError> {
+    admin(&hub, &headers)?;
+    Ok(Json(hub.assignment(&id, &merchant)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AssignmentUpdate {
+    /// The cases to assign; `null` goes back to the defaults of the merchant's products.
+    case_ids: Option<Vec<String>>,
+}
+
+async fn replace_assignment(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((id, merchant)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<crate::assignments::Assignment>, HubError> {
+    admin(&hub, &headers)?;
+    let update: AssignmentUpdate = json_body(&body)?;
+    if update.case_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Err(HubError::invalid(
+            "caseIds",
+            "assign at least one case, or send null for the defaults",
+        ));
+    }
+    hub.assign_cases(
+        &id,
+        std::slice::from_ref(&merchant),
+        update.case_ids.as_deref(),
+    )?;
+    Ok(Json(hub.assignment(&id, &merchant)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TestNotificationRequest {
+    url: Option<String>,
+    #[serde(default = "yes")]
+    success: bool,
+    amount: Option<crate::inotify::TestAmount>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn test_notification(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<crate::inotify::NotificationCheck>, HubError> {
+    admin(&hub, &headers)?;
+    let request: TestNotificationRequest = json_body(&body)?;
+    let check = hub
+        .send_test_notification(
+            &id,
+            crate::inotify::TestNotification {
+                url: request.url,
+                success: request.success,
+                amount: request.amount.map(|a| (a.currency, a.value)),
+            },
+        )
+        .await?;
+    Ok(Json(check))
+}
+
+async fn show_run(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((id, run)): Path<(String, String)>,
+) -> Result<Json<RunView>, HubError> {
+    admin(&hub, &headers)?;
+    let view = tokio::task::spawn_blocking(move || hub.project_run(&id, &run))
+        .await
+        .map_err(|error| HubError::Internal(format!("the run's judge failed: {error}")))??;
+    Ok(Json(view))
 }
 
 /// The wallet's bearer token, checked.

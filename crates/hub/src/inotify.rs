@@ -25,6 +25,16 @@ pub struct TestNotification {
     pub amount: Option<(String, String)>,
 }
 
+/// An amount as the admin API takes it: `{"currency": "HKD", "value": "1000"}` (minor units).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestAmount {
+    /// ISO 4217 alpha-3.
+    pub currency: String,
+    /// Minor units, as text.
+    pub value: String,
+}
+
 /// What the ACQP's endpoint did with it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -315,6 +315,14 @@ impl Hub {
         self.signals.subscribe()
     }
 
+    /// A run of this project, judged now (another project's run is not found).
+    pub fn project_run(&self, project_id: &str, run_id: &str) -> Result<RunView, HubError> {
+        if self.run_project(run_id)? != project_id {
+            return Err(HubError::NotFound(format!("run {run_id}")));
+        }
+        self.judge_run(run_id)
+    }
+
     /// True when the run exists and is still open.
     pub fn run_is_open(&self, run_id: &str) -> bool {
         self.run_row(run_id).is_ok_and(|row| row.status == "open")

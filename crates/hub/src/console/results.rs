@@ -262,10 +262,7 @@ pub(super) async fn live(
 
 /// A run of this project (another project's run is not found).
 fn project_run(hub: &Hub, project: &Project, run_id: &str) -> Result<RunView, HubError> {
-    if hub.run_project(run_id)? != project.id {
-        return Err(HubError::NotFound(format!("run {run_id}")));
-    }
-    hub.judge_run(run_id)
+    hub.project_run(&project.id, run_id)
 }
 
 /// One entry of the evidence timeline.

@@ -161,3 +161,147 @@ async fn the_test_clock_moves_forward_only() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn ci_can_assign_cases_revoke_a_merchant_send_a_test_notification_and_read_a_run() {
+    use crate::callbacks::{Ack, NotifyEndpoint};
+    use crate::runs::Wallet;
+    use crate::support::{PAY, upm_pay};
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let other = hub.acqp_with(json!({"clientId": "OTHER_CLIENT"})).await;
+    let project = acqp.project.id.clone();
+    let wallet = Wallet::sign_in(&hub, &acqp, "A1").await;
+    let merchant = hub.hub.merchants(&project).unwrap()[0].id.clone();
+    let assignment = format!("/projects/{project}/merchants/{merchant}/assignment");
+    let case_ids = |body: &serde_json::Value| -> Vec<String> {
+        body["caseIds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let wallet_cases = || async {
+        let (status, cases) = wallet.send(&hub, "GET", "/cases", None).await;
+        assert_eq!(status, StatusCode::OK, "{cases}");
+        cases.to_string()
+    };
+
+    // Assignments: defaults, a list by hand that the wallet sees, a bad id that changes nothing.
+    let (status, defaults) = hub.admin("GET", &assignment, None).await;
+    assert_eq!(status, StatusCode::OK, "{defaults}");
+    assert_eq!(defaults["custom"], false);
+    assert!(
+        case_ids(&defaults).len() > 2,
+        "UPM and MPM defaults: {defaults}"
+    );
+    let (status, set) = hub
+        .admin(
+            "PUT",
+            &assignment,
+            Some(json!({"caseIds": ["UPM-02", "UPM-01"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{set}");
+    assert_eq!(set["custom"], true);
+    assert_eq!(case_ids(&set), ["UPM-01", "UPM-02"], "catalogue order");
+    let seen = wallet_cases().await;
+    assert!(
+        seen.contains("UPM-01") && !seen.contains("MPC-01"),
+        "the wallet sees only the assigned cases: {seen}"
+    );
+    for bad in [
+        json!({"caseIds": ["UPM-01", "NOPE-9"]}),
+        json!({"caseIds": []}),
+    ] {
+        let (status, refused) = hub.admin("PUT", &assignment, Some(bad)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    }
+    let (_, unchanged) = hub.admin("GET", &assignment, None).await;
+    assert_eq!(
+        case_ids(&unchanged),
+        ["UPM-01", "UPM-02"],
+        "nothing half-written"
+    );
+    let (status, back) = hub
+        .admin("PUT", &assignment, Some(json!({"caseIds": null})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(back, defaults, "back to the product defaults");
+    let foreign = format!(
+        "/projects/{}/merchants/{merchant}/assignment",
+        other.project.id
+    );
+    let (status, _) = hub.admin("GET", &foreign, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another project's merchant");
+
+    // A run as CI reads it, and not through another project.
+    let run = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &run).await;
+    acqp.call(&hub, PAY, &upm_pay("ci-1", &code, "1000")).await;
+    let (status, view) = hub
+        .admin("GET", &format!("/projects/{project}/runs/{run}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["id"], run.as_str());
+    assert!(
+        view["events"].to_string().contains("ci-1"),
+        "the pay is evidence: {view}"
+    );
+    let (status, _) = hub
+        .admin(
+            "GET",
+            &format!("/projects/{}/runs/{run}", other.project.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A test notification: valid for a signed ack, the reason for an unsigned one.
+    let good = NotifyEndpoint::start(&acqp, Ack::Signed).await;
+    let unsigned = NotifyEndpoint::start(&acqp, Ack::Unsigned).await;
+    let notify = format!("/projects/{project}/test-notifications");
+    let (status, check) = hub
+        .admin("POST", &notify, Some(json!({"url": good.url})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    assert_eq!(check["verdict"]["acknowledged"], true, "{check}");
+    let (_, check) = hub
+        .admin(
+            "POST",
+            &notify,
+            Some(json!({"url": unsigned.url, "success": false})),
+        )
+        .await;
+    assert_eq!(check["verdict"]["acknowledged"], false, "{check}");
+    assert!(
+        check["verdict"]["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not signed"),
+        "{check}"
+    );
+    assert_eq!(
+        unsigned.received.lock().unwrap()[0].body["paymentResult"]["resultStatus"],
+        "F"
+    );
+    let (status, refused) = hub
+        .admin("POST", &notify, Some(json!({"url": "file:///etc/passwd"})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+
+    // Revoke: the wallet's session ends at once.
+    let (status, revoked) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/merchants/{merchant}/revoke"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    let (status, refused) = wallet.send(&hub, "GET", "/cases", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused}");
+    assert_eq!(refused["code"], "SESSION_REVOKED", "{refused}");
+}

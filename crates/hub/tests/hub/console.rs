@@ -897,7 +897,8 @@ async fn check_my_setup_and_send_notification_say_valid_for_a_signed_ack_and_why
         .post(&format!("/console/projects/{project}/settings/check"), &[])
         .await;
     assert!(
-        check.body.contains("Not a valid acknowledgement") && check.body.contains("signature"),
+        check.body.contains("Not a valid acknowledgement")
+            && check.body.contains("the ack is not signed correctly"),
         "an unsigned ack is refused and the reason names the signature: {}",
         check.body
     );
@@ -942,7 +943,8 @@ async fn check_my_setup_and_send_notification_say_valid_for_a_signed_ack_and_why
         )
         .await;
     assert!(
-        refused.body.contains("Not valid:") && refused.body.contains("signature"),
+        refused.body.contains("Not valid:")
+            && refused.body.contains("the ack is not signed correctly"),
         "{}",
         refused.body
     );

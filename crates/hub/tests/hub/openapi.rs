@@ -1034,6 +1034,68 @@ async fn real_answers_match_the_documented_schemas() {
     assert!(body.as_array().is_some_and(|a| !a.is_empty()), "{body}");
     c.check("GET", "/admin/v1/projects/{id}/deliveries", status, &body);
 
+    // Admin: a run as CI reads it, assignments, revocation, a test notification.
+    for id in [run.as_str(), "run_nope"] {
+        let (status, body) = hub
+            .admin("GET", &format!("/projects/{project}/runs/{id}"), None)
+            .await;
+        c.check("GET", "/admin/v1/projects/{id}/runs/{run}", status, &body);
+    }
+    let assignment = format!("/projects/{project}/merchants/{merchant}/assignment");
+    let (status, body) = hub.admin("GET", &assignment, None).await;
+    c.check(
+        "GET",
+        "/admin/v1/projects/{id}/merchants/{merchant}/assignment",
+        status,
+        &body,
+    );
+    for update in [
+        json!({"caseIds": ["UPM-01", "UPM-02"]}),
+        json!({"caseIds": ["NOPE-1"]}),
+        json!({"caseIds": null}),
+    ] {
+        let (status, body) = hub.admin("PUT", &assignment, Some(update)).await;
+        c.check(
+            "PUT",
+            "/admin/v1/projects/{id}/merchants/{merchant}/assignment",
+            status,
+            &body,
+        );
+    }
+    let (status, body) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/merchants/{merchant}/revoke"),
+            None,
+        )
+        .await;
+    c.check(
+        "POST",
+        "/admin/v1/projects/{id}/merchants/{merchant}/revoke",
+        status,
+        &body,
+    );
+    let endpoint =
+        crate::callbacks::NotifyEndpoint::start(&acqp, crate::callbacks::Ack::Signed).await;
+    for request in [
+        json!({"url": endpoint.url, "success": false, "amount": {"currency": "HKD", "value": "990"}}),
+        json!({"url": "ftp://acqp.example/notify"}),
+    ] {
+        let (status, body) = hub
+            .admin(
+                "POST",
+                &format!("/projects/{project}/test-notifications"),
+                Some(request),
+            )
+            .await;
+        c.check(
+            "POST",
+            "/admin/v1/projects/{id}/test-notifications",
+            status,
+            &body,
+        );
+    }
+
     // Sign-in once more to sign out, then the token is refused.
     let (status, session) = wallet_call(
         &hub,
