@@ -30,9 +30,16 @@ pub struct ServeArgs {
     /// Run on a clock the admin API can move forward (POST /admin/v1/clock/advance), for tests.
     #[arg(long)]
     test_clock: bool,
-    /// Mail invitations through this SMTP server (smtp://host:port[?from=address]); without it
-    /// they go to the outbox the console shows.
-    #[arg(long, value_name = "URL")]
+    /// Mail invitations through this SMTP server: smtp://host:port for a local relay,
+    /// smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host:465,
+    /// plus &from=address and &ca=file.pem (a private CA). Without it, invitations go to the
+    /// outbox the console shows. Prefer LINKER_SMTP_URL for a URL with a password.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LINKER_SMTP_URL",
+        hide_env_values = true
+    )]
     smtp: Option<String>,
 }
 
@@ -74,7 +81,7 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             ),
         }
         match &relay {
-            Some(relay) => println!("  invitations:  mailed via {}:{}", relay.host, relay.port),
+            Some(relay) => println!("  invitations:  mailed via {}", relay.describe()),
             None => println!("  invitations:  console outbox (no --smtp)"),
         }
         println!("  console:      {}/console", server.hub.public_url());

@@ -18,4 +18,5 @@ mod order_codes;
 mod payments;
 mod private_codes;
 pub mod runs;
+mod smtp;
 mod support;
