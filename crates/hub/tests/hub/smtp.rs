@@ -250,7 +250,10 @@ async fn starttls_with_a_login_delivers_over_tls_to_a_relay_a_private_ca_signed(
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert!(seen[0].over_tls, "the mail went over TLS");
     assert_eq!(seen[0].user.as_deref(), Some(USER), "after AUTH PLAIN");
-    assert_eq!(seen[0].recipient, "t1@shop.example", "emails are kept lowercase");
+    assert_eq!(
+        seen[0].recipient, "t1@shop.example",
+        "emails are kept lowercase"
+    );
     assert!(
         seen[0].message.contains("invitation code: "),
         "{}",
