@@ -172,8 +172,11 @@ async fn aplus_gateway(
     // Most calls take about a millisecond of CPU (one RSA signature, one verify, a few SQLite
     // statements): answering them on this worker saves two thread hand-offs per call, which
     // `linker bench hub` measured at about 5 % of the CPU a call costs. A `pay` may be held for
-    // seconds (UPM-06 answers late on purpose), so it goes to the blocking pool.
-    let answer = if Api::from_hub_path(path_for_signing(&call.target)) == Some(Api::Pay) {
+    // seconds while a UPM-06 run is open (it answers late on purpose): then it goes to the
+    // blocking pool.
+    let answer = if Api::from_hub_path(path_for_signing(&call.target)) == Some(Api::Pay)
+        && hub.pay_may_be_held()
+    {
         match tokio::task::spawn_blocking(move || hub.handle_aplus(&call)).await {
             Ok(answer) => answer,
             Err(error) => {

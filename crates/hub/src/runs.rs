@@ -323,6 +323,35 @@ impl Hub {
         self.judge_run(run_id)
     }
 
+    /// True while an open run's case may hold a `pay` answer (UPM-06 answers late on purpose):
+    /// the gateway then answers `pay` on the blocking pool rather than on an async worker. When
+    /// in doubt (a store error), true.
+    pub fn pay_may_be_held(&self) -> bool {
+        let Ok(catalogue) = catalogue() else {
+            return true;
+        };
+        let open: Result<Vec<String>, HubError> = self
+            .store
+            .with(|connection| {
+                let mut statement =
+                    connection.prepare_cached("SELECT case_id FROM runs WHERE status = 'open'")?;
+                let rows = statement.query_map([], |row| row.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+            })
+            .map_err(HubError::from);
+        match open {
+            Ok(cases) => cases.iter().any(|id| {
+                catalogue.case(id).is_none_or(|case| {
+                    matches!(
+                        case.sandbox.pay,
+                        linker_cases::PayBehaviour::SlowAnswer { .. }
+                    )
+                })
+            }),
+            Err(_) => true,
+        }
+    }
+
     /// True when the run exists and is still open.
     pub fn run_is_open(&self, run_id: &str) -> bool {
         self.run_row(run_id).is_ok_and(|row| row.status == "open")

@@ -308,8 +308,10 @@ const MIGRATIONS: &[&str] = &[
     // 12: the request log knows the run each exchange belongs to (the console filters by run and
     // by merchant on it). No index of its own: the log is read per project, newest first, and
     // another index would cost every gateway call a write.
+    // The open runs, which every `pay` looks at (a UPM-06 run may hold its answer).
     r#"
     ALTER TABLE exchanges ADD COLUMN run_id TEXT;
+    CREATE INDEX runs_open ON runs (case_id) WHERE status = 'open';
     "#,
 ];
 

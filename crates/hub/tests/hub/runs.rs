@@ -657,3 +657,21 @@ async fn upm_07_passes_a_pos_that_asks_for_a_new_code_and_fails_one_that_retries
         }
     }
 }
+
+#[tokio::test]
+async fn pay_is_answered_on_the_blocking_pool_only_while_a_run_may_hold_it() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "H1").await;
+    assert!(!hub.hub.pay_may_be_held(), "no run is open");
+    wallet.start(&hub, "UPM-01").await;
+    assert!(
+        !hub.hub.pay_may_be_held(),
+        "UPM-01 answers at once: pay stays on the async worker"
+    );
+    wallet.start(&hub, "UPM-06").await;
+    assert!(
+        hub.hub.pay_may_be_held(),
+        "an open UPM-06 run holds its pay answer: the blocking pool"
+    );
+}
