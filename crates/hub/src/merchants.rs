@@ -10,7 +10,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
@@ -214,68 +214,86 @@ fn normalise_code(code: &str) -> String {
         .collect()
 }
 
+/// Writes a new merchant and its invitation (hashed) in the caller's transaction.
+fn insert_merchant(connection: &Connection, invited: &Invited) -> rusqlite::Result<()> {
+    let Invited {
+        merchant,
+        invitation,
+    } = invited;
+    connection
+        .prepare_cached(
+            "INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
+             created_at, invitation_hash, invitation_expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            merchant.id,
+            merchant.project_id,
+            merchant.name,
+            merchant.mid,
+            merchant.email,
+            serde_json::to_string(&merchant.products).unwrap_or_default(),
+            merchant.status,
+            merchant.created_at.to_rfc3339(),
+            token_hash(&normalise_code(&invitation.code)),
+            invitation.expires_at.to_rfc3339(),
+        ])?;
+    Ok(())
+}
+
 impl Hub {
     /// Invites a merchant: checks every field, creates it `inactive` and returns its invitation.
     pub fn invite_merchant(&self, project_id: &str, new: NewMerchant) -> Result<Invited, HubError> {
         self.project(project_id)?;
-        let NewMerchant {
-            name,
-            mid,
-            email,
-            products,
-        } = check_new_merchant(&new)?;
         let now = self.clock.now();
-        let merchant = Merchant {
-            id: self.ids.alphanumeric("mer_", 12),
-            project_id: project_id.to_owned(),
-            name,
-            mid,
-            email,
-            products,
-            status: "inactive".to_owned(),
-            remark: None,
-            created_at: now,
-            last_active_at: None,
-        };
-        let invitation = self.new_invitation(now);
+        let invited = self.new_invited(project_id, check_new_merchant(&new)?, now);
+        let merchant = &invited.merchant;
         self.store.with(|connection| {
             let transaction = connection.transaction()?;
             let clash: Option<String> = transaction
-                .prepare_cached("SELECT CASE WHEN mid = ?2 THEN 'mid' ELSE 'email' END FROM merchants \
-                     WHERE project_id = ?1 AND (mid = ?2 OR email = ?3)")?
-                .query_row(params![project_id, merchant.mid, merchant.email],
-                    |row| row.get(0),
-                )
+                .prepare_cached(
+                    "SELECT CASE WHEN mid = ?2 THEN 'mid' ELSE 'email' END FROM merchants \
+                     WHERE project_id = ?1 AND (mid = ?2 OR email = ?3)",
+                )?
+                .query_row(params![project_id, merchant.mid, merchant.email], |row| {
+                    row.get(0)
+                })
                 .optional()?;
             if let Some(field) = clash {
-                let value = if field == "mid" { &merchant.mid } else { &merchant.email };
+                let value = if field == "mid" {
+                    &merchant.mid
+                } else {
+                    &merchant.email
+                };
                 return Ok(Err(HubError::invalid(
                     &field,
                     format!("{value} is already invited to this project"),
                 )));
             }
-            transaction.prepare_cached("INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
-                 created_at, invitation_hash, invitation_expires_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)")?.execute(params![
-                    merchant.id,
-                    merchant.project_id,
-                    merchant.name,
-                    merchant.mid,
-                    merchant.email,
-                    serde_json::to_string(&merchant.products).unwrap_or_default(),
-                    merchant.status,
-                    now.to_rfc3339(),
-                    token_hash(&normalise_code(&invitation.code)),
-                    invitation.expires_at.to_rfc3339(),
-                ],
-            )?;
+            insert_merchant(&transaction, &invited)?;
             transaction.commit()?;
             Ok(Ok(()))
         })??;
-        Ok(Invited {
-            merchant,
-            invitation,
-        })
+        Ok(invited)
+    }
+
+    /// A new `inactive` merchant of the project, from checked fields, with a fresh invitation.
+    fn new_invited(&self, project_id: &str, new: NewMerchant, now: DateTime<Utc>) -> Invited {
+        Invited {
+            merchant: Merchant {
+                id: self.ids.alphanumeric("mer_", 12),
+                project_id: project_id.to_owned(),
+                name: new.name,
+                mid: new.mid,
+                email: new.email,
+                products: new.products,
+                status: "inactive".to_owned(),
+                remark: None,
+                created_at: now,
+                last_active_at: None,
+            },
+            invitation: self.new_invitation(now),
+        }
     }
 
     /// Invites several merchants at once, all or none: every row is checked (fields, MIDs and
@@ -303,45 +321,12 @@ impl Hub {
         let now = self.clock.now();
         let mut invited = Vec::with_capacity(batch.len());
         for new in batch {
-            let new = check_new_merchant(new)?;
-            invited.push(Invited {
-                merchant: Merchant {
-                    id: self.ids.alphanumeric("mer_", 12),
-                    project_id: project_id.to_owned(),
-                    name: new.name,
-                    mid: new.mid,
-                    email: new.email,
-                    products: new.products,
-                    status: "inactive".to_owned(),
-                    remark: None,
-                    created_at: now,
-                    last_active_at: None,
-                },
-                invitation: self.new_invitation(now),
-            });
+            invited.push(self.new_invited(project_id, check_new_merchant(new)?, now));
         }
         self.store.with(|connection| {
             let transaction = connection.transaction()?;
-            for Invited {
-                merchant,
-                invitation,
-            } in &invited
-            {
-                transaction.prepare_cached("INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
-                     created_at, invitation_hash, invitation_expires_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)")?.execute(params![
-                        merchant.id,
-                        merchant.project_id,
-                        merchant.name,
-                        merchant.mid,
-                        merchant.email,
-                        serde_json::to_string(&merchant.products).unwrap_or_default(),
-                        merchant.status,
-                        now.to_rfc3339(),
-                        token_hash(&normalise_code(&invitation.code)),
-                        invitation.expires_at.to_rfc3339(),
-                    ],
-                )?;
+            for one in &invited {
+                insert_merchant(&transaction, one)?;
             }
             transaction.commit()?;
             Ok(())
