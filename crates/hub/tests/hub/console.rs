@@ -984,95 +984,6 @@ async fn check_my_setup_and_send_notification_say_valid_for_a_signed_ack_and_why
     );
 }
 
-/// A plain SMTP server on a loopback port that keeps every message, and refuses recipients whose
-/// address starts with `refuse`.
-struct SmtpSink {
-    address: std::net::SocketAddr,
-    messages: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl SmtpSink {
-    async fn start() -> SmtpSink {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let kept = messages.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let kept = kept.clone();
-                tokio::spawn(async move {
-                    let (read, mut write) = stream.into_split();
-                    let mut read = BufReader::new(read);
-                    let _ = write.write_all(b"220 sink.test ESMTP\r\n").await;
-                    let mut recipient = String::new();
-                    loop {
-                        let mut line = String::new();
-                        if read.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let command = line.trim_end().to_ascii_uppercase();
-                        let reply: &[u8] = if command.starts_with("EHLO") {
-                            b"250-sink.test\r\n250 8BITMIME\r\n"
-                        } else if command.starts_with("MAIL FROM") {
-                            b"250 ok\r\n"
-                        } else if command.starts_with("RCPT TO") {
-                            recipient = line.trim_end()[8..]
-                                .trim_matches(['<', '>', ' '])
-                                .to_owned();
-                            if recipient.starts_with("refuse") {
-                                b"550 5.1.1 no such mailbox\r\n"
-                            } else {
-                                b"250 ok\r\n"
-                            }
-                        } else if command == "DATA" {
-                            let _ = write.write_all(b"354 go ahead\r\n").await;
-                            let mut message = String::new();
-                            loop {
-                                let mut line = String::new();
-                                if read.read_line(&mut line).await.unwrap_or(0) == 0 {
-                                    return;
-                                }
-                                if line == ".\r\n" {
-                                    break;
-                                }
-                                message.push_str(&line);
-                            }
-                            kept.lock().unwrap().push((recipient.clone(), message));
-                            b"250 queued\r\n"
-                        } else if command == "QUIT" {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            return;
-                        } else {
-                            b"502 not implemented\r\n"
-                        };
-                        let _ = write.write_all(reply).await;
-                    }
-                });
-            }
-        });
-        SmtpSink {
-            address,
-            messages,
-            task,
-        }
-    }
-
-    fn messages(&self) -> Vec<(String, String)> {
-        self.messages.lock().unwrap().clone()
-    }
-}
-
 /// The invitation code in an invitation mail.
 fn code_in(mail: &str) -> String {
     mail.lines()
@@ -1088,7 +999,7 @@ async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it(
 
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
-    let sink = SmtpSink::start().await;
+    let sink = crate::smtp::Server::start(crate::smtp::Mode::PlainOnly).await;
     hub.hub.set_mail_relay(Some(
         linker_hub::invitations::MailRelay::parse(&format!(
             "smtp://{}?from=tsp@example.com",
@@ -1117,16 +1028,20 @@ async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it(
         "{}",
         invited.body
     );
-    let mails = sink.messages();
+    let mails = sink.seen();
     assert_eq!(mails.len(), 1, "one mail went out by SMTP: {mails:?}");
-    assert_eq!(mails[0].0, "cafe@shop.example");
+    assert_eq!(mails[0].recipient, "cafe@shop.example");
     assert!(
-        mails[0].1.contains("From: Linker hub <tsp@example.com>")
-            && mails[0].1.contains("Subject: Your Linker test account"),
+        mails[0]
+            .message
+            .contains("From: Linker hub <tsp@example.com>")
+            && mails[0]
+                .message
+                .contains("Subject: Your Linker test account"),
         "{}",
-        mails[0].1
+        mails[0].message
     );
-    let first_code = code_in(&mails[0].1);
+    let first_code = code_in(&mails[0].message);
     let merchant = hub
         .hub
         .merchants(&project)
@@ -1160,9 +1075,9 @@ async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it(
         "{}",
         resent.body
     );
-    let mails = sink.messages();
+    let mails = sink.seen();
     assert_eq!(mails.len(), 2, "the resend was mailed too");
-    let second_code = code_in(&mails[1].1);
+    let second_code = code_in(&mails[1].message);
     assert_ne!(first_code, second_code, "a new code");
     let sign_in = |code: String| {
         let hub = &hub;

@@ -18,5 +18,5 @@ mod order_codes;
 mod payments;
 mod private_codes;
 pub mod runs;
-mod smtp;
+pub mod smtp;
 mod support;

@@ -27,26 +27,28 @@ fn fixture(name: &str) -> PathBuf {
 
 /// How the test server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub enum Mode {
     /// Plain first, offers STARTTLS, takes AUTH only over TLS.
     StartTls,
     /// TLS from the first byte.
     Implicit,
-    /// Plain only: no STARTTLS on offer.
+    /// Plain only, as a local relay: no STARTTLS on offer, no AUTH needed.
     PlainOnly,
 }
 
 /// What the server received.
 #[derive(Debug, Clone)]
-struct Seen {
-    recipient: String,
-    message: String,
-    user: Option<String>,
-    over_tls: bool,
+pub struct Seen {
+    pub recipient: String,
+    pub message: String,
+    pub user: Option<String>,
+    pub over_tls: bool,
 }
 
-struct Server {
-    address: std::net::SocketAddr,
+/// A small SMTP server on a loopback port; it refuses recipients whose address starts with
+/// `refuse` (550), and outside [`Mode::PlainOnly`] wants AUTH before MAIL FROM.
+pub struct Server {
+    pub address: std::net::SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -121,14 +123,18 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
                 "535 5.7.8 authentication credentials invalid\r\n".to_owned()
             }
         } else if upper.starts_with("MAIL FROM") {
-            if user.is_none() {
+            if user.is_none() && mode != Mode::PlainOnly {
                 "530 5.7.0 authentication required\r\n".to_owned()
             } else {
                 "250 ok\r\n".to_owned()
             }
         } else if upper.starts_with("RCPT TO") {
             recipient = command[8..].trim_matches(['<', '>', ' ']).to_owned();
-            "250 ok\r\n".to_owned()
+            if recipient.starts_with("refuse") {
+                "550 5.1.1 no such mailbox\r\n".to_owned()
+            } else {
+                "250 ok\r\n".to_owned()
+            }
         } else if upper == "DATA" {
             stream.write_all(b"354 go ahead\r\n").await.ok()?;
             let mut message = String::new();
@@ -161,7 +167,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 impl Server {
-    async fn start(mode: Mode) -> Server {
+    pub async fn start(mode: Mode) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -201,7 +207,7 @@ impl Server {
         }
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
