@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use linker_acquirer::{Acquirer, AcquirerConfig, Fault, HubProject, RunningAcquirer, Timing};
-use linker_hub::merchants::NewMerchant;
+use linker_hub::domain::merchants::NewMerchant;
 use linker_hub::{Hub, NewProject, ProjectUpdate, ServeConfig, Server};
 use linker_wallet::{SettingsUpdate, Wallet, WalletOptions};
 use serde::{Deserialize, Serialize};
@@ -419,7 +419,7 @@ fn demo_merchant(hub: &Hub, project_id: &str, data_dir: &Path) -> Result<DemoMer
                         name: "Linker Cafe (demo)".to_owned(),
                         mid: DEMO_MID.to_owned(),
                         email: DEMO_EMAIL.to_owned(),
-                        products: linker_hub::merchants::PRODUCTS
+                        products: linker_hub::domain::merchants::PRODUCTS
                             .iter()
                             .map(|p| (*p).to_owned())
                             .collect(),
@@ -437,7 +437,7 @@ fn demo_merchant(hub: &Hub, project_id: &str, data_dir: &Path) -> Result<DemoMer
     Ok(merchant)
 }
 
-fn into_demo(invited: linker_hub::merchants::Invited) -> DemoMerchant {
+fn into_demo(invited: linker_hub::domain::merchants::Invited) -> DemoMerchant {
     DemoMerchant {
         id: invited.merchant.id,
         mid: invited.merchant.mid,

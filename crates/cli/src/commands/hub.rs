@@ -63,7 +63,7 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
         let relay = args
             .smtp
             .as_deref()
-            .map(linker_hub::invitations::MailRelay::parse)
+            .map(linker_hub::mail::MailRelay::parse)
             .transpose()?;
         let server = Server::bind(&config).await?;
         server.hub.set_mail_relay(relay.clone());

@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::pages::Upload;
 use super::{Errors, FormData, Frame, Page, PageError, Staff, blocking, page, when};
 use crate::Hub;
+use crate::domain::merchants::{Invited, Merchant, NewMerchant, PRODUCTS};
+use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::invitations::InvitationMail;
-use crate::merchants::{Invited, Merchant, NewMerchant, PRODUCTS};
-use crate::project::Project;
-use crate::spreadsheet::{SheetRow, read_merchant_sheet};
+use crate::import::{SheetRow, read_merchant_sheet};
+use crate::mail::InvitationMail;
 
 /// A merchant row of the Test Accounts list.
 struct MerchantRow {
@@ -179,7 +179,7 @@ pub(super) async fn template_csv(
     Ok(download(
         "text/csv; charset=utf-8",
         "linker-merchants.csv",
-        crate::spreadsheet::template_csv().into_bytes(),
+        crate::import::template_csv().into_bytes(),
     ))
 }
 
@@ -192,7 +192,7 @@ pub(super) async fn template_xlsx(
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "linker-merchants.xlsx",
-        crate::spreadsheet::template_xlsx()?,
+        crate::import::template_xlsx()?,
     ))
 }
 
@@ -404,13 +404,13 @@ fn assignments_page_of(
             })
         })
         .collect::<Result<Vec<_>, HubError>>()?;
-    let cases = crate::runs::catalogue()?
+    let cases = crate::domain::runs::catalogue()?
         .cases()
         .iter()
         .map(|c| {
             (
                 c.id.clone(),
-                crate::assignments::case_product(c),
+                crate::domain::assignments::case_product(c),
                 c.title.clone(),
             )
         })

@@ -5,7 +5,7 @@
 //! live parts: Test Data and a run's page follow the hub's run signals over Server-Sent Events.
 //! Every handler is a thin adapter over the same [`Hub`] methods the admin API uses.
 //!
-//! Security: console users sign in with email and password ([`crate::console_users`]); the
+//! Security: console users sign in with email and password ([`crate::domain::console_users`]); the
 //! session cookie is HttpOnly and SameSite=Lax; every form carries a CSRF token that must equal
 //! the HttpOnly, SameSite=Strict `linker_csrf` cookie (double submit); a user of one project gets
 //! 404 for every page and export of another.
@@ -27,9 +27,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use crate::Hub;
-use crate::console_users::ConsoleUser;
+use crate::domain::console_users::ConsoleUser;
+use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::project::Project;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "linker_console";
@@ -290,7 +290,7 @@ pub struct Staff {
 impl Staff {
     /// Checks a form's CSRF token.
     pub fn check(&self, form: &FormData) -> Result<(), PageError> {
-        if crate::admin::constant_time_eq(form.get("csrf"), &self.csrf) {
+        if crate::domain::admin_credential::constant_time_eq(form.get("csrf"), &self.csrf) {
             Ok(())
         } else {
             Err(PageError::Csrf)

@@ -13,9 +13,9 @@ use super::{
     page, set_cookie,
 };
 use crate::Hub;
+use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
+use crate::domain::projects::{NewProject, Project, ProjectUpdate, ProjectView};
 use crate::error::HubError;
-use crate::inotify::{NotificationCheck, TestNotification};
-use crate::project::{NewProject, Project, ProjectUpdate, ProjectView};
 
 /// A form that may carry files: its fields, and each file as (field, file name, bytes).
 pub struct Upload {
@@ -123,7 +123,9 @@ fn anonymous(
 
 fn check_anonymous_csrf(headers: &HeaderMap, form: &FormData) -> Result<(), PageError> {
     match cookie(headers, CSRF_COOKIE) {
-        Some(csrf) if crate::admin::constant_time_eq(csrf, form.get("csrf")) => Ok(()),
+        Some(csrf) if crate::domain::admin_credential::constant_time_eq(csrf, form.get("csrf")) => {
+            Ok(())
+        }
         _ => Err(PageError::Csrf),
     }
 }

@@ -14,11 +14,11 @@ use linker_cases::{CaseDef, CheckOutcome, EventKind, SignatureVerdict, WalletAct
 
 use super::{Frame, Page, PageError, Staff, blocking, page, pretty, when};
 use crate::Hub;
-use crate::assignments::case_product;
+use crate::domain::assignments::case_product;
+use crate::domain::merchants::Merchant;
+use crate::domain::projects::Project;
+use crate::domain::runs::{RunView, catalogue};
 use crate::error::HubError;
-use crate::merchants::Merchant;
-use crate::project::Project;
-use crate::runs::{RunView, catalogue};
 
 /// A run as the matrix needs it.
 #[derive(Debug, Clone)]

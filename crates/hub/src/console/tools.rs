@@ -11,10 +11,10 @@ use linker_aplus::message::Api;
 
 use super::{Errors, FormData, Frame, Page, PageError, Staff, page, pretty, when};
 use crate::Hub;
+use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
+use crate::domain::forced::{FieldMatch, ForcedResult, NewForcedResult};
+use crate::domain::request_log::{Exchange, ExchangeFilter};
 use crate::error::HubError;
-use crate::exchange::{Exchange, ExchangeFilter};
-use crate::forced::{FieldMatch, ForcedResult, NewForcedResult};
-use crate::inotify::{NotificationCheck, TestNotification};
 
 /// A row of the log.
 struct LogRow {
@@ -154,8 +154,8 @@ pub(super) async fn requests_page(
                 seq: e.seq,
                 at: when(&e.at),
                 direction: match e.direction {
-                    crate::exchange::Direction::Inbound => "ACQP → hub",
-                    crate::exchange::Direction::Outbound => "hub → ACQP",
+                    crate::domain::request_log::Direction::Inbound => "ACQP → hub",
+                    crate::domain::request_log::Direction::Outbound => "hub → ACQP",
                 },
                 api: e.api.clone(),
                 result_code: e.result_code.clone().unwrap_or_default(),
@@ -253,7 +253,7 @@ impl ForcedPage {
 fn forced_page_of(
     hub: &Hub,
     staff: &Staff,
-    project: &crate::project::Project,
+    project: &crate::domain::projects::Project,
     notice: &str,
 ) -> Result<ForcedPage, PageError> {
     Ok(ForcedPage {

@@ -183,7 +183,7 @@ async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data(
     // Import the spreadsheet template (two merchants) through the preview.
     click(&client, "nav.tabs a[href$='/merchants']").await;
     let sheet = screenshots().join("merchants.xlsx");
-    std::fs::write(&sheet, linker_hub::spreadsheet::template_xlsx().unwrap()).unwrap();
+    std::fs::write(&sheet, linker_hub::import::template_xlsx().unwrap()).unwrap();
     client
         .find(Locator::Css("input#file"))
         .await

@@ -11,8 +11,8 @@ use axum::routing::post;
 use chrono::Duration;
 use linker_aplus::signature::SignedContent;
 use linker_aplus::{PrivateKey, PublicKey, Signer, Verifier};
-use linker_hub::notifier::DeliveryStatus;
-use linker_hub::payments::{PaymentKey, Settlement};
+use linker_hub::callbacks::DeliveryStatus;
+use linker_hub::domain::payments::{PaymentKey, Settlement};
 use linker_hub::{Clock, FixedClock, Hub, Ids, Store};
 use serde_json::json;
 

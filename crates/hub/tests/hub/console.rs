@@ -399,7 +399,7 @@ async fn an_import_previews_bad_rows_creates_nothing_until_all_are_good_and_then
         "nothing half-created"
     );
 
-    let xlsx = linker_hub::spreadsheet::template_xlsx().unwrap();
+    let xlsx = linker_hub::import::template_xlsx().unwrap();
     let answer = browser
         .upload(&import, &[], Some(("file", "merchants.xlsx", &xlsx)))
         .await;
@@ -455,7 +455,7 @@ async fn an_invitation_that_cannot_be_mailed_marks_the_merchant_failed_with_the_
         .local_addr()
         .unwrap();
     hub.hub.set_mail_relay(Some(
-        linker_hub::invitations::MailRelay::parse(&format!("smtp://{closed}")).unwrap(),
+        linker_hub::mail::MailRelay::parse(&format!("smtp://{closed}")).unwrap(),
     ));
     let (status, invited) = hub
         .admin(
@@ -807,7 +807,7 @@ async fn the_request_log_filters_by_run_merchant_and_time_and_opens_one_exchange
         .hub
         .exchanges(
             &project,
-            &linker_hub::exchange::ExchangeFilter {
+            &linker_hub::domain::request_log::ExchangeFilter {
                 run_id: Some(run_b.clone()),
                 ..Default::default()
             },
@@ -1001,7 +1001,7 @@ async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it(
     let acqp = hub.acqp().await;
     let sink = crate::smtp::Server::start(crate::smtp::Mode::PlainOnly).await;
     hub.hub.set_mail_relay(Some(
-        linker_hub::invitations::MailRelay::parse(&format!(
+        linker_hub::mail::MailRelay::parse(&format!(
             "smtp://{}?from=tsp@example.com",
             sink.address
         ))

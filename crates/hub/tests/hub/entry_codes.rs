@@ -69,7 +69,7 @@ async fn mec_01_an_entry_page_payment_joins_the_run_and_passes_when_notified() {
     );
 
     // The page's backend recognised the wallet and calls pay.
-    let ua = linker_hub::scanning::WALLET_USER_AGENT;
+    let ua = linker_hub::domain::scanning::WALLET_USER_AGENT;
     let reply = acqp.call(&hub, PAY, &entry_pay("mec-1", ua, true)).await;
     assert_eq!(reply.code(), "PAYMENT_IN_PROCESS", "{}", reply.raw);
     let url = reply.body["paymentUrl"].as_str().unwrap().to_owned();
@@ -119,7 +119,11 @@ async fn mec_01_fails_a_pay_without_the_store() {
         .call(
             &hub,
             PAY,
-            &entry_pay("mec-2", linker_hub::scanning::WALLET_USER_AGENT, false),
+            &entry_pay(
+                "mec-2",
+                linker_hub::domain::scanning::WALLET_USER_AGENT,
+                false,
+            ),
         )
         .await;
     assert_eq!(reply.code(), "PARAM_ILLEGAL", "{}", reply.raw);

@@ -1,5 +1,5 @@
 //! The OpenAPI document (`crates/hub/api/openapi.json`) stays in step with the code: every route
-//! of `src/http.rs` is documented with the same methods and nothing else is; every `$ref`
+//! of `src/api/mod.rs` is documented with the same methods and nothing else is; every `$ref`
 //! resolves; and real answers of the router, driven through a whole run, match the documented
 //! response schemas (no undocumented field, no missing one, the right types and enum values).
 
@@ -48,7 +48,7 @@ fn balanced(text: &str, open: usize) -> &str {
             _ => {}
         }
     }
-    panic!("unbalanced parentheses in src/http.rs after byte {open}")
+    panic!("unbalanced parentheses in src/api/mod.rs after byte {open}")
 }
 
 fn first_string(text: &str) -> &str {
@@ -72,13 +72,13 @@ fn methods_in(args: &str) -> BTreeSet<String> {
     found
 }
 
-/// Every route `router()` in src/http.rs registers, with the nest prefixes applied: path →
+/// Every route `router()` in src/api/mod.rs registers, with the nest prefixes applied: path →
 /// methods (`any` for a method router that takes every method).
 fn router_routes() -> BTreeMap<String, BTreeSet<String>> {
-    let source = crate_file("src/http.rs");
+    let source = crate_file("src/api/mod.rs");
     let start = source
         .find("pub fn router(")
-        .expect("src/http.rs has pub fn router(");
+        .expect("src/api/mod.rs has pub fn router(");
     let body_start = start + source[start..].find('{').expect("the function body");
     let body_end = body_start + source[body_start..].find("\n}\n").expect("the body's end");
     // Without line comments, which may hold `;` or `.route(` in prose.
@@ -154,7 +154,7 @@ fn router_routes() -> BTreeMap<String, BTreeSet<String>> {
     }
     assert!(
         out.len() > 10,
-        "the scan of src/http.rs found too few routes: {out:?}"
+        "the scan of src/api/mod.rs found too few routes: {out:?}"
     );
     out
 }
@@ -224,7 +224,7 @@ fn every_route_of_the_router_is_documented_with_its_methods() {
     }
     assert!(
         problems.is_empty(),
-        "api/openapi.json is behind src/http.rs:\n{}",
+        "api/openapi.json is behind src/api/mod.rs:\n{}",
         problems.join("\n")
     );
 }

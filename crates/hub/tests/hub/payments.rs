@@ -264,14 +264,14 @@ async fn cancel_is_idempotent_and_closes_at_00_15_utc8_the_next_day() {
 fn the_cancel_deadline_is_00_15_beijing_time_the_next_day() {
     use chrono::{TimeZone, Utc};
     let created = Utc.with_ymd_and_hms(2026, 11, 25, 15, 59, 0).unwrap(); // 23:59 UTC+8
-    let deadline = linker_hub::payments::cancel_deadline(created);
+    let deadline = linker_hub::domain::payments::cancel_deadline(created);
     assert_eq!(
         deadline,
         Utc.with_ymd_and_hms(2026, 11, 25, 16, 15, 0).unwrap(),
         "00:15 UTC+8 on the 26th"
     );
     let created = Utc.with_ymd_and_hms(2026, 11, 25, 16, 1, 0).unwrap(); // 00:01 UTC+8 on the 26th
-    let deadline = linker_hub::payments::cancel_deadline(created);
+    let deadline = linker_hub::domain::payments::cancel_deadline(created);
     assert_eq!(
         deadline,
         Utc.with_ymd_and_hms(2026, 11, 26, 16, 15, 0).unwrap(),

@@ -215,7 +215,7 @@ impl Server {
 /// Invites a merchant through the admin API with `relay` set; returns the merchant as answered.
 async fn invite(hub: &TestHub, relay: &str, mid: &str) -> serde_json::Value {
     hub.hub.set_mail_relay(Some(
-        linker_hub::invitations::MailRelay::parse(relay).unwrap_or_else(|e| panic!("{relay}: {e}")),
+        linker_hub::mail::MailRelay::parse(relay).unwrap_or_else(|e| panic!("{relay}: {e}")),
     ));
     let acqp = hub
         .acqp_with(json!({"clientId": format!("SMTP_{mid}")}))

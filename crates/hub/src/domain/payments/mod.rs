@@ -19,9 +19,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::Hub;
-use crate::aplus::{Outcome, beijing};
+use crate::domain::outcome::Outcome;
+use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::project::Project;
+use crate::gateway::beijing;
 use crate::store::StoreError;
 use crate::store::time_column as parse_time;
 use linker_aplus::message::Api;
@@ -621,7 +622,7 @@ impl Hub {
                 }
                 PayScenario::AutoDebit => {
                     let token = request.payment_method.payment_method_id.clone().unwrap_or_default();
-                    match crate::auto_debit::token_customer(&transaction, &project.id, &token, now)? {
+                    match crate::domain::auto_debit::token_customer(&transaction, &project.id, &token, now)? {
                         Ok(customer) => {
                             payment.status = PaymentStatus::Success;
                             payment.result_code = ResultCode::Success.as_str().to_owned();

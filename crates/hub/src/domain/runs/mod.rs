@@ -16,9 +16,9 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
+use crate::domain::merchants::Merchant;
+use crate::domain::payments::IssuedPaymentCode;
 use crate::error::HubError;
-use crate::merchants::Merchant;
-use crate::payments::IssuedPaymentCode;
 
 /// A run as the wallet and the admin API show it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -640,8 +640,8 @@ impl Hub {
 
 impl Hub {
     /// Records a run payment's new state as an event of its run (when it has an open one).
-    pub fn record_payment_state(&self, payment: &crate::payments::Payment) {
-        use crate::payments::PaymentStatus;
+    pub fn record_payment_state(&self, payment: &crate::domain::payments::Payment) {
+        use crate::domain::payments::PaymentStatus;
         use linker_cases::{PaymentState, PaymentStateChange};
         let Some(run_id) = payment.run_id.as_deref() else {
             return;
@@ -680,7 +680,7 @@ impl Hub {
         run_id: &str,
         at: DateTime<Utc>,
         api: Api,
-        exchange: &crate::exchange::Exchange,
+        exchange: &crate::domain::request_log::Exchange,
         validation: Option<String>,
         ids: (Option<String>, Option<String>),
     ) {
@@ -714,7 +714,7 @@ impl Hub {
         run_id: &str,
         confirm: bool,
     ) -> Result<RunView, HubError> {
-        use crate::payments::{PaymentStatus, Settlement};
+        use crate::domain::payments::{PaymentStatus, Settlement};
         self.open_run_of(merchant, run_id)?;
         let case = self
             .open_run_case(run_id)

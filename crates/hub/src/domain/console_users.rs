@@ -11,10 +11,10 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::Hub;
-use crate::admin::token_hash;
+use crate::domain::admin_credential::token_hash;
+use crate::domain::merchants::MIN_PASSWORD_LEN;
+use crate::domain::projects::{NewProject, Project};
 use crate::error::HubError;
-use crate::merchants::MIN_PASSWORD_LEN;
-use crate::project::{NewProject, Project};
 use crate::store::time_column as time_of;
 
 /// How long a console session lives without use.
@@ -62,7 +62,7 @@ impl Hub {
         password: &str,
         project_ids: &[String],
     ) -> Result<ConsoleUser, HubError> {
-        let email = crate::merchants::check_email(email)?;
+        let email = crate::domain::merchants::check_email(email)?;
         let password_hash = self.hash_password(password)?;
         let user = ConsoleUser {
             id: self.ids.alphanumeric("usr_", 12),
@@ -116,7 +116,7 @@ impl Hub {
         password: Option<&str>,
     ) -> Result<ConsoleUser, HubError> {
         self.project(project_id)?;
-        let email = crate::merchants::check_email(email)?;
+        let email = crate::domain::merchants::check_email(email)?;
         let existing: Option<String> = self.store.with(|connection| {
             Ok(connection
                 .prepare_cached("SELECT id FROM console_users WHERE email = ?1")?

@@ -7,8 +7,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::Hub;
+use crate::domain::merchants::Merchant;
 use crate::error::HubError;
-use crate::merchants::Merchant;
 
 /// The largest attachment accepted.
 pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;

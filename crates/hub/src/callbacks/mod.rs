@@ -9,28 +9,26 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use linker_aplus::message::NotifyPaymentRequest;
-use linker_aplus::signature::{SignedContent, path_for_signing};
 use linker_aplus::time::format_wire_time;
-use linker_aplus::{ApiResult, ResultCode, Signer, Verifier};
+use linker_aplus::{ApiResult, ResultCode};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
+pub mod test_notification;
+
 use crate::Hub;
-use crate::aplus::beijing;
+pub use crate::domain::acqp::{AttemptVerdict, CALLBACK_TIMEOUT, SentCall, judge_reply};
+use crate::domain::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID};
+use crate::domain::projects::Project;
+use crate::domain::runs::signature_verdict;
 use crate::error::HubError;
-use crate::exchange::{Direction, Exchange};
-use crate::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID};
-use crate::project::Project;
-use crate::runs::signature_verdict;
+use crate::gateway::beijing;
 use crate::store::StoreError;
 use crate::store::time_column as time_of;
-
-/// How long the hub waits for an ACQP to answer a callback.
-pub const CALLBACK_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,22 +94,6 @@ pub struct Delivery {
     pub last_error: Option<String>,
     /// The run whose payment it reports, if any.
     pub run_id: Option<String>,
-}
-
-/// What one attempt found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptVerdict {
-    /// The HTTP status, when an answer came.
-    pub http_status: Option<u16>,
-    /// The reply body.
-    pub reply: Option<String>,
-    /// `valid`, `missing` or `invalid: <why>`.
-    pub reply_signature: String,
-    /// True for a signed `SUCCESS`/`S` ack.
-    pub acknowledged: bool,
-    /// Why it is not an ack, in plain words.
-    pub problem: Option<String>,
 }
 
 const COLUMNS: &str = "id, project_id, payment_id, api, url, body, forged, attempts, \
@@ -437,241 +419,6 @@ impl Hub {
         if let Err(error) = self.append_event(run_id, at, EventKind::HubCallback(callback), None) {
             tracing::error!(%error, run_id, "could not record a callback");
         }
-    }
-
-    fn forgery_key(&self) -> Result<linker_aplus::PrivateKey, HubError> {
-        let mut slot = self.forgery.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() {
-            let pair = linker_aplus::KeyPair::generate()
-                .map_err(|e| HubError::Internal(format!("cannot make a forgery key: {e}")))?;
-            *slot = Some(pair.private.to_base64());
-        }
-        let text = slot.clone().unwrap_or_default();
-        linker_aplus::PrivateKey::from_base64_or_pem(&text)
-            .map_err(|e| HubError::Internal(format!("forgery key: {e}")))
-    }
-}
-
-/// One signed call from the hub to an ACQP endpoint, and what came back.
-#[derive(Debug, Clone)]
-pub struct SentCall {
-    /// When it was sent (hub clock).
-    pub sent_at: DateTime<Utc>,
-    /// The path signed over.
-    pub path: String,
-    /// The headers sent.
-    pub request_headers: Vec<(String, String)>,
-    /// The body sent.
-    pub body: String,
-    /// The reply's HTTP status, when one came.
-    pub http_status: Option<u16>,
-    /// The reply's headers.
-    pub response_headers: Vec<(String, String)>,
-    /// The reply body, when one came.
-    pub reply: Option<String>,
-    /// Why no reply came.
-    pub error: Option<String>,
-    /// How long it took.
-    pub latency: StdDuration,
-}
-
-impl Hub {
-    /// POSTs a body to an ACQP endpoint, signed with the project's hub key (or, `forged`, with
-    /// a key that is not it), within [`CALLBACK_TIMEOUT`].
-    pub(crate) async fn call_acqp(
-        &self,
-        project: &Project,
-        url: &str,
-        body: &str,
-        forged: bool,
-    ) -> Result<SentCall, HubError> {
-        let sent_at = self.clock.now();
-        let path = path_for_signing(url).to_owned();
-        let request_time = format_wire_time(&sent_at.with_timezone(&beijing()));
-        let signature = if forged {
-            Signer::new(project.client_id.clone(), self.forgery_key()?).sign(
-                "POST",
-                &path,
-                &request_time,
-                body.as_bytes(),
-            )
-        } else {
-            self.project_keys(project)?
-                .signer
-                .sign("POST", &path, &request_time, body.as_bytes())
-        }
-        .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
-        .format();
-        let request_headers = vec![
-            (
-                "content-type".to_owned(),
-                "application/json; charset=UTF-8".to_owned(),
-            ),
-            ("client-id".to_owned(), project.client_id.clone()),
-            ("request-time".to_owned(), request_time),
-            ("signature".to_owned(), signature),
-        ];
-        let started = Instant::now();
-        let mut request = self.http.post(url).timeout(CALLBACK_TIMEOUT);
-        for (name, value) in &request_headers {
-            request = request.header(name, value);
-        }
-        let mut sent = SentCall {
-            sent_at,
-            path,
-            request_headers,
-            body: body.to_owned(),
-            http_status: None,
-            response_headers: Vec::new(),
-            reply: None,
-            error: None,
-            latency: StdDuration::ZERO,
-        };
-        match request.body(body.to_owned()).send().await {
-            Err(error) => {
-                sent.error = Some(if error.is_timeout() {
-                    format!("no answer within {} s", CALLBACK_TIMEOUT.as_secs())
-                } else if error.is_connect() {
-                    format!("cannot connect to {url}")
-                } else {
-                    format!("the request failed: {error}")
-                });
-            }
-            Ok(response) => {
-                sent.http_status = Some(response.status().as_u16());
-                sent.response_headers = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect();
-                sent.reply = Some(response.text().await.unwrap_or_default());
-            }
-        }
-        sent.latency = started.elapsed();
-        Ok(sent)
-    }
-
-    /// Logs a call to the ACQP in the request log.
-    pub(crate) fn log_outbound(
-        &self,
-        project: &Project,
-        api: &str,
-        sent: &SentCall,
-        reply_signature: &str,
-        forced: bool,
-        run_id: Option<&str>,
-    ) -> Result<(), HubError> {
-        let reply_json: Option<serde_json::Value> = sent
-            .reply
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok());
-        let field = |name: &str| {
-            reply_json
-                .as_ref()
-                .and_then(|v| v.get("result"))
-                .and_then(|r| r.get(name))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        self.log_exchange(&Exchange {
-            seq: 0,
-            project_id: Some(project.id.clone()),
-            client_id: Some(project.client_id.clone()),
-            at: sent.sent_at,
-            direction: Direction::Outbound,
-            api: api.to_owned(),
-            path: sent.path.clone(),
-            request_headers: sent.request_headers.iter().cloned().collect(),
-            request_body: sent.body.clone(),
-            signature_verdict: reply_signature.to_owned(),
-            response_headers: sent
-                .response_headers
-                .iter()
-                .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-                .collect(),
-            response_body: sent.reply.clone().unwrap_or_default(),
-            result_code: field("resultCode"),
-            result_status: field("resultStatus"),
-            forced,
-            latency_us: i64::try_from(sent.latency.as_micros()).unwrap_or(i64::MAX),
-            run_id: run_id.map(str::to_owned),
-        })?;
-        Ok(())
-    }
-}
-
-/// Decides whether an ACQP's reply to a callback is a valid ack: HTTP 200, signed with the
-/// project's ACQP key over the callback's path, `result` SUCCESS / S.
-pub fn judge_reply(
-    project: &Project,
-    path: &str,
-    http_status: u16,
-    headers: &[(String, String)],
-    body: &str,
-) -> AttemptVerdict {
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
-    let reply_signature = match (header("signature"), header("response-time")) {
-        (None, _) => "missing".to_owned(),
-        (Some(_), None) => "invalid: the Response-Time header is missing".to_owned(),
-        (Some(signature), Some(time)) => {
-            let client_id = header("client-id").unwrap_or(&project.client_id);
-            match project.acqp_key() {
-                Err(error) => format!("invalid: {error}"),
-                Ok(key) => {
-                    let content = SignedContent {
-                        method: "POST",
-                        path,
-                        client_id,
-                        time,
-                        body: body.as_bytes(),
-                    };
-                    match Verifier::new(key).verify_header(&content, signature) {
-                        Ok(()) => "valid".to_owned(),
-                        Err(error) => format!("invalid: {error}"),
-                    }
-                }
-            }
-        }
-    };
-    let result: Option<(String, String)> = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            let result = v.get("result")?;
-            Some((
-                result.get("resultCode")?.as_str()?.to_owned(),
-                result.get("resultStatus")?.as_str()?.to_owned(),
-            ))
-        });
-    let problem = if http_status != 200 {
-        Some(format!("HTTP {http_status} instead of 200"))
-    } else {
-        match &result {
-            None => Some("the reply has no result {resultCode, resultStatus}".to_owned()),
-            Some((code, status)) if code != "SUCCESS" || status != "S" => {
-                Some(format!("the reply is {code}/{status}, not SUCCESS/S"))
-            }
-            Some(_) if reply_signature != "valid" => Some(format!(
-                "the ack is not signed correctly ({reply_signature}): Alipay+ retries unsigned acks"
-            )),
-            Some(_) => None,
-        }
-    };
-    AttemptVerdict {
-        http_status: Some(http_status),
-        reply: Some(body.to_owned()),
-        acknowledged: problem.is_none(),
-        reply_signature,
-        problem,
     }
 }
 

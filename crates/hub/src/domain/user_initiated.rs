@@ -8,16 +8,16 @@ use linker_aplus::validate::parse_and_validate;
 use linker_aplus::{ApiResult, ResultStatus};
 use linker_cases::{CallbackKind, EventKind, HubCallback};
 
-use crate::runs::signature_verdict;
+use crate::domain::runs::signature_verdict;
 use rusqlite::params;
 
 use crate::Hub;
-use crate::error::HubError;
-use crate::notifier::{SentCall, judge_reply};
-use crate::payments::{
+use crate::domain::acqp::{SentCall, judge_reply};
+use crate::domain::payments::{
     DEFAULT_PAYMENT_EXPIRY, Payment, PaymentKey, PaymentStatus, TEST_WALLET_PSP_ID,
 };
-use crate::project::Project;
+use crate::domain::projects::Project;
+use crate::error::HubError;
 
 /// What the ACQP said about a private order code.
 #[derive(Debug, Clone)]
@@ -149,7 +149,8 @@ impl Hub {
             });
         let payment_id = format!(
             "{}{}",
-            now.with_timezone(&crate::aplus::beijing()).format("%Y%m%d"),
+            now.with_timezone(&crate::gateway::beijing())
+                .format("%Y%m%d"),
             self.ids.digits(16)
         );
         let fingerprint = serde_json::json!({

@@ -9,10 +9,10 @@ use linker_aplus::{Amount, ApiResult, ResultCode};
 use serde::Serialize;
 
 use crate::Hub;
-use crate::aplus::beijing;
+use crate::callbacks::{AttemptVerdict, judge_reply};
+use crate::domain::payments::{TEST_WALLET, TEST_WALLET_PSP_ID};
 use crate::error::HubError;
-use crate::notifier::{AttemptVerdict, judge_reply};
-use crate::payments::{TEST_WALLET, TEST_WALLET_PSP_ID};
+use crate::gateway::beijing;
 
 /// What to send.
 #[derive(Debug, Clone, Default)]
@@ -62,7 +62,7 @@ impl Hub {
     ) -> Result<NotificationCheck, HubError> {
         let project = self.project(project_id)?;
         let url = match test.url.filter(|u| !u.trim().is_empty()) {
-            Some(url) => crate::project::callback_url("url", Some(url))?
+            Some(url) => crate::domain::projects::callback_url("url", Some(url))?
                 .ok_or_else(|| HubError::invalid("url", "give the URL to notify"))?,
             None => project.notify_url.clone().ok_or_else(|| {
                 HubError::invalid(

@@ -7,9 +7,9 @@ use linker_cases::CaseDef;
 use rusqlite::{OptionalExtension, params};
 
 use crate::Hub;
+use crate::domain::merchants::Merchant;
+use crate::domain::runs::catalogue;
 use crate::error::HubError;
-use crate::merchants::Merchant;
-use crate::runs::catalogue;
 
 /// The product name of a case as merchants list them (`UPM`, `ORDER_CODE`, ..., `ANY`).
 pub fn case_product(case: &CaseDef) -> String {

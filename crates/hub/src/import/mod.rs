@@ -4,8 +4,8 @@
 
 use std::io::{Cursor, Read, Write};
 
+use crate::domain::merchants::NewMerchant;
 use crate::error::HubError;
-use crate::merchants::NewMerchant;
 
 /// The columns of a merchant sheet.
 pub const COLUMNS: [&str; 4] = ["name", "mid", "email", "products"];

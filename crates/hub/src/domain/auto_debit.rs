@@ -14,11 +14,12 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::Hub;
-use crate::aplus::{Outcome, beijing};
+use crate::domain::merchants::Merchant;
+use crate::domain::outcome::Outcome;
+use crate::domain::payments::TEST_WALLET_PSP_ID;
+use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::merchants::Merchant;
-use crate::payments::TEST_WALLET_PSP_ID;
-use crate::project::Project;
+use crate::gateway::beijing;
 
 /// How long an access token lasts.
 pub const ACCESS_TOKEN_VALIDITY: Duration = Duration::days(30);
@@ -203,7 +204,7 @@ impl Hub {
         let body = serde_json::to_string(&request).unwrap_or_default();
         let sent = self.call_acqp(project, &url, &body, false).await?;
         let verdict = match (sent.http_status, &sent.reply) {
-            (Some(status), Some(reply)) => Some(crate::notifier::judge_reply(
+            (Some(status), Some(reply)) => Some(crate::domain::acqp::judge_reply(
                 project,
                 &sent.path,
                 status,

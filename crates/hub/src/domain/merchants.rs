@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::admin::{constant_time_eq, token_hash};
+use crate::domain::admin_credential::{constant_time_eq, token_hash};
 use crate::error::HubError;
 use crate::store::time_column as time_of;
 

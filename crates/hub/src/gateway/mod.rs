@@ -16,11 +16,11 @@ use linker_aplus::message::Api;
 use linker_aplus::signature::{DiagnosisKind, SignedContent, diagnose, path_for_signing};
 use linker_aplus::time::{RequestTime, format_wire_time};
 use linker_aplus::{ApiResult, ResultCode, ValidationError};
-use serde::Serialize;
 
 use crate::Hub;
-use crate::exchange::{Direction, Exchange};
-use crate::project::Project;
+pub use crate::domain::outcome::Outcome;
+use crate::domain::projects::Project;
+use crate::domain::request_log::{Direction, Exchange};
 
 /// An HTTP request as it reached the hub's Alipay+ gateway.
 #[derive(Debug, Clone)]
@@ -63,33 +63,6 @@ impl Answer {
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
-    }
-}
-
-/// The business outcome of one API call, before it is signed.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The JSON body.
-    pub body: serde_json::Value,
-    /// True when a forced result (iMock) produced it.
-    pub forced: bool,
-}
-
-impl Outcome {
-    /// An answer body from any serialisable response type.
-    pub fn of<T: Serialize>(response: &T) -> Outcome {
-        Outcome {
-            body: serde_json::to_value(response).unwrap_or_default(),
-            forced: false,
-        }
-    }
-
-    /// An answer that has only a `result`.
-    pub fn result(result: ApiResult) -> Outcome {
-        Outcome {
-            body: serde_json::json!({ "result": result }),
-            forced: false,
-        }
     }
 }
 
@@ -343,11 +316,17 @@ impl Hub {
             .or_else(|| text(answer, "paymentId"));
         let known = match (&request_id, &payment_id) {
             (_, Some(id)) => self
-                .payment(project_id, crate::payments::PaymentKey::PaymentId(id))
+                .payment(
+                    project_id,
+                    crate::domain::payments::PaymentKey::PaymentId(id),
+                )
                 .ok()
                 .flatten(),
             (Some(id), None) => self
-                .payment(project_id, crate::payments::PaymentKey::RequestId(id))
+                .payment(
+                    project_id,
+                    crate::domain::payments::PaymentKey::RequestId(id),
+                )
                 .ok()
                 .flatten(),
             (None, None) => None,

@@ -18,13 +18,13 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::aplus::IncomingCall;
+use crate::domain::merchants::{ImportRow, Invited, Merchant, NewMerchant, Session};
+use crate::domain::payments::IssuedPaymentCode;
+use crate::domain::projects::{NewProject, ProjectUpdate, ProjectView};
+use crate::domain::request_log::{Exchange, ExchangeFilter};
+use crate::domain::runs::RunView;
 use crate::error::HubError;
-use crate::exchange::{Exchange, ExchangeFilter};
-use crate::merchants::{ImportRow, Invited, Merchant, NewMerchant, Session};
-use crate::payments::IssuedPaymentCode;
-use crate::project::{NewProject, ProjectUpdate, ProjectView};
-use crate::runs::RunView;
+use crate::gateway::IncomingCall;
 use linker_aplus::message::Api;
 use linker_aplus::signature::path_for_signing;
 
@@ -144,7 +144,7 @@ async fn health() -> &'static str {
 async fn openapi() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../api/openapi.json"),
+        include_str!("../../api/openapi.json"),
     )
 }
 
@@ -312,7 +312,7 @@ async fn list_deliveries(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<Vec<crate::notifier::Delivery>>, HubError> {
+) -> Result<Json<Vec<crate::callbacks::Delivery>>, HubError> {
     admin(&hub, &headers)?;
     hub.project(&id)?;
     Ok(Json(hub.deliveries(&id)?))
@@ -428,7 +428,7 @@ async fn list_forced(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<Vec<crate::forced::ForcedResult>>, HubError> {
+) -> Result<Json<Vec<crate::domain::forced::ForcedResult>>, HubError> {
     admin(&hub, &headers)?;
     hub.project(&id)?;
     Ok(Json(hub.forced_results(&id)?))
@@ -439,9 +439,9 @@ async fn create_forced(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<(StatusCode, Json<crate::forced::ForcedResult>), HubError> {
+) -> Result<(StatusCode, Json<crate::domain::forced::ForcedResult>), HubError> {
     admin(&hub, &headers)?;
-    let new: crate::forced::NewForcedResult = json_body(&body)?;
+    let new: crate::domain::forced::NewForcedResult = json_body(&body)?;
     Ok((StatusCode::CREATED, Json(hub.force_result(&id, new)?)))
 }
 
@@ -480,7 +480,7 @@ async fn show_assignment(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
     Path((id, merchant)): Path<(String, String)>,
-) -> Result<Json<crate::assignments::Assignment>, HubError> {
+) -> Result<Json<crate::domain::assignments::Assignment>, HubError> {
     admin(&hub, &headers)?;
     Ok(Json(hub.assignment(&id, &merchant)?))
 }
@@ -497,7 +497,7 @@ async fn replace_assignment(
     headers: HeaderMap,
     Path((id, merchant)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Json<crate::assignments::Assignment>, HubError> {
+) -> Result<Json<crate::domain::assignments::Assignment>, HubError> {
     admin(&hub, &headers)?;
     let update: AssignmentUpdate = json_body(&body)?;
     if update.case_ids.as_ref().is_some_and(Vec::is_empty) {
@@ -520,7 +520,7 @@ struct TestNotificationRequest {
     url: Option<String>,
     #[serde(default = "yes")]
     success: bool,
-    amount: Option<crate::inotify::TestAmount>,
+    amount: Option<crate::callbacks::test_notification::TestAmount>,
 }
 
 fn yes() -> bool {
@@ -532,13 +532,13 @@ async fn test_notification(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Result<Json<crate::inotify::NotificationCheck>, HubError> {
+) -> Result<Json<crate::callbacks::test_notification::NotificationCheck>, HubError> {
     admin(&hub, &headers)?;
     let request: TestNotificationRequest = json_body(&body)?;
     let check = hub
         .send_test_notification(
             &id,
-            crate::inotify::TestNotification {
+            crate::callbacks::test_notification::TestNotification {
                 url: request.url,
                 success: request.success,
                 amount: request.amount.map(|a| (a.currency, a.value)),
@@ -668,7 +668,7 @@ async fn wallet_start_run(
         Json(hub.start_run_with(
             &merchant,
             &request.case_id,
-            crate::runs::RunOptions {
+            crate::domain::runs::RunOptions {
                 slow_answer_secs: request.slow_answer_secs,
             },
         )?),
@@ -718,7 +718,7 @@ async fn wallet_run_events(
         run: String,
         last_seen: u32,
         backlog: std::collections::VecDeque<Event>,
-        signals: tokio::sync::broadcast::Receiver<crate::runs::RunSignal>,
+        signals: tokio::sync::broadcast::Receiver<crate::domain::runs::RunSignal>,
         closing: tokio::sync::watch::Receiver<bool>,
         finished: bool,
     }
@@ -817,7 +817,7 @@ async fn wallet_scan(
     headers: HeaderMap,
     Path(run): Path<String>,
     body: Bytes,
-) -> Result<Json<crate::scanning::ScanResult>, HubError> {
+) -> Result<Json<crate::domain::scanning::ScanResult>, HubError> {
     let (merchant, _) = wallet(&hub, &headers)?;
     let request: ScanRequest = json_body(&body)?;
     if request.code_value.trim().is_empty() || request.code_value.len() > 512 {
@@ -840,7 +840,7 @@ async fn wallet_open_url(
     headers: HeaderMap,
     Path(run): Path<String>,
     body: Bytes,
-) -> Result<Json<crate::scanning::ScanResult>, HubError> {
+) -> Result<Json<crate::domain::scanning::ScanResult>, HubError> {
     let (merchant, _) = wallet(&hub, &headers)?;
     let request: OpenUrlRequest = json_body(&body)?;
     if request.url.trim().is_empty() || request.url.len() > 2048 {
@@ -857,7 +857,7 @@ async fn wallet_put_attachment(
     headers: HeaderMap,
     Path((run, attachment)): Path<(String, String)>,
     body: Bytes,
-) -> Result<Json<crate::attachments::Attachment>, HubError> {
+) -> Result<Json<crate::domain::attachments::Attachment>, HubError> {
     let (merchant, _) = wallet(&hub, &headers)?;
     Ok(Json(hub.attach(&merchant, &run, &attachment, &body)?))
 }
@@ -882,7 +882,7 @@ async fn wallet_grant(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<crate::auto_debit::Granted>, HubError> {
+) -> Result<Json<crate::domain::auto_debit::Granted>, HubError> {
     let (merchant, _) = wallet(&hub, &headers)?;
     let request: GrantRequest = json_body(&body)?;
     Ok(Json(hub.grant(&merchant, &request.auth_url).await?))

@@ -12,8 +12,8 @@ use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::Hub;
+use crate::domain::merchants::Invited;
 use crate::error::HubError;
-use crate::merchants::Invited;
 use crate::store::time_column as time_of;
 
 /// How long one SMTP conversation may take.

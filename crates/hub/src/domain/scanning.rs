@@ -10,12 +10,12 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::Hub;
+use crate::domain::merchants::Merchant;
+use crate::domain::payments::{Payment, PaymentKey, PaymentStatus};
+use crate::domain::request_log::{Direction, Exchange, ExchangeFilter};
+use crate::domain::runs::signature_verdict;
+use crate::domain::user_initiated::PrivateCodeAnswer;
 use crate::error::HubError;
-use crate::exchange::{Direction, Exchange, ExchangeFilter};
-use crate::merchants::Merchant;
-use crate::payments::{Payment, PaymentKey, PaymentStatus};
-use crate::runs::signature_verdict;
-use crate::user_initiated::PrivateCodeAnswer;
 
 /// The User-Agent the wallet's web view sends to entry-code pages: `AlipayConnect` is how an
 /// ACQP's page recognises an Alipay+ wallet.
@@ -355,7 +355,7 @@ impl Hub {
         &self,
         merchant: &Merchant,
         run_id: &str,
-    ) -> Result<crate::runs::RunView, HubError> {
+    ) -> Result<crate::domain::runs::RunView, HubError> {
         let view = self.merchant_run(merchant, run_id)?;
         if view.status != "open" {
             return Err(HubError::RunOver(format!(

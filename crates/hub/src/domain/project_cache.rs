@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use linker_aplus::{PublicKey, Signer};
 
 use crate::Hub;
+use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::project::Project;
 
 /// A project's keys, parsed.
 #[derive(Debug)]

@@ -1,0 +1,21 @@
+//! What the hub does, without HTTP or SQL: projects, merchants and their sessions, payments by
+//! scenario, runs and their evidence, assignments, forced results, scanning, user-initiated
+//! payments, Auto Debit, and the signed calls the hub makes to the ACQP. Every operation is a
+//! method of [`crate::Hub`] over the store.
+
+pub mod acqp;
+pub mod admin_credential;
+pub mod assignments;
+pub mod attachments;
+pub mod auto_debit;
+pub mod console_users;
+pub mod forced;
+pub mod merchants;
+pub mod outcome;
+pub mod payments;
+pub mod project_cache;
+pub mod projects;
+pub mod request_log;
+pub mod runs;
+pub mod scanning;
+pub mod user_initiated;

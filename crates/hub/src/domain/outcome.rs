@@ -1,0 +1,31 @@
+//! What a domain operation answers an Alipay+ call with, before the gateway signs it.
+
+use linker_aplus::ApiResult;
+use serde::Serialize;
+
+/// The business outcome of one API call, before it is signed.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The JSON body.
+    pub body: serde_json::Value,
+    /// True when a forced result (iMock) produced it.
+    pub forced: bool,
+}
+
+impl Outcome {
+    /// An answer body from any serialisable response type.
+    pub fn of<T: Serialize>(response: &T) -> Outcome {
+        Outcome {
+            body: serde_json::to_value(response).unwrap_or_default(),
+            forced: false,
+        }
+    }
+
+    /// An answer that has only a `result`.
+    pub fn result(result: ApiResult) -> Outcome {
+        Outcome {
+            body: serde_json::json!({ "result": result }),
+            forced: false,
+        }
+    }
+}

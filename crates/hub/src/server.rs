@@ -1,0 +1,160 @@
+//! Running the hub as a server: the data folder, the listener, the router and the background
+//! workers, until a shutdown signal.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::HubError;
+use crate::ids::Ids;
+use crate::store::{Store, StoreError};
+use crate::{Clock, Hub, SystemClock, TestClock, api, callbacks};
+
+/// How to run a hub server.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// The data folder: `hub.sqlite` and `admin-token` live there.
+    pub data_dir: PathBuf,
+    /// The address to listen on; loopback unless told otherwise.
+    pub listen: SocketAddr,
+    /// The URL clients reach the hub at; `http://<listen>` when absent.
+    pub public_url: Option<String>,
+    /// Use a clock that the admin API can advance.
+    pub test_clock: bool,
+}
+
+/// The database file inside a data folder.
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("hub.sqlite")
+}
+
+/// The admin token file inside a data folder.
+pub fn admin_token_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("admin-token")
+}
+
+/// A hub server bound to its port, ready to run.
+pub struct Server {
+    /// The hub it serves.
+    pub hub: Arc<Hub>,
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// Where the admin token was written, when this start created it.
+    pub new_admin_token: Option<PathBuf>,
+    listener: tokio::net::TcpListener,
+}
+
+impl Server {
+    /// Opens the data folder (creating the admin credential on first start) and binds the port.
+    pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServeError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let store = Store::open(&database_path(&config.data_dir))?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServeError::Bind {
+                address: config.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| ServeError::Bind {
+            address: config.listen,
+            source,
+        })?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let clock: Arc<dyn Clock> = if config.test_clock {
+            Arc::new(TestClock::new())
+        } else {
+            Arc::new(SystemClock)
+        };
+        let hub =
+            Hub::new(store, clock, Ids::random(), public_url).with_test_clock(config.test_clock);
+        let new_admin_token = hub.ensure_admin_token(&admin_token_path(&config.data_dir))?;
+        Ok(Server {
+            hub: Arc::new(hub),
+            address,
+            new_admin_token,
+            listener,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight (and ends the
+    /// wallets' event streams, which would otherwise hold the shutdown open).
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let closing = self.hub.clone();
+        let shutdown = async move {
+            shutdown.await;
+            closing.close_streams();
+        };
+        let app = api::router(self.hub.clone());
+        let notifier = callbacks::spawn_notifier(self.hub.clone());
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServeError::Serve)?;
+        notifier.abort();
+        Ok(())
+    }
+}
+
+/// Why a hub server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data folder could not be created.
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The admin credential could not be created.
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    /// The server failed while running.
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Resolves when the process gets SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
