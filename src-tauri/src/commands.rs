@@ -59,7 +59,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     AppInfo {
         name: "Linker".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        default_wallet: "TEST_WALLET".to_owned(),
+        default_wallet: linker_aplus::test_wallet::TEST_WALLET.to_owned(),
         schema_version: state.wallet.schema_version().unwrap_or_default(),
         data_dir: state.wallet.data_dir().display().to_string(),
         demo_requested: crate::state::demo_requested(),

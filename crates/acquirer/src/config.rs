@@ -211,22 +211,10 @@ pub struct AcquirerConfig {
     pub clock: std::sync::Arc<dyn Clock>,
 }
 
-/// Where the acquirer's "now" comes from: the system clock, or (in the demo) the hub's, so that
-/// expiry times the backend computes agree with a hub whose test clock was moved forward.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current time.
-    fn now(&self) -> chrono::DateTime<chrono::Utc>;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
-    }
-}
+// Where the acquirer's "now" comes from: the system clock, or (in the demo) the hub's, so that
+// expiry times the backend computes agree with a hub whose test clock was moved forward. The one
+// clock trait of linker-base, shared with the hub and the wallet.
+pub use linker_base::clock::{Clock, SystemClock};
 
 /// The default host of private order codes.
 pub const DEFAULT_PRIVATE_CODE_DOMAIN: &str = "qr.linker-acquirer.test";

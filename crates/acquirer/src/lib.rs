@@ -91,6 +91,17 @@ pub enum AcquirerError {
     Internal(String),
 }
 
+impl From<linker_base::sqlite::OpenError> for AcquirerError {
+    fn from(error: linker_base::sqlite::OpenError) -> AcquirerError {
+        match error {
+            linker_base::sqlite::OpenError::Sqlite(error) => AcquirerError::Database(error),
+            linker_base::sqlite::OpenError::NewerSchema { found, supported } => {
+                AcquirerError::NewerDatabase { found, supported }
+            }
+        }
+    }
+}
+
 /// The reference acquirer.
 #[derive(Debug)]
 pub struct Acquirer;

@@ -1,17 +1,20 @@
 //! The acquirer's own records in SQLite (WAL): payments as the POS knows them, refunds, private
-//! order codes and the notifications seen. Everything survives a restart.
+//! order codes and the notifications seen. Everything survives a restart. Opened and migrated by
+//! `linker_base::sqlite`.
 
 use std::path::Path;
 use std::sync::Mutex;
 
 use linker_aplus::Amount;
+use linker_base::sqlite;
 use linker_pos_driver::DisplayState;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::AcquirerError;
 
-const SCHEMA_VERSION: i64 = 1;
+/// Each migration brings the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[MIGRATION_1];
 
 const MIGRATION_1: &str = "
 CREATE TABLE payments (
@@ -230,23 +233,12 @@ fn to_i64(value: u64) -> i64 {
 impl Store {
     /// Opens (creating and migrating) `acquirer.sqlite` in the data folder.
     pub fn open(path: &Path) -> Result<Store, AcquirerError> {
-        let mut connection = Connection::open(path)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "foreign_keys", "ON")?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: i64 = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(AcquirerError::NewerDatabase {
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        if version < 1 {
-            let tx = connection.transaction()?;
-            tx.execute_batch(MIGRATION_1)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            tx.commit()?;
-        }
+        // FULL, SQLite's default, which the acquirer has always kept.
+        let pragmas = sqlite::Pragmas {
+            synchronous: sqlite::Synchronous::Full,
+            ..sqlite::Pragmas::default()
+        };
+        let connection = sqlite::open_and_migrate(path, pragmas, MIGRATIONS)?;
         Ok(Store {
             connection: Mutex::new(connection),
         })

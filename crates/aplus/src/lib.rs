@@ -11,7 +11,9 @@
 //! - [`validate`]: parsing request bodies and checking them, with errors that name the field.
 //! - [`keys`] and [`signature`]: RSA keys, content to sign, the `Signature` header, signing,
 //!   verifying and diagnosing a failed verification.
-//! - [`time`]: `Request-Time` / `Response-Time` in both forms seen in the wild.
+//! - [`time`]: `Request-Time` / `Response-Time` in both forms seen in the wild, and Beijing time
+//!   (UTC+8), the offset Alipay+ writes its times in.
+//! - [`test_wallet`]: the name and `pspId` of `TEST_WALLET`, the wallet Linker plays.
 //! - [`code`]: payment codes, order codes, Alipay+ MPM and EMVCo payloads, and deciding what a
 //!   scanned code is.
 //!
@@ -56,6 +58,7 @@ pub mod keys;
 pub mod message;
 pub mod result;
 pub mod signature;
+pub mod test_wallet;
 pub mod time;
 pub mod validate;
 pub mod wire;

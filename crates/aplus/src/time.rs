@@ -75,6 +75,18 @@ where
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
+/// UTC+8 (Beijing time), the offset Alipay+ writes its times in.
+pub const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// UTC+8 (Beijing time), the offset Alipay+ writes its times in, e.g. for
+/// `now.with_timezone(&beijing())`.
+pub fn beijing() -> FixedOffset {
+    BEIJING
+}
+
 /// Formats a time as epoch milliseconds, the Java/Go SDK header form.
 pub fn format_epoch_millis<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
     time.timestamp_millis().to_string()
@@ -93,6 +105,15 @@ mod tests {
         assert_eq!(ms.form, RequestTimeForm::EpochMillis);
         assert_eq!(format_wire_time(&iso.instant), "2019-05-28T12:12:12+08:00");
         assert_eq!(format_epoch_millis(&iso.instant), "1559016732000");
+    }
+
+    #[test]
+    fn beijing_time_is_utc_plus_8() {
+        let utc = Utc.timestamp_millis_opt(1559016732000).unwrap();
+        assert_eq!(
+            format_wire_time(&utc.with_timezone(&beijing())),
+            "2019-05-28T12:12:12+08:00"
+        );
     }
 
     #[test]

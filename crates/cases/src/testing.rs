@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use linker_aplus::message::Api;
+use linker_aplus::test_wallet::TEST_WALLET_PSP_ID;
 use serde_json::{Value, json};
 
 use crate::catalogue::Catalogue;
@@ -252,7 +253,7 @@ impl RecordBuilder {
         reply: Reply,
         reply_body: Value,
     ) -> RecordBuilder {
-        let body = json!({"acquirerId": "1022000000000000001", "pspId": "1022999000000000001", "codeValue": code_value});
+        let body = json!({"acquirerId": "1022000000000000001", "pspId": TEST_WALLET_PSP_ID, "codeValue": code_value});
         self.callback(
             secs,
             CallbackKind::UserInitiatedPay,

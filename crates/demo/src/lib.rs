@@ -203,7 +203,7 @@ impl Demo {
         config.timing = options.timing;
         // The acquirer and the hub share one "now", so expiry times the acquirer computes
         // agree with the hub even after its test clock was moved forward.
-        config.clock = Arc::new(HubClock(hub.clone()));
+        config.clock = hub.clock();
         let acquirer = Acquirer::start(config).await?;
         hub.update_project(
             &project.id,
@@ -345,16 +345,6 @@ impl Demo {
         if let Some(task) = self.hub_task.take() {
             let _ = task.await;
         }
-    }
-}
-
-/// The hub's clock, as the acquirer's.
-#[derive(Debug)]
-struct HubClock(Arc<Hub>);
-
-impl linker_acquirer::Clock for HubClock {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.now()
     }
 }
 

@@ -108,6 +108,12 @@ impl Hub {
         self.clock.now()
     }
 
+    /// The hub's clock, to share with what runs beside it (the demo's acquirer), so both agree
+    /// on "now" even after a test clock was moved forward.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
+    }
+
     /// Ends every open event stream (the server is shutting down).
     pub fn close_streams(&self) {
         self.closing.send_replace(true);

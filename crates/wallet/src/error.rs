@@ -202,6 +202,17 @@ impl From<rusqlite::Error> for WalletError {
     }
 }
 
+impl From<linker_base::sqlite::OpenError> for WalletError {
+    fn from(error: linker_base::sqlite::OpenError) -> WalletError {
+        match error {
+            linker_base::sqlite::OpenError::Sqlite(error) => WalletError::from(error),
+            linker_base::sqlite::OpenError::NewerSchema { found, supported } => {
+                WalletError::NewerSchema { found, supported }
+            }
+        }
+    }
+}
+
 impl Serialize for WalletError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.view().serialize(serializer)

@@ -1,6 +1,7 @@
 //! Settings: the hub URL, the wallet under test, the language and the payment code's refresh
 //! interval, persisted in the local store.
 
+use linker_aplus::test_wallet::{TEST_WALLET, TEST_WALLET_PSP_ID};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +23,8 @@ pub struct WalletUnderTest {
 /// Every wallet of the spec's list; `TEST_WALLET` (Linker's own) supports every product and case.
 pub const WALLETS: [WalletUnderTest; 8] = [
     WalletUnderTest {
-        name: "TEST_WALLET",
-        psp_id: "1022999000000000001",
+        name: TEST_WALLET,
+        psp_id: TEST_WALLET_PSP_ID,
         currency: None,
     },
     WalletUnderTest {

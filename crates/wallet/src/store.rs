@@ -1,5 +1,6 @@
 //! The wallet's local store: one SQLite file (WAL), ordered migrations applied in one
-//! transaction, and a refusal to open a database written by a newer build.
+//! transaction, and a refusal to open a database written by a newer build (all three done by
+//! `linker_base::sqlite`).
 //!
 //! Tables: `settings` (key/value), `session` (one row: hub URL, token, merchant), `cases`
 //! (assigned cases with full definitions, per merchant), `runs` (each run's last known view),
@@ -10,12 +11,13 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
+use linker_base::sqlite;
 use rusqlite::Connection;
 
 use crate::error::WalletError;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = sqlite::schema_version(MIGRATIONS);
 
 /// Each migration brings the schema from version `index` to `index + 1`.
 const MIGRATIONS: &[&str] = &[r#"
@@ -97,13 +99,7 @@ pub(crate) struct Store {
 impl Store {
     /// Opens (creating or migrating) the database file.
     pub(crate) fn open(path: &Path) -> Result<Store, WalletError> {
-        let mut connection = Connection::open(path)?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        let _mode: String =
-            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
-        connection.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut connection)?;
+        let connection = sqlite::open_and_migrate(path, sqlite::Pragmas::default(), MIGRATIONS)?;
         Ok(Store {
             connection: Mutex::new(connection),
         })
@@ -125,28 +121,8 @@ impl Store {
 
     /// The schema version of the open database.
     pub(crate) fn schema_version(&self) -> Result<i64, WalletError> {
-        self.with(|c| c.pragma_query_value(None, "user_version", |row| row.get(0)))
+        self.with(|c| sqlite::user_version(c))
     }
-}
-
-fn migrate(connection: &mut Connection) -> Result<(), WalletError> {
-    let found: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(WalletError::NewerSchema {
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    let transaction = connection.transaction()?;
-    for migration in MIGRATIONS
-        .iter()
-        .skip(usize::try_from(found).unwrap_or(usize::MAX))
-    {
-        transaction.execute_batch(migration)?;
-    }
-    transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    transaction.commit()?;
-    Ok(())
 }
 
 /// A time as stored (RFC 3339, UTC).

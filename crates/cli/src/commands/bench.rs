@@ -298,7 +298,7 @@ fn pay_body(request_id: &str, code: &str) -> Value {
 }
 
 fn now_wire_time() -> String {
-    format_wire_time(&chrono::Utc::now().with_timezone(&linker_hub::gateway::BEIJING))
+    format_wire_time(&chrono::Utc::now().with_timezone(&linker_aplus::time::BEIJING))
 }
 
 /// The RSA cost on this machine.

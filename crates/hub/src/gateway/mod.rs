@@ -338,16 +338,8 @@ impl Hub {
     }
 }
 
-/// UTC+8, the offset Alipay+ writes its times in.
-pub const BEIJING: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+8 is a valid offset"),
-};
-
-/// UTC+8, the offset Alipay+ writes its times in.
-pub fn beijing() -> chrono::FixedOffset {
-    BEIJING
-}
+/// UTC+8, the offset Alipay+ writes its times in (defined in linker-aplus).
+pub use linker_aplus::time::{BEIJING, beijing};
 
 fn lowercase_headers(headers: &[(String, String)]) -> BTreeMap<String, String> {
     headers

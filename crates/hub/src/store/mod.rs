@@ -1,9 +1,12 @@
 //! The hub's storage: one SQLite file (WAL), ordered migrations applied in one transaction, and a
-//! schema version check that refuses a database written by a newer build.
+//! schema version check that refuses a database written by a newer build (the opening and
+//! migrating are `linker_base::sqlite`'s; the schema, the lock file and the checkpointer are
+//! the hub's).
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+use linker_base::sqlite;
 use rusqlite::{Connection, OptionalExtension};
 
 /// What can go wrong opening or using the store.
@@ -316,7 +319,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The newest schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub const SCHEMA_VERSION: i64 = sqlite::schema_version(MIGRATIONS);
 
 /// The hub's database.
 #[derive(Debug)]
@@ -364,7 +367,6 @@ impl Store {
         mut connection: Connection,
         checkpoint_elsewhere: bool,
     ) -> Result<Store, StoreError> {
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL keeps readers off writers' backs; NORMAL is durable across a process crash (the
         // hub's failure model: SIGKILL), which is what "nothing acknowledged is lost" needs.
         // With NORMAL a commit never waits for the disk; only a checkpoint does (it syncs the
@@ -372,15 +374,14 @@ impl Store {
         // (`Checkpointer`), not inside a request's transaction while every other request waits
         // for the connection: on a 2-core machine that stall alone idled an eighth of the CPU
         // under load (`linker bench hub`).
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
-        connection.pragma_update(None, "foreign_keys", "ON")?;
-        if checkpoint_elsewhere {
-            connection.pragma_update(None, "wal_autocheckpoint", 0)?;
-        }
+        let pragmas = sqlite::Pragmas {
+            synchronous: sqlite::Synchronous::Normal,
+            busy_timeout: std::time::Duration::from_secs(5),
+            auto_checkpoint: !checkpoint_elsewhere,
+        };
+        sqlite::prepare(&mut connection, pragmas, MIGRATIONS)?;
         // Hot statements are prepared once (`prepare_cached`); room for all of them.
         connection.set_prepared_statement_cache_capacity(256);
-        migrate(&mut connection)?;
         Ok(Store {
             connection: Mutex::new(connection),
             checkpointer: None,
@@ -404,27 +405,19 @@ impl Store {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .lock()
-            .pragma_query_value(None, "user_version", |row| row.get(0))?)
+        Ok(sqlite::user_version(&self.lock())?)
     }
 }
 
-fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
-    let found: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema {
-            found,
-            supported: SCHEMA_VERSION,
-        });
+impl From<sqlite::OpenError> for StoreError {
+    fn from(error: sqlite::OpenError) -> StoreError {
+        match error {
+            sqlite::OpenError::Sqlite(error) => StoreError::Sqlite(error),
+            sqlite::OpenError::NewerSchema { found, supported } => {
+                StoreError::NewerSchema { found, supported }
+            }
+        }
     }
-    let transaction = connection.transaction()?;
-    for migration in MIGRATIONS.iter().skip(usize::try_from(found).unwrap_or(0)) {
-        transaction.execute_batch(migration)?;
-    }
-    transaction.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    transaction.commit()?;
-    Ok(())
 }
 
 /// Reads a JSON column into a value, reporting corruption instead of panicking.

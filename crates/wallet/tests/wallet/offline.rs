@@ -2,6 +2,7 @@
 //! the hub once each when it is back; a write the hub refuses is failed with its reason.
 
 use chrono::Duration;
+use linker_wallet::Clock;
 use linker_wallet::{EventKind, ManualAnswerInput, WriteKind, WriteState};
 
 use crate::support::{Setup, photo, stored_token};

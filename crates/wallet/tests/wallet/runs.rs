@@ -1,6 +1,7 @@
 //! Cases, runs, payment codes and following a run to its verdict.
 
 use chrono::Duration;
+use linker_wallet::Clock;
 use linker_wallet::{EventKind, ImageFormat, ManualAnswerInput, Product, RunUpdate, WriteState};
 
 use crate::support::{PAY, Setup, upm_pay};

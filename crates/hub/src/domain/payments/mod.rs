@@ -33,10 +33,8 @@ fn code_value(payment: &Payment) -> &str {
     payment.code_value.as_deref().unwrap_or_default()
 }
 
-/// The wallet Linker plays by default, and its `pspId` (spec: "TEST_WALLET (ours)").
-pub const TEST_WALLET: &str = "TEST_WALLET";
-/// `TEST_WALLET`'s pspId.
-pub const TEST_WALLET_PSP_ID: &str = "1022999000000000001";
+/// The wallet Linker plays by default, and its `pspId` (defined in linker-aplus).
+pub use linker_aplus::test_wallet::{TEST_WALLET, TEST_WALLET_PSP_ID};
 /// How long a payment code stays valid.
 pub const PAYMENT_CODE_VALIDITY: Duration = Duration::seconds(60);
 /// How long an order code, entry-code or cashier payment waits for the customer; a sooner
