@@ -13,8 +13,8 @@ use linker_aplus::message::Api;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::runs::Wallet;
 use crate::support::{ADMIN_TOKEN, PAY, TestHub, order_code_pay, upm_pay};
+use crate::support::{Ack, NotifyEndpoint, Wallet};
 
 const METHODS: [&str; 9] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace", "any",
@@ -913,11 +913,11 @@ async fn real_answers_match_the_documented_schemas() {
     assert_eq!(status, StatusCode::OK, "{body}");
     c.check("POST", "/wallet/v1/runs/{run}/back-out", status, &body);
     for (id, bytes) in [
-        ("docs-photo", crate::attachments::PNG),
+        ("docs-photo", crate::support::wallet::PNG),
         ("docs-photo", &b"\xFF\xD8\xFF other"[..]),
         ("docs-bad", &b"GIF89a"[..]),
     ] {
-        let (status, body) = crate::attachments::put(
+        let (status, body) = crate::support::wallet::put(
             &hub,
             wallet.token(),
             &format!("/runs/{run}/attachments/{id}"),
@@ -1075,8 +1075,7 @@ async fn real_answers_match_the_documented_schemas() {
         status,
         &body,
     );
-    let endpoint =
-        crate::callbacks::NotifyEndpoint::start(&acqp, crate::callbacks::Ack::Signed).await;
+    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
     for request in [
         json!({"url": endpoint.url, "success": false, "amount": {"currency": "HKD", "value": "990"}}),
         json!({"url": "ftp://acqp.example/notify"}),
