@@ -97,15 +97,15 @@ async fn retry_with_changed_body_repeats_pay_with_a_different_body() {
         let code = world.payment_code().await;
         let started = pos.driver.charge(&charge(&code, "3000")).await.unwrap();
         let prid = request_id(&pos, &started.pos_payment_id);
-        eventually("an inquiry after the unknown result", WAIT, || async {
-            let n = world.exchanges_for("inquiryPayment", &prid).await.len();
-            if n >= 1 {
-                Ok(())
-            } else {
-                Err(format!("{n} inquiries"))
-            }
-        })
-        .await;
+        world
+            .wait_for_exchanges(
+                "an inquiry after the unknown result",
+                "inquiryPayment",
+                &prid,
+                1,
+                WAIT,
+            )
+            .await;
         world.unforce(&forced).await;
         let pays = world.exchanges_for("pay", &prid).await;
         assert_eq!(pays.len(), expected, "faults {faults:?}: pays {pays:?}");

@@ -210,15 +210,9 @@ async fn refunds_are_tracked_and_retried_with_the_same_id_on_unknown() {
     };
     pos.driver.refund(&refund("300")).await.unwrap();
     let prid = request_id(&pos, &id);
-    crate::support::eventually("two refund attempts", WAIT, || async {
-        let n = world.exchanges_for("refund", &prid).await.len();
-        if n >= 2 {
-            Ok(())
-        } else {
-            Err(format!("{n} attempts"))
-        }
-    })
-    .await;
+    world
+        .wait_for_exchanges("two refund attempts", "refund", &prid, 2, WAIT)
+        .await;
     world.unforce(&forced).await;
     let shown = wait_display(&pos, &id, DisplayState::PartiallyRefunded, WAIT).await;
     let attempts = world.exchanges_for("refund", &prid).await;
@@ -295,15 +289,9 @@ async fn a_cancel_is_retried_with_the_same_id_until_it_succeeds() {
         })
         .await
         .unwrap();
-    crate::support::eventually("two cancel attempts", WAIT, || async {
-        let n = world.exchanges_for("cancelPayment", &prid).await.len();
-        if n >= 2 {
-            Ok(())
-        } else {
-            Err(format!("{n} attempts"))
-        }
-    })
-    .await;
+    world
+        .wait_for_exchanges("two cancel attempts", "cancelPayment", &prid, 2, WAIT)
+        .await;
     assert_eq!(
         pos.driver.display(&id).await.unwrap().state,
         DisplayState::Paid,
@@ -450,15 +438,15 @@ async fn a_pay_answered_too_late_times_out_and_is_resolved_by_inquiry_without_a_
     request.run_id = run.clone();
     let started = pos.driver.charge(&request).await.unwrap();
     let prid = request_id(&pos, &started.pos_payment_id);
-    crate::support::eventually("an inquiry after the timeout", WAIT, || async {
-        let n = world.exchanges_for("inquiryPayment", &prid).await.len();
-        if n >= 1 {
-            Ok(())
-        } else {
-            Err(format!("{n} inquiries"))
-        }
-    })
-    .await;
+    world
+        .wait_for_exchanges(
+            "an inquiry after the timeout",
+            "inquiryPayment",
+            &prid,
+            1,
+            WAIT,
+        )
+        .await;
     let shown = pos.driver.display(&started.pos_payment_id).await.unwrap();
     assert_ne!(
         shown.state,
@@ -490,15 +478,9 @@ async fn a_payment_the_customer_confirms_later_is_found_by_polling() {
     request.run_id = run.clone();
     let started = pos.driver.charge(&request).await.unwrap();
     let prid = request_id(&pos, &started.pos_payment_id);
-    crate::support::eventually("polling", WAIT, || async {
-        let n = world.exchanges_for("inquiryPayment", &prid).await.len();
-        if n >= 1 {
-            Ok(())
-        } else {
-            Err(format!("{n} inquiries"))
-        }
-    })
-    .await;
+    world
+        .wait_for_exchanges("polling", "inquiryPayment", &prid, 1, WAIT)
+        .await;
     let shown = pos.driver.display(&started.pos_payment_id).await.unwrap();
     assert_eq!(
         shown.state,

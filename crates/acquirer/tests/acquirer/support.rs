@@ -188,6 +188,27 @@ impl World {
             .collect()
     }
 
+    /// Waits (at most `timeout`) until the hub logged at least `count` `api` calls for the
+    /// payment request `payment_request_id`; `what` names the wait when it times out.
+    pub async fn wait_for_exchanges(
+        &self,
+        what: &str,
+        api: &str,
+        payment_request_id: &str,
+        count: usize,
+        timeout: Duration,
+    ) {
+        eventually(what, timeout, || async {
+            let n = self.exchanges_for(api, payment_request_id).await.len();
+            if n >= count {
+                Ok(())
+            } else {
+                Err(format!("{n} {api} calls"))
+            }
+        })
+        .await;
+    }
+
     /// Callback deliveries, oldest first.
     pub async fn deliveries(&self) -> Vec<Value> {
         let (status, list) = self

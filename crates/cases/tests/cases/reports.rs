@@ -1,5 +1,6 @@
 //! Reports: JUnit XML valid against the common schema (xmllint), no secret in any output, the
-//! HTML page rendered in headless Chromium (with screenshots to look at).
+//! HTML page rendered in headless Chromium (with screenshots to look at), and every format
+//! compared with its committed snapshot.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -181,6 +182,28 @@ fn json_carries_every_exchange_as_evidence() {
         failed["events"][1]["request_headers"]["Client-Id"], "SANDBOX_5X00000000000000",
         "headers as evidence: {failed}"
     );
+}
+
+// Snapshots of every format (tests/cases/snapshots/), so that a change to a report is reviewed
+// as a diff. The sample report has fixed times, run ids and hub URL, so nothing needs scrubbing.
+// `cargo insta review` (or INSTA_UPDATE=always) accepts a change; with CI=true a difference
+// fails and nothing is written.
+
+#[test]
+fn junit_matches_its_snapshot() {
+    insta::assert_snapshot!("junit_sample", to_junit(&sample()));
+    insta::assert_snapshot!("junit_hostile", to_junit(&hostile()));
+}
+
+#[test]
+fn json_matches_its_snapshot() {
+    insta::assert_snapshot!("json_sample", to_json(&sample()));
+    insta::assert_snapshot!("json_redacted", to_json(&secret_report().0));
+}
+
+#[test]
+fn html_matches_its_snapshot() {
+    insta::assert_snapshot!("html_sample", to_html(&sample()));
 }
 
 /// A UPM-01 run full of secrets, in every place a secret can hide.

@@ -164,8 +164,8 @@ async fn the_test_clock_moves_forward_only() {
 
 #[tokio::test]
 async fn ci_can_assign_cases_revoke_a_merchant_send_a_test_notification_and_read_a_run() {
-    use crate::callbacks::{Ack, NotifyEndpoint};
-    use crate::runs::Wallet;
+    use crate::support::Wallet;
+    use crate::support::{Ack, NotifyEndpoint};
     use crate::support::{PAY, upm_pay};
 
     let hub = TestHub::new();

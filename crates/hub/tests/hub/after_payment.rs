@@ -5,9 +5,9 @@ use chrono::Duration;
 use linker_hub::Clock;
 use serde_json::json;
 
-use crate::callbacks::{Ack, NotifyEndpoint};
-use crate::runs::Wallet;
+use crate::support::Wallet;
 use crate::support::summary;
+use crate::support::{Ack, notify_to};
 use crate::support::{Acqp, CANCEL, PAY, REFUND, TestHub, upm_pay};
 
 async fn paid(hub: &TestHub, acqp: &Acqp, wallet: &Wallet, case: &str, id: &str) -> String {
@@ -218,13 +218,7 @@ async fn can_01_and_can_02_pass_when_cancel_is_retried_until_s_and_fail_when_it_
 async fn ntf_01_passes_an_acqp_that_rejects_the_forged_notification_and_fails_one_that_acks_it() {
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
-    let verifying = NotifyEndpoint::start(&acqp, Ack::Signed).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": verifying.url})),
-    )
-    .await;
+    let verifying = notify_to(&hub, &acqp, Ack::Signed).await;
     let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
     let run = paid(&hub, &acqp, &wallet, "NTF-01", "ntf01-a").await;
     hub.hub.deliver_due().await.unwrap();
@@ -235,13 +229,7 @@ async fn ntf_01_passes_an_acqp_that_rejects_the_forged_notification_and_fails_on
     assert_eq!(view["status"], "passed", "{}", summary(&view));
 
     // An ACQP that skips verification acks the forged notification too.
-    let trusting = NotifyEndpoint::start(&acqp, Ack::Unverified).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": trusting.url})),
-    )
-    .await;
+    let _trusting = notify_to(&hub, &acqp, Ack::Unverified).await;
     let run = paid(&hub, &acqp, &wallet, "NTF-01", "ntf01-b").await;
     hub.hub.deliver_due().await.unwrap();
     hub.clock.advance(Duration::seconds(5));
@@ -259,13 +247,7 @@ async fn ntf_01_passes_an_acqp_that_rejects_the_forged_notification_and_fails_on
 async fn ntf_02_passes_when_both_copies_are_acked() {
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
-    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": endpoint.url})),
-    )
-    .await;
+    let endpoint = notify_to(&hub, &acqp, Ack::Signed).await;
     let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
     let run = paid(&hub, &acqp, &wallet, "NTF-02", "ntf02-a").await;
     hub.hub.deliver_due().await.unwrap();
@@ -277,13 +259,7 @@ async fn ntf_02_passes_when_both_copies_are_acked() {
         .await;
     assert_eq!(view["status"], "passed", "{}", summary(&view));
 
-    let unsigned = NotifyEndpoint::start(&acqp, Ack::Unsigned).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": unsigned.url})),
-    )
-    .await;
+    let _unsigned = notify_to(&hub, &acqp, Ack::Unsigned).await;
     let run = paid(&hub, &acqp, &wallet, "NTF-02", "ntf02-b").await;
     hub.hub.deliver_due().await.unwrap();
     hub.clock.advance(Duration::seconds(5));

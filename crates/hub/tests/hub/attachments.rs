@@ -4,31 +4,12 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use tower::ServiceExt;
 
-use crate::runs::Wallet;
 use crate::support::TestHub;
-
-pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-not-a-real-image-but-png-magic";
-
-/// PUTs raw bytes to a wallet path.
-pub async fn put(hub: &TestHub, token: &str, path: &str, bytes: &[u8]) -> (StatusCode, Value) {
-    let request = Request::builder()
-        .method("PUT")
-        .uri(format!("/wallet/v1{path}"))
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "image/png")
-        .body(Body::from(bytes.to_vec()))
-        .unwrap();
-    let response = hub.router().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
+use crate::support::Wallet;
+use crate::support::wallet::{PNG, put};
 
 #[tokio::test]
 async fn a_photo_is_stored_once_per_id_and_named_by_a_manual_answer() {

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use crate::callbacks::{Ack, NotifyEndpoint};
-use crate::runs::Wallet;
+use crate::support::Wallet;
+use crate::support::{Ack, NotifyEndpoint};
 use crate::support::{Acqp, PAY, TestHub};
 
 const PREPARE: &str = "/aps/api/v1/authorizations/prepare";

@@ -525,7 +525,7 @@ async fn assignments_decide_the_cases_a_merchant_sees() {
 
 #[tokio::test]
 async fn exports_and_the_run_report_carry_the_verdicts_and_the_request_log_filters_by_api() {
-    use crate::runs::Wallet;
+    use crate::support::Wallet;
     use crate::support::{PAY, upm_pay};
 
     let hub = TestHub::new();
@@ -706,7 +706,7 @@ async fn a_result_forced_in_the_console_changes_the_gateways_answer_until_it_is_
 
 #[tokio::test]
 async fn the_request_log_filters_by_run_merchant_and_time_and_opens_one_exchange() {
-    use crate::runs::Wallet;
+    use crate::support::Wallet;
     use crate::support::{PAY, upm_pay};
 
     let hub = TestHub::new();
@@ -845,7 +845,7 @@ async fn the_request_log_filters_by_run_merchant_and_time_and_opens_one_exchange
 
 #[tokio::test]
 async fn check_my_setup_and_send_notification_say_valid_for_a_signed_ack_and_why_not_otherwise() {
-    use crate::callbacks::{Ack, NotifyEndpoint};
+    use crate::support::{Ack, NotifyEndpoint};
 
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
@@ -999,7 +999,7 @@ async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it(
 
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
-    let sink = crate::smtp::Server::start(crate::smtp::Mode::PlainOnly).await;
+    let sink = crate::support::smtp::Server::start(crate::support::smtp::Mode::PlainOnly).await;
     hub.hub.set_mail_relay(Some(
         linker_hub::mail::MailRelay::parse(&format!(
             "smtp://{}?from=tsp@example.com",

@@ -5,9 +5,9 @@ use chrono::Duration;
 use linker_hub::Clock;
 use serde_json::{Value, json};
 
-use crate::callbacks::{Ack, NotifyEndpoint};
-use crate::runs::Wallet;
+use crate::support::Wallet;
 use crate::support::summary;
+use crate::support::{Ack, NotifyEndpoint};
 use crate::support::{PAY, TestHub};
 
 fn entry_pay(id: &str, user_agent: &str, with_store: bool) -> Value {

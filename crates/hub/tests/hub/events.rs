@@ -8,7 +8,7 @@ use axum::http::Request;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-use crate::runs::Wallet;
+use crate::support::Wallet;
 use crate::support::{PAY, TestHub, upm_pay};
 
 /// Reads frames until `needle` has arrived (or fails after 10 s with what did arrive).

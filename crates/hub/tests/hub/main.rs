@@ -3,10 +3,10 @@
 
 mod admin_api;
 mod after_payment;
-pub mod attachments;
+mod attachments;
 mod auto_debit;
 mod browser;
-pub mod callbacks;
+mod callbacks;
 mod console;
 mod entry_codes;
 mod events;
@@ -17,6 +17,6 @@ mod openapi;
 mod order_codes;
 mod payments;
 mod private_codes;
-pub mod runs;
-pub mod smtp;
+mod runs;
+mod smtp;
 mod support;

@@ -5,9 +5,9 @@ use chrono::Duration;
 use linker_hub::Clock;
 use serde_json::{Value, json};
 
-use crate::callbacks::{Ack, NotifyEndpoint};
-use crate::runs::Wallet;
+use crate::support::Wallet;
 use crate::support::summary;
+use crate::support::{Ack, notify_to};
 use crate::support::{Acqp, CANCEL, INQUIRY, PAY, TestHub, order_code_pay};
 
 async fn order(hub: &TestHub, acqp: &Acqp, id: &str) -> String {
@@ -30,17 +30,6 @@ async fn scan(hub: &TestHub, wallet: &Wallet, run: &str, code: &str) -> Value {
         .await;
     assert_eq!(status.as_u16(), 200, "{result}");
     result
-}
-
-async fn notify_to(hub: &TestHub, acqp: &Acqp, ack: Ack) -> NotifyEndpoint {
-    let endpoint = NotifyEndpoint::start(acqp, ack).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": endpoint.url})),
-    )
-    .await;
-    endpoint
 }
 
 #[tokio::test]

@@ -14,9 +14,9 @@ use linker_aplus::{PrivateKey, Signer};
 use linker_hub::Clock;
 use serde_json::{Value, json};
 
-use crate::callbacks::{Ack, NotifyEndpoint};
-use crate::runs::Wallet;
+use crate::support::Wallet;
 use crate::support::summary;
+use crate::support::{Ack, notify_to};
 use crate::support::{Acqp, TestHub};
 
 const ISSUED: &str = "https://pay.acqp.example/281002040093PrivateToken01";
@@ -111,13 +111,7 @@ async fn serve_orders(hub: &TestHub, acqp: &Acqp, forgetful: bool) -> Orders {
 async fn mpc_01_passes_an_acqp_that_answers_the_same_order_twice_and_fails_one_that_does_not() {
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
-    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": endpoint.url})),
-    )
-    .await;
+    let endpoint = notify_to(&hub, &acqp, Ack::Signed).await;
     let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
 
     let orders = serve_orders(&hub, &acqp, false).await;

@@ -6,100 +6,11 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Duration;
 use linker_hub::Clock;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::callbacks::{Ack, NotifyEndpoint};
-use crate::support::{Acqp, CANCEL, INQUIRY, PAY, TestHub, upm_pay};
+use crate::support::{Ack, Wallet, notify_to};
+use crate::support::{CANCEL, INQUIRY, PAY, TestHub, upm_pay};
 use crate::support::{summary, wallet_call as call};
-
-/// A signed-in merchant of a project.
-pub struct Wallet {
-    token: String,
-}
-
-impl Wallet {
-    /// The session token.
-    pub fn token(&self) -> &str {
-        &self.token
-    }
-
-    pub async fn sign_in(hub: &TestHub, acqp: &Acqp, mid: &str) -> Wallet {
-        let (status, invited) = hub
-            .admin(
-                "POST",
-                &format!("/projects/{}/merchants", acqp.project.id),
-                Some(json!({"name": "Cafe", "mid": mid, "email": format!("{mid}@shop.example"), "products": ["UPM", "MPM"]})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{invited}");
-        let code = invited["invitation"]["code"].as_str().unwrap();
-        let (status, session) = call(
-            hub,
-            "POST",
-            "/sign-in/invitation",
-            None,
-            Some(json!({"invitationCode": code, "password": "long enough"})),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{session}");
-        Wallet {
-            token: session["token"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    pub async fn send(
-        &self,
-        hub: &TestHub,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        call(hub, method, path, Some(&self.token), body).await
-    }
-
-    pub async fn start(&self, hub: &TestHub, case: &str) -> String {
-        let (status, run) = self
-            .send(hub, "POST", "/runs", Some(json!({"caseId": case})))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{run}");
-        assert_eq!(run["status"], "open");
-        run["id"].as_str().unwrap().to_owned()
-    }
-
-    pub async fn code(&self, hub: &TestHub, run: &str) -> String {
-        let (status, code) = self
-            .send(hub, "POST", &format!("/runs/{run}/payment-code"), None)
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{code}");
-        code["code"].as_str().unwrap().to_owned()
-    }
-
-    pub async fn answer(
-        &self,
-        hub: &TestHub,
-        run: &str,
-        write: &str,
-        question: &str,
-        yes: bool,
-    ) -> Value {
-        let (status, view) = self
-            .send(
-                hub,
-                "POST",
-                &format!("/runs/{run}/manual-answers"),
-                Some(json!({"writeId": write, "questionId": question, "answer": yes})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{view}");
-        view
-    }
-
-    pub async fn run(&self, hub: &TestHub, run: &str) -> Value {
-        let (status, view) = self.send(hub, "GET", &format!("/runs/{run}"), None).await;
-        assert_eq!(status, StatusCode::OK, "{view}");
-        view
-    }
-}
 
 #[tokio::test]
 async fn upm_01_passes_a_correct_pos_and_fails_one_whose_pos_shows_no_success() {
@@ -347,13 +258,7 @@ async fn upm_04_passes_an_acqp_that_polls_then_cancels_and_fails_one_that_never_
 async fn upm_02_succeeds_after_the_wallet_confirms_and_needs_the_notify_acked() {
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
-    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": endpoint.url})),
-    )
-    .await;
+    let endpoint = notify_to(&hub, &acqp, Ack::Signed).await;
     let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
 
     let run = wallet.start(&hub, "UPM-02").await;
@@ -394,13 +299,7 @@ async fn upm_02_succeeds_after_the_wallet_confirms_and_needs_the_notify_acked() 
 async fn upm_02_fails_an_acqp_that_polls_every_half_second() {
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
-    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
-    hub.admin(
-        "PATCH",
-        &format!("/projects/{}", acqp.project.id),
-        Some(json!({"notifyUrl": endpoint.url})),
-    )
-    .await;
+    let _endpoint = notify_to(&hub, &acqp, Ack::Signed).await;
     let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
     let run = wallet.start(&hub, "UPM-02").await;
     let code = wallet.code(&hub, &run).await;

@@ -1,5 +1,12 @@
-//! A test ACQP written from the spec: it signs every request with its own key and verifies every
-//! answer with the hub's public key for its project.
+//! What the hub's tests share: a hub on an in-memory store with a fixed clock ([`TestHub`]), a
+//! test ACQP written from the spec that signs every request with its own key and verifies every
+//! answer with the hub's public key for its project ([`Acqp`]), the request bodies it sends, its
+//! notify endpoint ([`notify`]), a signed-in merchant's wallet ([`wallet`]) and a loopback SMTP
+//! server ([`smtp`]).
+
+pub mod notify;
+pub mod smtp;
+pub mod wallet;
 
 use std::sync::Arc;
 
@@ -12,6 +19,9 @@ use linker_aplus::{KeyPair, PrivateKey, PublicKey, Signer, Verifier};
 use linker_hub::{FixedClock, Hub, Ids, ProjectView, Store};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+pub use notify::{Ack, NotifyEndpoint, notify_to, point_notify_at};
+pub use wallet::Wallet;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
