@@ -16,10 +16,6 @@ import { verdictCard } from "./verdict.js";
 
 const FINAL_PAYMENT = ["succeeded", "failed", "cancelled", "refunded", "partially_refunded"];
 
-function defaultTool(caseId) {
-  return /^(MOC|MPC|MEC)-/.test(caseId) ? "scan" : "pay";
-}
-
 /** Shows a case, and its run `runId` when given (from the history). */
 export async function showRun(caseId, runId = null) {
   let entry;
@@ -35,7 +31,7 @@ export async function showRun(caseId, runId = null) {
     events: [],
     verdict: null,
     report: null,
-    tool: defaultTool(caseId),
+    tool: entry.mode === "merchant-presented" ? "scan" : "pay",
     code: null,
     codeUsed: false,
     scan: null,
