@@ -61,6 +61,17 @@ pub enum Product {
     Any,
 }
 
+/// Who presents the code in a run: what the customer does, and the tool the wallet opens with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// The customer shows the wallet's payment code and the POS scans it.
+    #[default]
+    UserPresented,
+    /// The merchant shows a code (order code, entry code) and the customer scans it.
+    MerchantPresented,
+}
+
 /// One step for the merchant at their POS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -118,6 +129,9 @@ pub struct CaseDef {
     pub product: Product,
     /// A short title.
     pub title: String,
+    /// Who presents the code: the customer (the default) or the merchant.
+    #[serde(default)]
+    pub mode: Mode,
     /// What is being tested and why.
     pub summary: String,
     /// What the merchant does, step by step.
@@ -392,6 +406,26 @@ expected = "It works."
 
     fn error(text: &str) -> String {
         Catalogue::parse("upm.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_merchant_presents_exactly_in_the_order_code_and_entry_code_cases() {
+        for case in Catalogue::builtin().unwrap().cases() {
+            let merchant_presents = matches!(
+                case.product,
+                Product::OrderCode | Product::PrivateOrderCode | Product::EntryCode
+            );
+            let expected = if merchant_presents {
+                Mode::MerchantPresented
+            } else {
+                Mode::UserPresented
+            };
+            assert_eq!(case.mode, expected, "{} mode", case.id);
+        }
+        assert_eq!(
+            Catalogue::parse("upm.toml", MINIMAL).unwrap().cases()[0].mode,
+            Mode::UserPresented
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use linker_cases::{ManualQuestion, Outcome, Product, Step};
+use linker_cases::{ManualQuestion, Mode, Outcome, Product, Step};
 use reqwest::Method;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -23,6 +23,8 @@ pub struct CaseEntry {
     pub product: Product,
     /// Short title.
     pub title: String,
+    /// Who presents the code in a run (the tool the app opens with).
+    pub mode: Mode,
     /// What is tested and why.
     pub summary: String,
     /// What the merchant does, step by step.
@@ -89,6 +91,9 @@ struct HubCase {
     id: String,
     product: Product,
     title: String,
+    // Absent from hubs older than the field: the customer presents.
+    #[serde(default)]
+    mode: Mode,
     #[serde(default)]
     summary: String,
     #[serde(default)]
@@ -235,6 +240,7 @@ impl Wallet {
                     id: case.id,
                     product: case.product,
                     title: case.title,
+                    mode: case.mode,
                     summary: case.summary,
                     steps: case.steps,
                     manual: case.manual,
@@ -275,6 +281,7 @@ impl Wallet {
                 id: case.id,
                 product: case.product,
                 title: case.title,
+                mode: case.mode,
                 summary: case.summary,
                 steps: case.steps,
                 manual: case.manual,
