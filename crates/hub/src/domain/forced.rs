@@ -6,11 +6,11 @@
 use chrono::{DateTime, Duration, Utc};
 use linker_aplus::message::Api;
 use linker_aplus::{ApiResult, ResultCode, ResultStatus};
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
 use crate::error::HubError;
+use crate::store::forced::ForcedRow;
 
 /// The longest a forced result may last.
 pub const MAX_FORCE_MINUTES: i64 = 120;
@@ -63,18 +63,6 @@ pub struct ForcedResult {
     pub expires_at: DateTime<Utc>,
     /// True while it applies (on the hub's clock).
     pub active: bool,
-}
-
-/// A forced result as stored.
-struct StoredRule {
-    id: String,
-    api: String,
-    code: String,
-    message: String,
-    field: Option<String>,
-    value: Option<String>,
-    created: String,
-    expires: String,
 }
 
 fn field_text<'a>(body: &'a serde_json::Value, path: &str) -> Option<String> {
@@ -147,21 +135,18 @@ impl Hub {
             expires_at: now + Duration::minutes(minutes),
             active: true,
         };
-        self.store.with(|connection| {
-            connection.prepare_cached("INSERT INTO forced_results (id, project_id, api, result_code, result_message, field, value, \
-                 created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(params![
-                    forced.id,
-                    project_id,
-                    forced.api,
-                    forced.result_code,
-                    forced.result_message,
-                    forced.when.as_ref().map(|w| w.field.clone()),
-                    forced.when.as_ref().map(|w| w.value.clone()),
-                    forced.created_at.to_rfc3339(),
-                    forced.expires_at.to_rfc3339(),
-                ],
-            )?;
-            Ok(())
+        self.store.db(|db| {
+            db.forced().insert(&ForcedRow {
+                id: forced.id.clone(),
+                project_id: project_id.to_owned(),
+                api: forced.api.clone(),
+                result_code: forced.result_code.clone(),
+                result_message: forced.result_message.clone(),
+                field: forced.when.as_ref().map(|w| w.field.clone()),
+                value: forced.when.as_ref().map(|w| w.value.clone()),
+                created_at: forced.created_at,
+                expires_at: forced.expires_at,
+            })
         })?;
         Ok(forced)
     }
@@ -169,83 +154,40 @@ impl Hub {
     /// A project's forced results, newest first, with whether each still applies.
     pub fn forced_results(&self, project_id: &str) -> Result<Vec<ForcedResult>, HubError> {
         let now = self.clock.now();
-        let rows: Vec<StoredRule> = self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT id, api, result_code, result_message, field, value, created_at, expires_at \
-                 FROM forced_results WHERE project_id = ?1 ORDER BY created_at DESC, id",
-            )?;
-            let rows = statement.query_map([project_id], |row| {
-                Ok(StoredRule {
-                    id: row.get(0)?,
-                    api: row.get(1)?,
-                    code: row.get(2)?,
-                    message: row.get(3)?,
-                    field: row.get(4)?,
-                    value: row.get(5)?,
-                    created: row.get(6)?,
-                    expires: row.get(7)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?;
-        let time = |text: &str| {
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| HubError::Internal(format!("stored time {text:?}: {e}")))
-        };
-        rows.into_iter()
-            .map(
-                |StoredRule {
-                     id,
-                     api,
-                     code,
-                     message,
-                     field,
-                     value,
-                     created,
-                     expires,
-                 }| {
-                    let expires_at = time(&expires)?;
-                    let status = ResultCode::parse(&code)
-                        .status()
-                        .unwrap_or(ResultStatus::Unknown);
-                    Ok(ForcedResult {
-                        id,
-                        api,
-                        result_status: status.as_str().to_owned(),
-                        result_code: code,
-                        result_message: message,
-                        when: field
-                            .zip(value)
-                            .map(|(field, value)| FieldMatch { field, value }),
-                        created_at: time(&created)?,
-                        active: now < expires_at,
-                        expires_at,
-                    })
-                },
-            )
-            .collect()
+        let rows = self.store.db(|db| db.forced().of_project(project_id))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let status = ResultCode::parse(&row.result_code)
+                    .status()
+                    .unwrap_or(ResultStatus::Unknown);
+                ForcedResult {
+                    id: row.id,
+                    api: row.api,
+                    result_status: status.as_str().to_owned(),
+                    result_code: row.result_code,
+                    result_message: row.result_message,
+                    when: row
+                        .field
+                        .zip(row.value)
+                        .map(|(field, value)| FieldMatch { field, value }),
+                    created_at: row.created_at,
+                    active: now < row.expires_at,
+                    expires_at: row.expires_at,
+                }
+            })
+            .collect())
     }
 
     /// Ends a forced result now.
     pub fn unforce_result(&self, project_id: &str, id: &str) -> Result<(), HubError> {
         let now = self.clock.now();
-        let changed = self.store.with(|connection| {
-            Ok(connection.prepare_cached("UPDATE forced_results SET expires_at = ?3 WHERE id = ?1 AND project_id = ?2 AND expires_at > ?3")?.execute(params![id, project_id, now.to_rfc3339()],
-            )?)
+        let found = self.store.db(|db| {
+            let forced = db.forced();
+            Ok::<_, HubError>(forced.expire(project_id, id, now)? || forced.exists(project_id, id)?)
         })?;
-        if changed == 0 {
-            let exists: Option<String> = self.store.with(|connection| {
-                Ok(connection
-                    .prepare_cached(
-                        "SELECT id FROM forced_results WHERE id = ?1 AND project_id = ?2",
-                    )?
-                    .query_row(params![id, project_id], |row| row.get(0))
-                    .optional()?)
-            })?;
-            if exists.is_none() {
-                return Err(HubError::NotFound(format!("forced result {id}")));
-            }
+        if !found {
+            return Err(HubError::NotFound(format!("forced result {id}")));
         }
         Ok(())
     }

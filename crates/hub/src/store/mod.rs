@@ -3,11 +3,28 @@
 //! migrating are `linker_base::sqlite`'s; the schema, the lock file and the checkpointer are
 //! the hub's).
 
+pub mod admin;
+pub mod assignments;
+pub mod attachments;
+pub mod authorizations;
+pub mod console;
+pub mod deliveries;
+pub mod exchanges;
+pub mod forced;
+pub mod invitation_mail;
+pub mod merchants;
+mod migrations;
+pub mod payments;
+pub mod projects;
+pub mod runs;
+
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use linker_base::sqlite;
 use rusqlite::{Connection, OptionalExtension};
+
+use migrations::MIGRATIONS;
 
 /// What can go wrong opening or using the store.
 #[derive(Debug, thiserror::Error)]
@@ -37,286 +54,13 @@ pub enum StoreError {
     Thread(String),
 }
 
-/// Each migration brings the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[
-    // 1: the admin credential and projects.
-    r#"
-    CREATE TABLE admin_credential (
-        id          INTEGER PRIMARY KEY CHECK (id = 1),
-        token_hash  TEXT NOT NULL,
-        created_at  TEXT NOT NULL
-    );
-    CREATE TABLE projects (
-        id                      TEXT PRIMARY KEY,
-        name                    TEXT NOT NULL,
-        client_id               TEXT NOT NULL UNIQUE,
-        acquirer_id             TEXT NOT NULL,
-        acqp_public_key         TEXT NOT NULL,
-        hub_private_key         TEXT NOT NULL,
-        hub_public_key          TEXT NOT NULL,
-        notify_url              TEXT,
-        user_initiated_pay_url  TEXT,
-        auth_notify_url         TEXT,
-        entry_code_domains      TEXT NOT NULL,
-        private_code_domains    TEXT NOT NULL,
-        notify_retry_schedule   TEXT NOT NULL,
-        created_at              TEXT NOT NULL,
-        updated_at              TEXT NOT NULL
-    );
-    CREATE TABLE exchanges (
-        seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
-        project_id          TEXT REFERENCES projects(id),
-        client_id           TEXT,
-        at                  TEXT NOT NULL,
-        direction           TEXT NOT NULL,
-        api                 TEXT NOT NULL,
-        path                TEXT NOT NULL,
-        request_headers     TEXT NOT NULL,
-        request_body        TEXT NOT NULL,
-        signature_verdict   TEXT NOT NULL,
-        response_headers    TEXT NOT NULL,
-        response_body       TEXT NOT NULL,
-        result_code         TEXT,
-        result_status       TEXT,
-        forced              INTEGER NOT NULL DEFAULT 0,
-        latency_us          INTEGER NOT NULL
-    );
-    CREATE INDEX exchanges_by_project ON exchanges (project_id, seq);
-    "#,
-    // 2: payment codes, payments and refunds.
-    r#"
-    CREATE TABLE payment_codes (
-        code            TEXT PRIMARY KEY,
-        project_id      TEXT NOT NULL REFERENCES projects(id),
-        run_id          TEXT,
-        customer_id     TEXT NOT NULL,
-        issued_at       TEXT NOT NULL,
-        expires_at      TEXT NOT NULL,
-        used_at         TEXT,
-        payment_id      TEXT
-    );
-    CREATE TABLE payments (
-        payment_id          TEXT PRIMARY KEY,
-        project_id          TEXT NOT NULL REFERENCES projects(id),
-        payment_request_id  TEXT NOT NULL,
-        scenario            TEXT NOT NULL,
-        currency            TEXT NOT NULL,
-        value               INTEGER NOT NULL,
-        fingerprint         TEXT NOT NULL,
-        request_body        TEXT NOT NULL,
-        status              TEXT NOT NULL,
-        result_code         TEXT NOT NULL,
-        result_message      TEXT NOT NULL,
-        customer_id         TEXT,
-        code_value          TEXT,
-        payment_url         TEXT,
-        notify_url          TEXT,
-        created_at          TEXT NOT NULL,
-        expires_at          TEXT,
-        paid_at             TEXT,
-        closed_at           TEXT,
-        refunded_value      INTEGER NOT NULL DEFAULT 0,
-        UNIQUE (project_id, payment_request_id)
-    );
-    CREATE INDEX payments_by_code ON payments (code_value);
-    CREATE TABLE refunds (
-        refund_id           TEXT PRIMARY KEY,
-        project_id          TEXT NOT NULL REFERENCES projects(id),
-        refund_request_id   TEXT NOT NULL,
-        payment_id          TEXT NOT NULL REFERENCES payments(payment_id),
-        currency            TEXT NOT NULL,
-        value               INTEGER NOT NULL,
-        status              TEXT NOT NULL,
-        result_code         TEXT NOT NULL,
-        result_message      TEXT NOT NULL,
-        created_at          TEXT NOT NULL,
-        UNIQUE (project_id, refund_request_id)
-    );
-    "#,
-    // 3: callbacks to deliver, and every attempt.
-    r#"
-    CREATE TABLE deliveries (
-        id                  TEXT PRIMARY KEY,
-        project_id          TEXT NOT NULL REFERENCES projects(id),
-        payment_id          TEXT,
-        api                 TEXT NOT NULL,
-        url                 TEXT NOT NULL,
-        body                TEXT NOT NULL,
-        forged              INTEGER NOT NULL,
-        attempts            INTEGER NOT NULL,
-        next_attempt_at     TEXT,
-        status              TEXT NOT NULL,
-        created_at          TEXT NOT NULL,
-        last_error          TEXT
-    );
-    CREATE INDEX deliveries_due ON deliveries (status, next_attempt_at);
-    CREATE TABLE delivery_attempts (
-        delivery_id     TEXT NOT NULL REFERENCES deliveries(id),
-        attempt         INTEGER NOT NULL,
-        at              TEXT NOT NULL,
-        verdict         TEXT NOT NULL,
-        PRIMARY KEY (delivery_id, attempt)
-    );
-    "#,
-    // 4: merchants (test accounts) and wallet sessions.
-    r#"
-    CREATE TABLE merchants (
-        id                      TEXT PRIMARY KEY,
-        project_id              TEXT NOT NULL REFERENCES projects(id),
-        name                    TEXT NOT NULL,
-        mid                     TEXT NOT NULL,
-        email                   TEXT NOT NULL,
-        products                TEXT NOT NULL,
-        status                  TEXT NOT NULL,
-        remark                  TEXT,
-        created_at              TEXT NOT NULL,
-        last_active_at          TEXT,
-        password_hash           TEXT,
-        invitation_hash         TEXT,
-        invitation_expires_at   TEXT,
-        invitation_used_at      TEXT,
-        UNIQUE (project_id, mid),
-        UNIQUE (project_id, email)
-    );
-    CREATE INDEX merchants_by_invitation ON merchants (invitation_hash);
-    CREATE TABLE sessions (
-        token_hash      TEXT PRIMARY KEY,
-        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
-        created_at      TEXT NOT NULL,
-        last_used_at    TEXT NOT NULL,
-        revoked_at      TEXT
-    );
-    "#,
-    // 5: runs and their events; payments and deliveries know their run.
-    r#"
-    ALTER TABLE payments ADD COLUMN run_id TEXT;
-    ALTER TABLE deliveries ADD COLUMN run_id TEXT;
-    CREATE TABLE runs (
-        id              TEXT PRIMARY KEY,
-        project_id      TEXT NOT NULL REFERENCES projects(id),
-        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
-        case_id         TEXT NOT NULL,
-        status          TEXT NOT NULL,
-        started_at      TEXT NOT NULL,
-        ended_at        TEXT,
-        verdict         TEXT
-    );
-    CREATE INDEX runs_by_merchant ON runs (merchant_id, started_at);
-    CREATE TABLE run_events (
-        run_id      TEXT NOT NULL REFERENCES runs(id),
-        seq         INTEGER NOT NULL,
-        at          TEXT NOT NULL,
-        event       TEXT NOT NULL,
-        write_id    TEXT,
-        PRIMARY KEY (run_id, seq)
-    );
-    CREATE UNIQUE INDEX run_events_by_write ON run_events (run_id, write_id) WHERE write_id IS NOT NULL;
-    "#,
-    // 6: per-run settings.
-    r#"
-    ALTER TABLE runs ADD COLUMN slow_answer_secs INTEGER;
-    "#,
-    // 7: a run whose wallet opened an entry-code page waits for that page's pay.
-    r#"
-    ALTER TABLE runs ADD COLUMN entry_opened_at TEXT;
-    "#,
-    // 8: forced results (iMock).
-    r#"
-    CREATE TABLE forced_results (
-        id              TEXT PRIMARY KEY,
-        project_id      TEXT NOT NULL REFERENCES projects(id),
-        api             TEXT NOT NULL,
-        result_code     TEXT NOT NULL,
-        result_message  TEXT NOT NULL,
-        field           TEXT,
-        value           TEXT,
-        created_at      TEXT NOT NULL,
-        expires_at      TEXT NOT NULL
-    );
-    "#,
-    // 9: evidence photos.
-    r#"
-    CREATE TABLE attachments (
-        id              TEXT NOT NULL,
-        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
-        run_id          TEXT NOT NULL REFERENCES runs(id),
-        content_type    TEXT NOT NULL,
-        bytes           BLOB NOT NULL,
-        sha256          TEXT NOT NULL,
-        created_at      TEXT NOT NULL,
-        PRIMARY KEY (merchant_id, id)
-    );
-    "#,
-    // 10: Auto Debit authorizations and tokens.
-    r#"
-    CREATE TABLE authorizations (
-        id                  TEXT PRIMARY KEY,
-        project_id          TEXT NOT NULL REFERENCES projects(id),
-        auth_client_id      TEXT NOT NULL,
-        auth_redirect_url   TEXT NOT NULL,
-        auth_state          TEXT NOT NULL,
-        scopes              TEXT NOT NULL,
-        status              TEXT NOT NULL,
-        auth_code           TEXT,
-        code_expires_at     TEXT,
-        customer_id         TEXT,
-        access_token        TEXT,
-        refresh_token       TEXT,
-        token_expires_at    TEXT,
-        created_at          TEXT NOT NULL
-    );
-    CREATE INDEX authorizations_by_token ON authorizations (project_id, access_token);
-    CREATE INDEX authorizations_by_code ON authorizations (project_id, auth_code);
-    "#,
-    // 11: the console: its users and their sessions, case assignments, invitation mail.
-    r#"
-    CREATE TABLE console_users (
-        id              TEXT PRIMARY KEY,
-        email           TEXT NOT NULL UNIQUE,
-        password_hash   TEXT NOT NULL,
-        created_at      TEXT NOT NULL
-    );
-    CREATE TABLE console_members (
-        user_id     TEXT NOT NULL REFERENCES console_users(id),
-        project_id  TEXT NOT NULL REFERENCES projects(id),
-        PRIMARY KEY (user_id, project_id)
-    );
-    CREATE TABLE console_sessions (
-        token_hash      TEXT PRIMARY KEY,
-        user_id         TEXT NOT NULL REFERENCES console_users(id),
-        created_at      TEXT NOT NULL,
-        last_used_at    TEXT NOT NULL,
-        revoked_at      TEXT
-    );
-    CREATE TABLE assignments (
-        merchant_id     TEXT PRIMARY KEY REFERENCES merchants(id),
-        case_ids        TEXT NOT NULL,
-        updated_at      TEXT NOT NULL
-    );
-    CREATE TABLE invitation_mail (
-        id              TEXT PRIMARY KEY,
-        project_id      TEXT NOT NULL REFERENCES projects(id),
-        merchant_id     TEXT NOT NULL REFERENCES merchants(id),
-        recipient       TEXT NOT NULL,
-        subject         TEXT NOT NULL,
-        body            TEXT NOT NULL,
-        link            TEXT,
-        channel         TEXT NOT NULL,
-        status          TEXT NOT NULL,
-        error           TEXT,
-        created_at      TEXT NOT NULL
-    );
-    CREATE INDEX invitation_mail_by_merchant ON invitation_mail (merchant_id, created_at);
-    "#,
-    // 12: the request log knows the run each exchange belongs to (the console filters by run and
-    // by merchant on it). No index of its own: the log is read per project, newest first, and
-    // another index would cost every gateway call a write.
-    // The open runs, which every `pay` looks at (a UPM-06 run may hold its answer).
-    r#"
-    ALTER TABLE exchanges ADD COLUMN run_id TEXT;
-    CREATE INDEX runs_open ON runs (case_id) WHERE status = 'open';
-    "#,
-];
+/// Every table's operations over one connection or one open transaction (see [`Store::db`] and
+/// [`Store::transaction`]): `db.payments()`, `db.runs()`, ... Each table or aggregate has a file
+/// of its own under `store/`, with typed rows in and out; nothing outside `store/` writes SQL.
+#[derive(Debug, Clone, Copy)]
+pub struct Db<'c> {
+    connection: &'c Connection,
+}
 
 /// The newest schema version this build writes.
 pub const SCHEMA_VERSION: i64 = sqlite::schema_version(MIGRATIONS);
@@ -390,11 +134,38 @@ impl Store {
     }
 
     /// Runs `f` with the connection. Keep `f` short: it holds the database.
-    pub fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         f(&mut self.lock())
+    }
+
+    /// Runs `f` over the tables outside a transaction: each statement commits on its own.
+    /// Keep `f` short: it holds the database.
+    pub fn db<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let connection = self.lock();
+        f(Db {
+            connection: &connection,
+        })
+    }
+
+    /// Runs `f` in one transaction, committed when `f` returns `Ok` and rolled back otherwise.
+    /// `f` gets the same [`Db`] operations as [`Store::db`].
+    pub fn transaction<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(Db<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction().map_err(StoreError::from)?;
+        let value = f(Db {
+            connection: &transaction,
+        })?;
+        transaction.commit().map_err(StoreError::from)?;
+        Ok(value)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -431,6 +202,11 @@ pub fn from_json<T: serde::de::DeserializeOwned>(
 /// Writes a value as a JSON column.
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Writes a time column: RFC 3339, as every time column is stored (and compared as text).
+pub fn time_text(time: chrono::DateTime<chrono::Utc>) -> String {
+    time.to_rfc3339()
 }
 
 /// Reads an RFC 3339 time column (NULL as `None`), reporting a bad value as a conversion error

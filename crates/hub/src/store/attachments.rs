@@ -1,0 +1,1 @@
+//! The store's evidence photos (`attachments`): typed rows in and out.

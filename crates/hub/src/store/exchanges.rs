@@ -1,0 +1,1 @@
+//! The store's the request log (`exchanges`): typed rows in and out.

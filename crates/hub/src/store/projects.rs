@@ -1,0 +1,1 @@
+//! The store's projects (`projects`): typed rows in and out.
