@@ -1,0 +1,100 @@
+//! Extractors for what the JSON APIs' handlers need before they run: the admin credential, the
+//! wallet's session, and JSON bodies. Every rejection is a [`HubError`] (so it answers as the
+//! same `{code, message}` as any other error), but for a body axum cannot read at all.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::Hub;
+use crate::domain::merchants::Merchant;
+use crate::error::HubError;
+
+/// The request carries the admin token (`Authorization: Bearer <token>`).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminAuth;
+
+impl FromRequestParts<Arc<Hub>> for AdminAuth {
+    type Rejection = HubError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Self, HubError> {
+        admin(hub, &parts.headers)?;
+        Ok(AdminAuth)
+    }
+}
+
+/// A signed-in merchant's wallet session (`Authorization: Bearer <token>`).
+#[derive(Debug, Clone)]
+pub struct WalletSession {
+    /// The merchant it belongs to.
+    pub merchant: Merchant,
+    /// The session token, as sent.
+    pub token: String,
+}
+
+impl FromRequestParts<Arc<Hub>> for WalletSession {
+    type Rejection = HubError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Self, HubError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or_else(|| HubError::denied("NOT_SIGNED_IN", "not signed in"))?;
+        Ok(WalletSession {
+            merchant: hub.authenticate(token)?,
+            token: token.to_owned(),
+        })
+    }
+}
+
+/// A JSON body read into `T`; a wrong one is a field error naming the field.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned> FromRequest<Arc<Hub>> for JsonBody<T> {
+    /// A body that cannot be read at all (over [`super::MAX_BODY_BYTES`], say) keeps axum's own
+    /// answer; one that is not the JSON expected is a field error.
+    type Rejection = Response;
+
+    async fn from_request(request: Request, hub: &Arc<Hub>) -> Result<Self, Response> {
+        let body = Bytes::from_request(request, hub)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        json_body(&body)
+            .map(JsonBody)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// Checks the admin bearer token.
+fn admin(hub: &Hub, headers: &HeaderMap) -> Result<(), HubError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            HubError::Unauthorized(
+                "send the admin token as Authorization: Bearer <token>".to_owned(),
+            )
+        })?;
+    hub.check_admin_token(token)
+}
+
+/// Reads a JSON body into `T`, turning serde's complaint into a field error.
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, HubError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        HubError::Invalid {
+            field,
+            message: error.into_inner().to_string(),
+        }
+    })
+}

@@ -1,0 +1,319 @@
+//! The wallet API (`/wallet/v1/...`): sign-in, the assigned cases, runs and their live events,
+//! payment codes, scans, confirmations, answers, photos and Auto Debit grants, for one
+//! signed-in merchant.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::extract::{JsonBody, WalletSession};
+use crate::Hub;
+use crate::domain::merchants::{Merchant, Session};
+use crate::domain::payments::IssuedPaymentCode;
+use crate::domain::runs::RunView;
+use crate::error::HubError;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct InvitationSignIn {
+    invitation_code: String,
+    password: String,
+}
+
+pub(super) async fn wallet_sign_in_invitation(
+    State(hub): State<Arc<Hub>>,
+    JsonBody(request): JsonBody<InvitationSignIn>,
+) -> Result<Json<Session>, HubError> {
+    let session = tokio::task::spawn_blocking(move || {
+        hub.sign_in_with_invitation(&request.invitation_code, &request.password)
+    })
+    .await
+    .map_err(|error| HubError::Internal(error.to_string()))??;
+    Ok(Json(session))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct PasswordSignIn {
+    login: String,
+    password: String,
+    project_id: Option<String>,
+}
+
+pub(super) async fn wallet_sign_in(
+    State(hub): State<Arc<Hub>>,
+    JsonBody(request): JsonBody<PasswordSignIn>,
+) -> Result<Json<Session>, HubError> {
+    let session = tokio::task::spawn_blocking(move || {
+        hub.sign_in(
+            &request.login,
+            &request.password,
+            request.project_id.as_deref(),
+        )
+    })
+    .await
+    .map_err(|error| HubError::Internal(error.to_string()))??;
+    Ok(Json(session))
+}
+
+pub(super) async fn wallet_sign_out(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { token, .. }: WalletSession,
+) -> Result<StatusCode, HubError> {
+    hub.sign_out(&token)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A case as a merchant sees it: its definition and whether it can be run.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AssignedCase {
+    #[serde(flatten)]
+    case: &'static linker_cases::CaseDef,
+    runnable: bool,
+}
+
+pub(super) async fn wallet_cases(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+) -> Result<Json<Vec<AssignedCase>>, HubError> {
+    let cases = hub
+        .assigned_cases(&merchant)?
+        .into_iter()
+        .map(|case| AssignedCase {
+            case,
+            runnable: case.implemented,
+        })
+        .collect();
+    Ok(Json(cases))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct StartRun {
+    case_id: String,
+    slow_answer_secs: Option<u64>,
+}
+
+pub(super) async fn wallet_start_run(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    JsonBody(request): JsonBody<StartRun>,
+) -> Result<(StatusCode, Json<RunView>), HubError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(hub.start_run_with(
+            &merchant,
+            &request.case_id,
+            crate::domain::runs::RunOptions {
+                slow_answer_secs: request.slow_answer_secs,
+            },
+        )?),
+    ))
+}
+
+pub(super) async fn wallet_runs(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+) -> Result<Json<Vec<RunView>>, HubError> {
+    Ok(Json(hub.merchant_runs(&merchant)?))
+}
+
+pub(super) async fn wallet_run(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    Ok(Json(hub.merchant_run(&merchant, &run)?))
+}
+
+/// The run's events as Server-Sent Events: every event after `Last-Event-ID` (all of them on
+/// first connect), then each new one as it is recorded, then the verdict (`event: verdict`),
+/// after which the stream ends. Event ids are the record's `seq`.
+pub(super) async fn wallet_run_events(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    HubError,
+> {
+    use axum::response::sse::{KeepAlive, Sse};
+    hub.merchant_run(&merchant, &run)?;
+    let last_seen: u32 = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    let stream = super::run_events::follow(hub, run, last_seen);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+pub(super) async fn wallet_payment_code(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+) -> Result<(StatusCode, Json<IssuedPaymentCode>), HubError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(hub.show_payment_code(&merchant, &run)?),
+    ))
+}
+
+pub(super) async fn wallet_confirm(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    Ok(Json(hub.wallet_decides(&merchant, &run, true)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct ScanRequest {
+    code_value: String,
+}
+
+pub(super) async fn wallet_scan(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+    JsonBody(request): JsonBody<ScanRequest>,
+) -> Result<Json<crate::domain::scanning::ScanResult>, HubError> {
+    if request.code_value.trim().is_empty() || request.code_value.len() > 512 {
+        return Err(HubError::invalid(
+            "codeValue",
+            "give the scanned text, 1 to 512 characters",
+        ));
+    }
+    Ok(Json(hub.scan(&merchant, &run, &request.code_value).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct OpenUrlRequest {
+    url: String,
+}
+
+pub(super) async fn wallet_open_url(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+    JsonBody(request): JsonBody<OpenUrlRequest>,
+) -> Result<Json<crate::domain::scanning::ScanResult>, HubError> {
+    if request.url.trim().is_empty() || request.url.len() > 2048 {
+        return Err(HubError::invalid(
+            "url",
+            "give the opened URL, 1 to 2048 characters",
+        ));
+    }
+    Ok(Json(hub.open_payment_url(&merchant, &run, &request.url)?))
+}
+
+pub(super) async fn wallet_put_attachment(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path((run, attachment)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<crate::domain::attachments::Attachment>, HubError> {
+    Ok(Json(hub.attach(&merchant, &run, &attachment, &body)?))
+}
+
+pub(super) async fn wallet_get_attachment(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path((run, attachment)): Path<(String, String)>,
+) -> Result<Response, HubError> {
+    let (content_type, bytes) = hub.attachment(&merchant, &run, &attachment)?;
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct GrantRequest {
+    auth_url: String,
+}
+
+pub(super) async fn wallet_grant(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    JsonBody(request): JsonBody<GrantRequest>,
+) -> Result<Json<crate::domain::auto_debit::Granted>, HubError> {
+    Ok(Json(hub.grant(&merchant, &request.auth_url).await?))
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Revoked {
+    notified: bool,
+}
+
+pub(super) async fn wallet_revoke(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(authorization): Path<String>,
+) -> Result<Json<Revoked>, HubError> {
+    Ok(Json(Revoked {
+        notified: hub.revoke(&merchant, &authorization).await?,
+    }))
+}
+
+pub(super) async fn wallet_back_out(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    Ok(Json(hub.back_out(&merchant, &run)?))
+}
+
+pub(super) async fn wallet_decline(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+) -> Result<Json<RunView>, HubError> {
+    Ok(Json(hub.wallet_decides(&merchant, &run, false)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct ManualAnswerRequest {
+    write_id: String,
+    question_id: String,
+    answer: bool,
+    note: Option<String>,
+    attachment: Option<String>,
+}
+
+pub(super) async fn wallet_manual_answer(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+    JsonBody(request): JsonBody<ManualAnswerRequest>,
+) -> Result<Json<RunView>, HubError> {
+    let answer = linker_cases::ManualAnswer {
+        question_id: request.question_id,
+        answer: request.answer,
+        note: request.note,
+        attachment: request.attachment,
+    };
+    Ok(Json(hub.answer_manual(
+        &merchant,
+        &run,
+        &request.write_id,
+        answer,
+    )?))
+}
+
+pub(super) async fn wallet_me(
+    WalletSession { merchant, .. }: WalletSession,
+) -> Result<Json<Merchant>, HubError> {
+    Ok(Json(merchant))
+}
