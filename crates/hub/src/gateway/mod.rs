@@ -95,6 +95,19 @@ fn check_signature(
     }
 }
 
+/// One call as the request log records it.
+struct LoggedCall<'a> {
+    project: Option<&'a Project>,
+    call: &'a IncomingCall,
+    api: Option<Api>,
+    path: String,
+    client_id: Option<String>,
+    parsed: Option<&'a serde_json::Value>,
+    received_at: chrono::DateTime<chrono::Utc>,
+    started: Instant,
+    signature_verdict: String,
+}
+
 impl Hub {
     /// Answers one Alipay+ API call: checks, dispatch, signing, logging.
     pub fn handle_aplus(&self, call: &IncomingCall) -> Answer {
@@ -129,6 +142,42 @@ impl Hub {
             ),
         };
 
+        let answer = self.signed_answer(
+            project.as_deref(),
+            call,
+            &path,
+            client_id.as_deref(),
+            &outcome,
+        );
+        self.log_call(
+            LoggedCall {
+                project: project.as_deref(),
+                call,
+                api,
+                path,
+                client_id,
+                parsed: parsed.as_ref(),
+                received_at,
+                started,
+                signature_verdict,
+            },
+            &outcome,
+            &answer,
+        );
+        answer
+    }
+
+    /// The answer to a call: the outcome's body with `client-id` and `response-time`, signed
+    /// with the project's hub key over the request's method and path (an unknown Client-Id has
+    /// no key to sign with).
+    fn signed_answer(
+        &self,
+        project: Option<&Project>,
+        call: &IncomingCall,
+        path: &str,
+        client_id: Option<&str>,
+        outcome: &Outcome,
+    ) -> Answer {
         let response_time = format_wire_time(&self.clock.now().with_timezone(&beijing()));
         let body = serde_json::to_string(&outcome.body).unwrap_or_else(|_| "{}".to_owned());
         let mut headers = vec![
@@ -138,25 +187,28 @@ impl Hub {
             ),
             (
                 "client-id".to_owned(),
-                client_id.clone().unwrap_or_default(),
+                client_id.unwrap_or_default().to_owned(),
             ),
             ("response-time".to_owned(), response_time.clone()),
         ];
-        if let Some(project) = &project {
-            // The answer is signed over the request's method and path.
-            if let Ok(keys) = self.project_keys(project)
-                && let Ok(signature) =
-                    keys.signer
-                        .sign(&call.method, &path, &response_time, body.as_bytes())
-            {
-                headers.push(("signature".to_owned(), signature.format()));
-            }
+        if let Some(project) = project
+            && let Ok(keys) = self.project_keys(project)
+            && let Ok(signature) =
+                keys.signer
+                    .sign(&call.method, path, &response_time, body.as_bytes())
+        {
+            headers.push(("signature".to_owned(), signature.format()));
         }
-        let answer = Answer {
+        Answer {
             status: 200,
             headers,
             body,
-        };
+        }
+    }
+
+    /// Logs an answered call in the request log and, when it concerns a run, records it there
+    /// as evidence.
+    fn log_call(&self, logged: LoggedCall<'_>, outcome: &Outcome, answer: &Answer) {
         let result = outcome.body.get("result");
         let field = |name: &str| {
             result
@@ -164,13 +216,24 @@ impl Hub {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
         };
-        let run_id = match (&project, api) {
-            (Some(project), Some(api)) => self.bind_run(&project.id, Some(api), parsed.as_ref()),
+        let LoggedCall {
+            project,
+            call,
+            api,
+            path,
+            client_id,
+            parsed,
+            received_at,
+            started,
+            signature_verdict,
+        } = logged;
+        let run_id = match (project, api) {
+            (Some(project), Some(api)) => self.bind_run(&project.id, Some(api), parsed),
             _ => None,
         };
         let exchange = Exchange {
             seq: 0,
-            project_id: project.as_ref().map(|p| p.id.clone()),
+            project_id: project.map(|p| p.id.clone()),
             client_id,
             at: received_at,
             direction: Direction::Inbound,
@@ -190,14 +253,13 @@ impl Hub {
         if let Err(error) = self.log_exchange(&exchange) {
             tracing::error!(%error, "could not log an exchange");
         }
-        if let (Some(project), Some(api), Some(run_id)) = (&project, api, &exchange.run_id) {
+        if let (Some(project), Some(api), Some(run_id)) = (project, api, &exchange.run_id) {
             let validation = (exchange.result_code.as_deref() == Some("PARAM_ILLEGAL"))
                 .then(|| field("resultMessage"))
                 .flatten();
-            let ids = self.payment_ids(&project.id, parsed.as_ref(), &outcome.body);
+            let ids = self.payment_ids(&project.id, parsed, &outcome.body);
             self.record_call(run_id, received_at, api, &exchange, validation, ids);
         }
-        answer
     }
 
     fn checked_dispatch(
