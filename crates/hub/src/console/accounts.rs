@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 
 use super::pages::Upload;
 use super::{Errors, FormData, Frame, Page, PageError, Staff, blocking, page, when};
@@ -465,4 +467,27 @@ pub(super) async fn save_assignments(
             page(&assignments)
         }
     }
+}
+
+/// The console's routes for test accounts, their import and invitations, and assignments.
+pub(super) fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/projects/{id}/merchants", get(accounts_page).post(invite))
+        .route("/projects/{id}/merchants/template.csv", get(template_csv))
+        .route("/projects/{id}/merchants/template.xlsx", get(template_xlsx))
+        .route("/projects/{id}/merchants/import", post(import_preview))
+        .route(
+            "/projects/{id}/merchants/import/confirm",
+            post(import_confirm),
+        )
+        .route("/projects/{id}/merchants/{merchant}/resend", post(resend))
+        .route("/projects/{id}/merchants/{merchant}/revoke", post(revoke))
+        .route(
+            "/projects/{id}/merchants/{merchant}/invitation.png",
+            get(invitation_qr),
+        )
+        .route(
+            "/projects/{id}/assignments",
+            get(assignments_page).post(save_assignments),
+        )
 }

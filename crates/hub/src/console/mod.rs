@@ -24,7 +24,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 
 use crate::Hub;
 use crate::domain::console_users::ConsoleUser;
@@ -39,96 +39,12 @@ pub const CSRF_COOKIE: &str = "linker_csrf";
 /// The console's routes, to be nested under `/console`.
 pub fn router() -> Router<Arc<Hub>> {
     Router::new()
-        .route("/", get(pages::home))
         .route("/static/console.css", get(stylesheet))
         .route("/static/console.js", get(script))
-        .route("/setup", get(pages::setup_page).post(pages::setup))
-        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
-        .route("/sign-out", post(pages::sign_out))
-        .route(
-            "/projects",
-            get(pages::projects_page).post(pages::create_project),
-        )
-        .route("/projects/{id}", get(pages::project_home))
-        .route(
-            "/projects/{id}/settings",
-            get(pages::settings_page).post(pages::save_settings),
-        )
-        .route("/projects/{id}/settings/check", post(pages::check_setup))
-        .route("/projects/{id}/members", post(pages::add_member))
-        .route(
-            "/projects/{id}/merchants",
-            get(accounts::accounts_page).post(accounts::invite),
-        )
-        .route(
-            "/projects/{id}/merchants/template.csv",
-            get(accounts::template_csv),
-        )
-        .route(
-            "/projects/{id}/merchants/template.xlsx",
-            get(accounts::template_xlsx),
-        )
-        .route(
-            "/projects/{id}/merchants/import",
-            post(accounts::import_preview),
-        )
-        .route(
-            "/projects/{id}/merchants/import/confirm",
-            post(accounts::import_confirm),
-        )
-        .route(
-            "/projects/{id}/merchants/{merchant}/resend",
-            post(accounts::resend),
-        )
-        .route(
-            "/projects/{id}/merchants/{merchant}/revoke",
-            post(accounts::revoke),
-        )
-        .route(
-            "/projects/{id}/merchants/{merchant}/invitation.png",
-            get(accounts::invitation_qr),
-        )
-        .route(
-            "/projects/{id}/assignments",
-            get(accounts::assignments_page).post(accounts::save_assignments),
-        )
-        .route("/projects/{id}/test-data", get(results::test_data_page))
-        .route("/projects/{id}/live", get(results::live))
-        .route(
-            "/projects/{id}/exports/test-data.csv",
-            get(results::export_csv),
-        )
-        .route(
-            "/projects/{id}/exports/test-data.json",
-            get(results::export_json),
-        )
-        .route(
-            "/projects/{id}/exports/test-data.junit.xml",
-            get(results::export_junit),
-        )
-        .route("/projects/{id}/runs/{run}", get(results::run_page))
-        .route(
-            "/projects/{id}/runs/{run}/report.html",
-            get(results::run_report),
-        )
-        .route(
-            "/projects/{id}/runs/{run}/attachments/{attachment}",
-            get(results::run_attachment),
-        )
-        .route("/projects/{id}/requests", get(tools::requests_page))
-        .route("/projects/{id}/requests/{seq}", get(tools::request_page))
-        .route(
-            "/projects/{id}/forced",
-            get(tools::forced_page).post(tools::create_forced),
-        )
-        .route(
-            "/projects/{id}/forced/{forced}/delete",
-            post(tools::delete_forced),
-        )
-        .route(
-            "/projects/{id}/notify",
-            get(tools::notify_page).post(tools::send_notify),
-        )
+        .merge(pages::routes())
+        .merge(accounts::routes())
+        .merge(results::routes())
+        .merge(tools::routes())
         .fallback(not_found)
 }
 

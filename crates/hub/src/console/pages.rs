@@ -3,10 +3,12 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 
 use super::{
     CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff, blocking, cookie,
@@ -606,4 +608,21 @@ pub(super) async fn add_member(
             Ok(page(&settings)?.into_response())
         }
     }
+}
+
+/// The console's routes for sign-in, setup, projects, settings and members.
+pub(super) fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/setup", get(setup_page).post(setup))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", post(sign_out))
+        .route("/projects", get(projects_page).post(create_project))
+        .route("/projects/{id}", get(project_home))
+        .route(
+            "/projects/{id}/settings",
+            get(settings_page).post(save_settings),
+        )
+        .route("/projects/{id}/settings/check", post(check_setup))
+        .route("/projects/{id}/members", post(add_member))
 }

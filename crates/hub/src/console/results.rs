@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use linker_cases::report::{Report, RunReport, to_html, to_json, to_junit};
 use linker_cases::{CaseDef, CheckOutcome, EventKind, SignatureVerdict, WalletActionKind};
 
@@ -117,23 +119,14 @@ fn status_label(status: &str) -> &'static str {
     }
 }
 
-fn test_data(hub: &Hub, staff: &Staff, project: &Project) -> Result<TestDataPage, HubError> {
-    let merchants = hub.merchants(&project.id)?;
-    let latest = latest_runs(hub, &project.id)?;
-    let mut assigned: Vec<(Merchant, Vec<&'static CaseDef>)> = Vec::new();
-    for merchant in merchants {
-        let cases = hub.assigned_cases(&merchant)?;
-        assigned.push((merchant, cases));
-    }
-    let columns: Vec<&'static CaseDef> = catalogue()?
-        .cases()
-        .iter()
-        .filter(|case| {
-            assigned
-                .iter()
-                .any(|(_, cases)| cases.iter().any(|c| c.id == case.id))
-        })
-        .collect();
+/// The Test Data matrix: a row per merchant (a cell per case column, its latest run), and each
+/// product's (passed, assigned) count.
+fn matrix(
+    project_id: &str,
+    assigned: Vec<(Merchant, Vec<&'static CaseDef>)>,
+    columns: &[&'static CaseDef],
+    latest: &BTreeMap<(String, String), RunLine>,
+) -> (Vec<MatrixRow>, BTreeMap<String, (usize, usize)>) {
     let mut by_product: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut rows = Vec::new();
     for (merchant, cases) in assigned {
@@ -155,7 +148,7 @@ fn test_data(hub: &Hub, staff: &Staff, project: &Project) -> Result<TestDataPage
                     Some(run) => Cell {
                         status: run.status.clone(),
                         label: status_label(&run.status).to_owned(),
-                        href: format!("/console/projects/{}/runs/{}", project.id, run.id),
+                        href: format!("/console/projects/{}/runs/{}", project_id, run.id),
                     },
                     None => Cell {
                         status: if is_assigned { "none" } else { "unassigned" }.to_owned(),
@@ -173,6 +166,27 @@ fn test_data(hub: &Hub, staff: &Staff, project: &Project) -> Result<TestDataPage
             merchant,
         });
     }
+    (rows, by_product)
+}
+
+fn test_data(hub: &Hub, staff: &Staff, project: &Project) -> Result<TestDataPage, HubError> {
+    let merchants = hub.merchants(&project.id)?;
+    let latest = latest_runs(hub, &project.id)?;
+    let mut assigned: Vec<(Merchant, Vec<&'static CaseDef>)> = Vec::new();
+    for merchant in merchants {
+        let cases = hub.assigned_cases(&merchant)?;
+        assigned.push((merchant, cases));
+    }
+    let columns: Vec<&'static CaseDef> = catalogue()?
+        .cases()
+        .iter()
+        .filter(|case| {
+            assigned
+                .iter()
+                .any(|(_, cases)| cases.iter().any(|c| c.id == case.id))
+        })
+        .collect();
+    let (rows, by_product) = matrix(&project.id, assigned, &columns, &latest);
     let names: BTreeMap<String, String> = rows
         .iter()
         .map(|r| (r.merchant.id.clone(), r.merchant.name.clone()))
@@ -349,64 +363,8 @@ fn timeline(project_id: &str, view: &RunView, case: &CaseDef) -> Vec<TimelineIte
                 photo: String::new(),
             };
             match &event.kind {
-                EventKind::AcqpCall(call) => {
-                    item.class = "acqp";
-                    item.title = format!("ACQP → hub: {}", call.api.name());
-                    item.badge = signature_badge(&call.signature);
-                    item.facts.push((
-                        "answer".to_owned(),
-                        format!(
-                            "{} / {}{}",
-                            call.result_code,
-                            call.result_status,
-                            if call.forced { " (forced)" } else { "" }
-                        ),
-                    ));
-                    if let Some(problem) = &call.validation {
-                        item.facts
-                            .push(("invalid body".to_owned(), problem.clone()));
-                    }
-                    item.blocks.push((
-                        "Request headers".to_owned(),
-                        headers_text(&call.request_headers),
-                    ));
-                    item.blocks.push((
-                        "Request body".to_owned(),
-                        pretty(&linker_cases::report::redact_text(&call.request_body)),
-                    ));
-                    item.blocks
-                        .push(("Answer body".to_owned(), pretty(&call.response_body)));
-                }
-                EventKind::HubCallback(callback) => {
-                    item.class = "callback";
-                    item.title = format!(
-                        "hub → ACQP: {} (attempt {}{})",
-                        serde_json::to_value(callback.callback)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        callback.attempt,
-                        if callback.forged {
-                            ", forged signature"
-                        } else {
-                            ""
-                        }
-                    );
-                    item.badge = if callback.is_signed_ack() {
-                        ("valid".to_owned(), "signed ack".to_owned())
-                    } else {
-                        ("invalid".to_owned(), "no valid ack".to_owned())
-                    };
-                    item.facts
-                        .push(("reply".to_owned(), callback.describe_reply()));
-                    item.facts
-                        .push(("latency".to_owned(), format!("{} ms", callback.latency_ms)));
-                    item.blocks
-                        .push(("Body sent".to_owned(), pretty(&callback.request_body)));
-                    if let Some(reply) = &callback.reply_body {
-                        item.blocks.push(("Reply".to_owned(), pretty(reply)));
-                    }
-                }
+                EventKind::AcqpCall(call) => acqp_call_item(&mut item, call),
+                EventKind::HubCallback(callback) => callback_item(&mut item, callback),
                 EventKind::WalletAction { action } => {
                     item.class = "wallet";
                     let (title, facts) = wallet_action(action);
@@ -414,46 +372,122 @@ fn timeline(project_id: &str, view: &RunView, case: &CaseDef) -> Vec<TimelineIte
                     item.facts = facts;
                 }
                 EventKind::ManualAnswer(answer) => {
-                    item.class = "manual";
-                    let question = case
-                        .manual
-                        .iter()
-                        .find(|q| q.id == answer.question_id)
-                        .map(|q| q.question.clone())
-                        .unwrap_or_else(|| answer.question_id.clone());
-                    item.title = format!("Merchant answered: {question}");
-                    item.badge = if answer.answer {
-                        ("passed".to_owned(), "yes".to_owned())
-                    } else {
-                        ("failed".to_owned(), "no".to_owned())
-                    };
-                    if let Some(note) = &answer.note {
-                        item.facts.push(("note".to_owned(), note.clone()));
-                    }
-                    if let Some(attachment) = &answer.attachment {
-                        item.photo = format!(
-                            "/console/projects/{project_id}/runs/{}/attachments/{attachment}",
-                            view.id
-                        );
-                    }
+                    manual_answer_item(&mut item, answer, case, project_id, &view.id);
                 }
-                EventKind::PaymentState(change) => {
-                    item.title = format!(
-                        "Payment {}: {}",
-                        change.payment_id,
-                        serde_json::to_value(change.state)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    );
-                    if let Some(reason) = &change.reason {
-                        item.facts.push(("reason".to_owned(), reason.clone()));
-                    }
-                }
+                EventKind::PaymentState(change) => payment_state_item(&mut item, change),
             }
             item
         })
         .collect()
+}
+
+/// A call the ACQP made: its answer, signature verdict, headers and bodies.
+fn acqp_call_item(item: &mut TimelineItem, call: &linker_cases::AcqpCall) {
+    item.class = "acqp";
+    item.title = format!("ACQP → hub: {}", call.api.name());
+    item.badge = signature_badge(&call.signature);
+    item.facts.push((
+        "answer".to_owned(),
+        format!(
+            "{} / {}{}",
+            call.result_code,
+            call.result_status,
+            if call.forced { " (forced)" } else { "" }
+        ),
+    ));
+    if let Some(problem) = &call.validation {
+        item.facts
+            .push(("invalid body".to_owned(), problem.clone()));
+    }
+    item.blocks.push((
+        "Request headers".to_owned(),
+        headers_text(&call.request_headers),
+    ));
+    item.blocks.push((
+        "Request body".to_owned(),
+        pretty(&linker_cases::report::redact_text(&call.request_body)),
+    ));
+    item.blocks
+        .push(("Answer body".to_owned(), pretty(&call.response_body)));
+}
+
+/// A callback the hub made: the ack verdict, the reply and its latency.
+fn callback_item(item: &mut TimelineItem, callback: &linker_cases::HubCallback) {
+    item.class = "callback";
+    item.title = format!(
+        "hub → ACQP: {} (attempt {}{})",
+        serde_json::to_value(callback.callback)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        callback.attempt,
+        if callback.forged {
+            ", forged signature"
+        } else {
+            ""
+        }
+    );
+    item.badge = if callback.is_signed_ack() {
+        ("valid".to_owned(), "signed ack".to_owned())
+    } else {
+        ("invalid".to_owned(), "no valid ack".to_owned())
+    };
+    item.facts
+        .push(("reply".to_owned(), callback.describe_reply()));
+    item.facts
+        .push(("latency".to_owned(), format!("{} ms", callback.latency_ms)));
+    item.blocks
+        .push(("Body sent".to_owned(), pretty(&callback.request_body)));
+    if let Some(reply) = &callback.reply_body {
+        item.blocks.push(("Reply".to_owned(), pretty(reply)));
+    }
+}
+
+/// The merchant's answer to a manual question, with its note and photo.
+fn manual_answer_item(
+    item: &mut TimelineItem,
+    answer: &linker_cases::ManualAnswer,
+    case: &CaseDef,
+    project_id: &str,
+    run_id: &str,
+) {
+    item.class = "manual";
+    let question = case
+        .manual
+        .iter()
+        .find(|q| q.id == answer.question_id)
+        .map(|q| q.question.clone())
+        .unwrap_or_else(|| answer.question_id.clone());
+    item.title = format!("Merchant answered: {question}");
+    item.badge = if answer.answer {
+        ("passed".to_owned(), "yes".to_owned())
+    } else {
+        ("failed".to_owned(), "no".to_owned())
+    };
+    if let Some(note) = &answer.note {
+        item.facts.push(("note".to_owned(), note.clone()));
+    }
+    if let Some(attachment) = &answer.attachment {
+        item.photo = format!(
+            "/console/projects/{project_id}/runs/{}/attachments/{attachment}",
+            run_id
+        );
+    }
+}
+
+/// A payment's change of state.
+fn payment_state_item(item: &mut TimelineItem, change: &linker_cases::PaymentStateChange) {
+    item.title = format!(
+        "Payment {}: {}",
+        change.payment_id,
+        serde_json::to_value(change.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    );
+    if let Some(reason) = &change.reason {
+        item.facts.push(("reason".to_owned(), reason.clone()));
+    }
 }
 
 /// A check's line on the run page.
@@ -729,4 +763,23 @@ pub(super) async fn run_report(
         format!("{run}.html"),
         to_html(&report),
     ))
+}
+
+/// The console's routes for Test Data, live updates, exports and runs.
+pub(super) fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/projects/{id}/test-data", get(test_data_page))
+        .route("/projects/{id}/live", get(live))
+        .route("/projects/{id}/exports/test-data.csv", get(export_csv))
+        .route("/projects/{id}/exports/test-data.json", get(export_json))
+        .route(
+            "/projects/{id}/exports/test-data.junit.xml",
+            get(export_junit),
+        )
+        .route("/projects/{id}/runs/{run}", get(run_page))
+        .route("/projects/{id}/runs/{run}/report.html", get(run_report))
+        .route(
+            "/projects/{id}/runs/{run}/attachments/{attachment}",
+            get(run_attachment),
+        )
 }

@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use linker_aplus::message::Api;
 
@@ -13,6 +15,7 @@ use super::{Errors, FormData, Frame, Page, PageError, Staff, page, pretty, when}
 use crate::Hub;
 use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
 use crate::domain::forced::{FieldMatch, ForcedResult, NewForcedResult};
+use crate::domain::merchants::Merchant;
 use crate::domain::request_log::{Exchange, ExchangeFilter};
 use crate::error::HubError;
 
@@ -78,93 +81,19 @@ pub(super) async fn requests_page(
 ) -> Result<Page, PageError> {
     let project = staff.project(&hub, &id)?;
     let query = FormData::parse(query.unwrap_or_default().as_bytes());
-    let mut errors = Errors::default();
-    let mut filter = ExchangeFilter {
-        api: query.optional("api"),
-        result_code: query.optional("resultCode").map(|c| c.to_ascii_uppercase()),
-        result_status: query.optional("resultStatus"),
-        before: query.optional("before").and_then(|b| b.parse().ok()),
-        limit: Some(100),
-        ..ExchangeFilter::default()
-    };
-    for (field, slot) in [("since", &mut filter.since), ("until", &mut filter.until)] {
-        match time_field(&query, field) {
-            Ok(time) => *slot = time,
-            Err(HubError::Invalid { field, message }) => {
-                errors.0.insert(field, message);
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
     let merchants = hub.merchants(&id)?;
-    if let Some(merchant) = query.optional("merchant") {
-        if merchants.iter().any(|m| m.id == merchant) {
-            filter.merchant_id = Some(merchant);
-        } else {
-            errors
-                .0
-                .insert("merchant".to_owned(), "no such merchant".to_owned());
-        }
-    }
-    if let Some(run) = query.optional("run") {
-        match hub.run_project(&run) {
-            Ok(project_id) if project_id == id => filter.run_id = Some(run),
-            Ok(_) | Err(HubError::NotFound(_)) => {
-                errors.0.insert(
-                    "run".to_owned(),
-                    format!("run {run} not found in this project"),
-                );
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
+    let (filter, errors) = log_filter(&hub, &id, &query, &merchants)?;
     let exchanges: Vec<Exchange> = if errors.is_empty() {
         hub.exchanges(&id, &filter)?
     } else {
         Vec::new()
     };
-    let more = match exchanges.last() {
-        Some(last) if exchanges.len() == 100 => {
-            let mut next = query.clone();
-            next.0.retain(|(n, _)| n != "before");
-            next.0.push(("before".to_owned(), last.seq.to_string()));
-            next.0
-                .iter()
-                .map(|(n, v)| {
-                    format!(
-                        "{n}={}",
-                        percent_encoding::utf8_percent_encode(
-                            v,
-                            percent_encoding::NON_ALPHANUMERIC
-                        )
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("&")
-        }
-        _ => String::new(),
-    };
+    let more = next_page(&query, &exchanges);
     let mut apis: Vec<&'static str> = Api::HUB_SERVED.iter().map(|a| a.name()).collect();
     apis.extend(["notifyPayment", "userInitiatedPay", "authNotify"]);
     page(&RequestsPage {
         frame: Frame::project(&staff, &project, "requests", "Request log"),
-        rows: exchanges
-            .iter()
-            .map(|e| LogRow {
-                seq: e.seq,
-                at: when(&e.at),
-                direction: match e.direction {
-                    crate::domain::request_log::Direction::Inbound => "ACQP → hub",
-                    crate::domain::request_log::Direction::Outbound => "hub → ACQP",
-                },
-                api: e.api.clone(),
-                result_code: e.result_code.clone().unwrap_or_default(),
-                result_status: e.result_status.clone().unwrap_or_default(),
-                signature: e.signature_verdict.clone(),
-                latency_ms: format!("{:.1}", e.latency_us as f64 / 1000.0),
-                run_id: e.run_id.clone().unwrap_or_default(),
-            })
-            .collect(),
+        rows: exchanges.iter().map(log_row).collect(),
         query,
         errors,
         apis,
@@ -436,4 +365,109 @@ pub(super) async fn send_notify(
         }
     }
     page(&notify)
+}
+
+/// The request log's filter from the page's query, with an error next to each wrong field.
+fn log_filter(
+    hub: &Hub,
+    id: &str,
+    query: &FormData,
+    merchants: &[Merchant],
+) -> Result<(ExchangeFilter, Errors), PageError> {
+    let mut errors = Errors::default();
+    let mut filter = ExchangeFilter {
+        api: query.optional("api"),
+        result_code: query.optional("resultCode").map(|c| c.to_ascii_uppercase()),
+        result_status: query.optional("resultStatus"),
+        before: query.optional("before").and_then(|b| b.parse().ok()),
+        limit: Some(100),
+        ..ExchangeFilter::default()
+    };
+    for (field, slot) in [("since", &mut filter.since), ("until", &mut filter.until)] {
+        match time_field(query, field) {
+            Ok(time) => *slot = time,
+            Err(HubError::Invalid { field, message }) => {
+                errors.0.insert(field, message);
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    if let Some(merchant) = query.optional("merchant") {
+        if merchants.iter().any(|m| m.id == merchant) {
+            filter.merchant_id = Some(merchant);
+        } else {
+            errors
+                .0
+                .insert("merchant".to_owned(), "no such merchant".to_owned());
+        }
+    }
+    if let Some(run) = query.optional("run") {
+        match hub.run_project(&run) {
+            Ok(project_id) if project_id == id => filter.run_id = Some(run),
+            Ok(_) | Err(HubError::NotFound(_)) => {
+                errors.0.insert(
+                    "run".to_owned(),
+                    format!("run {run} not found in this project"),
+                );
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok((filter, errors))
+}
+
+/// The query of the next page of the log (older exchanges), or nothing when this page is the last.
+fn next_page(query: &FormData, exchanges: &[Exchange]) -> String {
+    match exchanges.last() {
+        Some(last) if exchanges.len() == 100 => {
+            let mut next = query.clone();
+            next.0.retain(|(n, _)| n != "before");
+            next.0.push(("before".to_owned(), last.seq.to_string()));
+            next.0
+                .iter()
+                .map(|(n, v)| {
+                    format!(
+                        "{n}={}",
+                        percent_encoding::utf8_percent_encode(
+                            v,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        }
+        _ => String::new(),
+    }
+}
+
+/// One exchange as a row of the log.
+fn log_row(e: &Exchange) -> LogRow {
+    LogRow {
+        seq: e.seq,
+        at: when(&e.at),
+        direction: match e.direction {
+            crate::domain::request_log::Direction::Inbound => "ACQP → hub",
+            crate::domain::request_log::Direction::Outbound => "hub → ACQP",
+        },
+        api: e.api.clone(),
+        result_code: e.result_code.clone().unwrap_or_default(),
+        result_status: e.result_status.clone().unwrap_or_default(),
+        signature: e.signature_verdict.clone(),
+        latency_ms: format!("{:.1}", e.latency_us as f64 / 1000.0),
+        run_id: e.run_id.clone().unwrap_or_default(),
+    }
+}
+
+/// The console's routes for the request log, forced results (iMock) and test notifications (iNotify).
+pub(super) fn routes() -> Router<Arc<Hub>> {
+    Router::new()
+        .route("/projects/{id}/requests", get(requests_page))
+        .route("/projects/{id}/requests/{seq}", get(request_page))
+        .route(
+            "/projects/{id}/forced",
+            get(forced_page).post(create_forced),
+        )
+        .route("/projects/{id}/forced/{forced}/delete", post(delete_forced))
+        .route("/projects/{id}/notify", get(notify_page).post(send_notify))
 }
