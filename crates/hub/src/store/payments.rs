@@ -8,7 +8,7 @@ use linker_aplus::{Amount, Currency, ResultCode};
 use rusqlite::{Connection, Row, params};
 use serde::Serialize;
 
-use super::{Db, StoreError, optional, time_column, time_text};
+use super::{Db, StoreError, optional, time_column, time_text, to_json};
 
 /// Where a payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -337,7 +337,7 @@ impl Payments<'_> {
                 payment.scenario,
                 payment.amount.currency().code(),
                 minor_units(payment.amount.value()),
-                serde_json::to_string(&payment.fingerprint).unwrap_or_default(),
+                to_json(&payment.fingerprint),
                 payment.status.as_str(),
                 payment.result_code.as_str(),
                 payment.result_message,
