@@ -124,7 +124,7 @@ pub fn notify_body(project: &Project, payment: &Payment) -> String {
         ApiResult::success()
     } else {
         ApiResult::failure(
-            ResultCode::parse(&payment.result_code),
+            ResultCode::parse(payment.result_code.as_str()),
             payment.result_message.clone(),
         )
     };

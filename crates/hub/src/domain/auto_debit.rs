@@ -10,7 +10,6 @@ use linker_aplus::message::{
 };
 use linker_aplus::time::format_wire_time;
 use linker_aplus::{ApiResult, ResultCode};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::Hub;
@@ -20,6 +19,10 @@ use crate::domain::payments::TEST_WALLET_PSP_ID;
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::gateway::beijing;
+use crate::store::authorizations::{
+    AuthorizationRow, AuthorizationStatus, Grant, NewAuthorization,
+};
+use crate::store::{Db, StoreError};
 
 /// How long an access token lasts.
 pub const ACCESS_TOKEN_VALIDITY: Duration = Duration::days(30);
@@ -40,9 +43,6 @@ pub struct Granted {
     pub notified: bool,
 }
 
-/// An authorization found by code or refresh token: id, status, code expiry, customer.
-type TokenRow = (String, String, Option<String>, Option<String>);
-
 fn wire(time: DateTime<Utc>) -> String {
     format_wire_time(&time.with_timezone(&beijing()))
 }
@@ -52,21 +52,16 @@ impl Hub {
     pub fn prepare(&self, project: &Project, request: &PrepareRequest) -> Outcome {
         let id = self.ids.alphanumeric("auth_", 16);
         let now = self.clock.now();
-        let stored = self.store.with(|connection| {
-            connection.prepare_cached(
-                "INSERT INTO authorizations (id, project_id, auth_client_id, auth_redirect_url, auth_state, \
-                 scopes, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'prepared', ?7)",
-            )?
-            .execute(params![
-                id,
-                project.id,
-                request.auth_client_id,
-                request.auth_redirect_url,
-                request.auth_state,
-                serde_json::to_string(&request.scopes).unwrap_or_default(),
-                now.to_rfc3339()
-            ])?;
-            Ok(())
+        let stored = self.store.db(|db| {
+            db.authorizations().insert(&NewAuthorization {
+                id: &id,
+                project_id: &project.id,
+                auth_client_id: &request.auth_client_id,
+                auth_redirect_url: &request.auth_redirect_url,
+                auth_state: &request.auth_state,
+                scopes: &request.scopes,
+                created_at: now,
+            })
         });
         if let Err(error) = stored {
             tracing::error!(%error, "could not store an authorization");
@@ -94,36 +89,29 @@ impl Hub {
             .next()
             .unwrap_or_default()
             .to_owned();
-        let found: Option<(String, String, String, String, String)> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached(
-                    "SELECT project_id, status, auth_client_id, auth_redirect_url, auth_state FROM authorizations WHERE id = ?1",
-                )?
-                .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
-                .optional()?)
-        })?;
-        let Some((project_id, status, client, redirect, state)) = found else {
+        let found = self.store.db(|db| db.authorizations().by_id(&id))?;
+        let Some(found) = found.filter(|found| found.project_id == merchant.project_id) else {
             return Err(HubError::NotFound(format!("authorization {id}")));
         };
-        if project_id != merchant.project_id {
-            return Err(HubError::NotFound(format!("authorization {id}")));
-        }
-        if status != "prepared" {
+        if found.status != AuthorizationStatus::Prepared {
             return Err(HubError::Conflict(format!(
-                "authorization {id} is already {status}"
+                "authorization {id} is already {}",
+                found.status.as_str()
             )));
         }
+        let AuthorizationRow {
+            project_id,
+            auth_client_id: client,
+            auth_redirect_url: redirect,
+            auth_state: state,
+            ..
+        } = found;
         let code = self.ids.alphanumeric("", 32);
         let customer = format!("2188{}", self.ids.digits(12));
         let now = self.clock.now();
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "UPDATE authorizations SET status = 'authorized', auth_code = ?2, customer_id = ?3, \
-                     code_expires_at = ?4 WHERE id = ?1",
-                )?
-                .execute(params![id, code, customer, (now + AUTH_CODE_VALIDITY).to_rfc3339()])?;
-            Ok(())
+        self.store.db(|db| {
+            db.authorizations()
+                .grant(&id, &code, &customer, now + AUTH_CODE_VALIDITY)
         })?;
         let project = self.project(&project_id)?;
         let notified = self
@@ -154,27 +142,15 @@ impl Hub {
     /// The customer revokes an authorization in the wallet: its token stops working and the ACQP
     /// is told (TOKEN_CANCELED).
     pub async fn revoke(&self, merchant: &Merchant, id: &str) -> Result<bool, HubError> {
-        let found: Option<(String, Option<String>, String)> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached(
-                    "SELECT project_id, access_token, status FROM authorizations WHERE id = ?1",
-                )?
-                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-                .optional()?)
-        })?;
-        let Some((project_id, token, status)) = found.filter(|(p, _, _)| *p == merchant.project_id)
-        else {
+        let found = self.store.db(|db| db.authorizations().by_id(id))?;
+        let Some(found) = found.filter(|found| found.project_id == merchant.project_id) else {
             return Err(HubError::NotFound(format!("authorization {id}")));
         };
-        if status == "revoked" {
+        if found.status == AuthorizationStatus::Revoked {
             return Ok(true);
         }
-        self.store.with(|connection| {
-            connection
-                .prepare_cached("UPDATE authorizations SET status = 'revoked' WHERE id = ?1")?
-                .execute([id])?;
-            Ok(())
-        })?;
+        self.store.db(|db| db.authorizations().revoke(id))?;
+        let (project_id, token) = (found.project_id, found.access_token);
         let project = self.project(&project_id)?;
         self.auth_notify(
             &project,
@@ -223,39 +199,19 @@ impl Hub {
     /// `applyToken`: an access token for an authorization code (once) or a refresh token.
     pub fn apply_token(&self, project: &Project, request: &ApplyTokenRequest) -> Outcome {
         let now = self.clock.now();
-        let (column, value) = match (
-            request.grant_type,
-            &request.auth_code,
-            &request.refresh_token,
-        ) {
-            (GrantType::AuthorizationCode, Some(code), _) => ("auth_code", code.clone()),
-            (GrantType::RefreshToken, _, Some(token)) => ("refresh_token", token.clone()),
-            (GrantType::AuthorizationCode, None, _) => {
-                return Outcome::result(ApiResult::param_illegal(
-                    "authCode: missing for grantType AUTHORIZATION_CODE",
-                ));
-            }
-            (GrantType::RefreshToken, _, None) => {
-                return Outcome::result(ApiResult::param_illegal(
-                    "refreshToken: missing for grantType REFRESH_TOKEN",
-                ));
-            }
+        let grant = match grant_of(request) {
+            Ok(grant) => grant,
+            Err(refusal) => return refusal,
         };
-        let found: Result<Option<TokenRow>, _> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached(&format!(
-                    "SELECT id, status, code_expires_at, customer_id FROM authorizations WHERE project_id = ?1 AND {column} = ?2"
-                ))?
-                .query_row(params![project.id, value], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
-                .optional()?)
-        });
-        let (id, status, code_expires, customer) = match found {
+        let found = self
+            .store
+            .db(|db| db.authorizations().by_grant(&project.id, grant));
+        let authorization = match found {
             Ok(Some(found)) => found,
             Ok(None) => {
-                let code = if column == "auth_code" {
-                    ResultCode::InvalidCode
-                } else {
-                    ResultCode::InvalidAccessToken
+                let (code, column) = match grant {
+                    Grant::AuthCode(_) => (ResultCode::InvalidCode, "auth_code"),
+                    Grant::RefreshToken(_) => (ResultCode::InvalidAccessToken, "refresh_token"),
                 };
                 return Outcome::result(ApiResult::failure(
                     code,
@@ -270,40 +226,20 @@ impl Hub {
                 ));
             }
         };
-        if status == "revoked" {
-            return Outcome::result(ApiResult::failure(
-                ResultCode::InvalidAccessToken,
-                "the customer revoked this authorization",
-            ));
+        if let Some(refusal) = grant_refusal(&authorization, grant, now) {
+            return Outcome::result(refusal);
         }
-        if column == "auth_code" {
-            if status != "authorized" {
-                return Outcome::result(ApiResult::failure(
-                    ResultCode::InvalidCode,
-                    "this authCode was already exchanged",
-                ));
-            }
-            let expired = code_expires
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                .is_some_and(|t| now >= t.with_timezone(&Utc));
-            if expired {
-                return Outcome::result(ApiResult::failure(
-                    ResultCode::ExpiredCode,
-                    "the authCode expired",
-                ));
-            }
-        }
+        self.issue_tokens(&authorization, now)
+    }
+
+    /// Issues an authorization's access and refresh tokens, and answers them.
+    fn issue_tokens(&self, authorization: &AuthorizationRow, now: DateTime<Utc>) -> Outcome {
         let access = self.ids.alphanumeric("", 40);
         let refresh = self.ids.alphanumeric("", 40);
         let expires = now + ACCESS_TOKEN_VALIDITY;
-        let stored = self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "UPDATE authorizations SET status = 'token', access_token = ?2, refresh_token = ?3, \
-                     token_expires_at = ?4 WHERE id = ?1",
-                )?
-                .execute(params![id, access, refresh, expires.to_rfc3339()])?;
-            Ok(())
+        let stored = self.store.db(|db| {
+            db.authorizations()
+                .issue_token(&authorization.id, &access, &refresh, expires)
         });
         if stored.is_err() {
             return Outcome::result(ApiResult::unknown(
@@ -317,18 +253,15 @@ impl Hub {
             access_token_expiry_time: Some(wire(expires)),
             refresh_token: Some(refresh),
             refresh_token_expiry_time: Some(wire(expires + Duration::days(30))),
-            customer_id: customer,
+            customer_id: authorization.customer_id.clone(),
         })
     }
 
     /// `cancelToken`: the merchant unbinds; idempotent.
     pub fn cancel_token(&self, project: &Project, request: &CancelTokenRequest) -> Outcome {
-        let changed = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached(
-                    "UPDATE authorizations SET status = 'revoked' WHERE project_id = ?1 AND access_token = ?2",
-                )?
-                .execute(params![project.id, request.access_token])?)
+        let changed = self.store.db(|db| {
+            db.authorizations()
+                .revoke_token(&project.id, &request.access_token)
         });
         match changed {
             Ok(0) => Outcome::result(ApiResult::failure(
@@ -349,39 +282,75 @@ impl Hub {
     }
 }
 
+/// What an `applyToken` presents, or the PARAM_ILLEGAL answer when its grant type's field is
+/// missing.
+fn grant_of(request: &ApplyTokenRequest) -> Result<Grant<'_>, Outcome> {
+    match (
+        request.grant_type,
+        &request.auth_code,
+        &request.refresh_token,
+    ) {
+        (GrantType::AuthorizationCode, Some(code), _) => Ok(Grant::AuthCode(code)),
+        (GrantType::RefreshToken, _, Some(token)) => Ok(Grant::RefreshToken(token)),
+        (GrantType::AuthorizationCode, None, _) => Err(Outcome::result(ApiResult::param_illegal(
+            "authCode: missing for grantType AUTHORIZATION_CODE",
+        ))),
+        (GrantType::RefreshToken, _, None) => Err(Outcome::result(ApiResult::param_illegal(
+            "refreshToken: missing for grantType REFRESH_TOKEN",
+        ))),
+    }
+}
+
+/// Why an authorization cannot give tokens for this grant now, if it cannot.
+fn grant_refusal(
+    authorization: &AuthorizationRow,
+    grant: Grant<'_>,
+    now: DateTime<Utc>,
+) -> Option<ApiResult> {
+    if authorization.status == AuthorizationStatus::Revoked {
+        return Some(ApiResult::failure(
+            ResultCode::InvalidAccessToken,
+            "the customer revoked this authorization",
+        ));
+    }
+    if let Grant::AuthCode(_) = grant {
+        if authorization.status != AuthorizationStatus::Authorized {
+            return Some(ApiResult::failure(
+                ResultCode::InvalidCode,
+                "this authCode was already exchanged",
+            ));
+        }
+        if authorization.code_expires_at.is_some_and(|t| now >= t) {
+            return Some(ApiResult::failure(
+                ResultCode::ExpiredCode,
+                "the authCode expired",
+            ));
+        }
+    }
+    None
+}
+
 /// Checks an access token inside a pay's transaction: the customer, or the failure to answer.
 pub(crate) fn token_customer(
-    connection: &rusqlite::Connection,
+    db: Db<'_>,
     project_id: &str,
     token: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<String, (ResultCode, String)>> {
-    let found: Option<(String, Option<String>, Option<String>)> = connection
-        .prepare_cached(
-            "SELECT status, token_expires_at, customer_id FROM authorizations WHERE project_id = ?1 AND access_token = ?2",
-        )?
-        .query_row(params![project_id, token], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .optional()?;
+) -> Result<Result<String, (ResultCode, String)>, StoreError> {
+    let found = db.authorizations().by_access_token(project_id, token)?;
     Ok(match found {
         None => Err((
             ResultCode::InvalidAccessToken,
             "no such access token on this project".to_owned(),
         )),
-        Some((status, _, _)) if status == "revoked" => Err((
+        Some(found) if found.status == AuthorizationStatus::Revoked => Err((
             ResultCode::InvalidAccessToken,
             "the authorization behind this token was revoked".to_owned(),
         )),
-        Some((_, expires, _))
-            if expires
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .is_some_and(|t| now >= t.with_timezone(&Utc)) =>
-        {
-            Err((
-                ResultCode::ExpiredAccessToken,
-                "the access token expired: refresh it with applyToken".to_owned(),
-            ))
-        }
-        Some((_, _, customer)) => Ok(customer.unwrap_or_default()),
+        Some(found) if found.token_expires_at.is_some_and(|t| now >= t) => Err((
+            ResultCode::ExpiredAccessToken,
+            "the access token expired: refresh it with applyToken".to_owned(),
+        )),
+        Some(found) => Ok(found.customer_id.unwrap_or_default()),
     })
 }

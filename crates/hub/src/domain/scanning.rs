@@ -6,7 +6,6 @@ use linker_aplus::code::classify::{Classification, CodeKind, DomainRegistry, cla
 use linker_aplus::message::Api;
 use linker_aplus::{Amount, ResultCode};
 use linker_cases::{AcqpCall, CustomerBehaviour, EventKind, WalletActionKind};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::Hub;
@@ -95,6 +94,28 @@ fn exchange_call(exchange: &Exchange, api: Api) -> AcqpCall {
     }
 }
 
+/// A code a run's wallet scanned, and what the answer needs to know about it.
+struct Scanned<'a> {
+    merchant: &'a Merchant,
+    run_id: &'a str,
+    /// The code, trimmed.
+    code_value: &'a str,
+    case: &'static linker_cases::CaseDef,
+    classification: &'a Classification,
+}
+
+impl Scanned<'_> {
+    /// The wallet's answer: what to do next, why, and the payment to confirm.
+    fn answer(&self, next: &str, message: String, payment: Option<PaymentPrompt>) -> ScanResult {
+        ScanResult {
+            classification: self.classification.clone(),
+            next: next.to_owned(),
+            message,
+            payment,
+        }
+    }
+}
+
 impl PaymentPrompt {
     /// What the wallet asks before paying, e.g. `Pay HKD 42.00 to Linker Cafe?`.
     pub fn question(&self) -> String {
@@ -146,128 +167,121 @@ impl Hub {
             },
             None,
         )?;
-        let done = |next: &str, message: String, payment: Option<PaymentPrompt>| {
-            Ok(ScanResult {
-                classification: classification.clone(),
-                next: next.to_owned(),
-                message,
-                payment,
-            })
+        let scanned = Scanned {
+            merchant,
+            run_id,
+            code_value: code_value.trim(),
+            case,
+            classification: &classification,
         };
         match kind {
-            CodeKind::AlipayOrderCode => {}
-            CodeKind::PrivateOrderCode => {
-                let project = self.project(&merchant.project_id)?;
-                let calls = case.sandbox.user_initiated_pay_calls();
-                let answer = self
-                    .ask_about_private_code(&project, run_id, code_value.trim(), calls)
-                    .await?;
-                return match answer {
-                    PrivateCodeAnswer::Order(payment) => {
-                        let prompt = self.prompt(&payment)?;
-                        done("confirm", prompt.question(), Some(prompt))
-                    }
-                    PrivateCodeAnswer::Refused(result) => done(
-                        "unknownCode",
-                        format!(
-                            "The merchant's system does not know this code ({}: {}).",
-                            result.result_code, result.result_message
-                        ),
-                        None,
-                    ),
-                    PrivateCodeAnswer::Broken(why) => done(
-                        "unknownCode",
-                        format!("The acquirer could not say what this code is: {why}."),
-                        None,
-                    ),
-                };
-            }
-            CodeKind::EntryCode => {
-                // The wallet opens the ACQP's page; the pay that page makes joins this run.
-                let url = code_value.trim().to_owned();
-                self.append_event(
-                    run_id,
-                    self.clock.now(),
-                    EventKind::WalletAction {
-                        action: WalletActionKind::OpenEntryCode { url: url.clone() },
-                    },
-                    None,
-                )?;
-                self.store.with(|connection| {
-                    connection
-                        .prepare_cached("UPDATE runs SET entry_opened_at = ?2 WHERE id = ?1")?
-                        .execute(params![run_id, self.clock.now().to_rfc3339()])?;
-                    Ok(())
-                })?;
-                return done(
-                    "openPage",
-                    format!(
-                        "Open the merchant's page and enter the amount; the wallet identifies itself as \"{WALLET_USER_AGENT}\"."
-                    ),
-                    None,
-                );
-            }
-            _ => return done("notForWallet", classification.summary.clone(), None),
+            CodeKind::AlipayOrderCode => self.scan_order_code(&scanned),
+            CodeKind::PrivateOrderCode => self.scan_private_code(&scanned).await,
+            CodeKind::EntryCode => self.scan_entry_code(&scanned),
+            _ => Ok(scanned.answer("notForWallet", classification.summary.clone(), None)),
         }
-        let found: Option<String> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached(
-                    "SELECT payment_id FROM payments WHERE project_id = ?1 AND code_value = ?2",
-                )?
-                .query_row(params![merchant.project_id, code_value.trim()], |row| {
-                    row.get(0)
-                })
-                .optional()?)
+    }
+
+    /// A private order code: the ACQP is asked what it is.
+    async fn scan_private_code(&self, scanned: &Scanned<'_>) -> Result<ScanResult, HubError> {
+        let project = self.project(&scanned.merchant.project_id)?;
+        let calls = scanned.case.sandbox.user_initiated_pay_calls();
+        let answer = self
+            .ask_about_private_code(&project, scanned.run_id, scanned.code_value, calls)
+            .await?;
+        Ok(match answer {
+            PrivateCodeAnswer::Order(payment) => {
+                let prompt = self.prompt(&payment)?;
+                scanned.answer("confirm", prompt.question(), Some(prompt))
+            }
+            PrivateCodeAnswer::Refused(result) => scanned.answer(
+                "unknownCode",
+                format!(
+                    "The merchant's system does not know this code ({}: {}).",
+                    result.result_code, result.result_message
+                ),
+                None,
+            ),
+            PrivateCodeAnswer::Broken(why) => scanned.answer(
+                "unknownCode",
+                format!("The acquirer could not say what this code is: {why}."),
+                None,
+            ),
+        })
+    }
+
+    /// An entry code: the wallet opens the ACQP's page; the pay that page makes joins this run.
+    fn scan_entry_code(&self, scanned: &Scanned<'_>) -> Result<ScanResult, HubError> {
+        let url = scanned.code_value.to_owned();
+        self.append_event(
+            scanned.run_id,
+            self.clock.now(),
+            EventKind::WalletAction {
+                action: WalletActionKind::OpenEntryCode { url },
+            },
+            None,
+        )?;
+        let now = self.clock.now();
+        self.store
+            .db(|db| db.payments().mark_entry_opened(scanned.run_id, now))?;
+        Ok(scanned.answer(
+            "openPage",
+            format!(
+                "Open the merchant's page and enter the amount; the wallet identifies itself as \"{WALLET_USER_AGENT}\"."
+            ),
+            None,
+        ))
+    }
+
+    /// An Alipay+ order code: the payment it was issued for joins the run, and the wallet is told
+    /// whether there is something to pay.
+    fn scan_order_code(&self, scanned: &Scanned<'_>) -> Result<ScanResult, HubError> {
+        let project_id = &scanned.merchant.project_id;
+        let found = self.store.db(|db| {
+            db.payments()
+                .id_by_code_value(project_id, scanned.code_value)
         })?;
         let Some(payment_id) = found else {
-            return done(
+            return Ok(scanned.answer(
                 "unknownCode",
                 "This order code was not issued by this hub for your acquirer: ask the cashier to show it again."
                     .to_owned(),
                 None,
-            );
+            ));
         };
-        let payment = self.bind_payment(&merchant.project_id, &payment_id, run_id)?;
+        let payment = self.bind_payment(project_id, &payment_id, scanned.run_id)?;
         let prompt = self.prompt(&payment)?;
+        let expired = "This order code has expired: ask the cashier for a new one.";
         if payment.status == PaymentStatus::InProcess
-            && matches!(case.sandbox.customer, CustomerBehaviour::ScansAfterExpiry)
+            && matches!(
+                scanned.case.sandbox.customer,
+                CustomerBehaviour::ScansAfterExpiry
+            )
         {
             // The script plays a customer who scans too late: the wallet says so, and the order
             // closes at its expiry for the ACQP to notice.
-            return done(
-                "expired",
-                "This order code has expired: ask the cashier for a new one.".to_owned(),
-                Some(prompt),
-            );
+            return Ok(scanned.answer("expired", expired.to_owned(), Some(prompt)));
         }
         // A code scanned after its expiry has expired, whatever became of the order since (the
         // ACQP may have cancelled it already, as it should).
         let past_expiry = payment.expires_at.is_some_and(|at| at <= self.now());
-        match payment.status {
-            PaymentStatus::Success => done(
+        Ok(match payment.status {
+            PaymentStatus::Success => scanned.answer(
                 "unknownCode",
                 "This order is already paid.".to_owned(),
                 Some(prompt),
             ),
-            _ if past_expiry => done(
-                "expired",
-                "This order code has expired: ask the cashier for a new one.".to_owned(),
-                Some(prompt),
-            ),
-            PaymentStatus::InProcess => done("confirm", prompt.question(), Some(prompt)),
-            PaymentStatus::Fail if payment.result_code == ResultCode::OrderIsClosed.as_str() => {
-                done(
-                    "expired",
-                    "This order code has expired: ask the cashier for a new one.".to_owned(),
-                    Some(prompt),
-                )
+            _ if past_expiry => scanned.answer("expired", expired.to_owned(), Some(prompt)),
+            PaymentStatus::InProcess => scanned.answer("confirm", prompt.question(), Some(prompt)),
+            PaymentStatus::Fail if payment.result_code == ResultCode::OrderIsClosed => {
+                scanned.answer("expired", expired.to_owned(), Some(prompt))
             }
-            _ => done(
+            _ => scanned.answer(
                 "unknownCode",
                 format!("This order is no longer open ({}).", payment.result_code),
                 Some(prompt),
             ),
-        }
+        })
     }
 
     fn merchant_run_id_matches(&self, merchant: &Merchant, run_id: &str) -> bool {
@@ -296,13 +310,9 @@ impl Hub {
             None,
         )?;
         let classification = classify(url, &self.domain_registry(&merchant.project_id)?);
-        let found: Option<String> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached(
-                    "SELECT payment_id FROM payments WHERE project_id = ?1 AND payment_url = ?2",
-                )?
-                .query_row(params![merchant.project_id, url.trim()], |row| row.get(0))
-                .optional()?)
+        let found = self.store.db(|db| {
+            db.payments()
+                .id_by_payment_url(&merchant.project_id, url.trim())
         })?;
         let Some(payment_id) = found else {
             return Ok(ScanResult {
@@ -335,17 +345,7 @@ impl Hub {
     /// has no payment yet: the one an entry-code `pay` belongs to.
     pub(crate) fn entry_run(&self, project_id: &str) -> Option<String> {
         self.store
-            .with(|connection| {
-                Ok(connection
-                    .prepare_cached(
-                        "SELECT id FROM runs WHERE project_id = ?1 AND status = 'open' \
-                         AND entry_opened_at IS NOT NULL \
-                         AND NOT EXISTS (SELECT 1 FROM payments WHERE payments.run_id = runs.id) \
-                         ORDER BY entry_opened_at DESC LIMIT 1",
-                    )?
-                    .query_row([project_id], |row| row.get(0))
-                    .optional()?)
-            })
+            .db(|db| db.payments().open_entry_run(project_id))
             .ok()
             .flatten()
     }
@@ -375,12 +375,9 @@ impl Hub {
     }
 
     fn prompt(&self, payment: &Payment) -> Result<PaymentPrompt, HubError> {
-        let body: Option<String> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT request_body FROM payments WHERE payment_id = ?1")?
-                .query_row([&payment.payment_id], |row| row.get(0))
-                .optional()?)
-        })?;
+        let body = self
+            .store
+            .db(|db| db.payments().request_body(&payment.payment_id))?;
         let body: serde_json::Value = body
             .and_then(|b| serde_json::from_str(&b).ok())
             .unwrap_or_default();
@@ -417,14 +414,8 @@ impl Hub {
             }
             None => {}
         }
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "UPDATE payments SET run_id = ?2 WHERE payment_id = ?1 AND run_id IS NULL",
-                )?
-                .execute(params![payment_id, run_id])?;
-            Ok(())
-        })?;
+        self.store
+            .db(|db| db.payments().bind_run(payment_id, run_id))?;
         let log = self.exchanges(
             project_id,
             &ExchangeFilter {

@@ -5,11 +5,10 @@
 use chrono::Utc;
 use linker_aplus::message::{UserInitiatedPayRequest, UserInitiatedPayResponse};
 use linker_aplus::validate::parse_and_validate;
-use linker_aplus::{ApiResult, ResultStatus};
+use linker_aplus::{ApiResult, ResultCode, ResultStatus};
 use linker_cases::{CallbackKind, EventKind, HubCallback};
 
 use crate::domain::runs::signature_verdict;
-use rusqlite::params;
 
 use crate::Hub;
 use crate::domain::acqp::{SentCall, judge_reply};
@@ -52,57 +51,12 @@ impl Hub {
             customer_id: Some(format!("2188{}", self.ids.digits(12))),
         };
         let body = serde_json::to_string(&request).unwrap_or_default();
-        let mut first: Option<(UserInitiatedPayResponse, SentCall)> = None;
+        let mut first: Option<UserInitiatedPayResponse> = None;
         let mut problem = None;
         for attempt in 1..=calls.max(1) {
-            let sent = self.call_acqp(project, &url, &body, false).await?;
-            let (valid, parsed, signature, why) = match (sent.http_status, &sent.reply) {
-                (Some(status), Some(reply)) => {
-                    let verdict =
-                        judge_reply(project, &sent.path, status, &sent.response_headers, reply);
-                    let parsed = parse_and_validate::<UserInitiatedPayResponse>(reply.as_bytes());
-                    let why = match (&parsed, status, verdict.reply_signature.as_str()) {
-                        (_, status, _) if status != 200 => {
-                            Some(format!("HTTP {status} instead of 200"))
-                        }
-                        (Err(error), _, _) => Some(format!(
-                            "the reply is not a valid userInitiatedPay answer: {}",
-                            error.message()
-                        )),
-                        (Ok(_), _, "valid") => None,
-                        (Ok(_), _, other) => Some(format!("the reply's signature is {other}")),
-                    };
-                    (why.is_none(), parsed.ok(), verdict.reply_signature, why)
-                }
-                _ => (false, None, "missing".to_owned(), sent.error.clone()),
-            };
-            self.log_outbound(
-                project,
-                "userInitiatedPay",
-                &sent,
-                &signature,
-                false,
-                Some(run_id),
-            )?;
-            let callback = HubCallback {
-                callback: CallbackKind::UserInitiatedPay,
-                attempt,
-                forged: false,
-                request_body: body.clone(),
-                http_status: sent.http_status,
-                reply_body: sent.reply.clone(),
-                reply_signature: signature_verdict(&signature),
-                reply_valid: valid,
-                error: if sent.http_status.is_none() {
-                    sent.error.clone()
-                } else {
-                    None
-                },
-                latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
-            };
-            self.append_event(run_id, sent.sent_at, EventKind::HubCallback(callback), None)?;
-            match (valid, parsed) {
-                (true, Some(parsed)) if first.is_none() => first = Some((parsed, sent)),
+            let (parsed, why) = self.ask_once(project, run_id, &url, &body, attempt).await?;
+            match parsed {
+                Some(parsed) if first.is_none() => first = Some(parsed),
                 _ => {
                     if problem.is_none() {
                         problem = why;
@@ -110,7 +64,7 @@ impl Hub {
                 }
             }
         }
-        let Some((answer, _)) = first else {
+        let Some(answer) = first else {
             return Ok(PrivateCodeAnswer::Broken(problem.unwrap_or_else(|| {
                 "the acquirer gave no usable answer".to_owned()
             })));
@@ -122,6 +76,45 @@ impl Hub {
         Ok(PrivateCodeAnswer::Order(payment))
     }
 
+    /// One `userInitiatedPay` call, logged and recorded in the run: the answer when it is valid
+    /// (HTTP 200, a valid body, a valid signature), and otherwise why not.
+    async fn ask_once(
+        &self,
+        project: &Project,
+        run_id: &str,
+        url: &str,
+        body: &str,
+        attempt: u32,
+    ) -> Result<(Option<UserInitiatedPayResponse>, Option<String>), HubError> {
+        let sent = self.call_acqp(project, url, body, false).await?;
+        let (valid, parsed, signature, why) = judge_answer(project, &sent);
+        self.log_outbound(
+            project,
+            "userInitiatedPay",
+            &sent,
+            &signature,
+            false,
+            Some(run_id),
+        )?;
+        let callback = HubCallback {
+            callback: CallbackKind::UserInitiatedPay,
+            attempt,
+            forged: false,
+            request_body: body.to_owned(),
+            http_status: sent.http_status,
+            reply_body: sent.reply.clone(),
+            reply_signature: signature_verdict(&signature),
+            reply_valid: valid,
+            error: if sent.http_status.is_none() {
+                sent.error.clone()
+            } else {
+                None
+            },
+            latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
+        };
+        self.append_event(run_id, sent.sent_at, EventKind::HubCallback(callback), None)?;
+        Ok((parsed.filter(|_| valid), why))
+    }
     /// The payment behind a private order (the same order scanned again finds the same one).
     fn payment_for_order(
         &self,
@@ -161,34 +154,63 @@ impl Hub {
         });
         let body = serde_json::json!({ "order": answer.order, "codeValue": request.code_value })
             .to_string();
-        self.store.with(|connection| {
-            connection.prepare_cached("INSERT INTO payments (payment_id, project_id, payment_request_id, scenario, currency, value, \
-                 fingerprint, request_body, status, result_code, result_message, customer_id, code_value, \
-                 notify_url, created_at, expires_at, refunded_value, run_id) \
-                 VALUES (?1, ?2, ?3, 'privateOrderCode', ?4, ?5, ?6, ?7, 'IN_PROCESS', 'PAYMENT_IN_PROCESS', \
-                 'waiting for the customer', ?8, ?9, ?10, ?11, ?12, 0, ?13)")?.execute(params![
-                    payment_id,
-                    project.id,
-                    request_id,
-                    amount.currency().code(),
-                    i64::try_from(amount.value()).unwrap_or(i64::MAX),
-                    fingerprint.to_string(),
-                    body,
-                    request.customer_id,
-                    request.code_value,
-                    answer.payment_notify_url,
-                    now.to_rfc3339(),
-                    expires.to_rfc3339(),
-                    run_id,
-                ],
-            )?;
-            Ok(())
-        })?;
+        let payment = Payment {
+            payment_id: payment_id.clone(),
+            project_id: project.id.clone(),
+            payment_request_id: request_id,
+            scenario: "privateOrderCode".to_owned(),
+            amount,
+            fingerprint,
+            status: PaymentStatus::InProcess,
+            result_code: ResultCode::PaymentInProcess,
+            result_message: "waiting for the customer".to_owned(),
+            customer_id: request.customer_id.clone(),
+            code_value: Some(request.code_value.clone()),
+            payment_url: None,
+            notify_url: answer.payment_notify_url.clone(),
+            created_at: now,
+            expires_at: Some(expires),
+            paid_at: None,
+            closed_at: None,
+            refunded_value: 0,
+            run_id: Some(run_id.to_owned()),
+        };
+        self.store.db(|db| db.payments().insert(&payment, &body))?;
         let payment = self
             .payment(&project.id, PaymentKey::PaymentId(&payment_id))?
             .ok_or_else(|| HubError::Internal(format!("payment {payment_id} vanished")))?;
         debug_assert_eq!(payment.status, PaymentStatus::InProcess);
         self.record_payment_state(&payment);
         Ok(payment)
+    }
+}
+
+/// Judges a `userInitiatedPay` reply: whether it is usable, the parsed answer, the reply's
+/// signature verdict, and why it is not usable.
+fn judge_answer(
+    project: &Project,
+    sent: &SentCall,
+) -> (
+    bool,
+    Option<UserInitiatedPayResponse>,
+    String,
+    Option<String>,
+) {
+    match (sent.http_status, &sent.reply) {
+        (Some(status), Some(reply)) => {
+            let verdict = judge_reply(project, &sent.path, status, &sent.response_headers, reply);
+            let parsed = parse_and_validate::<UserInitiatedPayResponse>(reply.as_bytes());
+            let why = match (&parsed, status, verdict.reply_signature.as_str()) {
+                (_, status, _) if status != 200 => Some(format!("HTTP {status} instead of 200")),
+                (Err(error), _, _) => Some(format!(
+                    "the reply is not a valid userInitiatedPay answer: {}",
+                    error.message()
+                )),
+                (Ok(_), _, "valid") => None,
+                (Ok(_), _, other) => Some(format!("the reply's signature is {other}")),
+            };
+            (why.is_none(), parsed.ok(), verdict.reply_signature, why)
+        }
+        _ => (false, None, "missing".to_owned(), sent.error.clone()),
     }
 }

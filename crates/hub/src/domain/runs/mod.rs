@@ -662,7 +662,8 @@ impl Hub {
             PaymentStatus::Fail => PaymentState::Failed,
             PaymentStatus::Cancelled => PaymentState::Cancelled,
         };
-        let reason = (payment.status == PaymentStatus::Fail).then(|| payment.result_code.clone());
+        let reason =
+            (payment.status == PaymentStatus::Fail).then(|| payment.result_code.to_string());
         let event = EventKind::PaymentState(PaymentStateChange {
             payment_id: payment.payment_id.clone(),
             state,
