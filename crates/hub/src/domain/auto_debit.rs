@@ -13,8 +13,8 @@ use linker_aplus::{ApiResult, ResultCode};
 use serde::Serialize;
 
 use crate::Hub;
+use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::merchants::Merchant;
-use crate::domain::outcome::Outcome;
 use crate::domain::payments::TEST_WALLET_PSP_ID;
 use crate::domain::projects::Project;
 use crate::error::HubError;
@@ -49,7 +49,7 @@ fn wire(time: DateTime<Utc>) -> String {
 
 impl Hub {
     /// `prepare`: an authorization waiting for the customer, and the URL the wallet opens.
-    pub fn prepare(&self, project: &Project, request: &PrepareRequest) -> Outcome {
+    pub fn prepare(&self, project: &Project, request: &PrepareRequest) -> ApiOutcome {
         let id = self.ids.alphanumeric("auth_", 16);
         let now = self.clock.now();
         let stored = self.store.db(|db| {
@@ -65,12 +65,12 @@ impl Hub {
         });
         if let Err(error) = stored {
             tracing::error!(%error, "could not store an authorization");
-            return Outcome::result(ApiResult::unknown(
+            return ApiOutcome::result(ApiResult::unknown(
                 ResultCode::UnknownException,
                 "retry prepare",
             ));
         }
-        Outcome::of(&PrepareResponse {
+        ApiOutcome::of(&PrepareResponse {
             result: ApiResult::success(),
             auth_url: Some(format!(
                 "{}/authorize/{id}",
@@ -197,7 +197,7 @@ impl Hub {
     }
 
     /// `applyToken`: an access token for an authorization code (once) or a refresh token.
-    pub fn apply_token(&self, project: &Project, request: &ApplyTokenRequest) -> Outcome {
+    pub fn apply_token(&self, project: &Project, request: &ApplyTokenRequest) -> ApiOutcome {
         let now = self.clock.now();
         let grant = match grant_of(request) {
             Ok(grant) => grant,
@@ -213,27 +213,27 @@ impl Hub {
                     Grant::AuthCode(_) => (ResultCode::InvalidCode, "auth_code"),
                     Grant::RefreshToken(_) => (ResultCode::InvalidAccessToken, "refresh_token"),
                 };
-                return Outcome::result(ApiResult::failure(
+                return ApiOutcome::result(ApiResult::failure(
                     code,
                     format!("no such {column} on this project"),
                 ));
             }
             Err(error) => {
                 tracing::error!(%error, "applyToken lookup failed");
-                return Outcome::result(ApiResult::unknown(
+                return ApiOutcome::result(ApiResult::unknown(
                     ResultCode::UnknownException,
                     "retry applyToken",
                 ));
             }
         };
         if let Some(refusal) = grant_refusal(&authorization, grant, now) {
-            return Outcome::result(refusal);
+            return ApiOutcome::result(refusal);
         }
         self.issue_tokens(&authorization, now)
     }
 
     /// Issues an authorization's access and refresh tokens, and answers them.
-    fn issue_tokens(&self, authorization: &AuthorizationRow, now: DateTime<Utc>) -> Outcome {
+    fn issue_tokens(&self, authorization: &AuthorizationRow, now: DateTime<Utc>) -> ApiOutcome {
         let access = self.ids.alphanumeric("", 40);
         let refresh = self.ids.alphanumeric("", 40);
         let expires = now + ACCESS_TOKEN_VALIDITY;
@@ -242,12 +242,12 @@ impl Hub {
                 .issue_token(&authorization.id, &access, &refresh, expires)
         });
         if stored.is_err() {
-            return Outcome::result(ApiResult::unknown(
+            return ApiOutcome::result(ApiResult::unknown(
                 ResultCode::UnknownException,
                 "retry applyToken",
             ));
         }
-        Outcome::of(&ApplyTokenResponse {
+        ApiOutcome::of(&ApplyTokenResponse {
             result: ApiResult::success(),
             access_token: Some(access),
             access_token_expiry_time: Some(wire(expires)),
@@ -258,22 +258,22 @@ impl Hub {
     }
 
     /// `cancelToken`: the merchant unbinds; idempotent.
-    pub fn cancel_token(&self, project: &Project, request: &CancelTokenRequest) -> Outcome {
+    pub fn cancel_token(&self, project: &Project, request: &CancelTokenRequest) -> ApiOutcome {
         let changed = self.store.db(|db| {
             db.authorizations()
                 .revoke_token(&project.id, &request.access_token)
         });
         match changed {
-            Ok(0) => Outcome::result(ApiResult::failure(
+            Ok(0) => ApiOutcome::result(ApiResult::failure(
                 ResultCode::InvalidAccessToken,
                 "no such accessToken on this project",
             )),
-            Ok(_) => Outcome::of(&ResultOnly {
+            Ok(_) => ApiOutcome::of(&ResultOnly {
                 result: ApiResult::success(),
             }),
             Err(error) => {
                 tracing::error!(%error, "cancelToken failed");
-                Outcome::result(ApiResult::unknown(
+                ApiOutcome::result(ApiResult::unknown(
                     ResultCode::UnknownException,
                     "retry cancelToken",
                 ))
@@ -284,7 +284,7 @@ impl Hub {
 
 /// What an `applyToken` presents, or the PARAM_ILLEGAL answer when its grant type's field is
 /// missing.
-fn grant_of(request: &ApplyTokenRequest) -> Result<Grant<'_>, Outcome> {
+fn grant_of(request: &ApplyTokenRequest) -> Result<Grant<'_>, ApiOutcome> {
     match (
         request.grant_type,
         &request.auth_code,
@@ -292,10 +292,10 @@ fn grant_of(request: &ApplyTokenRequest) -> Result<Grant<'_>, Outcome> {
     ) {
         (GrantType::AuthorizationCode, Some(code), _) => Ok(Grant::AuthCode(code)),
         (GrantType::RefreshToken, _, Some(token)) => Ok(Grant::RefreshToken(token)),
-        (GrantType::AuthorizationCode, None, _) => Err(Outcome::result(ApiResult::param_illegal(
-            "authCode: missing for grantType AUTHORIZATION_CODE",
-        ))),
-        (GrantType::RefreshToken, _, None) => Err(Outcome::result(ApiResult::param_illegal(
+        (GrantType::AuthorizationCode, None, _) => Err(ApiOutcome::result(
+            ApiResult::param_illegal("authCode: missing for grantType AUTHORIZATION_CODE"),
+        )),
+        (GrantType::RefreshToken, _, None) => Err(ApiOutcome::result(ApiResult::param_illegal(
             "refreshToken: missing for grantType REFRESH_TOKEN",
         ))),
     }

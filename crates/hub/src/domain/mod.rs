@@ -5,13 +5,13 @@
 
 pub mod acqp;
 pub mod admin_credential;
+pub mod api_outcome;
 pub mod assignments;
 pub mod attachments;
 pub mod auto_debit;
 pub mod console_users;
 pub mod forced;
 pub mod merchants;
-pub mod outcome;
 pub mod payments;
 pub mod project_cache;
 pub mod projects;

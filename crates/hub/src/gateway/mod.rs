@@ -18,7 +18,7 @@ use linker_aplus::time::{RequestTime, format_wire_time};
 use linker_aplus::{ApiResult, ResultCode, ValidationError};
 
 use crate::Hub;
-pub use crate::domain::outcome::Outcome;
+pub use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::domain::request_log::{Direction, Exchange};
 
@@ -125,7 +125,7 @@ impl Hub {
         let mut signature_verdict = "not checked".to_owned();
 
         let outcome = match &project {
-            None => Outcome::result(ApiResult::failure(
+            None => ApiOutcome::result(ApiResult::failure(
                 ResultCode::InvalidClient,
                 match &client_id {
                     Some(id) => format!("Client-Id {id} is not registered on this hub"),
@@ -176,7 +176,7 @@ impl Hub {
         call: &IncomingCall,
         path: &str,
         client_id: Option<&str>,
-        outcome: &Outcome,
+        outcome: &ApiOutcome,
     ) -> Answer {
         let response_time = format_wire_time(&self.clock.now().with_timezone(&beijing()));
         let body = serde_json::to_string(&outcome.body).unwrap_or_else(|_| "{}".to_owned());
@@ -208,7 +208,7 @@ impl Hub {
 
     /// Logs an answered call in the request log and, when it concerns a run, records it there
     /// as evidence.
-    fn log_call(&self, logged: LoggedCall<'_>, outcome: &Outcome, answer: &Answer) {
+    fn log_call(&self, logged: LoggedCall<'_>, outcome: &ApiOutcome, answer: &Answer) {
         let result = outcome.body.get("result");
         let field = |name: &str| {
             result
@@ -270,9 +270,9 @@ impl Hub {
         api: Option<Api>,
         parsed: Option<&serde_json::Value>,
         signature_verdict: &mut String,
-    ) -> Outcome {
+    ) -> ApiOutcome {
         if !call.method.eq_ignore_ascii_case("POST") {
-            return Outcome::result(ApiResult::failure(
+            return ApiOutcome::result(ApiResult::failure(
                 ResultCode::MethodNotSupported,
                 format!(
                     "{} is not supported: every Alipay+ API takes POST",
@@ -281,7 +281,7 @@ impl Hub {
             ));
         }
         let Some(api) = api else {
-            return Outcome::result(ApiResult::failure(
+            return ApiOutcome::result(ApiResult::failure(
                 ResultCode::InvalidApi,
                 format!("{path} is not an Alipay+ API served by this hub"),
             ));
@@ -291,16 +291,16 @@ impl Hub {
                 .to_ascii_lowercase()
                 .starts_with("application/json")
         {
-            return Outcome::result(ApiResult::failure(
+            return ApiOutcome::result(ApiResult::failure(
                 ResultCode::MediaTypeNotAcceptable,
                 format!("Content-Type {content_type:?}: send application/json; charset=UTF-8"),
             ));
         }
         let Some(time) = call.header("request-time") else {
-            return Outcome::result(ApiResult::param_illegal("Request-Time header: missing"));
+            return ApiOutcome::result(ApiResult::param_illegal("Request-Time header: missing"));
         };
         if let Err(error) = RequestTime::parse(time) {
-            return Outcome::result(ApiResult::param_illegal(format!(
+            return ApiOutcome::result(ApiResult::param_illegal(format!(
                 "Request-Time header: {error}; send ISO 8601 with an offset or epoch milliseconds"
             )));
         }
@@ -316,21 +316,24 @@ impl Hub {
                 } else {
                     format!("invalid: {reason}")
                 };
-                return Outcome::result(ApiResult::failure(ResultCode::InvalidSignature, reason));
+                return ApiOutcome::result(ApiResult::failure(
+                    ResultCode::InvalidSignature,
+                    reason,
+                ));
             }
         }
         if std::str::from_utf8(&call.body).is_err() {
-            return Outcome::result(ApiResult::param_illegal("the body is not UTF-8"));
+            return ApiOutcome::result(ApiResult::param_illegal("the body is not UTF-8"));
         }
         if let Some(result) = self.forced_answer(&project.id, api, parsed) {
-            return Outcome {
+            return ApiOutcome {
                 body: serde_json::json!({ "result": result }),
                 forced: true,
             };
         }
         match self.dispatch(project, api, &call.body) {
             Ok(outcome) => outcome,
-            Err(error) => Outcome::result(error.to_api_result()),
+            Err(error) => ApiOutcome::result(error.to_api_result()),
         }
     }
 
@@ -339,7 +342,7 @@ impl Hub {
         project: &Project,
         api: Api,
         body: &[u8],
-    ) -> Result<Outcome, ValidationError> {
+    ) -> Result<ApiOutcome, ValidationError> {
         use linker_aplus::validate::parse_and_validate;
         Ok(match api {
             Api::Pay => self.pay(project, linker_aplus::validate::validate_pay(body)?),
@@ -351,7 +354,7 @@ impl Hub {
             Api::ApplyToken => self.apply_token(project, &parse_and_validate(body)?),
             Api::CancelToken => self.cancel_token(project, &parse_and_validate(body)?),
             Api::NotifyPayment | Api::UserInitiatedPay | Api::AuthNotify => {
-                Outcome::result(ApiResult::failure(
+                ApiOutcome::result(ApiResult::failure(
                     ResultCode::InvalidApi,
                     format!("{} is sent by Alipay+, not to it", api.name()),
                 ))

@@ -14,7 +14,7 @@ use super::{
     Payment, PaymentKey, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID, cancel_deadline, internal,
 };
 use crate::Hub;
-use crate::domain::outcome::Outcome;
+use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::gateway::beijing;
@@ -88,7 +88,7 @@ fn cancel_in(
 
 impl Hub {
     /// `inquiryPayment`: the payment's current result.
-    pub fn inquire(&self, project: &Project, request: &InquiryPaymentRequest) -> Outcome {
+    pub fn inquire(&self, project: &Project, request: &InquiryPaymentRequest) -> ApiOutcome {
         let key = match PaymentKey::from_request(
             request.payment_request_id.as_ref(),
             request.payment_id.as_ref(),
@@ -99,19 +99,19 @@ impl Hub {
         let payment = match self.payment(&project.id, key) {
             Ok(Some(payment)) => payment,
             Ok(None) => {
-                return Outcome::result(ApiResult::failure(
+                return ApiOutcome::result(ApiResult::failure(
                     ResultCode::OrderNotExist,
                     "no payment with that id on this project",
                 ));
             }
             Err(error) => return internal(error),
         };
-        Outcome::of(&inquiry_response(project, &payment))
+        ApiOutcome::of(&inquiry_response(project, &payment))
     }
 
     /// `cancelPayment`: closes the payment, whatever its status, until 00:15 (UTC+8) of the
     /// next day; idempotent; a payment with refunds cannot be cancelled.
-    pub fn cancel(&self, project: &Project, request: &CancelPaymentRequest) -> Outcome {
+    pub fn cancel(&self, project: &Project, request: &CancelPaymentRequest) -> ApiOutcome {
         let key = match PaymentKey::from_request(
             request.payment_request_id.as_ref(),
             request.payment_id.as_ref(),
@@ -126,7 +126,7 @@ impl Hub {
             && *earlier_calls == 0
         {
             // CAN-02: the first cancel is answered U and changes nothing; the ACQP must retry.
-            let mut outcome = Outcome::of(&CancelPaymentResponse {
+            let mut outcome = ApiOutcome::of(&CancelPaymentResponse {
                 result: ApiResult::unknown(
                     ResultCode::UnknownException,
                     "the cancel is being processed; retry until S",
@@ -146,7 +146,7 @@ impl Hub {
             self.record_payment_state(&payment);
         }
         match result {
-            Ok(result) => Outcome::of(&CancelPaymentResponse {
+            Ok(result) => ApiOutcome::of(&CancelPaymentResponse {
                 result,
                 psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
                 acquirer_id: Some(project.acquirer_id.clone()),
@@ -156,7 +156,7 @@ impl Hub {
     }
 
     /// `consultPayment`: the wallets that can pay this amount, TEST_WALLET preferred.
-    pub fn consult(&self, _project: &Project, _request: &ConsultPaymentRequest) -> Outcome {
+    pub fn consult(&self, _project: &Project, _request: &ConsultPaymentRequest) -> ApiOutcome {
         let option = |name: &str, preferred: bool| PaymentOption {
             payment_method_type: name.to_owned(),
             enabled: WireBool::from(true),
@@ -166,7 +166,7 @@ impl Hub {
             payment_method_region: None,
             supported_features: None,
         };
-        Outcome::of(&ConsultPaymentResponse {
+        ApiOutcome::of(&ConsultPaymentResponse {
             result: ApiResult::success(),
             payment_options: vec![option("CONNECT_WALLET", true), option(TEST_WALLET, false)],
         })

@@ -23,7 +23,7 @@ use linker_aplus::{ApiResult, ResultCode};
 use serde::Serialize;
 
 use crate::Hub;
-use crate::domain::outcome::Outcome;
+use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::gateway::beijing;
@@ -72,9 +72,9 @@ impl<'a> PaymentKey<'a> {
     fn from_request(
         payment_request_id: Option<&'a String>,
         payment_id: Option<&'a String>,
-    ) -> Result<PaymentKey<'a>, Outcome> {
+    ) -> Result<PaymentKey<'a>, ApiOutcome> {
         PaymentKey::from_ids(payment_request_id, payment_id).ok_or_else(|| {
-            Outcome::result(ApiResult::param_illegal(
+            ApiOutcome::result(ApiResult::param_illegal(
                 "paymentRequestId or paymentId: give one of them",
             ))
         })
@@ -241,9 +241,9 @@ impl Hub {
 }
 
 /// The answer when the hub itself failed: U, retry.
-fn internal(error: HubError) -> Outcome {
+fn internal(error: HubError) -> ApiOutcome {
     tracing::error!(%error, "an Alipay+ call failed inside the hub");
-    Outcome::result(ApiResult::unknown(
+    ApiOutcome::result(ApiResult::unknown(
         ResultCode::UnknownException,
         "the hub failed to process the request; retry with the same ids",
     ))

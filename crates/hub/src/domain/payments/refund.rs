@@ -10,7 +10,7 @@ use super::{
     Payment, PaymentKey, PaymentStatus, REFUND_WINDOW, TEST_WALLET_PSP_ID, internal, status_text,
 };
 use crate::Hub;
-use crate::domain::outcome::Outcome;
+use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::gateway::beijing;
@@ -179,8 +179,8 @@ fn refund_in(db: Db<'_>, asked: &Asked<'_>) -> Result<RefundAnswer, StoreError> 
 
 /// RFD-03: the refund is made, but the first answer is U; a retry with the same
 /// `refundRequestId` answers S.
-fn unknown_once(project: &Project) -> Outcome {
-    let mut outcome = Outcome::of(&RefundResponse {
+fn unknown_once(project: &Project) -> ApiOutcome {
+    let mut outcome = ApiOutcome::of(&RefundResponse {
         result: ApiResult::unknown(
             ResultCode::UnknownException,
             "the refund result is unknown; retry with the same refundRequestId",
@@ -224,7 +224,7 @@ fn refund_response(
 impl Hub {
     /// `refund`: partial refunds while their sum stays within the paid amount, within a year of
     /// payment; idempotent on `refundRequestId`.
-    pub fn refund(&self, project: &Project, request: &RefundRequest) -> Outcome {
+    pub fn refund(&self, project: &Project, request: &RefundRequest) -> ApiOutcome {
         let key = match PaymentKey::from_request(
             request.payment_request_id.as_ref(),
             request.payment_id.as_ref(),
@@ -265,6 +265,6 @@ impl Hub {
         {
             return unknown_once(project);
         }
-        Outcome::of(&refund_response(project, request, answer, now))
+        ApiOutcome::of(&refund_response(project, request, answer, now))
     }
 }

@@ -14,7 +14,7 @@ use linker_cases::NotifyBehaviour;
 
 use super::{DEFAULT_PAYMENT_EXPIRY, Payment, PaymentKey, PaymentStatus, internal};
 use crate::Hub;
-use crate::domain::outcome::Outcome;
+use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::gateway::beijing;
@@ -156,14 +156,14 @@ fn repeat_answer(
 
 impl Hub {
     /// `pay`: creates the payment (or answers a repeat with the same id), by scenario.
-    pub fn pay(&self, project: &Project, request: PayRequest) -> Outcome {
+    pub fn pay(&self, project: &Project, request: PayRequest) -> ApiOutcome {
         match self.pay_inner(project, request) {
             Ok((response, forced, created)) => {
                 if let Some(payment) = created.filter(|p| p.run_id.is_some()) {
                     self.record_payment_state(&payment);
                     self.notify_scripted_at_pay(project, &payment);
                 }
-                let mut outcome = Outcome::of(&response);
+                let mut outcome = ApiOutcome::of(&response);
                 outcome.forced = forced;
                 outcome
             }

@@ -5,25 +5,25 @@ use serde::Serialize;
 
 /// The business outcome of one API call, before it is signed.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct ApiOutcome {
     /// The JSON body.
     pub body: serde_json::Value,
     /// True when a forced result (iMock) produced it.
     pub forced: bool,
 }
 
-impl Outcome {
+impl ApiOutcome {
     /// An answer body from any serialisable response type.
-    pub fn of<T: Serialize>(response: &T) -> Outcome {
-        Outcome {
+    pub fn of<T: Serialize>(response: &T) -> ApiOutcome {
+        ApiOutcome {
             body: serde_json::to_value(response).unwrap_or_default(),
             forced: false,
         }
     }
 
     /// An answer that has only a `result`.
-    pub fn result(result: ApiResult) -> Outcome {
-        Outcome {
+    pub fn result(result: ApiResult) -> ApiOutcome {
+        ApiOutcome {
             body: serde_json::json!({ "result": result }),
             forced: false,
         }
