@@ -8,7 +8,15 @@ use std::sync::Arc;
 use crate::error::HubError;
 use crate::ids::Ids;
 use crate::store::{Store, StoreError};
-use crate::{Clock, Hub, SystemClock, TestClock, api, callbacks};
+use crate::{Clock, Hub, SystemClock, TestClock, api, callbacks, console};
+
+/// The whole hub as an axum router: the Alipay+ gateway, the admin and wallet APIs, and the web
+/// console under `/console` (tests drive it with `tower::ServiceExt::oneshot`, no socket needed).
+pub fn router(hub: Arc<Hub>) -> axum::Router {
+    api::router(hub.clone())
+        .nest("/console", console::router().with_state(hub))
+        .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY_BYTES))
+}
 
 /// How to run a hub server.
 #[derive(Debug, Clone)]
@@ -93,7 +101,7 @@ impl Server {
             shutdown.await;
             closing.close_streams();
         };
-        let app = api::router(self.hub.clone());
+        let app = router(self.hub.clone());
         let notifier = callbacks::spawn_notifier(self.hub.clone());
         axum::serve(
             self.listener,

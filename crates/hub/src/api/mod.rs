@@ -5,7 +5,6 @@
 //!   `result` whatever happens ([`gateway`]);
 //! - `/admin/v1/...`: the admin JSON API, bearer-token protected ([`admin`]);
 //! - `/wallet/v1/...`: the wallet's JSON API, for a signed-in merchant ([`wallet`]);
-//! - `/console/...`: the web console's pages ([`crate::console`]);
 //! - `/health`: liveness.
 //!
 //! Handlers take the admin credential, the wallet session and JSON bodies as extractors
@@ -34,7 +33,7 @@ pub use error::ErrorBody;
 /// The biggest request body the hub reads (Alipay+ messages are a few KB; photos up to 5 MB).
 pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
-/// The whole hub as an axum router.
+/// The hub's JSON APIs and the Alipay+ gateway as an axum router (the server adds the console).
 pub fn router(hub: Arc<Hub>) -> Router {
     let admin = Router::new()
         .route(
@@ -131,7 +130,6 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
         .nest("/admin/v1", admin)
-        .nest("/console", crate::console::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(hub)
 }

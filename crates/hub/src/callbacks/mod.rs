@@ -26,9 +26,9 @@ use crate::domain::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_P
 use crate::domain::projects::Project;
 use crate::domain::runs::signature_verdict;
 use crate::error::HubError;
-use crate::gateway::beijing;
 use crate::store::StoreError;
 use crate::store::time_column as time_of;
+use linker_aplus::time::beijing;
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -12,7 +12,7 @@ use crate::Hub;
 use crate::callbacks::{AttemptVerdict, judge_reply};
 use crate::domain::payments::{TEST_WALLET, TEST_WALLET_PSP_ID};
 use crate::error::HubError;
-use crate::gateway::beijing;
+use linker_aplus::time::beijing;
 
 /// What to send.
 #[derive(Debug, Clone, Default)]

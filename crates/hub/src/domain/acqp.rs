@@ -1,7 +1,7 @@
 //! The hub as a client of the ACQP: a body signed with the project's hub key (or, on purpose,
 //! with another key), POSTed within [`CALLBACK_TIMEOUT`], logged in the request log, and the
 //! reply judged as an ack (HTTP 200, signed with the ACQP's key, `SUCCESS`/`S`). notifyPayment
-//! deliveries ([`crate::callbacks`]), userInitiatedPay and authNotify all go through here.
+//! deliveries (the callbacks layer), userInitiatedPay and authNotify all go through here.
 
 use std::time::{Duration as StdDuration, Instant};
 
@@ -16,7 +16,7 @@ use crate::Hub;
 use crate::domain::projects::Project;
 use crate::domain::request_log::{Direction, Exchange};
 use crate::error::HubError;
-use crate::gateway::beijing;
+use linker_aplus::time::beijing;
 
 /// How long the hub waits for an ACQP to answer a callback.
 pub const CALLBACK_TIMEOUT: StdDuration = StdDuration::from_secs(10);

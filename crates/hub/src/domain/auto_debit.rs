@@ -18,11 +18,11 @@ use crate::domain::merchants::Merchant;
 use crate::domain::payments::TEST_WALLET_PSP_ID;
 use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::gateway::beijing;
 use crate::store::authorizations::{
     AuthorizationRow, AuthorizationStatus, Grant, NewAuthorization,
 };
 use crate::store::{Db, StoreError};
+use linker_aplus::time::beijing;
 
 /// How long an access token lasts.
 pub const ACCESS_TOKEN_VALIDITY: Duration = Duration::days(30);

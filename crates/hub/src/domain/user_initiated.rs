@@ -142,7 +142,7 @@ impl Hub {
             });
         let payment_id = format!(
             "{}{}",
-            now.with_timezone(&crate::gateway::beijing())
+            now.with_timezone(&linker_aplus::time::beijing())
                 .format("%Y%m%d"),
             self.ids.digits(16)
         );

@@ -17,8 +17,8 @@ use crate::Hub;
 use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::gateway::beijing;
 use crate::store::Db;
+use linker_aplus::time::beijing;
 
 /// The inquiry answer for a payment.
 fn inquiry_response(project: &Project, payment: &Payment) -> InquiryPaymentResponse {

@@ -26,8 +26,8 @@ use crate::Hub;
 use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::gateway::beijing;
 use crate::store::{Db, StoreError};
+use linker_aplus::time::beijing;
 
 /// A payment as the hub keeps it, and where it stands (the store's rows).
 pub use crate::store::payments::{Payment, PaymentStatus};

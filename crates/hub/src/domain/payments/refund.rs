@@ -13,9 +13,9 @@ use crate::Hub;
 use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::gateway::beijing;
 use crate::store::payments::{RefundRow, StoredAmount};
 use crate::store::{Db, StoreError};
+use linker_aplus::time::beijing;
 
 /// What the refund's transaction answers: the result, and for a refund made now its id and time.
 struct RefundAnswer {

@@ -51,7 +51,7 @@ impl TestHub {
     }
 
     pub fn router(&self) -> axum::Router {
-        linker_hub::api::router(self.hub.clone())
+        linker_hub::server::router(self.hub.clone())
     }
 
     /// An admin API call; returns the status and the JSON body.

@@ -17,8 +17,8 @@ use crate::Hub;
 use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::gateway::beijing;
 use crate::store::{Db, StoreError};
+use linker_aplus::time::beijing;
 
 /// What is made or looked up before the pay's transaction (the store is not re-entrant).
 struct Prepared {
