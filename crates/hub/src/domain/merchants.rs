@@ -8,15 +8,15 @@
 //! says why).
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
 use crate::domain::admin_credential::{constant_time_eq, token_hash};
 use crate::error::HubError;
-use crate::store::time_column as time_of;
+use crate::store::merchants::{Clash, MerchantRow, MerchantStatus};
+use crate::store::{Db, StoreError};
 
 /// How long an invitation code stays valid.
 pub const INVITATION_VALIDITY: Duration = Duration::days(14);
@@ -145,25 +145,21 @@ pub struct Session {
     pub idle_timeout_seconds: i64,
 }
 
-const COLUMNS: &str =
-    "id, project_id, name, mid, email, products, status, remark, created_at, last_active_at";
-
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Merchant> {
-    let products: String = row.get(5)?;
-    Ok(Merchant {
-        id: row.get(0)?,
-        project_id: row.get(1)?,
-        name: row.get(2)?,
-        mid: row.get(3)?,
-        email: row.get(4)?,
-        products: serde_json::from_str(&products).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
-        })?,
-        status: row.get(6)?,
-        remark: row.get(7)?,
-        created_at: time_of(8, Some(row.get(8)?))?.unwrap_or_default(),
-        last_active_at: time_of(9, row.get(9)?)?,
-    })
+impl From<MerchantRow> for Merchant {
+    fn from(row: MerchantRow) -> Merchant {
+        Merchant {
+            id: row.id,
+            project_id: row.project_id,
+            name: row.name,
+            mid: row.mid,
+            email: row.email,
+            products: row.products,
+            status: row.status.as_str().to_owned(),
+            remark: row.remark,
+            created_at: row.created_at,
+            last_active_at: row.last_active_at,
+        }
+    }
 }
 
 pub(crate) fn check_email(email: &str) -> Result<String, HubError> {
@@ -214,31 +210,29 @@ fn normalise_code(code: &str) -> String {
         .collect()
 }
 
-/// Writes a new merchant and its invitation (hashed) in the caller's transaction.
-fn insert_merchant(connection: &Connection, invited: &Invited) -> rusqlite::Result<()> {
+/// Writes a new merchant (always `inactive`) and its invitation (hashed).
+fn insert_invited(db: Db<'_>, invited: &Invited) -> Result<(), StoreError> {
     let Invited {
         merchant,
         invitation,
     } = invited;
-    connection
-        .prepare_cached(
-            "INSERT INTO merchants (id, project_id, name, mid, email, products, status, remark, \
-             created_at, invitation_hash, invitation_expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?9, ?10)",
-        )?
-        .execute(params![
-            merchant.id,
-            merchant.project_id,
-            merchant.name,
-            merchant.mid,
-            merchant.email,
-            serde_json::to_string(&merchant.products).unwrap_or_default(),
-            merchant.status,
-            merchant.created_at.to_rfc3339(),
-            token_hash(&normalise_code(&invitation.code)),
-            invitation.expires_at.to_rfc3339(),
-        ])?;
-    Ok(())
+    let row = MerchantRow {
+        id: merchant.id.clone(),
+        project_id: merchant.project_id.clone(),
+        name: merchant.name.clone(),
+        mid: merchant.mid.clone(),
+        email: merchant.email.clone(),
+        products: merchant.products.clone(),
+        status: MerchantStatus::Inactive,
+        remark: None,
+        created_at: merchant.created_at,
+        last_active_at: None,
+    };
+    db.merchants().insert(
+        &row,
+        &token_hash(&normalise_code(&invitation.code)),
+        invitation.expires_at,
+    )
 }
 
 impl Hub {
@@ -248,32 +242,22 @@ impl Hub {
         let now = self.clock.now();
         let invited = self.new_invited(project_id, check_new_merchant(&new)?, now);
         let merchant = &invited.merchant;
-        self.store.with(|connection| {
-            let transaction = connection.transaction()?;
-            let clash: Option<String> = transaction
-                .prepare_cached(
-                    "SELECT CASE WHEN mid = ?2 THEN 'mid' ELSE 'email' END FROM merchants \
-                     WHERE project_id = ?1 AND (mid = ?2 OR email = ?3)",
-                )?
-                .query_row(params![project_id, merchant.mid, merchant.email], |row| {
-                    row.get(0)
-                })
-                .optional()?;
-            if let Some(field) = clash {
-                let value = if field == "mid" {
-                    &merchant.mid
-                } else {
-                    &merchant.email
+        self.store.transaction(|db| {
+            if let Some(clash) = db
+                .merchants()
+                .clash(project_id, &merchant.mid, &merchant.email)?
+            {
+                let (field, value) = match clash {
+                    Clash::Mid => ("mid", &merchant.mid),
+                    Clash::Email => ("email", &merchant.email),
                 };
-                return Ok(Err(HubError::invalid(
-                    &field,
+                return Err(HubError::invalid(
+                    field,
                     format!("{value} is already invited to this project"),
-                )));
+                ));
             }
-            insert_merchant(&transaction, &invited)?;
-            transaction.commit()?;
-            Ok(Ok(()))
-        })??;
+            Ok(insert_invited(db, &invited)?)
+        })?;
         Ok(invited)
     }
 
@@ -287,7 +271,7 @@ impl Hub {
                 mid: new.mid,
                 email: new.email,
                 products: new.products,
-                status: "inactive".to_owned(),
+                status: MerchantStatus::Inactive.as_str().to_owned(),
                 remark: None,
                 created_at: now,
                 last_active_at: None,
@@ -323,13 +307,11 @@ impl Hub {
         for new in batch {
             invited.push(self.new_invited(project_id, check_new_merchant(new)?, now));
         }
-        self.store.with(|connection| {
-            let transaction = connection.transaction()?;
+        self.store.transaction(|db| {
             for one in &invited {
-                insert_merchant(&transaction, one)?;
+                insert_invited(db, one)?;
             }
-            transaction.commit()?;
-            Ok(())
+            Ok::<_, StoreError>(())
         })?;
         Ok(invited)
     }
@@ -389,24 +371,15 @@ impl Hub {
 
     /// A project's merchants, in invitation order.
     pub fn merchants(&self, project_id: &str) -> Result<Vec<Merchant>, HubError> {
-        Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 ORDER BY created_at, id"
-            ))?;
-            let rows = statement.query_map([project_id], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?)
+        let rows = self.store.db(|db| db.merchants().of_project(project_id))?;
+        Ok(rows.into_iter().map(Merchant::from).collect())
     }
 
     /// One merchant.
     pub fn merchant(&self, id: &str) -> Result<Merchant, HubError> {
         self.store
-            .with(|connection| {
-                Ok(connection
-                    .prepare_cached(&format!("SELECT {COLUMNS} FROM merchants WHERE id = ?1"))?
-                    .query_row([id], from_row)
-                    .optional()?)
-            })?
+            .db(|db| db.merchants().get(id))?
+            .map(Merchant::from)
             .ok_or_else(|| HubError::NotFound(format!("merchant {id}")))
     }
 
@@ -421,18 +394,10 @@ impl Hub {
             return Err(HubError::NotFound(format!("merchant {merchant_id}")));
         }
         let invitation = self.new_invitation(self.clock.now());
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "UPDATE merchants SET invitation_hash = ?2, invitation_expires_at = ?3, \
-                 invitation_used_at = NULL WHERE id = ?1",
-                )?
-                .execute(params![
-                    merchant_id,
-                    token_hash(&normalise_code(&invitation.code)),
-                    invitation.expires_at.to_rfc3339()
-                ])?;
-            Ok(())
+        let hash = token_hash(&normalise_code(&invitation.code));
+        self.store.db(|db| {
+            db.merchants()
+                .set_invitation(merchant_id, &hash, invitation.expires_at)
         })?;
         Ok(Invited {
             merchant,
@@ -450,27 +415,20 @@ impl Hub {
         }
         let now = self.clock.now();
         let hash = token_hash(&normalise_code(code));
-        let found: Option<(String, String, Option<String>)> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT id, invitation_expires_at, invitation_used_at FROM merchants WHERE invitation_hash = ?1")?
-                .query_row([&hash],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
-                .optional()?)
-        })?;
-        let Some((merchant_id, expires, used)) = found else {
+        let found = self.store.db(|db| db.merchants().invitation(&hash))?;
+        let Some(invitation) = found else {
             return Err(HubError::denied(
                 "INVITATION_INVALID",
                 "that invitation code is not valid: check it, or ask your acquirer for a new one",
             ));
         };
-        if used.is_some() {
+        if invitation.used {
             return Err(HubError::denied(
                 "INVITATION_USED",
                 "that invitation was already used: sign in with your MID or email and password",
             ));
         }
-        let expires = time_of(0, Some(expires))?.unwrap_or(now);
+        let expires = invitation.expires_at;
         if now >= expires {
             return Err(HubError::denied(
                 "INVITATION_EXPIRED",
@@ -480,18 +438,10 @@ impl Hub {
                 ),
             ));
         }
-        let salt = SaltString::encode_b64(&self.ids.bytes(16))
-            .map_err(|e| HubError::Internal(format!("salt: {e}")))?;
-        let password_hash = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| HubError::Internal(format!("password hashing: {e}")))?
-            .to_string();
-        self.store.with(|connection| {
-            connection.prepare_cached("UPDATE merchants SET password_hash = ?2, invitation_used_at = ?3, status = 'active', \
-                 last_active_at = ?3 WHERE id = ?1")?.execute(params![merchant_id, password_hash, now.to_rfc3339()],
-            )?;
-            Ok(())
-        })?;
+        let password_hash = self.hash_password(password)?;
+        let merchant_id = invitation.merchant_id;
+        self.store
+            .db(|db| db.merchants().activate(&merchant_id, &password_hash, now))?;
         self.open_session(&merchant_id)
     }
 
@@ -504,19 +454,14 @@ impl Hub {
         project_id: Option<&str>,
     ) -> Result<Session, HubError> {
         let login = login.trim();
-        let candidates: Vec<(String, Option<String>)> = self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT id, password_hash FROM merchants WHERE (mid = ?1 OR email = lower(?1)) \
-                 AND (?2 IS NULL OR project_id = ?2)",
-            )?;
-            let rows = statement.query_map(params![login, project_id], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?;
+        let candidates = self
+            .store
+            .db(|db| db.merchants().by_login(login, project_id))?;
         let refused = || HubError::denied("WRONG_CREDENTIALS", "wrong MID, email or password");
-        let mut matching = candidates.into_iter().filter(|(_, hash)| {
-            hash.as_deref()
+        let mut matching = candidates.into_iter().filter(|candidate| {
+            candidate
+                .password_hash
+                .as_deref()
                 .and_then(|h| PasswordHash::new(h).ok())
                 .is_some_and(|parsed| {
                     Argon2::default()
@@ -524,7 +469,7 @@ impl Hub {
                         .is_ok()
                 })
         });
-        let Some((merchant_id, _)) = matching.next() else {
+        let Some(found) = matching.next() else {
             return Err(refused());
         };
         if matching.next().is_some() {
@@ -533,17 +478,14 @@ impl Hub {
                 "this login and password open several projects: say which one",
             ));
         }
-        self.open_session(&merchant_id)
+        self.open_session(&found.merchant_id)
     }
 
     fn open_session(&self, merchant_id: &str) -> Result<Session, HubError> {
         let now = self.clock.now();
         let token = self.ids.secret();
-        self.store.with(|connection| {
-            connection.prepare_cached("INSERT INTO sessions (token_hash, merchant_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![token_hash(&token), merchant_id, now.to_rfc3339()],
-            )?;
-            Ok(())
-        })?;
+        self.store
+            .db(|db| db.sessions().insert(&token_hash(&token), merchant_id, now))?;
         Ok(Session {
             token,
             merchant: self.merchant(merchant_id)?,
@@ -555,25 +497,17 @@ impl Hub {
     pub fn authenticate(&self, token: &str) -> Result<Merchant, HubError> {
         let now = self.clock.now();
         let hash = token_hash(token);
-        let found: Option<(String, String, String, Option<String>)> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT token_hash, merchant_id, last_used_at, revoked_at FROM sessions WHERE token_hash = ?1")?
-                .query_row([&hash],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-                )
-                .optional()?)
-        })?;
-        let Some((stored, merchant_id, last_used, revoked)) = found else {
+        let found = self.store.db(|db| db.sessions().get(&hash))?;
+        let Some(session) = found else {
             return Err(HubError::denied("NOT_SIGNED_IN", "not signed in"));
         };
-        if !constant_time_eq(&stored, &hash) || revoked.is_some() {
+        if !constant_time_eq(&session.token_hash, &hash) || session.revoked {
             return Err(HubError::denied(
                 "SESSION_REVOKED",
                 "this session was signed out",
             ));
         }
-        let last_used = time_of(0, Some(last_used))?.unwrap_or(now);
-        if now - last_used >= SESSION_IDLE_TIMEOUT {
+        if now - session.last_used_at >= SESSION_IDLE_TIMEOUT {
             return Err(HubError::denied(
                 "SESSION_EXPIRED",
                 format!(
@@ -582,14 +516,10 @@ impl Hub {
                 ),
             ));
         }
-        self.store.with(|connection| {
-            connection
-                .prepare_cached("UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1")?
-                .execute(params![hash, now.to_rfc3339()])?;
-            connection
-                .prepare_cached("UPDATE merchants SET last_active_at = ?2 WHERE id = ?1")?
-                .execute(params![merchant_id, now.to_rfc3339()])?;
-            Ok(())
+        let merchant_id = session.merchant_id;
+        self.store.db(|db| {
+            db.sessions().touch(&hash, now)?;
+            db.merchants().touch(&merchant_id, now)
         })?;
         self.merchant(&merchant_id)
     }
@@ -597,11 +527,45 @@ impl Hub {
     /// Ends a session.
     pub fn sign_out(&self, token: &str) -> Result<(), HubError> {
         let now = self.clock.now();
-        self.store.with(|connection| {
-            connection.prepare_cached("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL")?.execute(params![token_hash(token), now.to_rfc3339()],
-            )?;
-            Ok(())
+        self.store
+            .db(|db| db.sessions().revoke(&token_hash(token), now))?;
+        Ok(())
+    }
+
+    /// Revokes a merchant's access: its invitation stops working, its wallet sessions end and
+    /// its stored invitation links are forgotten. A new invitation (resend) restores access.
+    pub fn revoke_merchant(&self, project_id: &str, merchant_id: &str) -> Result<(), HubError> {
+        let merchant = self.merchant(merchant_id)?;
+        if merchant.project_id != project_id {
+            return Err(HubError::NotFound(format!("merchant {merchant_id}")));
+        }
+        let now = self.clock.now();
+        let remark = format!("access revoked on {}", now.format("%Y-%m-%d %H:%M UTC"));
+        self.store.transaction(|db| {
+            db.merchants().revoke_invitation(merchant_id, &remark)?;
+            db.sessions().revoke_merchant(merchant_id, now)?;
+            db.invitation_mail().forget_links(merchant_id)
         })?;
+        Ok(())
+    }
+
+    /// Sets a merchant's status and remark (its invitation is being delivered, or failed).
+    pub(crate) fn set_merchant_status(
+        &self,
+        merchant_id: &str,
+        status: MerchantStatus,
+        remark: Option<&str>,
+    ) -> Result<(), HubError> {
+        self.store
+            .db(|db| db.merchants().set_status(merchant_id, status, remark))?;
+        Ok(())
+    }
+
+    /// After its invitation was delivered: a `processing` or `failed` merchant is back to
+    /// `inactive`, or `active` once it set a password.
+    pub(crate) fn settle_merchant_status(&self, merchant_id: &str) -> Result<(), HubError> {
+        self.store
+            .db(|db| db.merchants().settle_status(merchant_id))?;
         Ok(())
     }
 }
