@@ -4,14 +4,12 @@
 //! Sessions are random tokens stored hashed that expire when idle. The hub's admin credential
 //! creates the first user ([`Hub::bootstrap_console_user`]).
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::Duration;
 use serde::Serialize;
 
 use crate::Hub;
 use crate::domain::admin_credential::token_hash;
-use crate::domain::merchants::MIN_PASSWORD_LEN;
+use crate::domain::merchants::verify_password;
 use crate::domain::projects::{NewProject, Project};
 use crate::error::HubError;
 use crate::store::console::ConsoleUserRow;
@@ -39,21 +37,6 @@ pub struct ConsoleLogin {
 }
 
 impl Hub {
-    pub(crate) fn hash_password(&self, password: &str) -> Result<String, HubError> {
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(HubError::invalid(
-                "password",
-                format!("choose a password of at least {MIN_PASSWORD_LEN} characters"),
-            ));
-        }
-        let salt = SaltString::encode_b64(&self.ids.bytes(16))
-            .map_err(|e| HubError::Internal(format!("salt: {e}")))?;
-        Ok(Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| HubError::Internal(format!("password hashing: {e}")))?
-            .to_string())
-    }
-
     /// Creates a console user, member of `project_ids`.
     pub fn create_console_user(
         &self,
@@ -146,13 +129,9 @@ impl Hub {
     pub fn console_sign_in(&self, email: &str, password: &str) -> Result<ConsoleLogin, HubError> {
         let email = email.trim().to_ascii_lowercase();
         let found = self.store.db(|db| db.console_users().credentials(&email))?;
-        let verified = found.as_ref().is_some_and(|(_, hash)| {
-            PasswordHash::new(hash).is_ok_and(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-        });
+        let verified = found
+            .as_ref()
+            .is_some_and(|(_, hash)| verify_password(hash, password));
         let (Some((id, _)), true) = (found, verified) else {
             return Err(HubError::denied(
                 "WRONG_CREDENTIALS",

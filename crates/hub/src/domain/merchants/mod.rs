@@ -6,17 +6,25 @@
 //! Status follows the spec: `inactive` (invited, never signed in), `processing` (invitation
 //! being delivered), `active` (signed in at least once), `failed` (delivery failed; the remark
 //! says why).
+//!
+//! Here: merchants, their invitations and revocation; `sessions.rs` signs them in (argon2
+//! passwords, wallet sessions); `csv.rs` invites them from a CSV file.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
+mod csv;
+mod sessions;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::domain::admin_credential::{constant_time_eq, token_hash};
+use crate::domain::admin_credential::token_hash;
 use crate::error::HubError;
 use crate::store::merchants::{Clash, MerchantRow, MerchantStatus};
 use crate::store::{Db, StoreError};
+
+pub use csv::ImportRow;
+pub use sessions::Session;
+pub(crate) use sessions::verify_password;
 
 /// How long an invitation code stays valid.
 pub const INVITATION_VALIDITY: Duration = Duration::days(14);
@@ -133,18 +141,6 @@ pub struct Invited {
     pub invitation: Invitation,
 }
 
-/// A signed-in wallet session.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Session {
-    /// The bearer token (shown once).
-    pub token: String,
-    /// Who it belongs to.
-    pub merchant: Merchant,
-    /// The idle timeout in seconds.
-    pub idle_timeout_seconds: i64,
-}
-
 impl From<MerchantRow> for Merchant {
     fn from(row: MerchantRow) -> Merchant {
         Merchant {
@@ -162,6 +158,7 @@ impl From<MerchantRow> for Merchant {
     }
 }
 
+/// Checks an email address and lowercases it.
 pub(crate) fn check_email(email: &str) -> Result<String, HubError> {
     let email = email.trim().to_ascii_lowercase();
     let valid = email.len() <= 254
@@ -405,133 +402,6 @@ impl Hub {
         })
     }
 
-    /// First sign-in: the invitation code and a new password.
-    pub fn sign_in_with_invitation(&self, code: &str, password: &str) -> Result<Session, HubError> {
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(HubError::invalid(
-                "password",
-                format!("choose a password of at least {MIN_PASSWORD_LEN} characters"),
-            ));
-        }
-        let now = self.clock.now();
-        let hash = token_hash(&normalise_code(code));
-        let found = self.store.db(|db| db.merchants().invitation(&hash))?;
-        let Some(invitation) = found else {
-            return Err(HubError::denied(
-                "INVITATION_INVALID",
-                "that invitation code is not valid: check it, or ask your acquirer for a new one",
-            ));
-        };
-        if invitation.used {
-            return Err(HubError::denied(
-                "INVITATION_USED",
-                "that invitation was already used: sign in with your MID or email and password",
-            ));
-        }
-        let expires = invitation.expires_at;
-        if now >= expires {
-            return Err(HubError::denied(
-                "INVITATION_EXPIRED",
-                format!(
-                    "that invitation expired on {}: ask your acquirer to send a new one",
-                    expires.format("%Y-%m-%d")
-                ),
-            ));
-        }
-        let password_hash = self.hash_password(password)?;
-        let merchant_id = invitation.merchant_id;
-        self.store
-            .db(|db| db.merchants().activate(&merchant_id, &password_hash, now))?;
-        self.open_session(&merchant_id)
-    }
-
-    /// Later sign-ins: MID or email, and the password. `project_id` settles a login used in
-    /// several projects.
-    pub fn sign_in(
-        &self,
-        login: &str,
-        password: &str,
-        project_id: Option<&str>,
-    ) -> Result<Session, HubError> {
-        let login = login.trim();
-        let candidates = self
-            .store
-            .db(|db| db.merchants().by_login(login, project_id))?;
-        let refused = || HubError::denied("WRONG_CREDENTIALS", "wrong MID, email or password");
-        let mut matching = candidates.into_iter().filter(|candidate| {
-            candidate
-                .password_hash
-                .as_deref()
-                .and_then(|h| PasswordHash::new(h).ok())
-                .is_some_and(|parsed| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-        });
-        let Some(found) = matching.next() else {
-            return Err(refused());
-        };
-        if matching.next().is_some() {
-            return Err(HubError::invalid(
-                "projectId",
-                "this login and password open several projects: say which one",
-            ));
-        }
-        self.open_session(&found.merchant_id)
-    }
-
-    fn open_session(&self, merchant_id: &str) -> Result<Session, HubError> {
-        let now = self.clock.now();
-        let token = self.ids.secret();
-        self.store
-            .db(|db| db.sessions().insert(&token_hash(&token), merchant_id, now))?;
-        Ok(Session {
-            token,
-            merchant: self.merchant(merchant_id)?,
-            idle_timeout_seconds: SESSION_IDLE_TIMEOUT.num_seconds(),
-        })
-    }
-
-    /// The merchant a wallet token belongs to; refreshes the idle timer.
-    pub fn authenticate(&self, token: &str) -> Result<Merchant, HubError> {
-        let now = self.clock.now();
-        let hash = token_hash(token);
-        let found = self.store.db(|db| db.sessions().get(&hash))?;
-        let Some(session) = found else {
-            return Err(HubError::denied("NOT_SIGNED_IN", "not signed in"));
-        };
-        if !constant_time_eq(&session.token_hash, &hash) || session.revoked {
-            return Err(HubError::denied(
-                "SESSION_REVOKED",
-                "this session was signed out",
-            ));
-        }
-        if now - session.last_used_at >= SESSION_IDLE_TIMEOUT {
-            return Err(HubError::denied(
-                "SESSION_EXPIRED",
-                format!(
-                    "the session expired after {} minutes without use: sign in again",
-                    SESSION_IDLE_TIMEOUT.num_minutes()
-                ),
-            ));
-        }
-        let merchant_id = session.merchant_id;
-        self.store.db(|db| {
-            db.sessions().touch(&hash, now)?;
-            db.merchants().touch(&merchant_id, now)
-        })?;
-        self.merchant(&merchant_id)
-    }
-
-    /// Ends a session.
-    pub fn sign_out(&self, token: &str) -> Result<(), HubError> {
-        let now = self.clock.now();
-        self.store
-            .db(|db| db.sessions().revoke(&token_hash(token), now))?;
-        Ok(())
-    }
-
     /// Revokes a merchant's access: its invitation stops working, its wallet sessions end and
     /// its stored invitation links are forgotten. A new invitation (resend) restores access.
     pub fn revoke_merchant(&self, project_id: &str, merchant_id: &str) -> Result<(), HubError> {
@@ -570,114 +440,6 @@ impl Hub {
     }
 }
 
-/// One row of a merchant import, and what became of it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportRow {
-    /// The line in the file (the header is line 1).
-    pub line: usize,
-    /// The MID the row named, if any.
-    pub mid: Option<String>,
-    /// The merchant and invitation, when created.
-    pub invited: Option<Invited>,
-    /// Why it was rejected.
-    pub error: Option<String>,
-}
-
-impl Hub {
-    /// Invites every valid row of a CSV (columns name, mid, email, products; header required,
-    /// any order) and reports each row.
-    pub fn import_merchants(
-        &self,
-        project_id: &str,
-        csv: &str,
-    ) -> Result<Vec<ImportRow>, HubError> {
-        self.project(project_id)?;
-        let mut lines = csv
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let Some((_, header)) = lines.next() else {
-            return Err(HubError::invalid("file", "the file is empty"));
-        };
-        let columns: Vec<String> = split_csv_line(header)
-            .iter()
-            .map(|c| c.trim().to_ascii_lowercase())
-            .collect();
-        let position = |name: &str| columns.iter().position(|c| c == name);
-        let (Some(name_at), Some(mid_at), Some(email_at), Some(products_at)) = (
-            position("name"),
-            position("mid"),
-            position("email"),
-            position("products"),
-        ) else {
-            return Err(HubError::invalid(
-                "file",
-                format!(
-                    "the header must name the columns name, mid, email, products; it has {}",
-                    columns.join(", ")
-                ),
-            ));
-        };
-        let mut report = Vec::new();
-        for (index, line) in lines {
-            let cells = split_csv_line(line);
-            let cell = |at: usize| {
-                cells
-                    .get(at)
-                    .map(|c| c.trim().to_owned())
-                    .unwrap_or_default()
-            };
-            let mid = Some(cell(mid_at)).filter(|m| !m.is_empty());
-            let result = self.invite_merchant(
-                project_id,
-                NewMerchant {
-                    name: cell(name_at),
-                    mid: cell(mid_at),
-                    email: cell(email_at),
-                    products: vec![cell(products_at)],
-                },
-            );
-            report.push(match result {
-                Ok(invited) => ImportRow {
-                    line: index + 1,
-                    mid,
-                    invited: Some(invited),
-                    error: None,
-                },
-                Err(error) => ImportRow {
-                    line: index + 1,
-                    mid,
-                    invited: None,
-                    error: Some(error.to_string()),
-                },
-            });
-        }
-        Ok(report)
-    }
-}
-
-/// Splits one CSV line, honouring double quotes (`"a, b"`, `""` for a quote).
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut cells = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                current.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cells.push(std::mem::take(&mut current)),
-            _ => current.push(c),
-        }
-    }
-    cells.push(current);
-    cells
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,14 +453,6 @@ mod tests {
         );
         assert!(parse_products(&["UPM,teleport".to_owned()]).is_err());
         assert!(parse_products(&[]).is_err());
-    }
-
-    #[test]
-    fn csv_lines_honour_quotes() {
-        assert_eq!(
-            split_csv_line(r#"a,"b, c","say ""hi""""#),
-            ["a", "b, c", r#"say "hi""#]
-        );
     }
 
     #[test]
