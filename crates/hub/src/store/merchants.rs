@@ -294,17 +294,30 @@ impl Merchants<'_> {
         login: &str,
         project_id: Option<&str>,
     ) -> Result<Vec<LoginRow>, StoreError> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT id, password_hash FROM merchants WHERE (mid = ?1 OR email = lower(?1)) \
-             AND (?2 IS NULL OR project_id = ?2)",
-        )?;
-        let rows = statement.query_map(params![login, project_id], |row| {
+        let read = |row: &Row<'_>| {
             Ok(LoginRow {
                 merchant_id: row.get(0)?,
                 password_hash: row.get(1)?,
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        };
+        let rows = match project_id {
+            Some(project_id) => self
+                .connection
+                .prepare_cached(
+                    "SELECT id, password_hash FROM merchants \
+                     WHERE (mid = ?1 OR email = lower(?1)) AND project_id = ?2",
+                )?
+                .query_map(params![login, project_id], read)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+            None => self
+                .connection
+                .prepare_cached(
+                    "SELECT id, password_hash FROM merchants WHERE mid = ?1 OR email = lower(?1)",
+                )?
+                .query_map([login], read)?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
+        };
+        Ok(rows)
     }
 
     /// Records a use of the wallet now.

@@ -37,25 +37,7 @@ impl Hub {
         let Some((_, header)) = lines.next() else {
             return Err(HubError::invalid("file", "the file is empty"));
         };
-        let columns: Vec<String> = split_csv_line(header)
-            .iter()
-            .map(|c| c.trim().to_ascii_lowercase())
-            .collect();
-        let position = |name: &str| columns.iter().position(|c| c == name);
-        let (Some(name_at), Some(mid_at), Some(email_at), Some(products_at)) = (
-            position("name"),
-            position("mid"),
-            position("email"),
-            position("products"),
-        ) else {
-            return Err(HubError::invalid(
-                "file",
-                format!(
-                    "the header must name the columns name, mid, email, products; it has {}",
-                    columns.join(", ")
-                ),
-            ));
-        };
+        let [name_at, mid_at, email_at, products_at] = header_columns(header)?;
         let mut report = Vec::new();
         for (index, line) in lines {
             let cells = split_csv_line(line);
@@ -92,6 +74,30 @@ impl Hub {
         }
         Ok(report)
     }
+}
+
+/// Where the header puts the columns name, mid, email and products (any order, any case).
+fn header_columns(header: &str) -> Result<[usize; 4], HubError> {
+    let columns: Vec<String> = split_csv_line(header)
+        .iter()
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
+    let position = |name: &str| columns.iter().position(|c| c == name);
+    let (Some(name_at), Some(mid_at), Some(email_at), Some(products_at)) = (
+        position("name"),
+        position("mid"),
+        position("email"),
+        position("products"),
+    ) else {
+        return Err(HubError::invalid(
+            "file",
+            format!(
+                "the header must name the columns name, mid, email, products; it has {}",
+                columns.join(", ")
+            ),
+        ));
+    };
+    Ok([name_at, mid_at, email_at, products_at])
 }
 
 /// Splits one CSV line, honouring double quotes (`"a, b"`, `""` for a quote).
