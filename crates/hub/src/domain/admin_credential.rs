@@ -3,12 +3,10 @@
 
 use std::path::Path;
 
-use rusqlite::params;
 use sha2::{Digest, Sha256};
 
 use crate::Hub;
 use crate::error::HubError;
-use crate::store::optional;
 
 /// A secret's SHA-256, hex-encoded: what the hub stores instead of a token.
 pub fn token_hash(token: &str) -> String {
@@ -25,13 +23,7 @@ impl Hub {
     /// Creates the admin credential when there is none and writes it to `path`; returns the path
     /// when it did.
     pub fn ensure_admin_token(&self, path: &Path) -> Result<Option<std::path::PathBuf>, HubError> {
-        let existing: Option<String> = self.store.with(|connection| {
-            optional(
-                connection
-                    .prepare_cached("SELECT token_hash FROM admin_credential WHERE id = 1")?
-                    .query_row([], |row| row.get(0)),
-            )
-        })?;
+        let existing = self.store.db(|db| db.admin_credential().token_hash())?;
         if existing.is_some() {
             return Ok(None);
         }
@@ -39,42 +31,23 @@ impl Hub {
         write_secret(path, &format!("{token}\n")).map_err(|error| {
             HubError::Internal(format!("cannot write {}: {error}", path.display()))
         })?;
-        let now = self.clock.now().to_rfc3339();
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2)",
-                )?
-                .execute(params![token_hash(&token), now])?;
-            Ok(())
-        })?;
+        let now = self.clock.now();
+        self.store
+            .db(|db| db.admin_credential().insert(&token_hash(&token), now))?;
         Ok(Some(path.to_path_buf()))
     }
 
     /// Sets the admin token directly (tests and embedding: the demo).
     pub fn set_admin_token(&self, token: &str) -> Result<(), HubError> {
-        let now = self.clock.now().to_rfc3339();
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "INSERT INTO admin_credential (id, token_hash, created_at) VALUES (1, ?1, ?2) \
-                 ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash",
-                )?
-                .execute(params![token_hash(token), now])?;
-            Ok(())
-        })?;
+        let now = self.clock.now();
+        self.store
+            .db(|db| db.admin_credential().replace(&token_hash(token), now))?;
         Ok(())
     }
 
     /// Checks an admin token.
     pub fn check_admin_token(&self, token: &str) -> Result<(), HubError> {
-        let stored: Option<String> = self.store.with(|connection| {
-            optional(
-                connection
-                    .prepare_cached("SELECT token_hash FROM admin_credential WHERE id = 1")?
-                    .query_row([], |row| row.get(0)),
-            )
-        })?;
+        let stored = self.store.db(|db| db.admin_credential().token_hash())?;
         match stored {
             Some(hash) if constant_time_eq(&hash, &token_hash(token)) => Ok(()),
             _ => Err(HubError::Unauthorized(

@@ -4,12 +4,12 @@
 //! follow [`Hub::assigned_cases`], and a run of a case that is not assigned is refused.
 
 use linker_cases::CaseDef;
-use rusqlite::{OptionalExtension, params};
 
 use crate::Hub;
 use crate::domain::merchants::Merchant;
 use crate::domain::runs::catalogue;
 use crate::error::HubError;
+use crate::store::StoreError;
 
 /// The product name of a case as merchants list them (`UPM`, `ORDER_CODE`, ..., `ANY`).
 pub fn case_product(case: &CaseDef) -> String {
@@ -63,16 +63,7 @@ impl Hub {
 
     /// The case ids assigned to a merchant by hand, if its list was edited.
     pub fn custom_assignment(&self, merchant_id: &str) -> Result<Option<Vec<String>>, HubError> {
-        let stored: Option<String> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT case_ids FROM assignments WHERE merchant_id = ?1")?
-                .query_row([merchant_id], |row| row.get(0))
-                .optional()?)
-        })?;
-        stored
-            .map(|text| crate::store::from_json(&text, "assignments.case_ids"))
-            .transpose()
-            .map_err(HubError::from)
+        Ok(self.store.db(|db| db.assignments().case_ids(merchant_id))?)
     }
 
     /// The cases a merchant must run, in catalogue order.
@@ -115,23 +106,16 @@ impl Hub {
                 }
             }
         }
-        let now = self.clock.now().to_rfc3339();
-        let stored = case_ids.map(|ids| crate::store::to_json(&ids));
-        self.store.with(|connection| {
-            let transaction = connection.transaction()?;
+        let now = self.clock.now();
+        self.store.transaction(|db| {
+            let assignments = db.assignments();
             for id in merchant_ids {
-                match &stored {
-                    None => transaction
-                        .prepare_cached("DELETE FROM assignments WHERE merchant_id = ?1")?
-                        .execute([id])?,
-                    Some(list) => transaction.prepare_cached("INSERT INTO assignments (merchant_id, case_ids, updated_at) VALUES (?1, ?2, ?3) \
-                         ON CONFLICT (merchant_id) DO UPDATE SET case_ids = excluded.case_ids, \
-                         updated_at = excluded.updated_at")?.execute(params![id, list, now],
-                    )?,
-                };
+                match case_ids {
+                    None => assignments.clear(id)?,
+                    Some(list) => assignments.set(id, list, now)?,
+                }
             }
-            transaction.commit()?;
-            Ok(())
+            Ok::<_, StoreError>(())
         })?;
         Ok(())
     }

@@ -4,18 +4,15 @@
 //! Sessions are random tokens stored hashed that expire when idle. The hub's admin credential
 //! creates the first user ([`Hub::bootstrap_console_user`]).
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::Duration;
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::Hub;
 use crate::domain::admin_credential::token_hash;
-use crate::domain::merchants::MIN_PASSWORD_LEN;
+use crate::domain::merchants::verify_password;
 use crate::domain::projects::{NewProject, Project};
 use crate::error::HubError;
-use crate::store::time_column as time_of;
+use crate::store::console::ConsoleUserRow;
 
 /// How long a console session lives without use.
 pub const CONSOLE_IDLE_TIMEOUT: Duration = Duration::hours(8);
@@ -40,21 +37,6 @@ pub struct ConsoleLogin {
 }
 
 impl Hub {
-    pub(crate) fn hash_password(&self, password: &str) -> Result<String, HubError> {
-        if password.chars().count() < MIN_PASSWORD_LEN {
-            return Err(HubError::invalid(
-                "password",
-                format!("choose a password of at least {MIN_PASSWORD_LEN} characters"),
-            ));
-        }
-        let salt = SaltString::encode_b64(&self.ids.bytes(16))
-            .map_err(|e| HubError::Internal(format!("salt: {e}")))?;
-        Ok(Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| HubError::Internal(format!("password hashing: {e}")))?
-            .to_string())
-    }
-
     /// Creates a console user, member of `project_ids`.
     pub fn create_console_user(
         &self,
@@ -68,30 +50,25 @@ impl Hub {
             id: self.ids.alphanumeric("usr_", 12),
             email,
         };
-        let now = self.clock.now().to_rfc3339();
-        self.store.with(|connection| {
-            let transaction = connection.transaction()?;
-            let taken: Option<String> = transaction
-                .prepare_cached("SELECT id FROM console_users WHERE email = ?1")?
-                .query_row([&user.email],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            if taken.is_some() {
-                return Ok(Err(HubError::invalid(
+        let row = ConsoleUserRow {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            password_hash,
+            created_at: self.clock.now(),
+        };
+        self.store.transaction(|db| {
+            if db.console_users().id_by_email(&row.email)?.is_some() {
+                return Err(HubError::invalid(
                     "email",
-                    format!("{} already has a console account", user.email),
-                )));
+                    format!("{} already has a console account", row.email),
+                ));
             }
-            transaction.prepare_cached("INSERT INTO console_users (id, email, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![user.id, user.email, password_hash, now],
-            )?;
+            db.console_users().insert(&row)?;
             for project in project_ids {
-                transaction.prepare_cached("INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)")?.execute(params![user.id, project],
-                )?;
+                db.console_members().add(&row.id, project)?;
             }
-            transaction.commit()?;
-            Ok(Ok(()))
-        })??;
+            Ok(())
+        })?;
         Ok(user)
     }
 
@@ -117,19 +94,11 @@ impl Hub {
     ) -> Result<ConsoleUser, HubError> {
         self.project(project_id)?;
         let email = crate::domain::merchants::check_email(email)?;
-        let existing: Option<String> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT id FROM console_users WHERE email = ?1")?
-                .query_row([&email], |row| row.get(0))
-                .optional()?)
-        })?;
+        let existing = self.store.db(|db| db.console_users().id_by_email(&email))?;
         match existing {
             Some(id) => {
-                self.store.with(|connection| {
-                    connection.prepare_cached("INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)")?.execute(params![id, project_id],
-                    )?;
-                    Ok(())
-                })?;
+                self.store
+                    .db(|db| db.console_members().add(&id, project_id))?;
                 Ok(ConsoleUser { id, email })
             }
             None => match password {
@@ -146,41 +115,23 @@ impl Hub {
 
     /// The emails of a project's console users.
     pub fn console_members(&self, project_id: &str) -> Result<Vec<String>, HubError> {
-        Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT u.email FROM console_users u JOIN console_members m ON m.user_id = u.id \
-                 WHERE m.project_id = ?1 ORDER BY u.email",
-            )?;
-            let rows = statement.query_map([project_id], |row| row.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
-        })?)
+        Ok(self
+            .store
+            .db(|db| db.console_members().emails(project_id))?)
     }
 
     /// True when at least one console user exists.
     pub fn has_console_users(&self) -> Result<bool, HubError> {
-        Ok(self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT EXISTS (SELECT 1 FROM console_users)")?
-                .query_row([], |row| row.get(0))?)
-        })?)
+        Ok(self.store.db(|db| db.console_users().any())?)
     }
 
     /// Signs a console user in.
     pub fn console_sign_in(&self, email: &str, password: &str) -> Result<ConsoleLogin, HubError> {
         let email = email.trim().to_ascii_lowercase();
-        let found: Option<(String, String)> = self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached("SELECT id, password_hash FROM console_users WHERE email = ?1")?
-                .query_row([&email], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()?)
-        })?;
-        let verified = found.as_ref().is_some_and(|(_, hash)| {
-            PasswordHash::new(hash).is_ok_and(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-        });
+        let found = self.store.db(|db| db.console_users().credentials(&email))?;
+        let verified = found
+            .as_ref()
+            .is_some_and(|(_, hash)| verify_password(hash, password));
         let (Some((id, _)), true) = (found, verified) else {
             return Err(HubError::denied(
                 "WRONG_CREDENTIALS",
@@ -188,12 +139,9 @@ impl Hub {
             ));
         };
         let token = self.ids.secret();
-        let now = self.clock.now().to_rfc3339();
-        self.store.with(|connection| {
-            connection.prepare_cached("INSERT INTO console_sessions (token_hash, user_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?3)")?.execute(params![token_hash(&token), id, now],
-            )?;
-            Ok(())
-        })?;
+        let now = self.clock.now();
+        self.store
+            .db(|db| db.console_sessions().insert(&token_hash(&token), &id, now))?;
         Ok(ConsoleLogin {
             token,
             user: ConsoleUser { id, email },
@@ -204,62 +152,43 @@ impl Hub {
     pub fn console_user(&self, token: &str) -> Result<ConsoleUser, HubError> {
         let now = self.clock.now();
         let hash = token_hash(token);
-        let found: Option<(String, String, String, Option<String>)> =
-            self.store.with(|connection| {
-                Ok(connection
-                    .prepare_cached("SELECT u.id, u.email, s.last_used_at, s.revoked_at FROM console_sessions s \
-                         JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = ?1")?
-                    .query_row([&hash],
-                        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-                    )
-                    .optional()?)
-            })?;
-        let Some((id, email, last_used, revoked)) = found else {
+        let found = self.store.db(|db| db.console_sessions().get(&hash))?;
+        let Some(session) = found else {
             return Err(HubError::denied("NOT_SIGNED_IN", "not signed in"));
         };
-        if revoked.is_some() {
+        if session.revoked {
             return Err(HubError::denied(
                 "SESSION_REVOKED",
                 "this session was signed out",
             ));
         }
-        let last_used = time_of(0, Some(last_used))?.unwrap_or(now);
-        if now - last_used >= CONSOLE_IDLE_TIMEOUT {
+        if now - session.last_used_at >= CONSOLE_IDLE_TIMEOUT {
             return Err(HubError::denied(
                 "SESSION_EXPIRED",
                 "the session expired: sign in again",
             ));
         }
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "UPDATE console_sessions SET last_used_at = ?2 WHERE token_hash = ?1",
-                )?
-                .execute(params![hash, now.to_rfc3339()])?;
-            Ok(())
-        })?;
-        Ok(ConsoleUser { id, email })
+        self.store
+            .db(|db| db.console_sessions().touch(&hash, now))?;
+        Ok(ConsoleUser {
+            id: session.user_id,
+            email: session.email,
+        })
     }
 
     /// Ends a console session.
     pub fn console_sign_out(&self, token: &str) -> Result<(), HubError> {
-        let now = self.clock.now().to_rfc3339();
-        self.store.with(|connection| {
-            connection.prepare_cached("UPDATE console_sessions SET revoked_at = ?2 WHERE token_hash = ?1 AND revoked_at IS NULL")?.execute(params![token_hash(token), now],
-            )?;
-            Ok(())
-        })?;
+        let now = self.clock.now();
+        self.store
+            .db(|db| db.console_sessions().revoke(&token_hash(token), now))?;
         Ok(())
     }
 
     /// The projects a user belongs to, oldest first.
     pub fn console_projects(&self, user: &ConsoleUser) -> Result<Vec<Project>, HubError> {
-        let ids: Vec<String> = self.store.with(|connection| {
-            let mut statement = connection
-                .prepare_cached("SELECT project_id FROM console_members WHERE user_id = ?1")?;
-            let rows = statement.query_map([&user.id], |row| row.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
-        })?;
+        let ids = self
+            .store
+            .db(|db| db.console_members().project_ids(&user.id))?;
         let mut projects = ids
             .iter()
             .map(|id| self.project(id))
@@ -274,11 +203,9 @@ impl Hub {
         user: &ConsoleUser,
         project_id: &str,
     ) -> Result<Project, HubError> {
-        let member: bool = self.store.with(|connection| {
-            Ok(connection.prepare_cached("SELECT EXISTS (SELECT 1 FROM console_members WHERE user_id = ?1 AND project_id = ?2)")?.query_row(params![user.id, project_id],
-                |row| row.get(0),
-            )?)
-        })?;
+        let member = self
+            .store
+            .db(|db| db.console_members().is_member(&user.id, project_id))?;
         if !member {
             return Err(HubError::NotFound(format!("project {project_id}")));
         }
@@ -292,14 +219,8 @@ impl Hub {
         new: NewProject,
     ) -> Result<Project, HubError> {
         let project = self.create_project(new)?;
-        self.store.with(|connection| {
-            connection
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO console_members (user_id, project_id) VALUES (?1, ?2)",
-                )?
-                .execute(params![user.id, project.id])?;
-            Ok(())
-        })?;
+        self.store
+            .db(|db| db.console_members().add(&user.id, &project.id))?;
         Ok(project)
     }
 }

@@ -1,7 +1,8 @@
-//! Parsed keys per project, kept between requests. Parsing an RSA private key (and the first
-//! signature with it) costs about as much as a signature, so the hub parses each project's keys
-//! once, and again only when the project's key material changes. Projects themselves are kept by
-//! Client-Id (every gateway call names one), and forgotten whenever a project is written.
+//! What the hub caches between requests: each project's parsed keys, and projects by Client-Id.
+//! Parsing an RSA private key (and the first signature with it) costs about as much as a
+//! signature, so the hub parses each project's keys once, and again only when the project's key
+//! material changes. Projects are kept by Client-Id (every gateway call names one), and forgotten
+//! whenever a project is written.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

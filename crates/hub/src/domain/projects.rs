@@ -2,14 +2,11 @@
 //! the key pair the hub signs that project's answers and callbacks with, the ACQP's callback URLs
 //! and registered domains, and the notification retry schedule.
 
-use chrono::{DateTime, Utc};
 use linker_aplus::{KeyPair, PrivateKey, PublicKey};
-use rusqlite::{Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
 use crate::error::HubError;
-use crate::store::{from_json, optional, time_column, to_json};
 
 /// The notification retry schedule when a project sets none: seconds after the payment's outcome
 /// (spec: 0 s, 4 s, 30 s, 1 min, 5 min, 10 min, 1 h).
@@ -64,39 +61,7 @@ pub struct ProjectUpdate {
 }
 
 /// A project as stored (the hub's private key included: never serialise this to a client).
-#[derive(Debug, Clone)]
-pub struct Project {
-    /// The hub's id for the project, e.g. `prj_...`.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// The ACQP's Client-Id.
-    pub client_id: String,
-    /// The test ACQ id, sent as `acquirerId`.
-    pub acquirer_id: String,
-    /// The ACQP's public key, base64 SPKI.
-    pub acqp_public_key: String,
-    /// The hub's private key for this project, base64 PKCS#8.
-    pub hub_private_key: String,
-    /// The hub's public key for this project, base64 SPKI.
-    pub hub_public_key: String,
-    /// notifyPayment URL.
-    pub notify_url: Option<String>,
-    /// userInitiatedPay URL.
-    pub user_initiated_pay_url: Option<String>,
-    /// authNotify URL.
-    pub auth_notify_url: Option<String>,
-    /// Entry-code domains.
-    pub entry_code_domains: Vec<String>,
-    /// Private order-code domains.
-    pub private_code_domains: Vec<String>,
-    /// Notification retry schedule, seconds.
-    pub notify_retry_schedule: Vec<u64>,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::store::projects::ProjectRow as Project;
 
 /// A project as the admin API and the CLI show it: everything an ACQP needs to configure its
 /// side, and no secret.
@@ -174,45 +139,6 @@ impl Project {
     }
 }
 
-const COLUMNS: &str = "id, name, client_id, acquirer_id, acqp_public_key, hub_private_key, \
-    hub_public_key, notify_url, user_initiated_pay_url, auth_notify_url, entry_code_domains, \
-    private_code_domains, notify_retry_schedule, created_at, updated_at";
-
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Project> {
-    let json = |index: usize| -> rusqlite::Result<String> { row.get(index) };
-    let time = |index: usize| -> rusqlite::Result<DateTime<Utc>> {
-        Ok(time_column(index, Some(row.get(index)?))?.unwrap_or_default())
-    };
-    let list = |index: usize| -> rusqlite::Result<Vec<String>> {
-        from_json(&json(index)?, "domains").map_err(|error| {
-            rusqlite::Error::FromSqlConversionFailure(
-                index,
-                rusqlite::types::Type::Text,
-                error.into(),
-            )
-        })
-    };
-    Ok(Project {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        client_id: row.get(2)?,
-        acquirer_id: row.get(3)?,
-        acqp_public_key: row.get(4)?,
-        hub_private_key: row.get(5)?,
-        hub_public_key: row.get(6)?,
-        notify_url: row.get(7)?,
-        user_initiated_pay_url: row.get(8)?,
-        auth_notify_url: row.get(9)?,
-        entry_code_domains: list(10)?,
-        private_code_domains: list(11)?,
-        notify_retry_schedule: from_json(&json(12)?, "notify_retry_schedule").map_err(|error| {
-            rusqlite::Error::FromSqlConversionFailure(12, rusqlite::types::Type::Text, error.into())
-        })?,
-        created_at: time(13)?,
-        updated_at: time(14)?,
-    })
-}
-
 impl Hub {
     /// Creates a project with a fresh hub key pair and test ACQ id.
     pub fn create_project(&self, new: NewProject) -> Result<Project, HubError> {
@@ -242,36 +168,16 @@ impl Hub {
             created_at: now,
             updated_at: now,
         };
-        self.store.with(|connection| {
-            let taken: Option<String> = optional(connection.prepare_cached("SELECT id FROM projects WHERE client_id = ?1")?.query_row([&project.client_id],
-                |row| row.get(0),
-            ))?;
-            if let Some(other) = taken {
-                return Ok(Err(HubError::Conflict(format!(
+        self.store.transaction(|db| {
+            let projects = db.projects();
+            if let Some(other) = projects.id_by_client_id(&project.client_id)? {
+                return Err(HubError::Conflict(format!(
                     "Client-Id {} is already used by project {other}",
                     project.client_id
-                ))));
+                )));
             }
-            connection.prepare_cached(&format!("INSERT INTO projects ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))?.execute(params![
-                    project.id,
-                    project.name,
-                    project.client_id,
-                    project.acquirer_id,
-                    project.acqp_public_key,
-                    project.hub_private_key,
-                    project.hub_public_key,
-                    project.notify_url,
-                    project.user_initiated_pay_url,
-                    project.auth_notify_url,
-                    to_json(&project.entry_code_domains),
-                    to_json(&project.private_code_domains),
-                    to_json(&project.notify_retry_schedule),
-                    project.created_at.to_rfc3339(),
-                    project.updated_at.to_rfc3339(),
-                ],
-            )?;
-            Ok(Ok(()))
-        })??;
+            Ok(projects.insert(&project)?)
+        })?;
         self.projects_by_client_id.forget();
         Ok(project)
     }
@@ -279,13 +185,7 @@ impl Hub {
     /// The project with this id.
     pub fn project(&self, id: &str) -> Result<Project, HubError> {
         self.store
-            .with(|connection| {
-                optional(
-                    connection
-                        .prepare_cached(&format!("SELECT {COLUMNS} FROM projects WHERE id = ?1"))?
-                        .query_row([id], from_row),
-                )
-            })?
+            .db(|db| db.projects().get(id))?
             .ok_or_else(|| HubError::NotFound(format!("project {id}")))
     }
 
@@ -299,15 +199,7 @@ impl Hub {
         if cached.is_some() {
             return Ok(cached);
         }
-        let found = self.store.with(|connection| {
-            optional(
-                connection
-                    .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM projects WHERE client_id = ?1"
-                    ))?
-                    .query_row([client_id], from_row),
-            )
-        })?;
+        let found = self.store.db(|db| db.projects().by_client_id(client_id))?;
         Ok(found.map(|project| {
             let project = std::sync::Arc::new(project);
             self.projects_by_client_id
@@ -318,13 +210,7 @@ impl Hub {
 
     /// Every project, oldest first.
     pub fn projects(&self) -> Result<Vec<Project>, HubError> {
-        Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM projects ORDER BY created_at, id"
-            ))?;
-            let rows = statement.query_map([], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?)
+        Ok(self.store.db(|db| db.projects().all())?)
     }
 
     /// Applies changes to a project; every field is validated before anything is written.
@@ -355,24 +241,7 @@ impl Hub {
             project.notify_retry_schedule = retry_schedule(Some(schedule))?;
         }
         project.updated_at = self.clock.now();
-        self.store.with(|connection| {
-            connection.prepare_cached("UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
-                 user_initiated_pay_url = ?5, auth_notify_url = ?6, entry_code_domains = ?7, \
-                 private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10 WHERE id = ?1")?.execute(params![
-                    project.id,
-                    project.name,
-                    project.acqp_public_key,
-                    project.notify_url,
-                    project.user_initiated_pay_url,
-                    project.auth_notify_url,
-                    to_json(&project.entry_code_domains),
-                    to_json(&project.private_code_domains),
-                    to_json(&project.notify_retry_schedule),
-                    project.updated_at.to_rfc3339(),
-                ],
-            )?;
-            Ok(())
-        })?;
+        self.store.db(|db| db.projects().update(&project))?;
         self.projects_by_client_id.forget();
         Ok(project)
     }

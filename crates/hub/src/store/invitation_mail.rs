@@ -1,1 +1,190 @@
 //! The store's invitation mail and its delivery (`invitation_mail`): typed rows in and out.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Row, params};
+
+use super::{Db, StoreError, optional, time_column, time_text};
+
+/// How an invitation mail went out (the `channel` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailChannel {
+    /// Handed to the SMTP relay.
+    Smtp,
+    /// Kept in the outbox the console shows.
+    Outbox,
+}
+
+/// What became of an invitation mail (the `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailStatus {
+    /// The SMTP relay accepted it.
+    Sent,
+    /// It waits in the outbox.
+    Outbox,
+    /// The SMTP relay could not take it.
+    Failed,
+}
+
+impl MailChannel {
+    /// The stored (and shown) name: `smtp` or `outbox`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailChannel::Smtp => "smtp",
+            MailChannel::Outbox => "outbox",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(text: &str) -> Option<MailChannel> {
+        [MailChannel::Smtp, MailChannel::Outbox]
+            .into_iter()
+            .find(|channel| channel.as_str() == text)
+    }
+}
+
+impl MailStatus {
+    /// The stored (and shown) name: `sent`, `outbox` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Sent => "sent",
+            MailStatus::Outbox => "outbox",
+            MailStatus::Failed => "failed",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(text: &str) -> Option<MailStatus> {
+        [MailStatus::Sent, MailStatus::Outbox, MailStatus::Failed]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// An invitation mail as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRow {
+    /// The mail's id (`mail_...`).
+    pub id: String,
+    /// The merchant invited.
+    pub merchant_id: String,
+    /// Where it goes.
+    pub recipient: String,
+    /// Its subject.
+    pub subject: String,
+    /// Its text.
+    pub body: String,
+    /// The invitation link it carries, until the merchant is revoked.
+    pub link: Option<String>,
+    /// How it went out.
+    pub channel: MailChannel,
+    /// What became of it.
+    pub status: MailStatus,
+    /// Why delivery failed.
+    pub error: Option<String>,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Operations on invitation mail (`invitation_mail`).
+#[derive(Debug, Clone, Copy)]
+pub struct InvitationMail<'c> {
+    connection: &'c Connection,
+}
+
+impl<'c> Db<'c> {
+    /// Invitation mail (`invitation_mail`).
+    pub fn invitation_mail(self) -> InvitationMail<'c> {
+        InvitationMail {
+            connection: self.connection,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, merchant_id, recipient, subject, body, link, channel, status, error, created_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<MailRow> {
+    let unknown = |index: usize, text: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown value {text:?}").into(),
+        )
+    };
+    let channel: String = row.get(6)?;
+    let status: String = row.get(7)?;
+    Ok(MailRow {
+        id: row.get(0)?,
+        merchant_id: row.get(1)?,
+        recipient: row.get(2)?,
+        subject: row.get(3)?,
+        body: row.get(4)?,
+        link: row.get(5)?,
+        channel: MailChannel::parse(&channel).ok_or_else(|| unknown(6, channel))?,
+        status: MailStatus::parse(&status).ok_or_else(|| unknown(7, status))?,
+        error: row.get(8)?,
+        created_at: time_column(9, Some(row.get(9)?))?.unwrap_or_default(),
+    })
+}
+
+impl InvitationMail<'_> {
+    /// Keeps a project's invitation mail.
+    pub fn insert(&self, project_id: &str, mail: &MailRow) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached(&format!(
+                "INSERT INTO invitation_mail (project_id, {COLUMNS}) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            ))?
+            .execute(params![
+                project_id,
+                mail.id,
+                mail.merchant_id,
+                mail.recipient,
+                mail.subject,
+                mail.body,
+                mail.link,
+                mail.channel.as_str(),
+                mail.status.as_str(),
+                mail.error,
+                time_text(mail.created_at),
+            ])?;
+        Ok(())
+    }
+
+    /// A project's invitation mail, newest first.
+    ///
+    /// Mail written at the same instant (a test clock) is ordered by SQLite's `rowid`, the
+    /// order it was written in: the table has no ordering column of its own yet.
+    pub fn of_project(&self, project_id: &str) -> Result<Vec<MailRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM invitation_mail WHERE project_id = ?1 \
+             ORDER BY created_at DESC, rowid DESC"
+        ))?;
+        let rows = statement.query_map([project_id], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The link of a merchant's latest invitation mail, unless its invitation was revoked or
+    /// used (ties in time broken by `rowid`, as in [`InvitationMail::of_project`]).
+    pub fn latest_link(&self, merchant_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(optional(
+            self.connection
+                .prepare_cached(
+                    "SELECT m.link FROM invitation_mail m JOIN merchants r ON r.id = m.merchant_id \
+                     WHERE m.merchant_id = ?1 AND r.invitation_hash IS NOT NULL \
+                     AND r.invitation_used_at IS NULL \
+                     ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1",
+                )?
+                .query_row([merchant_id], |row| row.get::<_, Option<String>>(0)),
+        )?
+        .flatten())
+    }
+
+    /// Forgets the invitation links of a merchant's mail (its access was revoked).
+    pub fn forget_links(&self, merchant_id: &str) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached("UPDATE invitation_mail SET link = NULL WHERE merchant_id = ?1")?
+            .execute([merchant_id])?;
+        Ok(())
+    }
+}
