@@ -8,7 +8,7 @@ use linker_aplus::validate::parse_and_validate;
 use linker_aplus::{ApiResult, ResultStatus};
 use linker_cases::{CallbackKind, EventKind, HubCallback};
 
-use crate::domain::runs::signature_verdict;
+use crate::domain::acqp::ReplySignature;
 use rusqlite::params;
 
 use crate::Hub;
@@ -61,7 +61,11 @@ impl Hub {
                     let verdict =
                         judge_reply(project, &sent.path, status, &sent.response_headers, reply);
                     let parsed = parse_and_validate::<UserInitiatedPayResponse>(reply.as_bytes());
-                    let why = match (&parsed, status, verdict.reply_signature.as_str()) {
+                    let why = match (
+                        &parsed,
+                        status,
+                        verdict.reply_signature.to_string().as_str(),
+                    ) {
                         (_, status, _) if status != 200 => {
                             Some(format!("HTTP {status} instead of 200"))
                         }
@@ -74,7 +78,7 @@ impl Hub {
                     };
                     (why.is_none(), parsed.ok(), verdict.reply_signature, why)
                 }
-                _ => (false, None, "missing".to_owned(), sent.error.clone()),
+                _ => (false, None, ReplySignature::missing(), sent.error.clone()),
             };
             self.log_outbound(
                 project,
@@ -91,7 +95,7 @@ impl Hub {
                 request_body: body.clone(),
                 http_status: sent.http_status,
                 reply_body: sent.reply.clone(),
-                reply_signature: signature_verdict(&signature),
+                reply_signature: signature.into_verdict(),
                 reply_valid: valid,
                 error: if sent.http_status.is_none() {
                     sent.error.clone()
