@@ -379,3 +379,31 @@ fn reply_signature_verdict(
         Err(reason) => SignatureVerdict::Invalid { reason },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use linker_cases::SignatureVerdict;
+
+    use super::ReplySignature;
+
+    #[test]
+    fn a_reply_signature_is_written_and_read_as_the_request_log_writes_it() {
+        let invalid = ReplySignature::from(SignatureVerdict::Invalid {
+            reason: "signed over a different body".to_owned(),
+        });
+        for (signature, text) in [
+            (ReplySignature::from(SignatureVerdict::Valid), "valid"),
+            (ReplySignature::missing(), "missing"),
+            (invalid, "invalid: signed over a different body"),
+        ] {
+            assert_eq!(signature.to_string(), text);
+            assert!(signature == text);
+            assert_eq!(ReplySignature::from_text(text), signature);
+            assert_eq!(
+                serde_json::to_string(&signature).ok(),
+                Some(format!("{text:?}"))
+            );
+        }
+        assert!(ReplySignature::missing() != "valid");
+    }
+}

@@ -121,7 +121,8 @@ fn status_column(index: usize, text: &str) -> rusqlite::Result<RunStatus> {
 }
 
 impl Runs<'_> {
-    fn ids(&self, sql: &str, value: &str) -> Result<Vec<String>, StoreError> {
+    /// The text column of every row `sql` selects for `value`.
+    fn texts(&self, sql: &str, value: &str) -> Result<Vec<String>, StoreError> {
         let mut statement = self.connection.prepare_cached(sql)?;
         let rows = statement.query_map([value], |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
@@ -170,7 +171,7 @@ impl Runs<'_> {
 
     /// The ids of a merchant's open runs.
     pub fn open_of_merchant(&self, merchant_id: &str) -> Result<Vec<String>, StoreError> {
-        self.ids(
+        self.texts(
             "SELECT id FROM runs WHERE merchant_id = ?1 AND status = 'open'",
             merchant_id,
         )
@@ -178,7 +179,7 @@ impl Runs<'_> {
 
     /// The ids of a merchant's runs, newest first.
     pub fn of_merchant(&self, merchant_id: &str) -> Result<Vec<String>, StoreError> {
-        self.ids(
+        self.texts(
             "SELECT id FROM runs WHERE merchant_id = ?1 ORDER BY started_at DESC, id",
             merchant_id,
         )
@@ -259,7 +260,7 @@ impl Runs<'_> {
 
     /// The events of a run in order, as JSON.
     pub fn events(&self, run_id: &str) -> Result<Vec<String>, StoreError> {
-        self.ids(
+        self.texts(
             "SELECT event FROM run_events WHERE run_id = ?1 ORDER BY seq",
             run_id,
         )
@@ -344,5 +345,30 @@ impl Runs<'_> {
                 )?
                 .query_row(params![run_id, "IN_PROCESS"], |row| row.get(0)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RunStatus;
+
+    #[test]
+    fn a_run_status_is_stored_and_serialised_as_its_lowercase_name() {
+        for (status, text) in [
+            (RunStatus::Open, "open"),
+            (RunStatus::Passed, "passed"),
+            (RunStatus::Failed, "failed"),
+            (RunStatus::Broken, "broken"),
+            (RunStatus::Skipped, "skipped"),
+        ] {
+            assert_eq!(status.as_str(), text);
+            assert_eq!(status.to_string(), text);
+            assert_eq!(RunStatus::parse(text), Some(status));
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(serde_json::Value::String(text.to_owned()))
+            );
+        }
+        assert_eq!(RunStatus::parse("Open"), None);
     }
 }
