@@ -15,107 +15,23 @@ use chrono::{DateTime, Duration, Utc};
 use linker_aplus::message::NotifyPaymentRequest;
 use linker_aplus::time::format_wire_time;
 use linker_aplus::{ApiResult, ResultCode};
-use rusqlite::{OptionalExtension, Row, params};
-use serde::Serialize;
 
 pub mod test_notification;
 
 use crate::Hub;
-pub use crate::domain::acqp::{AttemptVerdict, CALLBACK_TIMEOUT, SentCall, judge_reply};
+pub use crate::domain::acqp::{
+    AttemptVerdict, CALLBACK_TIMEOUT, ReplySignature, SentCall, judge_reply,
+};
 use crate::domain::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID};
 use crate::domain::projects::Project;
-use crate::domain::runs::signature_verdict;
 use crate::error::HubError;
 use crate::store::StoreError;
-use crate::store::time_column as time_of;
+use crate::store::deliveries::AttemptRow;
+pub use crate::store::deliveries::{Delivery, DeliveryStatus};
 use linker_aplus::time::beijing;
 
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum DeliveryStatus {
-    /// Waiting for its next attempt.
-    Pending,
-    /// The ACQP acknowledged it with a signed S.
-    Delivered,
-    /// Every attempt of the schedule failed.
-    GaveUp,
-    /// Sent once on purpose with a wrong signature (a forged notification); never retried.
-    SentForged,
-}
-
-impl DeliveryStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::GaveUp => "gaveUp",
-            DeliveryStatus::SentForged => "sentForged",
-        }
-    }
-
-    fn parse(text: &str) -> DeliveryStatus {
-        match text {
-            "delivered" => DeliveryStatus::Delivered,
-            "gaveUp" => DeliveryStatus::GaveUp,
-            "sentForged" => DeliveryStatus::SentForged,
-            _ => DeliveryStatus::Pending,
-        }
-    }
-}
-
-/// One callback to deliver.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Delivery {
-    /// The delivery's id.
-    pub id: String,
-    /// Its project.
-    pub project_id: String,
-    /// The payment it reports, if any.
-    pub payment_id: Option<String>,
-    /// `notifyPayment`, ...
-    pub api: String,
-    /// Where it goes.
-    pub url: String,
-    /// The body, fixed at creation: every retry sends the same bytes.
-    pub body: String,
-    /// True when it is signed with a key that is not the project's (NTF-01).
-    pub forged: bool,
-    /// Attempts made so far.
-    pub attempts: u32,
-    /// When the next attempt is due.
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    /// Where it stands.
-    pub status: DeliveryStatus,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// Why the last attempt was not an S ack.
-    pub last_error: Option<String>,
-    /// The run whose payment it reports, if any.
-    pub run_id: Option<String>,
-}
-
-const COLUMNS: &str = "id, project_id, payment_id, api, url, body, forged, attempts, \
-    next_attempt_at, status, created_at, last_error, run_id";
-
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Delivery> {
-    Ok(Delivery {
-        id: row.get(0)?,
-        project_id: row.get(1)?,
-        payment_id: row.get(2)?,
-        api: row.get(3)?,
-        url: row.get(4)?,
-        body: row.get(5)?,
-        forged: row.get(6)?,
-        attempts: row.get(7)?,
-        next_attempt_at: time_of(8, row.get(8)?)?,
-        status: DeliveryStatus::parse(&row.get::<_, String>(9)?),
-        created_at: time_of(10, Some(row.get(10)?))?.unwrap_or_default(),
-        last_error: row.get(11)?,
-        run_id: row.get(12)?,
-    })
-}
+/// How many due deliveries one sweep attempts at most.
+const DUE_PER_SWEEP: u32 = 64;
 
 /// The notifyPayment body for a payment that reached its outcome.
 pub fn notify_body(project: &Project, payment: &Payment) -> String {
@@ -146,6 +62,21 @@ pub fn notify_body(project: &Project, payment: &Payment) -> String {
         wallet_brand_name: Some(TEST_WALLET.to_owned()),
     };
     serde_json::to_string(&request).unwrap_or_default()
+}
+
+/// An attempt's stored verdict (JSON), read leniently: a missing field reads as empty.
+fn stored_verdict(text: &str) -> Option<AttemptVerdict> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .map(|v| AttemptVerdict {
+            http_status: v["httpStatus"].as_u64().and_then(|s| u16::try_from(s).ok()),
+            reply: v["reply"].as_str().map(str::to_owned),
+            reply_signature: ReplySignature::from_text(
+                v["replySignature"].as_str().unwrap_or_default(),
+            ),
+            acknowledged: v["acknowledged"].as_bool().unwrap_or(false),
+            problem: v["problem"].as_str().map(str::to_owned),
+        })
 }
 
 /// Deliveries being attempted right now, so two sweeps never send one twice at once.
@@ -198,48 +129,19 @@ impl Hub {
             created_at: now,
             last_error: None,
         };
-        self.store.with(|connection| {
-            connection.prepare_cached(&format!("INSERT INTO deliveries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"))?.execute(params![
-                    delivery.id,
-                    delivery.project_id,
-                    delivery.payment_id,
-                    delivery.api,
-                    delivery.url,
-                    delivery.body,
-                    delivery.forged,
-                    delivery.attempts,
-                    delivery.next_attempt_at.map(|t| t.to_rfc3339()),
-                    delivery.status.as_str(),
-                    delivery.created_at.to_rfc3339(),
-                    delivery.last_error,
-                    delivery.run_id,
-                ],
-            )?;
-            Ok(())
-        })?;
+        self.store.db(|db| db.deliveries().insert(&delivery))?;
         Ok(Some(delivery))
     }
 
     /// A project's deliveries, newest first.
     pub fn deliveries(&self, project_id: &str) -> Result<Vec<Delivery>, HubError> {
-        Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM deliveries WHERE project_id = ?1 ORDER BY created_at DESC, id"
-            ))?;
-            let rows = statement.query_map([project_id], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?)
+        Ok(self.store.db(|db| db.deliveries().of_project(project_id))?)
     }
 
     /// One delivery.
     pub fn delivery(&self, id: &str) -> Result<Delivery, HubError> {
         self.store
-            .with(|connection| {
-                Ok(connection
-                    .prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"))?
-                    .query_row([id], from_row)
-                    .optional()?)
-            })?
+            .db(|db| db.deliveries().get(id))?
             .ok_or_else(|| HubError::NotFound(format!("delivery {id}")))
     }
 
@@ -247,14 +149,9 @@ impl Hub {
     /// attempted.
     pub async fn deliver_due(self: &Arc<Self>) -> Result<usize, HubError> {
         let now = self.clock.now();
-        let due: Vec<Delivery> = self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 \
-                 ORDER BY next_attempt_at LIMIT 64"
-            ))?;
-            let rows = statement.query_map([now.to_rfc3339()], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?;
+        let due = self
+            .store
+            .db(|db| db.deliveries().due(now, DUE_PER_SWEEP))?;
         let mut tasks = Vec::new();
         for delivery in due {
             if !self.in_flight.claim(&delivery.id) {
@@ -293,7 +190,7 @@ impl Hub {
             _ => AttemptVerdict {
                 http_status: None,
                 reply: None,
-                reply_signature: "missing".to_owned(),
+                reply_signature: ReplySignature::missing(),
                 acknowledged: false,
                 problem: sent.error.clone(),
             },
@@ -326,24 +223,21 @@ impl Hub {
                 None => (DeliveryStatus::GaveUp, None),
             }
         };
-        self.store.with(|connection| {
-            connection.prepare_cached("UPDATE deliveries SET attempts = ?2, status = ?3, next_attempt_at = ?4, last_error = ?5 \
-                 WHERE id = ?1")?.execute(params![
-                    delivery.id,
-                    attempts,
-                    status.as_str(),
-                    next.map(|t| t.to_rfc3339()),
-                    verdict.problem,
-                ],
+        let attempt = AttemptRow {
+            attempt: attempts,
+            at: sent_at,
+            verdict: serde_json::to_string(&verdict).unwrap_or_default(),
+        };
+        self.store.transaction(|db| {
+            let deliveries = db.deliveries();
+            deliveries.update_after_attempt(
+                &delivery.id,
+                attempts,
+                status,
+                next,
+                verdict.problem.as_deref(),
             )?;
-            connection.prepare_cached("INSERT INTO delivery_attempts (delivery_id, attempt, at, verdict) VALUES (?1, ?2, ?3, ?4)")?.execute(params![
-                    delivery.id,
-                    attempts,
-                    sent_at.to_rfc3339(),
-                    serde_json::to_string(&verdict).unwrap_or_default()
-                ],
-            )?;
-            Ok::<(), StoreError>(())
+            deliveries.insert_attempt(&delivery.id, &attempt)
         })?;
         Ok(())
     }
@@ -353,31 +247,14 @@ impl Hub {
         &self,
         delivery_id: &str,
     ) -> Result<Vec<(u32, DateTime<Utc>, AttemptVerdict)>, HubError> {
-        Ok(self.store.with(|connection| {
-            let mut statement = connection.prepare_cached(
-                "SELECT attempt, at, verdict FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt",
-            )?;
-            let rows = statement.query_map([delivery_id], |row| {
-                let verdict: String = row.get(2)?;
-                Ok((row.get::<_, u32>(0)?, time_of(1, Some(row.get(1)?))?.unwrap_or_default(), verdict))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (attempt, at, verdict) = row?;
-                let verdict: AttemptVerdict = serde_json::from_str::<serde_json::Value>(&verdict)
-                    .ok()
-                    .map(|v| AttemptVerdict {
-                        http_status: v["httpStatus"].as_u64().and_then(|s| u16::try_from(s).ok()),
-                        reply: v["reply"].as_str().map(str::to_owned),
-                        reply_signature: v["replySignature"].as_str().unwrap_or_default().to_owned(),
-                        acknowledged: v["acknowledged"].as_bool().unwrap_or(false),
-                        problem: v["problem"].as_str().map(str::to_owned),
-                    })
-                    .ok_or_else(|| StoreError::Corrupt("delivery_attempts.verdict".to_owned()))?;
-                out.push((attempt, at, verdict));
-            }
-            Ok(out)
-        })?)
+        let rows = self.store.db(|db| db.deliveries().attempts(delivery_id))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let verdict = stored_verdict(&row.verdict)
+                .ok_or_else(|| StoreError::Corrupt("delivery_attempts.verdict".to_owned()))?;
+            out.push((row.attempt, row.at, verdict));
+        }
+        Ok(out)
     }
 
     fn record_callback(
@@ -393,7 +270,7 @@ impl Hub {
         if !self.run_is_open(run_id) {
             return;
         }
-        let reply_signature = signature_verdict(&verdict.reply_signature);
+        let reply_signature = verdict.reply_signature.verdict().clone();
         // A notification's reply is valid when it is an S SUCCESS ack, whatever its signature.
         let reply_valid = verdict.reply.as_deref().is_some_and(|reply| {
             serde_json::from_str::<serde_json::Value>(reply).is_ok_and(|v| {

@@ -9,7 +9,7 @@ use linker_aplus::{Amount, ApiResult, ResultCode};
 use serde::Serialize;
 
 use crate::Hub;
-use crate::callbacks::{AttemptVerdict, judge_reply};
+use crate::callbacks::{AttemptVerdict, ReplySignature, judge_reply};
 use crate::domain::payments::{TEST_WALLET, TEST_WALLET_PSP_ID};
 use crate::error::HubError;
 use linker_aplus::time::beijing;
@@ -108,7 +108,7 @@ impl Hub {
             _ => AttemptVerdict {
                 http_status: None,
                 reply: None,
-                reply_signature: "missing".to_owned(),
+                reply_signature: ReplySignature::missing(),
                 acknowledged: false,
                 problem: sent.error.clone(),
             },

@@ -63,7 +63,7 @@ fn latest_runs(
             continue;
         }
         if run.status == "open" {
-            run.status = hub.judge_run(&run.id)?.status;
+            run.status = hub.judge_run(&run.id)?.status.to_string();
         }
         latest.insert(key, run);
     }
@@ -677,7 +677,7 @@ pub(super) async fn export_csv(
                 view.case_id.clone(),
                 case.map(case_product).unwrap_or_default(),
                 case.map(|c| c.title.clone()).unwrap_or_default(),
-                view.status.clone(),
+                view.status.to_string(),
                 view.id.clone(),
                 view.started_at.to_rfc3339(),
                 view.ended_at.map(|t| t.to_rfc3339()).unwrap_or_default(),

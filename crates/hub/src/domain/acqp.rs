@@ -10,7 +10,8 @@ use linker_aplus::Signer;
 use linker_aplus::Verifier;
 use linker_aplus::signature::{SignedContent, path_for_signing};
 use linker_aplus::time::format_wire_time;
-use serde::Serialize;
+use linker_cases::SignatureVerdict;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Hub;
 use crate::domain::projects::Project;
@@ -29,12 +30,93 @@ pub struct AttemptVerdict {
     pub http_status: Option<u16>,
     /// The reply body.
     pub reply: Option<String>,
-    /// `valid`, `missing` or `invalid: <why>`.
-    pub reply_signature: String,
+    /// Whether the reply's signature verified (shown as `valid`, `missing` or `invalid: <why>`).
+    pub reply_signature: ReplySignature,
     /// True for a signed `SUCCESS`/`S` ack.
     pub acknowledged: bool,
     /// Why it is not an ack, in plain words.
     pub problem: Option<String>,
+}
+
+/// A reply's signature verdict, typed; written (in the request log, in stored attempts, in JSON)
+/// as `valid`, `missing` or `invalid: <why>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplySignature(SignatureVerdict);
+
+impl ReplySignature {
+    /// No signature came (or no reply at all).
+    pub fn missing() -> ReplySignature {
+        ReplySignature(SignatureVerdict::Missing)
+    }
+
+    /// Reads the written form back (`valid`, `missing`, `invalid: <why>`); any other text is an
+    /// invalid signature with that text as its reason.
+    pub fn from_text(text: &str) -> ReplySignature {
+        ReplySignature(match text {
+            "valid" => SignatureVerdict::Valid,
+            "missing" => SignatureVerdict::Missing,
+            other => SignatureVerdict::Invalid {
+                reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
+            },
+        })
+    }
+
+    /// The verdict.
+    pub fn verdict(&self) -> &SignatureVerdict {
+        &self.0
+    }
+
+    /// The verdict, owned.
+    pub fn into_verdict(self) -> SignatureVerdict {
+        self.0
+    }
+
+    /// True when the signature verified.
+    pub fn is_valid(&self) -> bool {
+        self.0.is_valid()
+    }
+}
+
+impl From<SignatureVerdict> for ReplySignature {
+    fn from(verdict: SignatureVerdict) -> ReplySignature {
+        ReplySignature(verdict)
+    }
+}
+
+impl std::fmt::Display for ReplySignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            SignatureVerdict::Valid => f.write_str("valid"),
+            SignatureVerdict::Missing => f.write_str("missing"),
+            SignatureVerdict::Invalid { reason } => write!(f, "invalid: {reason}"),
+        }
+    }
+}
+
+impl PartialEq<&str> for ReplySignature {
+    fn eq(&self, other: &&str) -> bool {
+        match &self.0 {
+            SignatureVerdict::Valid => *other == "valid",
+            SignatureVerdict::Missing => *other == "missing",
+            SignatureVerdict::Invalid { reason } => {
+                other.strip_prefix("invalid: ") == Some(reason.as_str())
+            }
+        }
+    }
+}
+
+impl Serialize for ReplySignature {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ReplySignature {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ReplySignature, D::Error> {
+        Ok(ReplySignature::from_text(&String::deserialize(
+            deserializer,
+        )?))
+    }
 }
 
 /// One signed call from the hub to an ACQP endpoint, and what came back.
@@ -160,7 +242,7 @@ impl Hub {
         project: &Project,
         api: &str,
         sent: &SentCall,
-        reply_signature: &str,
+        reply_signature: &ReplySignature,
         forced: bool,
         run_id: Option<&str>,
     ) -> Result<(), HubError> {
@@ -186,7 +268,7 @@ impl Hub {
             path: sent.path.clone(),
             request_headers: sent.request_headers.iter().cloned().collect(),
             request_body: sent.body.clone(),
-            signature_verdict: reply_signature.to_owned(),
+            signature_verdict: reply_signature.to_string(),
             response_headers: sent
                 .response_headers
                 .iter()
@@ -218,29 +300,14 @@ pub fn judge_reply(
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     };
-    let reply_signature = match (header("signature"), header("response-time")) {
-        (None, _) => "missing".to_owned(),
-        (Some(_), None) => "invalid: the Response-Time header is missing".to_owned(),
-        (Some(signature), Some(time)) => {
-            let client_id = header("client-id").unwrap_or(&project.client_id);
-            match project.acqp_key() {
-                Err(error) => format!("invalid: {error}"),
-                Ok(key) => {
-                    let content = SignedContent {
-                        method: "POST",
-                        path,
-                        client_id,
-                        time,
-                        body: body.as_bytes(),
-                    };
-                    match Verifier::new(key).verify_header(&content, signature) {
-                        Ok(()) => "valid".to_owned(),
-                        Err(error) => format!("invalid: {error}"),
-                    }
-                }
-            }
-        }
-    };
+    let reply_signature = ReplySignature(reply_signature_verdict(
+        project,
+        path,
+        header("signature"),
+        header("response-time"),
+        header("client-id"),
+        body,
+    ));
     let result: Option<(String, String)> = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
@@ -258,7 +325,7 @@ pub fn judge_reply(
             Some((code, status)) if code != "SUCCESS" || status != "S" => {
                 Some(format!("the reply is {code}/{status}, not SUCCESS/S"))
             }
-            Some(_) if reply_signature != "valid" => Some(format!(
+            Some(_) if !reply_signature.is_valid() => Some(format!(
                 "the ack is not signed correctly ({reply_signature}): Alipay+ retries unsigned acks"
             )),
             Some(_) => None,
@@ -270,5 +337,73 @@ pub fn judge_reply(
         acknowledged: problem.is_none(),
         reply_signature,
         problem,
+    }
+}
+
+/// Whether a reply's signature verifies with the project's ACQP key over the callback's path.
+fn reply_signature_verdict(
+    project: &Project,
+    path: &str,
+    signature: Option<&str>,
+    time: Option<&str>,
+    client_id: Option<&str>,
+    body: &str,
+) -> SignatureVerdict {
+    let (signature, time) = match (signature, time) {
+        (None, _) => return SignatureVerdict::Missing,
+        (Some(_), None) => {
+            return SignatureVerdict::Invalid {
+                reason: "the Response-Time header is missing".to_owned(),
+            };
+        }
+        (Some(signature), Some(time)) => (signature, time),
+    };
+    let client_id = client_id.unwrap_or(&project.client_id);
+    let verified = project
+        .acqp_key()
+        .map_err(|e| e.to_string())
+        .and_then(|key| {
+            let content = SignedContent {
+                method: "POST",
+                path,
+                client_id,
+                time,
+                body: body.as_bytes(),
+            };
+            Verifier::new(key)
+                .verify_header(&content, signature)
+                .map_err(|e| e.to_string())
+        });
+    match verified {
+        Ok(()) => SignatureVerdict::Valid,
+        Err(reason) => SignatureVerdict::Invalid { reason },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use linker_cases::SignatureVerdict;
+
+    use super::ReplySignature;
+
+    #[test]
+    fn a_reply_signature_is_written_and_read_as_the_request_log_writes_it() {
+        let invalid = ReplySignature::from(SignatureVerdict::Invalid {
+            reason: "signed over a different body".to_owned(),
+        });
+        for (signature, text) in [
+            (ReplySignature::from(SignatureVerdict::Valid), "valid"),
+            (ReplySignature::missing(), "missing"),
+            (invalid, "invalid: signed over a different body"),
+        ] {
+            assert_eq!(signature.to_string(), text);
+            assert!(signature == text);
+            assert_eq!(ReplySignature::from_text(text), signature);
+            assert_eq!(
+                serde_json::to_string(&signature).ok(),
+                Some(format!("{text:?}"))
+            );
+        }
+        assert!(ReplySignature::missing() != "valid");
     }
 }

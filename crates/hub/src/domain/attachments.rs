@@ -2,13 +2,13 @@
 //! names each attachment with an id it generated, so sending the same upload twice (a retry
 //! after going offline) stores it once; the same id with other bytes is refused.
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::Hub;
 use crate::domain::merchants::Merchant;
 use crate::error::HubError;
+use crate::store::attachments::NewAttachment;
 
 /// The largest attachment accepted.
 pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
@@ -77,27 +77,25 @@ impl Hub {
             size: bytes.len(),
             sha256: sha256.clone(),
         };
-        let now = self.clock.now().to_rfc3339();
-        self.store.with(|connection| {
-            let existing: Option<(String, String)> = connection
-                .prepare_cached("SELECT run_id, sha256 FROM attachments WHERE id = ?1 AND merchant_id = ?2")?
-                .query_row(params![id, merchant.id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            match existing {
-                Some((run, hash)) if run == run_id && hash == sha256 => Ok(Ok(())),
-                Some(_) => Ok(Err(HubError::Conflict(format!(
+        let now = self.clock.now();
+        self.store.transaction(|db| {
+            let attachments = db.attachments();
+            match attachments.find(&merchant.id, id)? {
+                Some((run, hash)) if run == run_id && hash == sha256 => Ok(()),
+                Some(_) => Err(HubError::Conflict(format!(
                     "attachment {id} already holds another photo: give a new photo a new id"
-                )))),
-                None => {
-                    connection.prepare_cached("INSERT INTO attachments (id, merchant_id, run_id, content_type, bytes, sha256, created_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![id, merchant.id, run_id, content_type, bytes, sha256, now],
-                    )?;
-                    Ok(Ok(()))
-                }
+                ))),
+                None => Ok(attachments.insert(&NewAttachment {
+                    id,
+                    merchant_id: &merchant.id,
+                    run_id,
+                    content_type,
+                    bytes,
+                    sha256: &sha256,
+                    created_at: now,
+                })?),
             }
-        })??;
+        })?;
         Ok(attachment)
     }
 
@@ -109,14 +107,7 @@ impl Hub {
         id: &str,
     ) -> Result<(String, Vec<u8>), HubError> {
         self.store
-            .with(|connection| {
-                Ok(connection
-                    .prepare_cached("SELECT content_type, bytes FROM attachments WHERE id = ?1 AND merchant_id = ?2 AND run_id = ?3")?
-                    .query_row(params![id, merchant.id, run_id],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .optional()?)
-            })?
+            .db(|db| db.attachments().content(&merchant.id, run_id, id))?
             .ok_or_else(|| HubError::NotFound(format!("attachment {id}")))
     }
 
@@ -127,15 +118,9 @@ impl Hub {
         run_id: &str,
         id: &str,
     ) -> Result<bool, HubError> {
-        Ok(self.store.with(|connection| {
-            Ok(connection
-                .prepare_cached(
-                    "SELECT 1 FROM attachments WHERE id = ?1 AND merchant_id = ?2 AND run_id = ?3",
-                )?
-                .query_row(params![id, merchant.id, run_id], |_| Ok(()))
-                .optional()?
-                .is_some())
-        })?)
+        Ok(self
+            .store
+            .db(|db| db.attachments().exists(&merchant.id, run_id, id))?)
     }
 }
 

@@ -191,7 +191,9 @@ impl Hub {
         };
         let signature = verdict
             .as_ref()
-            .map_or("missing".to_owned(), |v| v.reply_signature.clone());
+            .map_or(crate::domain::acqp::ReplySignature::missing(), |v| {
+                v.reply_signature.clone()
+            });
         self.log_outbound(project, "authNotify", &sent, &signature, false, None)?;
         Ok(verdict.is_some_and(|v| v.acknowledged))
     }

@@ -357,7 +357,7 @@ impl Hub {
         run_id: &str,
     ) -> Result<crate::domain::runs::RunView, HubError> {
         let view = self.merchant_run(merchant, run_id)?;
-        if view.status != "open" {
+        if view.status != crate::domain::runs::RunStatus::Open {
             return Err(HubError::RunOver(format!(
                 "run {run_id} is over ({})",
                 view.status

@@ -8,7 +8,7 @@ use linker_aplus::validate::parse_and_validate;
 use linker_aplus::{ApiResult, ResultCode, ResultStatus};
 use linker_cases::{CallbackKind, EventKind, HubCallback};
 
-use crate::domain::runs::signature_verdict;
+use crate::domain::acqp::ReplySignature;
 
 use crate::Hub;
 use crate::domain::acqp::{SentCall, judge_reply};
@@ -103,7 +103,7 @@ impl Hub {
             request_body: body.to_owned(),
             http_status: sent.http_status,
             reply_body: sent.reply.clone(),
-            reply_signature: signature_verdict(&signature),
+            reply_signature: signature.into_verdict(),
             reply_valid: valid,
             error: if sent.http_status.is_none() {
                 sent.error.clone()
@@ -193,14 +193,18 @@ fn judge_answer(
 ) -> (
     bool,
     Option<UserInitiatedPayResponse>,
-    String,
+    ReplySignature,
     Option<String>,
 ) {
     match (sent.http_status, &sent.reply) {
         (Some(status), Some(reply)) => {
             let verdict = judge_reply(project, &sent.path, status, &sent.response_headers, reply);
             let parsed = parse_and_validate::<UserInitiatedPayResponse>(reply.as_bytes());
-            let why = match (&parsed, status, verdict.reply_signature.as_str()) {
+            let why = match (
+                &parsed,
+                status,
+                verdict.reply_signature.to_string().as_str(),
+            ) {
                 (_, status, _) if status != 200 => Some(format!("HTTP {status} instead of 200")),
                 (Err(error), _, _) => Some(format!(
                     "the reply is not a valid userInitiatedPay answer: {}",
@@ -211,6 +215,6 @@ fn judge_answer(
             };
             (why.is_none(), parsed.ok(), verdict.reply_signature, why)
         }
-        _ => (false, None, "missing".to_owned(), sent.error.clone()),
+        _ => (false, None, ReplySignature::missing(), sent.error.clone()),
     }
 }

@@ -1,0 +1,68 @@
+//! Judging runs: an open run is judged by linker-cases whenever it is read and by the background
+//! sweep; its verdict is stored once decided, and the run's status follows the verdict.
+
+use linker_cases::{CheckResult, Outcome, Verdict, judge};
+
+use super::{RunStatus, RunView, catalogue};
+use crate::Hub;
+use crate::error::HubError;
+
+/// The status a run ends with for a verdict's outcome.
+fn outcome_status(outcome: Outcome) -> RunStatus {
+    match outcome {
+        Outcome::Passed => RunStatus::Passed,
+        Outcome::Failed => RunStatus::Failed,
+        Outcome::Broken => RunStatus::Broken,
+        Outcome::Skipped => RunStatus::Skipped,
+    }
+}
+
+impl Hub {
+    /// Every check of a run as it stands now.
+    pub(crate) fn current_checks(&self, run_id: &str) -> Result<Vec<CheckResult>, HubError> {
+        let record = self.run_record(run_id)?;
+        let case = catalogue()?.case(&record.case_id).ok_or_else(|| {
+            HubError::Internal(format!("case {} left the catalogue", record.case_id))
+        })?;
+        Ok(judge(case, &record, self.clock.now()).checks)
+    }
+
+    /// Stores an open run's verdict (a decided run keeps its own) and signals the change.
+    pub(crate) fn store_verdict(&self, run_id: &str, verdict: &Verdict) -> Result<(), HubError> {
+        let now = self.clock.now();
+        let status = outcome_status(verdict.outcome);
+        let text = serde_json::to_string(verdict).unwrap_or_default();
+        self.store
+            .db(|db| db.runs().decide(run_id, status, now, &text))?;
+        self.signal(run_id);
+        Ok(())
+    }
+
+    /// Judges an open run now (storing the verdict once decided) and returns it.
+    pub fn judge_run(&self, run_id: &str) -> Result<RunView, HubError> {
+        let row = self.run_row(run_id)?;
+        if row.status == RunStatus::Open {
+            let record = self.run_record(run_id)?;
+            let case = catalogue()?.case(&record.case_id).ok_or_else(|| {
+                HubError::Internal(format!("case {} left the catalogue", record.case_id))
+            })?;
+            let judgement = judge(case, &record, self.clock.now());
+            if let Some(verdict) = judgement.verdict() {
+                self.store_verdict(run_id, verdict)?;
+            }
+        }
+        self.run_view(run_id)
+    }
+
+    /// Judges every open run (the background sweep): decides those past their deadline.
+    pub fn sweep_runs(&self) -> Result<usize, HubError> {
+        let open = self.store.db(|db| db.runs().open())?;
+        let mut decided = 0;
+        for id in open {
+            if self.judge_run(&id)?.status != RunStatus::Open {
+                decided += 1;
+            }
+        }
+        Ok(decided)
+    }
+}

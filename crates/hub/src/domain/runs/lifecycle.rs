@@ -1,0 +1,216 @@
+//! Starting and reading runs: the case a merchant may run, a new run (ending the merchant's open
+//! one as skipped), a run's record and view, and what the gateway asks of open runs.
+
+use linker_cases::{CaseDef, Event, RunRecord, Verdict};
+
+use super::{RunOptions, RunStatus, RunView, catalogue};
+use crate::Hub;
+use crate::domain::merchants::Merchant;
+use crate::error::HubError;
+use crate::store::runs::{NewRun, RunRow};
+
+impl Hub {
+    /// The case a merchant may run: it exists, can be run, and is for one of its products.
+    pub fn case_for(
+        &self,
+        merchant: &Merchant,
+        case_id: &str,
+    ) -> Result<&'static CaseDef, HubError> {
+        let case = catalogue()?
+            .case(case_id)
+            .ok_or_else(|| HubError::NotFound(format!("case {case_id}")))?;
+        if !case.implemented {
+            return Err(HubError::Conflict(format!(
+                "{case_id} cannot be run yet on this hub"
+            )));
+        }
+        let product = serde_json::to_value(case.product)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if product != "ANY" && !merchant.products.contains(&product) {
+            return Err(HubError::Conflict(format!(
+                "{case_id} tests {product}, which is not among this merchant's products ({})",
+                merchant.products.join(", ")
+            )));
+        }
+        if let Some(assigned) = self.custom_assignment(&merchant.id)?
+            && !assigned.iter().any(|id| id == case_id)
+        {
+            return Err(HubError::Conflict(format!(
+                "{case_id} is not among the cases assigned to this merchant"
+            )));
+        }
+        Ok(case)
+    }
+
+    /// Starts a run of a case for a merchant; an open run of the same merchant ends as skipped.
+    pub fn start_run(&self, merchant: &Merchant, case_id: &str) -> Result<RunView, HubError> {
+        self.start_run_with(merchant, case_id, RunOptions::default())
+    }
+
+    /// [`Hub::start_run`] with per-run settings.
+    pub fn start_run_with(
+        &self,
+        merchant: &Merchant,
+        case_id: &str,
+        options: RunOptions,
+    ) -> Result<RunView, HubError> {
+        if options.slow_answer_secs.is_some_and(|secs| secs > 60) {
+            return Err(HubError::invalid("slowAnswerSecs", "at most 60 seconds"));
+        }
+        let case = self.case_for(merchant, case_id)?;
+        let now = self.clock.now();
+        let id = self.ids.alphanumeric("run_", 14);
+        let open = self
+            .store
+            .db(|db| db.runs().open_of_merchant(&merchant.id))?;
+        for previous in open {
+            let checks = self.current_checks(&previous).unwrap_or_default();
+            let verdict =
+                Verdict::skipped(format!("another case ({}) was started", case.id), checks);
+            self.store_verdict(&previous, &verdict)?;
+        }
+        self.store.db(|db| {
+            db.runs().insert(&NewRun {
+                id: &id,
+                project_id: &merchant.project_id,
+                merchant_id: &merchant.id,
+                case_id: &case.id,
+                started_at: now,
+                slow_answer_secs: options
+                    .slow_answer_secs
+                    .and_then(|secs| i64::try_from(secs).ok()),
+            })
+        })?;
+        self.run_view(&id)
+    }
+
+    /// The stored run, or not found.
+    pub(crate) fn run_row(&self, run_id: &str) -> Result<RunRow, HubError> {
+        self.store
+            .db(|db| db.runs().get(run_id))?
+            .ok_or_else(|| HubError::NotFound(format!("run {run_id}")))
+    }
+
+    /// The project a run belongs to.
+    pub fn run_project(&self, run_id: &str) -> Result<String, HubError> {
+        Ok(self.run_row(run_id)?.project_id)
+    }
+
+    /// A run of this merchant (another merchant's run is not found).
+    pub fn merchant_run(&self, merchant: &Merchant, run_id: &str) -> Result<RunView, HubError> {
+        let row = self.run_row(run_id)?;
+        if row.merchant_id != merchant.id {
+            return Err(HubError::NotFound(format!("run {run_id}")));
+        }
+        self.judge_run(run_id)
+    }
+
+    /// The merchant's runs, newest first.
+    pub fn merchant_runs(&self, merchant: &Merchant) -> Result<Vec<RunView>, HubError> {
+        let ids = self.store.db(|db| db.runs().of_merchant(&merchant.id))?;
+        ids.iter().map(|id| self.judge_run(id)).collect()
+    }
+
+    /// The run's record: its events in order.
+    pub fn run_record(&self, run_id: &str) -> Result<RunRecord, HubError> {
+        let row = self.run_row(run_id)?;
+        let events = self.store.db(|db| db.runs().events(run_id))?;
+        let events = events
+            .iter()
+            .map(|text| serde_json::from_str::<Event>(text))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| HubError::Internal(format!("run {run_id}: stored event: {e}")))?;
+        Ok(RunRecord {
+            run_id: row.id,
+            case_id: row.case_id,
+            started_at: row.started_at,
+            events,
+        })
+    }
+
+    /// A run of this project, judged now (another project's run is not found).
+    pub fn project_run(&self, project_id: &str, run_id: &str) -> Result<RunView, HubError> {
+        if self.run_project(run_id)? != project_id {
+            return Err(HubError::NotFound(format!("run {run_id}")));
+        }
+        self.judge_run(run_id)
+    }
+
+    /// The run as shown, as it stands (not judged now).
+    pub(crate) fn run_view(&self, run_id: &str) -> Result<RunView, HubError> {
+        let row = self.run_row(run_id)?;
+        let record = self.run_record(run_id)?;
+        let verdict: Option<Verdict> = row
+            .verdict
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| HubError::Internal(format!("run {run_id}: stored verdict: {e}")))?;
+        let checks = match &verdict {
+            Some(verdict) => verdict.checks.clone(),
+            None => self.current_checks(run_id)?,
+        };
+        Ok(RunView {
+            id: row.id,
+            case_id: row.case_id,
+            merchant_id: row.merchant_id,
+            status: row.status,
+            started_at: row.started_at,
+            ended_at: row.ended_at,
+            verdict,
+            checks,
+            events: record.events,
+        })
+    }
+
+    /// True while an open run's case may hold a `pay` answer (UPM-06 answers late on purpose):
+    /// the gateway then answers `pay` on the blocking pool rather than on an async worker. When
+    /// in doubt (a store error), true.
+    pub fn pay_may_be_held(&self) -> bool {
+        let Ok(catalogue) = catalogue() else {
+            return true;
+        };
+        match self.store.db(|db| db.runs().open_cases()) {
+            Ok(cases) => cases.iter().any(|id| {
+                catalogue.case(id).is_none_or(|case| {
+                    matches!(
+                        case.sandbox.pay,
+                        linker_cases::PayBehaviour::SlowAnswer { .. }
+                    )
+                })
+            }),
+            Err(_) => true,
+        }
+    }
+
+    /// True when the run exists and is still open.
+    pub fn run_is_open(&self, run_id: &str) -> bool {
+        self.run_row(run_id)
+            .is_ok_and(|row| row.status == RunStatus::Open)
+    }
+
+    /// The sandbox script of an open run, with the run's own settings applied.
+    pub fn run_sandbox(&self, run_id: &str) -> Option<linker_cases::Sandbox> {
+        let case = self.open_run_case(run_id)?;
+        let slow = self
+            .store
+            .db(|db| db.runs().slow_answer_secs(run_id))
+            .ok()
+            .flatten();
+        Some(match slow.and_then(|secs| u64::try_from(secs).ok()) {
+            Some(secs) => case.sandbox.clone().with_slow_answer_secs(secs),
+            None => case.sandbox.clone(),
+        })
+    }
+
+    /// The case of an open run.
+    pub fn open_run_case(&self, run_id: &str) -> Option<&'static CaseDef> {
+        let row = self
+            .run_row(run_id)
+            .ok()
+            .filter(|row| row.status == RunStatus::Open)?;
+        catalogue().ok()?.case(&row.case_id)
+    }
+}
