@@ -84,9 +84,3 @@ impl HubError {
         }
     }
 }
-
-impl From<rusqlite::Error> for HubError {
-    fn from(error: rusqlite::Error) -> HubError {
-        HubError::Store(StoreError::Sqlite(error))
-    }
-}

@@ -33,22 +33,17 @@ struct RunLine {
 }
 
 fn project_runs(hub: &Hub, project_id: &str) -> Result<Vec<RunLine>, HubError> {
-    Ok(hub.store.with(|connection| {
-        let mut statement = connection.prepare_cached(
-            "SELECT id, merchant_id, case_id, status, started_at FROM runs WHERE project_id = ?1 \
-             ORDER BY started_at DESC, rowid DESC",
-        )?;
-        let rows = statement.query_map([project_id], |row| {
-            Ok(RunLine {
-                id: row.get(0)?,
-                merchant_id: row.get(1)?,
-                case_id: row.get(2)?,
-                status: row.get(3)?,
-                started_at: row.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    })?)
+    let runs = hub.project_runs(project_id)?;
+    Ok(runs
+        .into_iter()
+        .map(|run| RunLine {
+            id: run.id,
+            merchant_id: run.merchant_id,
+            case_id: run.case_id,
+            status: run.status.to_string(),
+            started_at: run.started_at.to_rfc3339(),
+        })
+        .collect())
 }
 
 /// The latest run of each (merchant, case), open runs judged now.

@@ -132,8 +132,9 @@ impl InvitationMail<'_> {
     pub fn insert(&self, project_id: &str, mail: &MailRow) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(&format!(
-                "INSERT INTO invitation_mail (project_id, {COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                "INSERT INTO invitation_mail (project_id, {COLUMNS}, seq) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM invitation_mail))"
             ))?
             .execute(params![
                 project_id,
@@ -153,19 +154,19 @@ impl InvitationMail<'_> {
 
     /// A project's invitation mail, newest first.
     ///
-    /// Mail written at the same instant (a test clock) is ordered by SQLite's `rowid`, the
-    /// order it was written in: the table has no ordering column of its own yet.
+    /// Mail written at the same instant (a test clock) is ordered by `seq`, the order it was
+    /// written in.
     pub fn of_project(&self, project_id: &str) -> Result<Vec<MailRow>, StoreError> {
         let mut statement = self.connection.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM invitation_mail WHERE project_id = ?1 \
-             ORDER BY created_at DESC, rowid DESC"
+             ORDER BY created_at DESC, seq DESC"
         ))?;
         let rows = statement.query_map([project_id], from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The link of a merchant's latest invitation mail, unless its invitation was revoked or
-    /// used (ties in time broken by `rowid`, as in [`InvitationMail::of_project`]).
+    /// used (ties in time broken by `seq`, as in [`InvitationMail::of_project`]).
     pub fn latest_link(&self, merchant_id: &str) -> Result<Option<String>, StoreError> {
         Ok(optional(
             self.connection
@@ -173,7 +174,7 @@ impl InvitationMail<'_> {
                     "SELECT m.link FROM invitation_mail m JOIN merchants r ON r.id = m.merchant_id \
                      WHERE m.merchant_id = ?1 AND r.invitation_hash IS NOT NULL \
                      AND r.invitation_used_at IS NULL \
-                     ORDER BY m.created_at DESC, m.rowid DESC LIMIT 1",
+                     ORDER BY m.created_at DESC, m.seq DESC LIMIT 1",
                 )?
                 .query_row([merchant_id], |row| row.get::<_, Option<String>>(0)),
         )?

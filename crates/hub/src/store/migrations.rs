@@ -280,4 +280,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE exchanges ADD COLUMN run_id TEXT;
     CREATE INDEX runs_open ON runs (case_id) WHERE status = 'open';
     "#,
+    // 13: runs and invitation mail get an ordering column of their own (`seq`, the order they
+    // were written in), so lists newest first no longer break ties in time with SQLite's rowid
+    // (a test clock writes many rows at one instant); existing rows keep their rowid order.
+    r#"
+    ALTER TABLE runs ADD COLUMN seq INTEGER;
+    UPDATE runs SET seq = rowid;
+    CREATE INDEX runs_by_seq ON runs (seq);
+    ALTER TABLE invitation_mail ADD COLUMN seq INTEGER;
+    UPDATE invitation_mail SET seq = rowid;
+    CREATE INDEX invitation_mail_by_seq ON invitation_mail (seq);
+    "#,
 ];

@@ -133,8 +133,9 @@ impl Store {
         })
     }
 
-    /// Runs `f` with the connection. Keep `f` short: it holds the database.
-    pub(crate) fn with<T>(
+    /// Runs `f` with the raw connection (the store's own tests only).
+    #[cfg(test)]
+    fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

@@ -133,7 +133,8 @@ impl Runs<'_> {
         self.connection
             .prepare_cached(
                 "INSERT INTO runs (id, project_id, merchant_id, case_id, status, started_at, \
-                 slow_answer_secs) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6)",
+                 slow_answer_secs, seq) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, \
+                 (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs))",
             )?
             .execute(params![
                 run.id,
@@ -154,19 +155,18 @@ impl Runs<'_> {
                     "SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, \
                      verdict FROM runs WHERE id = ?1",
                 )?
-                .query_row([run_id], |row| {
-                    Ok(RunRow {
-                        id: row.get(0)?,
-                        project_id: row.get(1)?,
-                        merchant_id: row.get(2)?,
-                        case_id: row.get(3)?,
-                        status: status_column(4, &row.get::<_, String>(4)?)?,
-                        started_at: time_column(5, Some(row.get(5)?))?.unwrap_or_default(),
-                        ended_at: time_column(6, row.get(6)?)?,
-                        verdict: row.get(7)?,
-                    })
-                }),
+                .query_row([run_id], run_row),
         )
+    }
+
+    /// A project's runs, newest first (runs started at the same instant: the later one first).
+    pub fn of_project(&self, project_id: &str) -> Result<Vec<RunRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict \
+             FROM runs WHERE project_id = ?1 ORDER BY started_at DESC, seq DESC",
+        )?;
+        let rows = statement.query_map([project_id], run_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The ids of a merchant's open runs.
@@ -346,6 +346,20 @@ impl Runs<'_> {
                 .query_row(params![run_id, "IN_PROCESS"], |row| row.get(0)),
         )
     }
+}
+
+/// A run from `id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict`.
+fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok(RunRow {
+        id: row.get(0)?,
+        project_id: row.get(1)?,
+        merchant_id: row.get(2)?,
+        case_id: row.get(3)?,
+        status: status_column(4, &row.get::<_, String>(4)?)?,
+        started_at: time_column(5, Some(row.get(5)?))?.unwrap_or_default(),
+        ended_at: time_column(6, row.get(6)?)?,
+        verdict: row.get(7)?,
+    })
 }
 
 #[cfg(test)]

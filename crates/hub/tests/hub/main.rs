@@ -12,6 +12,7 @@ mod entry_codes;
 mod events;
 mod forced;
 mod gateway;
+mod layers;
 mod merchants;
 mod openapi;
 mod order_codes;

@@ -93,6 +93,11 @@ impl Hub {
             .ok_or_else(|| HubError::NotFound(format!("run {run_id}")))
     }
 
+    /// A project's runs, newest first, as stored (open ones not judged again).
+    pub fn project_runs(&self, project_id: &str) -> Result<Vec<RunRow>, HubError> {
+        Ok(self.store.db(|db| db.runs().of_project(project_id))?)
+    }
+
     /// The project a run belongs to.
     pub fn run_project(&self, run_id: &str) -> Result<String, HubError> {
         Ok(self.run_row(run_id)?.project_id)
