@@ -10,6 +10,7 @@
 //! - [`console`]: the web console (`/console/...`), server-rendered pages over the same methods;
 //! - [`server`]: binds a listener and runs the router until SIGINT/SIGTERM.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![warn(clippy::too_many_lines)]
 
 // The layers, lowest first; each imports only from the ones above it in this list (and `Hub`,
 // the shared state every layer's operations hang off). ARCHITECTURE.md draws them.

@@ -35,7 +35,19 @@ pub const MAX_BODY_BYTES: usize = 6 * 1024 * 1024;
 
 /// The hub's JSON APIs and the Alipay+ gateway as an axum router (the server adds the console).
 pub fn router(hub: Arc<Hub>) -> Router {
-    let admin = Router::new()
+    Router::new()
+        .route("/aps/{*rest}", any(gateway::aplus_gateway))
+        .nest("/wallet/v1", wallet_routes())
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+        .nest("/admin/v1", admin_routes())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(hub)
+}
+
+/// The admin API's routes (under `/admin/v1`).
+fn admin_routes() -> Router<Arc<Hub>> {
+    Router::new()
         .route(
             "/projects",
             get(admin::list_projects).post(admin::create_project),
@@ -85,8 +97,12 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/projects/{id}/runs/{run}", get(admin::show_run))
         .route("/clock", get(admin::show_clock))
         .route("/clock/advance", post(admin::advance_clock))
-        .fallback(admin::admin_not_found);
-    let wallet = Router::new()
+        .fallback(admin::admin_not_found)
+}
+
+/// The wallet API's routes (under `/wallet/v1`).
+fn wallet_routes() -> Router<Arc<Hub>> {
+    Router::new()
         .route(
             "/sign-in/invitation",
             post(wallet::wallet_sign_in_invitation),
@@ -123,15 +139,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
             "/runs/{run}/manual-answers",
             post(wallet::wallet_manual_answer),
         )
-        .fallback(admin::admin_not_found);
-    Router::new()
-        .route("/aps/{*rest}", any(gateway::aplus_gateway))
-        .nest("/wallet/v1", wallet)
-        .route("/health", get(health))
-        .route("/openapi.json", get(openapi))
-        .nest("/admin/v1", admin)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(hub)
+        .fallback(admin::admin_not_found)
 }
 
 async fn health() -> &'static str {

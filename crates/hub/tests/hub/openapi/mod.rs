@@ -84,6 +84,18 @@ fn router_routes() -> BTreeMap<String, BTreeSet<String>> {
         .expect("src/api/mod.rs has pub fn router(");
     let body_start = start + source[start..].find('{').expect("the function body");
     let body_end = body_start + source[body_start..].find("\n}\n").expect("the body's end");
+    // `fn admin_routes() -> Router<Arc<Hub>> { Router::new()... }` beside router() reads as the
+    // statement `let admin_routes() = Router::new()...;`, which `.nest(.., admin_routes())` names.
+    let mut helpers = String::new();
+    for (at, _) in source.match_indices("\nfn ") {
+        let header = &source[at + "\nfn ".len()..];
+        let Some(name) = header.split("()").next().filter(|n| n.ends_with("_routes")) else {
+            continue;
+        };
+        let open = at + source[at..].find('{').expect("the helper's body");
+        let close = open + source[open..].find("\n}\n").expect("the helper's end");
+        helpers.push_str(&format!(";\nlet {name}() = {};", &source[open + 1..close]));
+    }
     // Without line comments, which may hold `;` or `.route(` in prose.
     let body: String = source[body_start + 1..body_end]
         .lines()
@@ -101,7 +113,8 @@ fn router_routes() -> BTreeMap<String, BTreeSet<String>> {
             line
         })
         .collect::<Vec<_>>()
-        .join("\n");
+        .join("\n")
+        + &helpers;
     let body = body.as_str();
     for unsupported in [".merge(", ".nest_service(", ".route_service("] {
         assert!(
