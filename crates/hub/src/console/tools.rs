@@ -453,7 +453,7 @@ fn log_row(e: &Exchange) -> LogRow {
         api: e.api.clone(),
         result_code: e.result_code.clone().unwrap_or_default(),
         result_status: e.result_status.clone().unwrap_or_default(),
-        signature: e.signature_verdict.clone(),
+        signature: e.signature_verdict.to_string(),
         latency_ms: format!("{:.1}", e.latency_us as f64 / 1000.0),
         run_id: e.run_id.clone().unwrap_or_default(),
     }

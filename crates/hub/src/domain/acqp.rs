@@ -11,12 +11,13 @@ use linker_aplus::Verifier;
 use linker_aplus::signature::{SignedContent, path_for_signing};
 use linker_aplus::time::format_wire_time;
 use linker_cases::SignatureVerdict;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::Serialize;
 
 use crate::Hub;
 use crate::domain::projects::Project;
 use crate::domain::request_log::{Direction, Exchange};
 use crate::error::HubError;
+pub use crate::store::exchanges::ReplySignature;
 use linker_aplus::time::beijing;
 
 /// How long the hub waits for an ACQP to answer a callback.
@@ -36,87 +37,6 @@ pub struct AttemptVerdict {
     pub acknowledged: bool,
     /// Why it is not an ack, in plain words.
     pub problem: Option<String>,
-}
-
-/// A reply's signature verdict, typed; written (in the request log, in stored attempts, in JSON)
-/// as `valid`, `missing` or `invalid: <why>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplySignature(SignatureVerdict);
-
-impl ReplySignature {
-    /// No signature came (or no reply at all).
-    pub fn missing() -> ReplySignature {
-        ReplySignature(SignatureVerdict::Missing)
-    }
-
-    /// Reads the written form back (`valid`, `missing`, `invalid: <why>`); any other text is an
-    /// invalid signature with that text as its reason.
-    pub fn from_text(text: &str) -> ReplySignature {
-        ReplySignature(match text {
-            "valid" => SignatureVerdict::Valid,
-            "missing" => SignatureVerdict::Missing,
-            other => SignatureVerdict::Invalid {
-                reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
-            },
-        })
-    }
-
-    /// The verdict.
-    pub fn verdict(&self) -> &SignatureVerdict {
-        &self.0
-    }
-
-    /// The verdict, owned.
-    pub fn into_verdict(self) -> SignatureVerdict {
-        self.0
-    }
-
-    /// True when the signature verified.
-    pub fn is_valid(&self) -> bool {
-        self.0.is_valid()
-    }
-}
-
-impl From<SignatureVerdict> for ReplySignature {
-    fn from(verdict: SignatureVerdict) -> ReplySignature {
-        ReplySignature(verdict)
-    }
-}
-
-impl std::fmt::Display for ReplySignature {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
-            SignatureVerdict::Valid => f.write_str("valid"),
-            SignatureVerdict::Missing => f.write_str("missing"),
-            SignatureVerdict::Invalid { reason } => write!(f, "invalid: {reason}"),
-        }
-    }
-}
-
-impl PartialEq<&str> for ReplySignature {
-    fn eq(&self, other: &&str) -> bool {
-        match &self.0 {
-            SignatureVerdict::Valid => *other == "valid",
-            SignatureVerdict::Missing => *other == "missing",
-            SignatureVerdict::Invalid { reason } => {
-                other.strip_prefix("invalid: ") == Some(reason.as_str())
-            }
-        }
-    }
-}
-
-impl Serialize for ReplySignature {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ReplySignature {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ReplySignature, D::Error> {
-        Ok(ReplySignature::from_text(&String::deserialize(
-            deserializer,
-        )?))
-    }
 }
 
 /// One signed call from the hub to an ACQP endpoint, and what came back.
@@ -268,7 +188,7 @@ impl Hub {
             path: sent.path.clone(),
             request_headers: sent.request_headers.iter().cloned().collect(),
             request_body: sent.body.clone(),
-            signature_verdict: reply_signature.to_string(),
+            signature_verdict: reply_signature.clone().into(),
             response_headers: sent
                 .response_headers
                 .iter()
@@ -300,7 +220,7 @@ pub fn judge_reply(
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     };
-    let reply_signature = ReplySignature(reply_signature_verdict(
+    let reply_signature = ReplySignature::from(reply_signature_verdict(
         project,
         path,
         header("signature"),

@@ -12,7 +12,6 @@ use crate::Hub;
 use crate::domain::merchants::Merchant;
 use crate::domain::payments::{Payment, PaymentKey, PaymentStatus};
 use crate::domain::request_log::{Direction, Exchange, ExchangeFilter};
-use crate::domain::runs::signature_verdict;
 use crate::domain::user_initiated::PrivateCodeAnswer;
 use crate::error::HubError;
 
@@ -66,7 +65,7 @@ fn host_of(url: &str) -> String {
 
 /// The ACQP call an exchange from the request log was, for a run's record.
 fn exchange_call(exchange: &Exchange, api: Api) -> AcqpCall {
-    let signature = signature_verdict(&exchange.signature_verdict);
+    let signature = exchange.signature_verdict.verdict();
     let response: serde_json::Value =
         serde_json::from_str(&exchange.response_body).unwrap_or_default();
     let request: serde_json::Value =

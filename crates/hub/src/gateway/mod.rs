@@ -21,6 +21,8 @@ use crate::Hub;
 pub use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::domain::request_log::{Direction, Exchange};
+use crate::store::exchanges::LoggedSignature;
+use linker_cases::SignatureVerdict;
 
 /// An HTTP request as it reached the hub's Alipay+ gateway.
 #[derive(Debug, Clone)]
@@ -105,7 +107,7 @@ struct LoggedCall<'a> {
     parsed: Option<&'a serde_json::Value>,
     received_at: chrono::DateTime<chrono::Utc>,
     started: Instant,
-    signature_verdict: String,
+    signature_verdict: LoggedSignature,
 }
 
 impl Hub {
@@ -122,7 +124,7 @@ impl Hub {
         let api = Api::from_hub_path(&path);
         // Parsed once for the forced results, the run binding and the payment ids.
         let parsed: Option<serde_json::Value> = serde_json::from_slice(&call.body).ok();
-        let mut signature_verdict = "not checked".to_owned();
+        let mut signature_verdict = LoggedSignature::NotChecked;
 
         let outcome = match &project {
             None => ApiOutcome::result(ApiResult::failure(
@@ -269,7 +271,7 @@ impl Hub {
         path: &str,
         api: Option<Api>,
         parsed: Option<&serde_json::Value>,
-        signature_verdict: &mut String,
+        signature_verdict: &mut LoggedSignature,
     ) -> ApiOutcome {
         if !call.method.eq_ignore_ascii_case("POST") {
             return ApiOutcome::result(ApiResult::failure(
@@ -309,13 +311,16 @@ impl Hub {
             Err(error) => Err(error.to_string()),
         };
         match verified {
-            Ok(()) => *signature_verdict = "valid".to_owned(),
+            Ok(()) => *signature_verdict = SignatureVerdict::Valid.into(),
             Err(reason) => {
                 *signature_verdict = if call.header("signature").is_none() {
-                    "missing".to_owned()
+                    SignatureVerdict::Missing
                 } else {
-                    format!("invalid: {reason}")
-                };
+                    SignatureVerdict::Invalid {
+                        reason: reason.clone(),
+                    }
+                }
+                .into();
                 return ApiOutcome::result(ApiResult::failure(
                     ResultCode::InvalidSignature,
                     reason,

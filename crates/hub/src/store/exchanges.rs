@@ -4,10 +4,166 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use linker_cases::SignatureVerdict;
 use rusqlite::{Connection, params};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{Db, StoreError, from_json, time_text, to_json};
+
+/// A reply's signature verdict, typed; written (in the request log, in stored attempts, in JSON)
+/// as `valid`, `missing` or `invalid: <why>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplySignature(SignatureVerdict);
+
+impl ReplySignature {
+    /// No signature came (or no reply at all).
+    pub fn missing() -> ReplySignature {
+        ReplySignature(SignatureVerdict::Missing)
+    }
+
+    /// Reads the written form back (`valid`, `missing`, `invalid: <why>`); any other text is an
+    /// invalid signature with that text as its reason.
+    pub fn from_text(text: &str) -> ReplySignature {
+        ReplySignature(match text {
+            "valid" => SignatureVerdict::Valid,
+            "missing" => SignatureVerdict::Missing,
+            other => SignatureVerdict::Invalid {
+                reason: other.strip_prefix("invalid: ").unwrap_or(other).to_owned(),
+            },
+        })
+    }
+
+    /// The verdict.
+    pub fn verdict(&self) -> &SignatureVerdict {
+        &self.0
+    }
+
+    /// The verdict, owned.
+    pub fn into_verdict(self) -> SignatureVerdict {
+        self.0
+    }
+
+    /// True when the signature verified.
+    pub fn is_valid(&self) -> bool {
+        self.0.is_valid()
+    }
+}
+
+impl From<SignatureVerdict> for ReplySignature {
+    fn from(verdict: SignatureVerdict) -> ReplySignature {
+        ReplySignature(verdict)
+    }
+}
+
+impl std::fmt::Display for ReplySignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            SignatureVerdict::Valid => f.write_str("valid"),
+            SignatureVerdict::Missing => f.write_str("missing"),
+            SignatureVerdict::Invalid { reason } => write!(f, "invalid: {reason}"),
+        }
+    }
+}
+
+impl PartialEq<&str> for ReplySignature {
+    fn eq(&self, other: &&str) -> bool {
+        match &self.0 {
+            SignatureVerdict::Valid => *other == "valid",
+            SignatureVerdict::Missing => *other == "missing",
+            SignatureVerdict::Invalid { reason } => {
+                other.strip_prefix("invalid: ") == Some(reason.as_str())
+            }
+        }
+    }
+}
+
+impl Serialize for ReplySignature {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ReplySignature {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ReplySignature, D::Error> {
+        Ok(ReplySignature::from_text(&String::deserialize(
+            deserializer,
+        )?))
+    }
+}
+
+/// What the gateway's signature check said of an inbound call, as the request log writes it:
+/// `not checked` (the call was refused before its signature was looked at), or the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoggedSignature {
+    /// Refused before the signature was checked (unknown Client-Id, wrong method, ...).
+    NotChecked,
+    /// Checked: `valid`, `missing` or `invalid: <why>`.
+    Checked(ReplySignature),
+}
+
+impl LoggedSignature {
+    /// Reads the written form back.
+    pub fn from_text(text: &str) -> LoggedSignature {
+        match text {
+            "not checked" => LoggedSignature::NotChecked,
+            other => LoggedSignature::Checked(ReplySignature::from_text(other)),
+        }
+    }
+
+    /// The verdict a run's evidence records: one that was not checked counts as not valid.
+    pub fn verdict(&self) -> SignatureVerdict {
+        match self {
+            LoggedSignature::NotChecked => SignatureVerdict::Invalid {
+                reason: "not checked".to_owned(),
+            },
+            LoggedSignature::Checked(signature) => signature.verdict().clone(),
+        }
+    }
+}
+
+impl From<SignatureVerdict> for LoggedSignature {
+    fn from(verdict: SignatureVerdict) -> LoggedSignature {
+        LoggedSignature::Checked(verdict.into())
+    }
+}
+
+impl From<ReplySignature> for LoggedSignature {
+    fn from(signature: ReplySignature) -> LoggedSignature {
+        LoggedSignature::Checked(signature)
+    }
+}
+
+impl std::fmt::Display for LoggedSignature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoggedSignature::NotChecked => f.write_str("not checked"),
+            LoggedSignature::Checked(signature) => signature.fmt(f),
+        }
+    }
+}
+
+impl PartialEq<&str> for LoggedSignature {
+    fn eq(&self, other: &&str) -> bool {
+        match self {
+            LoggedSignature::NotChecked => *other == "not checked",
+            LoggedSignature::Checked(signature) => signature == other,
+        }
+    }
+}
+
+impl Serialize for LoggedSignature {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for LoggedSignature {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<LoggedSignature, D::Error> {
+        Ok(LoggedSignature::from_text(&String::deserialize(
+            deserializer,
+        )?))
+    }
+}
 
 /// Which way a message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,8 +216,8 @@ pub struct Exchange {
     pub request_headers: BTreeMap<String, String>,
     /// The request body as received.
     pub request_body: String,
-    /// What the signature check said: `valid`, `missing`, or `invalid: <why>`.
-    pub signature_verdict: String,
+    /// What the signature check said: `not checked`, `valid`, `missing`, or `invalid: <why>`.
+    pub signature_verdict: LoggedSignature,
     /// Response headers (lowercase names).
     pub response_headers: BTreeMap<String, String>,
     /// The response body as sent.
@@ -139,7 +295,7 @@ fn raw_exchange(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawExchange> {
             path: row.get(6)?,
             request_headers: BTreeMap::new(),
             request_body: row.get(8)?,
-            signature_verdict: row.get(9)?,
+            signature_verdict: LoggedSignature::from_text(&row.get::<_, String>(9)?),
             response_headers: BTreeMap::new(),
             response_body: row.get(11)?,
             result_code: row.get(12)?,
@@ -189,7 +345,7 @@ impl Exchanges<'_> {
                     exchange.path,
                     to_json(&exchange.request_headers),
                     exchange.request_body,
-                    exchange.signature_verdict,
+                    exchange.signature_verdict.to_string(),
                     to_json(&exchange.response_headers),
                     exchange.response_body,
                     exchange.result_code,
@@ -246,5 +402,46 @@ impl Exchanges<'_> {
             .prepare_cached("UPDATE exchanges SET run_id = ?2 WHERE seq = ?1")?
             .execute(params![seq, run_id])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_signatures_are_written_and_read_back_as_the_request_log_always_wrote_them() {
+        let cases = [
+            (LoggedSignature::NotChecked, "not checked"),
+            (SignatureVerdict::Valid.into(), "valid"),
+            (SignatureVerdict::Missing.into(), "missing"),
+            (
+                SignatureVerdict::Invalid {
+                    reason: "signed over a different body".to_owned(),
+                }
+                .into(),
+                "invalid: signed over a different body",
+            ),
+        ];
+        for (signature, text) in cases {
+            assert_eq!(signature.to_string(), text, "written form of {signature:?}");
+            assert_eq!(
+                LoggedSignature::from_text(text),
+                signature,
+                "{text:?} read back"
+            );
+            assert_eq!(
+                serde_json::to_value(&signature).unwrap(),
+                serde_json::json!(text),
+                "JSON of {signature:?}"
+            );
+        }
+        assert_eq!(
+            LoggedSignature::NotChecked.verdict(),
+            SignatureVerdict::Invalid {
+                reason: "not checked".to_owned()
+            },
+            "an unchecked signature is never evidence of a valid one"
+        );
     }
 }

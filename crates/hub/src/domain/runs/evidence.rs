@@ -7,14 +7,8 @@ use linker_aplus::message::Api;
 use linker_cases::{Event, EventKind};
 
 use crate::Hub;
-use crate::domain::acqp::ReplySignature;
 use crate::error::HubError;
 use crate::store::StoreError;
-
-/// The request log's signature verdict (`valid`, `missing`, `invalid: <why>`) as evidence.
-pub(crate) fn signature_verdict(text: &str) -> linker_cases::SignatureVerdict {
-    ReplySignature::from_text(text).into_verdict()
-}
 
 /// The text at a path of a JSON body.
 fn text_at(body: &serde_json::Value, path: &[&str]) -> Option<String> {
@@ -149,7 +143,7 @@ impl Hub {
         if !self.run_is_open(run_id) {
             return;
         }
-        let signature = signature_verdict(&exchange.signature_verdict);
+        let signature = exchange.signature_verdict.verdict();
         let call = AcqpCall {
             api,
             request_headers: exchange.request_headers.clone(),

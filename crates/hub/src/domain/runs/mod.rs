@@ -24,7 +24,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::HubError;
 
 pub use crate::store::runs::RunStatus;
-pub(crate) use evidence::signature_verdict;
 pub use watching::RunSignal;
 
 /// A run as the wallet and the admin API show it.
