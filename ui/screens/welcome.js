@@ -21,6 +21,11 @@ export function showWelcome(initial = false) {
   // The click event is passed on as the sign-in mode, as before the split into modules.
   $("#sign-in").addEventListener("click", (event) => go("signIn", event));
   $("#try-demo").addEventListener("click", startDemo);
+  if (initial) {
+    // Taps that came before the buttons were wired (see early.js), in order.
+    globalThis.linkerWelcomeReady = true;
+    for (const id of globalThis.linkerEarlyClicks?.splice(0) ?? []) $(`#${id}`)?.click();
+  }
 }
 
 /** Writes the app's version under the welcome screen, once the app info is known. */

@@ -1,4 +1,5 @@
-//! The known-answer vector in `shared/spec/signature-vector.json`, reproduced byte for byte.
+//! The known-answer vector in `spec/signature-vector.json` (the project's copy of the shared
+//! spec's vector), reproduced byte for byte.
 
 use std::path::PathBuf;
 
@@ -9,14 +10,14 @@ use linker_aplus::{PrivateKey, PublicKey};
 use serde_json::Value;
 
 fn vector_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/signature-vector.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/signature-vector.json")
 }
 
 pub fn load_vector() -> Value {
     let path = vector_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "the signature vector must exist at {} (shared/ beside the checkout): {e}",
+            "the signature vector must exist at {} (spec/ at the repository's top): {e}",
             path.display()
         )
     });

@@ -19,8 +19,7 @@ pub fn linker() -> Command {
 
 /// The known-answer vector shared with the rest of the project.
 pub fn vector() -> serde_json::Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/signature-vector.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../spec/signature-vector.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("the signature vector at {}: {error}", path.display()));
     serde_json::from_str(&text).expect("the vector is JSON")

@@ -12,6 +12,7 @@ pub mod auto_debit;
 pub mod console_users;
 pub mod forced;
 pub mod merchants;
+pub mod notifications;
 pub mod payments;
 pub mod project_cache;
 pub mod projects;
