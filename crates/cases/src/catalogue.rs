@@ -72,6 +72,37 @@ pub enum Mode {
     MerchantPresented,
 }
 
+/// What the headless runner (`linker run`) does for a case: the customer's side through the
+/// wallet and the merchant's through the POS driver. Each name is one script of the runner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Headless {
+    /// The POS charges the wallet's payment code.
+    Charge,
+    /// The POS charges the payment code and the wallet confirms it after a moment (UPM-02).
+    ChargeThenConfirm,
+    /// The POS shows an order code; the wallet scans it and pays.
+    OrderCodePay,
+    /// The wallet scans the order code, then backs out without paying.
+    OrderCodeBackOut,
+    /// The wallet scans the order code only after it expired.
+    OrderCodeExpired,
+    /// The POS shows a private order code; the wallet scans it and pays.
+    PrivateCodePay,
+    /// The wallet scans a private order code the ACQP never issued.
+    PrivateCodeUnknown,
+    /// The wallet opens the merchant's entry-code page and pays there.
+    EntryCode,
+    /// A paid sale, refunded in full.
+    RefundWhole,
+    /// A paid sale, refunded in parts (30 %, 30 %, then 50 %: one too many).
+    RefundInParts,
+    /// A paid sale, voided at the POS.
+    VoidPaidSale,
+    /// A paid sale (the notification is what is tested).
+    PaidSale,
+}
+
 /// One step for the merchant at their POS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +181,10 @@ pub struct CaseDef {
     pub timeout_secs: u64,
     /// False for cases listed but not yet runnable.
     pub implemented: bool,
+    /// What the headless runner does for this case (every implemented case names one). Not
+    /// sent to wallets: it is the runner's, not the merchant's.
+    #[serde(default, skip_serializing)]
+    pub headless: Option<Headless>,
     /// The catalogue file the case came from.
     #[serde(skip_deserializing, default)]
     pub file: String,
@@ -363,6 +398,12 @@ fn validate(case: &CaseDef) -> Result<(), (String, String)> {
     if case.timeout_secs == 0 {
         return Err(("timeout".into(), "must be at least 1 second".into()));
     }
+    if case.implemented && case.headless.is_none() {
+        return Err((
+            "headless".into(),
+            "an implemented case names what the headless runner does".into(),
+        ));
+    }
     if case.implemented && case.checks.is_empty() && case.manual.is_empty() {
         return Err(("checks".into(), "an implemented case needs checks".into()));
     }
@@ -398,6 +439,7 @@ title = "T"
 summary = "S"
 timeout = 60
 implemented = true
+headless = "charge"
 checks = ["pay-received"]
 [[case.steps]]
 instruction = "Do it."
@@ -406,6 +448,34 @@ expected = "It works."
 
     fn error(text: &str) -> String {
         Catalogue::parse("upm.toml", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_implemented_case_names_its_headless_script_and_a_missing_or_unknown_one_is_refused() {
+        for case in Catalogue::builtin().unwrap().cases() {
+            assert_eq!(
+                case.headless.is_some(),
+                case.implemented,
+                "{}: an implemented case, and only one, names what `linker run` does",
+                case.id
+            );
+        }
+        let missing = error(&MINIMAL.replace("headless = \"charge\"\n", ""));
+        assert!(
+            missing.contains("headless") && missing.contains("UPM-09"),
+            "a case without its script is refused, naming the key and the case: {missing}"
+        );
+        let unknown = error(&MINIMAL.replace("\"charge\"", "\"wave-at-the-pos\""));
+        assert!(
+            unknown.contains("wave-at-the-pos"),
+            "an unknown script is refused, naming it: {unknown}"
+        );
+        let json = serde_json::to_value(&Catalogue::parse("upm.toml", MINIMAL).unwrap().cases()[0])
+            .unwrap();
+        assert!(
+            json.get("headless").is_none(),
+            "the runner's script is not sent to wallets: {json}"
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub mod sandbox;
 pub mod testing;
 pub mod verdict;
 
-pub use catalogue::{Answer, CaseDef, Catalogue, LoadError, ManualQuestion, Mode, Product, Step};
+pub use catalogue::{
+    Answer, CaseDef, Catalogue, Headless, LoadError, ManualQuestion, Mode, Product, Step,
+};
 pub use check::{Check, CheckOutcome, CheckResult};
 pub use record::{
     AcqpCall, CallbackKind, Event, EventKind, HubCallback, ManualAnswer, PaymentState,

@@ -16,6 +16,7 @@
 use std::time::Duration;
 
 use linker_aplus::Amount;
+use linker_cases::Headless;
 use linker_pos_driver::{DisplayAnswer, DisplayState};
 use linker_wallet::{CaseEntry, ImageFormat, ScanInput, ScanNext, Wallet, WalletError};
 
@@ -52,6 +53,14 @@ pub(crate) struct CaseRun<'a> {
 
 type Step = Result<(), String>;
 
+/// What the catalogue says the runner does for a case (`headless` in its TOML).
+fn headless_script(case_id: &str) -> Option<Headless> {
+    linker_cases::Catalogue::builtin()
+        .ok()?
+        .case(case_id)
+        .and_then(|case| case.headless)
+}
+
 impl CaseRun<'_> {
     fn ids(&self) -> Ids<'_> {
         Ids {
@@ -66,9 +75,14 @@ impl CaseRun<'_> {
 
     /// Does the case's actions, in order; `Err` says which one could not be done.
     pub async fn drive(&mut self) -> Step {
-        let id = self.case.id.as_str();
-        match id {
-            "UPM-02" => {
+        let Some(script) = headless_script(&self.case.id) else {
+            return Err(format!(
+                "the catalogue names no headless script for {}",
+                self.case.id
+            ));
+        };
+        match script {
+            Headless::ChargeThenConfirm => {
                 self.charge().await?;
                 self.wait_for_pay().await?;
                 // A customer takes a moment to confirm: long enough for an ACQP that polls to
@@ -81,12 +95,12 @@ impl CaseRun<'_> {
                     .map(|_| ())
                     .map_err(wallet_error("confirm the payment"))
             }
-            _ if id.starts_with("UPM-") => self.charge().await,
-            "MOC-01" | "MOC-03" | "MOC-04" => {
+            Headless::Charge => self.charge().await,
+            Headless::OrderCodePay => {
                 let code = self.order_code().await?;
                 self.scan_and_pay(&code).await
             }
-            "MOC-02" => {
+            Headless::OrderCodeBackOut => {
                 let code = self.order_code().await?;
                 self.scan_expecting_confirmation(&code).await?;
                 self.note("the customer backs out without paying");
@@ -96,7 +110,7 @@ impl CaseRun<'_> {
                     .map(|_| ())
                     .map_err(wallet_error("back out"))
             }
-            "MOC-05" => {
+            Headless::OrderCodeExpired => {
                 let code = self.order_code().await?;
                 let expires = self.order_expires.take();
                 self.wait_for_order_expiry(expires).await;
@@ -113,7 +127,7 @@ impl CaseRun<'_> {
                     }
                 }
             }
-            "MPC-01" => {
+            Headless::PrivateCodePay => {
                 let (sale, code) = self
                     .pos
                     .private_order_code(&self.ids(), self.amount)
@@ -121,7 +135,7 @@ impl CaseRun<'_> {
                 self.sale = Some(sale);
                 self.scan_and_pay(&code).await
             }
-            "MPC-02" => {
+            Headless::PrivateCodeUnknown => {
                 let (_, code) = self
                     .pos
                     .private_order_code(&self.ids(), self.amount)
@@ -138,13 +152,13 @@ impl CaseRun<'_> {
                     Err(error) => Err(format!("the wallet could not scan the code: {error}")),
                 }
             }
-            "MEC-01" => self.entry_code().await,
-            "RFD-01" | "RFD-03" => {
+            Headless::EntryCode => self.entry_code().await,
+            Headless::RefundWhole => {
                 self.paid_sale().await?;
                 self.refund(self.amount).await?;
                 Ok(())
             }
-            "RFD-02" => {
+            Headless::RefundInParts => {
                 self.paid_sale().await?;
                 let whole = self.amount;
                 let part = |percent: u64| {
@@ -159,16 +173,13 @@ impl CaseRun<'_> {
                 self.refund(part(50)?).await?;
                 Ok(())
             }
-            _ if id.starts_with("CAN-") => {
+            Headless::VoidPaidSale => {
                 self.paid_sale().await?;
                 self.note("the POS voids the sale");
                 let sale = self.sale.clone().unwrap_or_default();
                 self.pos.cancel(&self.ids(), &sale).await
             }
-            _ if id.starts_with("NTF-") => self.paid_sale().await,
-            other => Err(format!(
-                "the headless runner does not know how to run {other} yet"
-            )),
+            Headless::PaidSale => self.paid_sale().await,
         }
     }
 
