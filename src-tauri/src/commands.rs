@@ -1,12 +1,11 @@
-//! The Tauri commands the wallet's screens call. Each one converts input, calls linker-wallet
-//! (or the demo, or the screen reader), and maps the error to the stable `{code, message}` shape.
+//! The Tauri commands the wallet's screens call: one-line wrappers over linker-wallet's command
+//! layer (`linker_wallet::commands`, which the web shell shares), and the desktop's own commands
+//! (the demo, its windows, the screen reader, saving a file).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use linker_wallet::{
-    CaseEntry, CaseList, ErrorView, ImageFormat, ManualAnswerInput, OutboxEntry, PaymentCodeView,
-    RunDetail, RunView, ScanInput, ScanOutcome, SessionInfo, Settings, SettingsUpdate, SyncReport,
-    SyncStatus, VerdictReport, WALLETS, WalletError, WalletUnderTest, WriteReceipt,
+    CaseEntry, CaseList, ManualAnswerInput, OutboxEntry, PaymentCodeView, RunDetail, RunView,
+    ScanOutcome, SessionInfo, Settings, SettingsUpdate, SyncReport, SyncStatus, VerdictReport,
+    WalletUnderTest, WriteReceipt,
 };
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -14,26 +13,8 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use crate::state::AppState;
 use crate::{demo, live};
 
-/// What every command answers: the value, or `{code, message}`.
-pub type Answer<T> = Result<T, ErrorView>;
-
-fn view(error: WalletError) -> ErrorView {
-    error.view()
-}
-
-/// An error of the app itself (not the wallet's), with its stable code.
-pub fn app_error(code: &str, message: impl Into<String>) -> ErrorView {
-    ErrorView {
-        code: code.to_owned(),
-        message: message.into(),
-    }
-}
-
-fn bytes(field: &str, base64: &str) -> Answer<Vec<u8>> {
-    BASE64
-        .decode(base64.trim())
-        .map_err(|error| app_error("INVALID_INPUT", format!("{field}: not base64 ({error})")))
-}
+use linker_wallet::commands;
+pub use linker_wallet::commands::{Answer, GeneratedCode, app_error};
 
 /// What the About screen and the first screen's footer show.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -69,7 +50,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 /// The saved session, if any (the first screen skips sign-in when it is active).
 #[tauri::command]
 pub fn session(state: State<'_, AppState>) -> Answer<Option<SessionInfo>> {
-    state.wallet.session().map_err(view)
+    commands::session(&state.wallet)
 }
 
 /// First sign-in: the invitation code and the password to set.
@@ -79,11 +60,7 @@ pub async fn sign_in_with_invitation(
     code: String,
     password: String,
 ) -> Answer<SessionInfo> {
-    state
-        .wallet
-        .sign_in_with_invitation(&code, &password)
-        .await
-        .map_err(view)
+    commands::sign_in_with_invitation(&state.wallet, &code, &password).await
 }
 
 /// Later sign-in: MID or email and password.
@@ -94,29 +71,25 @@ pub async fn sign_in(
     password: String,
     project_id: Option<String>,
 ) -> Answer<SessionInfo> {
-    state
-        .wallet
-        .sign_in(&login, &password, project_id.as_deref())
-        .await
-        .map_err(view)
+    commands::sign_in(&state.wallet, &login, &password, project_id.as_deref()).await
 }
 
 /// Signs out (the outbox keeps unsent writes).
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Answer<()> {
-    state.wallet.sign_out().await.map_err(view)
+    commands::sign_out(&state.wallet).await
 }
 
 /// The assigned cases, grouped by product, with each one's last result.
 #[tauri::command]
 pub async fn cases(state: State<'_, AppState>) -> Answer<CaseList> {
-    state.wallet.cases().await.map_err(view)
+    commands::cases(&state.wallet).await
 }
 
 /// One case: steps, manual questions, last result.
 #[tauri::command]
 pub async fn case(state: State<'_, AppState>, case_id: String) -> Answer<CaseEntry> {
-    state.wallet.case(&case_id).await.map_err(view)
+    commands::case(&state.wallet, &case_id).await
 }
 
 /// Starts a run of a case and forwards its live events to the screens (`run-update`).
@@ -126,11 +99,7 @@ pub async fn start_run<R: Runtime>(
     state: State<'_, AppState>,
     case_id: String,
 ) -> Answer<RunView> {
-    let run = state
-        .wallet
-        .start_run(&case_id, Default::default())
-        .await
-        .map_err(view)?;
+    let run = commands::start_run(&state.wallet, &case_id).await?;
     live::follow(&app, &state, &run.id);
     Ok(run)
 }
@@ -144,35 +113,31 @@ pub fn follow_run<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, run
 /// The open run, if any.
 #[tauri::command]
 pub async fn current_run(state: State<'_, AppState>) -> Answer<Option<RunDetail>> {
-    state.wallet.current_run().await.map_err(view)
+    commands::current_run(&state.wallet).await
 }
 
 /// One run with its events and unsent writes.
 #[tauri::command]
 pub async fn run(state: State<'_, AppState>, run_id: String) -> Answer<RunDetail> {
-    state.wallet.run(&run_id).await.map_err(view)
+    commands::run(&state.wallet, &run_id).await
 }
 
 /// Past runs, newest first.
 #[tauri::command]
 pub async fn history(state: State<'_, AppState>) -> Answer<Vec<RunView>> {
-    state.wallet.history().await.map_err(view)
+    commands::history(&state.wallet).await
 }
 
 /// A run's verdict with its checks and evidence.
 #[tauri::command]
 pub async fn verdict(state: State<'_, AppState>, run_id: String) -> Answer<VerdictReport> {
-    state.wallet.verdict(&run_id).await.map_err(view)
+    commands::verdict(&state.wallet, &run_id).await
 }
 
 /// The payment code to show (barcode + QR as SVG), fresh or the one still being shown.
 #[tauri::command]
 pub async fn payment_code(state: State<'_, AppState>, run_id: String) -> Answer<PaymentCodeView> {
-    state
-        .wallet
-        .payment_code(Some(&run_id), ImageFormat::Svg)
-        .await
-        .map_err(view)
+    commands::payment_code(&state.wallet, &run_id).await
 }
 
 /// A new payment code now (the customer tapped refresh).
@@ -181,43 +146,25 @@ pub async fn new_payment_code(
     state: State<'_, AppState>,
     run_id: String,
 ) -> Answer<PaymentCodeView> {
-    state
-        .wallet
-        .new_payment_code(Some(&run_id), ImageFormat::Svg)
-        .await
-        .map_err(view)
+    commands::new_payment_code(&state.wallet, &run_id).await
 }
 
 /// Scans typed or pasted text.
 #[tauri::command]
 pub async fn scan_text(state: State<'_, AppState>, text: String) -> Answer<ScanOutcome> {
-    state
-        .wallet
-        .scan(ScanInput::Text(&text))
-        .await
-        .map_err(view)
+    commands::scan_text(&state.wallet, &text).await
 }
 
 /// Scans an image (PNG or JPEG, base64): an opened, dropped or pasted picture.
 #[tauri::command]
 pub async fn scan_image(state: State<'_, AppState>, image: String) -> Answer<ScanOutcome> {
-    let image = bytes("image", &image)?;
-    state
-        .wallet
-        .scan(ScanInput::ImageBytes(&image))
-        .await
-        .map_err(view)
+    commands::scan_image(&state.wallet, &image).await
 }
 
 /// Scans an image file by its path.
 #[tauri::command]
 pub async fn scan_file(state: State<'_, AppState>, path: String) -> Answer<ScanOutcome> {
-    let path = std::path::PathBuf::from(path.trim());
-    state
-        .wallet
-        .scan(ScanInput::ImageFile(&path))
-        .await
-        .map_err(view)
+    commands::scan_file(&state.wallet, &path).await
 }
 
 /// Scans one camera frame (raw RGBA, base64).
@@ -228,31 +175,13 @@ pub async fn scan_frame(
     height: u32,
     rgba: String,
 ) -> Answer<ScanOutcome> {
-    let pixels = bytes("rgba", &rgba)?;
-    state
-        .wallet
-        .scan(ScanInput::RgbaFrame {
-            width,
-            height,
-            pixels: &pixels,
-        })
-        .await
-        .map_err(view)
+    commands::scan_frame(&state.wallet, width, height, &rgba).await
 }
 
 /// Every code in an image (PNG or JPEG, base64), without interpreting it: the invitation QR.
 #[tauri::command]
 pub fn read_codes(image: String) -> Answer<Vec<String>> {
-    let image = bytes("image", &image)?;
-    let codes = linker_scan::decode(&image)
-        .map_err(|error| app_error("IMAGE_UNREADABLE", error.to_string()))?;
-    if codes.is_empty() {
-        return Err(app_error(
-            "NO_CODE_FOUND",
-            "no QR code or barcode in the image",
-        ));
-    }
-    Ok(codes.into_iter().map(|code| code.text).collect())
+    commands::read_codes(&image)
 }
 
 /// Every code visible on the screen (the POS window beside the wallet); the screen then scans
@@ -290,37 +219,25 @@ pub async fn open_payment_url(
     run_id: Option<String>,
     url: String,
 ) -> Answer<ScanOutcome> {
-    state
-        .wallet
-        .open_payment_url(run_id.as_deref(), &url)
-        .await
-        .map_err(view)
+    commands::open_payment_url(&state.wallet, run_id.as_deref(), &url).await
 }
 
 /// Pay Now.
 #[tauri::command]
 pub async fn confirm_payment(state: State<'_, AppState>, run_id: String) -> Answer<RunView> {
-    state
-        .wallet
-        .confirm_payment(Some(&run_id))
-        .await
-        .map_err(view)
+    commands::confirm_payment(&state.wallet, &run_id).await
 }
 
 /// Cancel on the confirmation.
 #[tauri::command]
 pub async fn decline_payment(state: State<'_, AppState>, run_id: String) -> Answer<RunView> {
-    state
-        .wallet
-        .decline_payment(Some(&run_id))
-        .await
-        .map_err(view)
+    commands::decline_payment(&state.wallet, &run_id).await
 }
 
 /// Leave the payment page without paying.
 #[tauri::command]
 pub async fn back_out(state: State<'_, AppState>, run_id: String) -> Answer<RunView> {
-    state.wallet.back_out(Some(&run_id)).await.map_err(view)
+    commands::back_out(&state.wallet, &run_id).await
 }
 
 /// Answers a manual question (kept in the outbox first: works offline).
@@ -330,11 +247,7 @@ pub async fn answer_manual(
     run_id: String,
     answer: ManualAnswerInput,
 ) -> Answer<WriteReceipt> {
-    state
-        .wallet
-        .answer_manual(Some(&run_id), answer)
-        .await
-        .map_err(view)
+    commands::answer_manual(&state.wallet, &run_id, answer).await
 }
 
 /// Attaches a photo (PNG or JPEG, base64) to a run; a manual answer names it by `writeId`.
@@ -344,75 +257,49 @@ pub async fn attach_photo(
     run_id: String,
     image: String,
 ) -> Answer<WriteReceipt> {
-    let image = bytes("image", &image)?;
-    state
-        .wallet
-        .attach_photo(Some(&run_id), &image)
-        .await
-        .map_err(view)
+    commands::attach_photo(&state.wallet, &run_id, &image).await
 }
 
 /// How many writes wait for the hub, and the last sync.
 #[tauri::command]
 pub fn sync_status(state: State<'_, AppState>) -> Answer<SyncStatus> {
-    state.wallet.sync_status().map_err(view)
+    commands::sync_status(&state.wallet)
 }
 
 /// Sends every waiting write now.
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Answer<SyncReport> {
-    state.wallet.sync_now().await.map_err(view)
+    commands::sync_now(&state.wallet).await
 }
 
 /// Every write of the outbox (sent and waiting).
 #[tauri::command]
 pub fn outbox(state: State<'_, AppState>) -> Answer<Vec<OutboxEntry>> {
-    state.wallet.outbox().map_err(view)
+    commands::outbox(&state.wallet)
 }
 
 /// The settings.
 #[tauri::command]
 pub fn settings(state: State<'_, AppState>) -> Answer<Settings> {
-    state.wallet.settings().map_err(view)
+    commands::settings(&state.wallet)
 }
 
 /// Changes settings (each field given is checked).
 #[tauri::command]
 pub fn update_settings(state: State<'_, AppState>, update: SettingsUpdate) -> Answer<Settings> {
-    state.wallet.update_settings(update).map_err(view)
+    commands::update_settings(&state.wallet, update)
 }
 
 /// The wallets a merchant can test against.
 #[tauri::command]
 pub fn wallets() -> Vec<WalletUnderTest> {
-    WALLETS.to_vec()
-}
-
-/// A QR code for any text, as SVG and base64 PNG.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct GeneratedCode {
-    /// The text the code carries.
-    pub text: String,
-    /// The SVG picture.
-    pub svg: String,
-    /// The PNG picture, base64.
-    pub png: String,
+    commands::wallets()
 }
 
 /// Makes a QR code for any text (payment code, order code, entry-code URL).
 #[tauri::command]
 pub fn generate_qr(text: String) -> Answer<GeneratedCode> {
-    let code = linker_scan::text_qr(&text, &linker_scan::QrOptions::default())
-        .map_err(|error| app_error("INVALID_INPUT", error.to_string()))?;
-    let png = code
-        .to_png()
-        .map_err(|error| app_error("INVALID_INPUT", error.to_string()))?;
-    Ok(GeneratedCode {
-        svg: code.to_svg(),
-        png: BASE64.encode(png),
-        text,
-    })
+    commands::generate_qr(&text)
 }
 
 /// Saves a QR code for `text` as a PNG in the downloads folder (or the wallet's data folder) and

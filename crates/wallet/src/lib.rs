@@ -41,6 +41,7 @@
 mod cases;
 mod client;
 pub mod clock;
+pub mod commands;
 mod error;
 mod follow;
 mod fx;
