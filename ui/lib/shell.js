@@ -1,12 +1,65 @@
-// The one module that talks to the Rust side, through `window.__TAURI__`: every command the
-// screens use (one function each, named after the command in src-tauri/build.rs), the app's
-// events, and the system camera plugin. Outside the app (a plain browser) every command fails
-// with `NO_APP` and no event arrives.
+// The one module that talks to the Rust side: every command the screens use (one function
+// each, named after the command in src-tauri/build.rs), the app's events, and the system camera
+// plugin. In the desktop app the transport is Tauri's IPC (`window.__TAURI__`); in a browser (the
+// web wallet the hub serves at /app/) it is `POST /app/api/<command>` with the same JSON
+// arguments, and a run's events come as Server-Sent Events. Either way a command answers its
+// value or rejects with `{code, message}`.
 
 const tauri = globalThis.__TAURI__;
 
-const invoke =
-  tauri?.core?.invoke ?? (() => Promise.reject({ code: "NO_APP", message: "not in the app" }));
+/** True in the desktop app; false in a browser, where desktop-only controls are hidden. */
+export const inApp = Boolean(tauri?.core?.invoke);
+if (!inApp) document.documentElement.classList.add("web");
+
+/** Handlers of the events the screens listen to, for the browser transport. */
+const handlers = new Map();
+/** The runs whose events a browser follows, by run id. */
+const followed = new Map();
+
+function emit(name, payload) {
+  for (const handler of handlers.get(name) ?? []) handler(payload);
+}
+
+/** Follows a run's events over SSE, once per run, until the stream says it ended. */
+function followOverHttp(runId) {
+  if (!runId || followed.has(runId)) return;
+  const source = new EventSource(`api/runs/${encodeURIComponent(runId)}/events`);
+  followed.set(runId, source);
+  source.addEventListener("run-update", (message) => {
+    const payload = JSON.parse(message.data);
+    emit("run-update", payload);
+    if (payload.ended) {
+      source.close();
+      followed.delete(runId);
+    }
+  });
+  source.onerror = () => {
+    // The screens poll the run as well; a dropped stream is simply followed again later.
+    source.close();
+    followed.delete(runId);
+  };
+}
+
+/** The browser transport: one POST per command, `{code, message}` on failure. */
+async function overHttp(command, args = {}) {
+  if (command === "follow_run") return followOverHttp(args.runId);
+  let response;
+  try {
+    response = await fetch(`api/${command}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(args),
+      credentials: "same-origin",
+    });
+  } catch (error) {
+    throw { code: "HUB_UNREACHABLE", message: String(error?.message ?? error) };
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw body ?? { code: "HUB_UNREACHABLE", message: `HTTP ${response.status}` };
+  return body;
+}
+
+const invoke = inApp ? tauri.core.invoke : overHttp;
 
 /** The app's commands; each returns a promise that rejects with the command's `{code, message}`. */
 export const app = {
@@ -56,7 +109,11 @@ export const app = {
 
 /** Calls `handler(payload)` for every `name` event the app emits (`run-update`, `payment-url`). */
 export function listen(name, handler) {
-  tauri?.event?.listen?.(name, (event) => handler(event.payload));
+  if (inApp) {
+    tauri.event?.listen?.(name, (event) => handler(event.payload));
+  } else {
+    handlers.set(name, [...(handlers.get(name) ?? []), handler]);
+  }
 }
 
 /** The system camera of Tauri's barcode-scanner plugin (phones), or null when it is not there. */

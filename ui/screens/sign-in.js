@@ -3,7 +3,7 @@
 import { t } from "../i18n.js";
 import { $, fileBase64, h, message, say } from "../lib/dom.js";
 import { go, show } from "../lib/nav.js";
-import { app } from "../lib/shell.js";
+import { app, inApp } from "../lib/shell.js";
 import { state } from "../lib/state.js";
 import { errorText } from "../lib/words.js";
 
@@ -22,7 +22,8 @@ export async function showSignIn(mode = "invitation") {
   const useInvitation = async (text) => {
     const found = invitationFrom(text);
     $("#invitation-code").value = found.code;
-    if (found.hub) {
+    // The web wallet always uses the hub that serves it.
+    if (found.hub && inApp) {
       $("#hub-url").value = found.hub;
       await saveHub(true);
     }

@@ -50,6 +50,8 @@ pub struct Server {
     /// Where the admin token was written, when this start created it.
     pub new_admin_token: Option<PathBuf>,
     listener: tokio::net::TcpListener,
+    /// Routes served beside the hub's own (the wallet's web shell).
+    extra: Option<axum::Router>,
 }
 
 impl Server {
@@ -87,7 +89,26 @@ impl Server {
             address,
             new_admin_token,
             listener,
+            extra: None,
         })
+    }
+
+    /// Serves `routes` beside the hub's own (paths the hub does not use, e.g. `/app/`).
+    pub fn mount(mut self, routes: axum::Router) -> Server {
+        self.extra = Some(match self.extra.take() {
+            Some(earlier) => earlier.merge(routes),
+            None => routes,
+        });
+        self
+    }
+
+    /// The URL this machine reaches the server at (loopback when it listens on every address).
+    pub fn local_url(&self) -> String {
+        let mut address = self.address;
+        if address.ip().is_unspecified() {
+            address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{address}")
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight (and ends the
@@ -101,7 +122,10 @@ impl Server {
             shutdown.await;
             closing.close_streams();
         };
-        let app = router(self.hub.clone());
+        let app = match self.extra {
+            Some(extra) => router(self.hub.clone()).merge(extra),
+            None => router(self.hub.clone()),
+        };
         let notifier = callbacks::spawn_notifier(self.hub.clone());
         axum::serve(
             self.listener,

@@ -41,6 +41,9 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     smtp: Option<String>,
+    /// Do not serve the web wallet at /app/ (the wallet's screens for a phone's browser).
+    #[arg(long)]
+    no_web_wallet: bool,
 }
 
 /// Runs a `hub` subcommand.
@@ -65,8 +68,14 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             .as_deref()
             .map(linker_hub::mail::MailRelay::parse)
             .transpose()?;
-        let server = Server::bind(&config).await?;
+        let mut server = Server::bind(&config).await?;
         server.hub.set_mail_relay(relay.clone());
+        if !args.no_web_wallet {
+            let web =
+                linker_web::WebConfig::new(args.data.join("web-sessions"), server.local_url());
+            let shell = linker_web::WebShell::new(web, server.hub.clock());
+            server = server.mount(linker_web::router(std::sync::Arc::new(shell)));
+        }
         println!("Linker hub listening on http://{}", server.address);
         println!("  gateway URL:  {}", server.hub.public_url());
         println!("  data folder:  {}", args.data.display());
@@ -85,6 +94,9 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             None => println!("  invitations:  console outbox (no --smtp)"),
         }
         println!("  console:      {}/console", server.hub.public_url());
+        if !args.no_web_wallet {
+            println!("  web wallet:   {}/app/", server.hub.public_url());
+        }
         if args.test_clock {
             println!("  clock:        test clock (POST /admin/v1/clock/advance moves it)");
         }

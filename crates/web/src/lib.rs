@@ -1,0 +1,238 @@
+//! linker-web: the Linker wallet's web shell, so a merchant can use the wallet in a phone's
+//! browser. It serves the same screens as the desktop app (`ui/`, embedded at build time) under
+//! `/app/`, and the same commands (`linker_wallet::commands`) as `POST /app/api/<command>` with
+//! the screens' JSON arguments; a run's live events come as Server-Sent Events from
+//! `GET /app/api/runs/<run>/events`. GitButler's `but-server` beside `but-api` is the model.
+//!
+//! Each browser session gets a wallet of its own, with its own store in a folder under the data
+//! folder, named by a random session cookie (`HttpOnly`, `SameSite=Strict`). A session ends at
+//! sign-out or after [`WebConfig::idle`] without a request, and its folder is removed; at most
+//! [`WebConfig::max_sessions`] live at once. The wallet always talks to the hub it was given
+//! ([`WebConfig::hub_url`]): a browser cannot point it elsewhere, nor call what only a desktop
+//! may do (read a file by path, capture the screen), which `linker_wallet::commands::call`
+//! refuses.
+
+mod sessions;
+mod ui;
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::Stream;
+use linker_base::clock::Clock;
+use linker_wallet::ErrorView;
+use linker_wallet::commands::{self, app_error};
+use serde_json::{Value, json};
+
+pub use sessions::{SESSION_COOKIE, Sessions};
+
+/// How a web shell runs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Where the sessions' wallets keep their stores (one folder each, removed when it ends).
+    pub data_dir: PathBuf,
+    /// The hub every session's wallet talks to.
+    pub hub_url: String,
+    /// How long a session lives without a request.
+    pub idle: Duration,
+    /// How many sessions may live at once.
+    pub max_sessions: usize,
+    /// True when the shell is reached over HTTPS (the cookie is then `Secure`).
+    pub secure_cookie: bool,
+}
+
+impl WebConfig {
+    /// A shell for `hub_url` with its sessions under `data_dir`, 30 minutes idle, 256 sessions.
+    pub fn new(data_dir: impl Into<PathBuf>, hub_url: impl Into<String>) -> WebConfig {
+        WebConfig {
+            data_dir: data_dir.into(),
+            hub_url: hub_url.into(),
+            idle: Duration::from_secs(30 * 60),
+            max_sessions: 256,
+            secure_cookie: false,
+        }
+    }
+}
+
+/// The web shell: its sessions and where they point.
+#[derive(Debug)]
+pub struct WebShell {
+    sessions: Sessions,
+}
+
+impl WebShell {
+    /// A web shell on the given clock (the sessions' idle time is measured on it).
+    pub fn new(config: WebConfig, clock: Arc<dyn Clock>) -> WebShell {
+        WebShell {
+            sessions: Sessions::new(config, clock),
+        }
+    }
+
+    /// The live sessions.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+}
+
+/// The web shell's routes: `/app/` (the screens) and `/app/api/...` (the commands).
+pub fn router(shell: Arc<WebShell>) -> Router {
+    Router::new()
+        .route("/app", get(redirect_to_app))
+        .route("/app/", get(ui::index))
+        .route("/app/api/{command}", post(command))
+        .route("/app/api/runs/{run}/events", get(run_events))
+        .route("/app/{*path}", get(ui::file))
+        .with_state(shell)
+}
+
+async fn redirect_to_app() -> Response {
+    (
+        StatusCode::PERMANENT_REDIRECT,
+        [(header::LOCATION, "/app/")],
+    )
+        .into_response()
+}
+
+/// An error answer: the status for its code, and `{code, message}`.
+fn error_response(error: ErrorView) -> Response {
+    let status = match error.code.as_str() {
+        "INVALID_INPUT" | "UNKNOWN_COMMAND" | "NOT_IN_BROWSER" => StatusCode::BAD_REQUEST,
+        "TOO_MANY_SESSIONS" => StatusCode::SERVICE_UNAVAILABLE,
+        "NOT_SIGNED_IN" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "WRONG_CREDENTIALS" => {
+            StatusCode::UNAUTHORIZED
+        }
+        "INTERNAL" | "STORAGE" => StatusCode::INTERNAL_SERVER_ERROR,
+        // Everything else is the wallet's answer about the hub or the input: the screens read
+        // the code, as they do from the desktop app.
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    (status, axum::Json(error)).into_response()
+}
+
+/// `POST /app/api/<command>` with the command's JSON arguments.
+async fn command(
+    State(shell): State<Arc<WebShell>>,
+    Path(command): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // A JSON body only: a cross-site form cannot send one without the browser asking first.
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !json_body && !body.is_empty() {
+        return error_response(app_error(
+            "INVALID_INPUT",
+            "send the arguments as application/json",
+        ));
+    }
+    let args: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(args) => args,
+            Err(error) => {
+                return error_response(app_error("INVALID_INPUT", format!("body: {error}")));
+            }
+        }
+    };
+    let (session, new_cookie) = match shell.sessions.for_request(&headers) {
+        Ok(found) => found,
+        Err(error) => return error_response(error),
+    };
+    let answer = match command.as_str() {
+        "app_info" => Ok(app_info(&session.wallet)),
+        "demo_info" => Ok(Value::Null),
+        "update_settings" if args.pointer("/update/hubUrl").is_some_and(|v| !v.is_null()) => {
+            Err(app_error(
+                "NOT_IN_BROWSER",
+                "the web wallet always uses the hub that serves it",
+            ))
+        }
+        _ => commands::call(&session.wallet, &command, args).await,
+    };
+    if command == "sign_out" && answer.is_ok() {
+        shell.sessions.end(&session.id);
+    }
+    let mut response = match answer {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(error) => error_response(error),
+    };
+    if let Some(cookie) = new_cookie
+        && let Ok(value) = HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// What the first screen's footer shows, as the desktop app's `app_info` answers it.
+fn app_info(wallet: &linker_wallet::Wallet) -> Value {
+    json!({
+        "name": "Linker",
+        "version": env!("CARGO_PKG_VERSION"),
+        "defaultWallet": linker_aplus::test_wallet::TEST_WALLET,
+        "schemaVersion": wallet.schema_version().unwrap_or_default(),
+        "dataDir": "",
+        "demoRequested": false,
+        "shell": "web",
+    })
+}
+
+/// `GET /app/api/runs/<run>/events`: the run's updates as `run-update` events, the same payload
+/// the desktop app emits (`{runId, update, error, ended}`), until the verdict.
+async fn run_events(
+    State(shell): State<Arc<WebShell>>,
+    Path(run): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match shell.sessions.existing(&headers) {
+        Some(session) => session,
+        None => {
+            return error_response(app_error("NOT_SIGNED_IN", "no web wallet session"));
+        }
+    };
+    Sse::new(updates(session.wallet.clone(), run))
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+fn updates(
+    wallet: Arc<linker_wallet::Wallet>,
+    run: String,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    let follower = wallet.follow_run(&run);
+    futures_util::stream::unfold(
+        (follower, run, false),
+        |(mut follower, run, ended)| async move {
+            if ended {
+                return None;
+            }
+            let (payload, ended) = match follower.next().await {
+                Some(Ok(update)) => (
+                    json!({"runId": run, "update": update, "ended": false}),
+                    false,
+                ),
+                Some(Err(error)) => (
+                    json!({"runId": run, "error": error.view(), "ended": false}),
+                    false,
+                ),
+                None => (json!({"runId": run, "ended": true}), true),
+            };
+            let event = Event::default()
+                .event("run-update")
+                .data(payload.to_string());
+            Some((Ok(event), (follower, run, ended)))
+        },
+    )
+}

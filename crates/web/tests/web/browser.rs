@@ -1,0 +1,173 @@
+//! The web wallet in headless Chromium at phone size (390 x 844, touch, a phone's user agent):
+//! the screens load from /app/, talk to the hub over HTTP instead of Tauri's IPC, sign in with an
+//! invitation and list the merchant's cases; desktop-only controls are hidden. Screenshots go to
+//! `target/web-screenshots/`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::support::{PASSWORD, Site};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver on a free port, ended when dropped.
+struct Driver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn driver() -> Driver {
+    assert!(
+        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
+        "the web wallet's browser test needs Debian's chromium and chromium-driver"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// A phone-sized Chromium: mobile emulation with touch and a phone's user agent.
+async fn phone(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--no-first-run"],
+            "mobileEmulation": {
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+                "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+            }
+        }),
+    );
+    ClientBuilder::rustls()
+        .expect("a TLS setup")
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/web-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.canonicalize().unwrap()
+}
+
+async fn shot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("a screenshot");
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+#[tokio::test]
+async fn a_merchant_signs_in_on_a_phone_and_sees_its_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let code = site.invite("P100", &["UPM"]).await;
+    let driver = driver().await;
+    let client = phone(&driver).await;
+
+    client.goto(&format!("{}/app/", site.url)).await.unwrap();
+    element(&client, "#sign-in").await;
+    shot(&client, "welcome").await;
+    let demo_shown = client
+        .execute(
+            "return getComputedStyle(document.querySelector('#try-demo')).display !== 'none'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        demo_shown,
+        serde_json::json!(false),
+        "the desktop demo is not offered in a browser"
+    );
+
+    element(&client, "#sign-in").await.click().await.unwrap();
+    element(&client, "#invitation-code")
+        .await
+        .send_keys(&code)
+        .await
+        .unwrap();
+    element(&client, "#new-password")
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    shot(&client, "sign-in").await;
+    element(&client, "#submit-invitation")
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    let cases = element(&client, "[data-screen=cases]").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut text = cases.text().await.unwrap_or_default();
+    while !text.contains("UPM-01") {
+        assert!(
+            Instant::now() < deadline,
+            "the cases screen lists UPM-01 within 30 s; it shows: {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        text = cases.text().await.unwrap_or_default();
+    }
+    shot(&client, "cases").await;
+    let width = client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 390),
+        "no horizontal scrolling at 390 px: the page is {width} px wide"
+    );
+    assert_eq!(
+        site.shell.sessions().count(),
+        1,
+        "the phone's browser has one web wallet session"
+    );
+    client.close().await.ok();
+}

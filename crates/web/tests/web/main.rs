@@ -1,0 +1,7 @@
+//! The web shell over loopback, mounted beside a real hub as `linker hub serve` mounts it: the
+//! screens at /app/, the commands at /app/api/<command>, one wallet per browser session.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod browser;
+mod sessions;
+mod support;

@@ -1,0 +1,211 @@
+//! Each browser gets its own wallet: two merchants signed in at once see only their own cases
+//! and runs, a session's folder goes at sign-out, and what a browser must not do is refused.
+
+use serde_json::json;
+
+use crate::support::{Browser, PASSWORD, Site};
+
+fn case_ids(cases: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = cases["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|group| group["cases"].as_array().cloned().unwrap_or_default())
+        .filter_map(|case| case["id"].as_str().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn two_merchants_in_two_browsers_see_only_their_own_wallet() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let upm = site.invite("W100", &["UPM"]).await;
+    let mpm = site.invite("W200", &["ORDER_CODE"]).await;
+    let mut first = Browser::new(&site);
+    let mut second = Browser::new(&site);
+
+    let (status, session) = first
+        .call(
+            "sign_in_with_invitation",
+            json!({"code": upm, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["merchant"]["mid"], "W100", "{session}");
+    let (status, session) = second
+        .call(
+            "sign_in_with_invitation",
+            json!({"code": mpm, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["merchant"]["mid"], "W200", "{session}");
+    assert_ne!(
+        first.cookie, second.cookie,
+        "each browser has its own session"
+    );
+    assert_eq!(site.shell.sessions().count(), 2);
+
+    let (_, first_cases) = first.call("cases", json!({})).await;
+    let (_, second_cases) = second.call("cases", json!({})).await;
+    let first_ids = case_ids(&first_cases);
+    let second_ids = case_ids(&second_cases);
+    assert!(
+        first_ids.iter().any(|id| id == "UPM-01")
+            && !first_ids.iter().any(|id| id.starts_with("MOC-")),
+        "the UPM merchant sees its UPM cases and no order-code case: {first_ids:?}"
+    );
+    assert!(
+        second_ids.iter().any(|id| id == "MOC-01")
+            && !second_ids.iter().any(|id| id.starts_with("UPM-")),
+        "the order-code merchant sees its MOC cases and no UPM case: {second_ids:?}"
+    );
+
+    let (status, run) = first.call("start_run", json!({"caseId": "UPM-01"})).await;
+    assert_eq!(status, 200, "{run}");
+    let run_id = run["id"].as_str().unwrap().to_owned();
+    let (status, refused) = second.call("run", json!({"runId": run_id})).await;
+    assert!(
+        status >= 400 && refused["code"].is_string(),
+        "another merchant's run is not shown to this browser: {status} {refused}"
+    );
+    let (status, code) = second.call("payment_code", json!({"runId": run_id})).await;
+    assert!(
+        status >= 400,
+        "nor can this browser show a payment code for it: {status} {code}"
+    );
+    let (_, history) = second.call("history", json!({})).await;
+    assert_eq!(
+        history,
+        json!([]),
+        "the second merchant has no runs: {history}"
+    );
+
+    let (status, _) = first.call("sign_out", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        site.shell.sessions().count(),
+        1,
+        "signing out ends the browser's session"
+    );
+    let folders = std::fs::read_dir(dir.path().join("web-sessions"))
+        .unwrap()
+        .count();
+    assert_eq!(folders, 1, "and removes its wallet's folder");
+    let (_, session) = first.call("session", json!({})).await;
+    assert_eq!(
+        session,
+        serde_json::Value::Null,
+        "a new, empty wallet after sign-out"
+    );
+}
+
+#[tokio::test]
+async fn a_browser_cannot_move_the_wallet_off_its_hub_or_reach_desktop_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let mut browser = Browser::new(&site);
+
+    let (status, error) = browser
+        .call(
+            "update_settings",
+            json!({"update": {"hubUrl": "http://10.0.0.1:80"}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["code"], "NOT_IN_BROWSER", "{error}");
+    let (status, settings) = browser
+        .call("update_settings", json!({"update": {"language": "zh-CN"}}))
+        .await;
+    assert_eq!(status, 200, "other settings change: {settings}");
+
+    for command in [
+        "scan_file",
+        "codes_on_screen",
+        "save_qr",
+        "start_demo",
+        "follow_nothing",
+    ] {
+        let (status, error) = browser.call(command, json!({"path": "/etc/passwd"})).await;
+        assert_eq!(status, 400, "{command}: {error}");
+        assert_eq!(error["code"], "UNKNOWN_COMMAND", "{command}: {error}");
+    }
+    let (status, error) = browser.call("run", json!({})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("INVALID_INPUT")),
+        "{error}"
+    );
+
+    let (status, info) = browser.call("app_info", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(info["shell"], "web", "{info}");
+}
+
+#[tokio::test]
+async fn the_screens_are_served_at_app_with_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let browser = Browser::new(&site);
+    let (status, kind, page) = browser.get("/app/").await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(
+        page.contains("main.js"),
+        "the wallet's first screen: {page}"
+    );
+    let (status, kind, _) = browser.get("/app/lib/shell.js").await;
+    assert_eq!(status, 200);
+    assert!(
+        kind.starts_with("text/javascript"),
+        "modules load as JavaScript: {kind}"
+    );
+    let (status, _, _) = browser.get("/app/../Cargo.toml").await;
+    assert_eq!(status, 404, "nothing outside the screens is served");
+    let (status, _, _) = browser.get("/app/nope.js").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_with_its_folder_and_the_browser_starts_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let code = site.invite("W300", &["UPM"]).await;
+    let mut browser = Browser::new(&site);
+    let (status, _) = browser
+        .call(
+            "sign_in_with_invitation",
+            json!({"code": code, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let cookie = browser.cookie.clone();
+
+    site.advance(29 * 60).await;
+    let (_, session) = browser.call("session", json!({})).await;
+    assert_eq!(
+        session["merchant"]["mid"], "W300",
+        "29 minutes idle: still signed in"
+    );
+    assert_eq!(browser.cookie, cookie, "the same session");
+
+    site.advance(31 * 60).await;
+    assert_eq!(
+        site.shell.sessions().sweep(),
+        1,
+        "31 minutes idle: the session ends"
+    );
+    let folders = std::fs::read_dir(dir.path().join("web-sessions"))
+        .unwrap()
+        .count();
+    assert_eq!(folders, 0, "with its wallet's folder");
+    let (_, session) = browser.call("session", json!({})).await;
+    assert_eq!(
+        session,
+        serde_json::Value::Null,
+        "the browser gets a new, empty wallet"
+    );
+    assert_ne!(browser.cookie, cookie, "under a new cookie");
+}
