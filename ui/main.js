@@ -3,7 +3,7 @@
 // Every string comes from i18n.js; only lib/shell.js talks to the Rust side.
 import { applyTranslations, currentLanguage, setLanguage } from "./i18n.js";
 import { go, register, tabs } from "./lib/nav.js";
-import { app } from "./lib/shell.js";
+import { app, inApp } from "./lib/shell.js";
 import { state } from "./lib/state.js";
 import { showCases } from "./screens/cases.js";
 import { showGenerate } from "./screens/generate.js";
@@ -57,9 +57,28 @@ async function start() {
   }
   showVersion();
   state.demo = await app.demoInfo().catch(() => null);
+  if (!inApp) return startInBrowser();
   if (state.info?.demoRequested) return startDemo();
   state.session = await app.session().catch(() => null);
   if (state.session?.active) showCases();
+}
+
+/** The web wallet: the app shell cached for the home screen, and an invitation link's code. */
+async function startInBrowser() {
+  // The service worker keeps the app shell for "Add to Home Screen"; the commands always go to
+  // the hub. Browsers offer it only on secure pages (HTTPS, or this machine).
+  navigator.serviceWorker?.register("sw.js").catch((error) => console.warn("no service worker", error));
+  const invite = new URLSearchParams(location.hash.slice(1)).get("invite");
+  state.session = await app.session().catch(() => null);
+  if (invite) {
+    history.replaceState(null, "", location.pathname);
+    await go("signIn", "invitation");
+    const field = document.querySelector("#invitation-code");
+    if (field) field.value = invite;
+    document.querySelector("#new-password")?.focus();
+  } else if (state.session?.active) {
+    showCases();
+  }
 }
 
 start();

@@ -119,7 +119,7 @@ export async function showSignIn(mode = "invitation") {
   show(
     "sign-in",
     h("header", { class: "bar" },
-      h("button", { type: "button", class: "link", id: "sign-in-back", text: `‹ ${t("signIn.back")}`, onclick: (event) => go("welcome", event) }),
+      h("button", { type: "button", class: "link", id: "sign-in-back", text: `‹ ${t("signIn.back")}`, onclick: () => go("welcome") }),
       h("h1", { text: t("signIn.title") })),
     switcher,
     invitationForm,

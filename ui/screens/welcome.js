@@ -18,8 +18,7 @@ export function showWelcome(initial = false) {
   document.body.classList.remove("with-tabs");
   applyTranslations(root);
   showVersion();
-  // The click event is passed on as the sign-in mode, as before the split into modules.
-  $("#sign-in").addEventListener("click", (event) => go("signIn", event));
+  $("#sign-in").addEventListener("click", () => go("signIn", "invitation"));
   $("#try-demo").addEventListener("click", startDemo);
   if (initial) {
     // Taps that came before the buttons were wired (see early.js), in order.

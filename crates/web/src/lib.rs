@@ -2,7 +2,9 @@
 //! browser. It serves the same screens as the desktop app (`ui/`, embedded at build time) under
 //! `/app/`, and the same commands (`linker_wallet::commands`) as `POST /app/api/<command>` with
 //! the screens' JSON arguments; a run's live events come as Server-Sent Events from
-//! `GET /app/api/runs/<run>/events`. GitButler's `but-server` beside `but-api` is the model.
+//! `GET /app/api/runs/<run>/events`. GitButler's `but-server` beside `but-api` is the model. It
+//! is installable (a web app manifest, icons, and a service worker that caches the app shell),
+//! and an invitation mail's link (`/invite/<code>`) opens its sign-in with the code filled in.
 //!
 //! Each browser session gets a wallet of its own, with its own store in a folder under the data
 //! folder, named by a random session cookie (`HttpOnly`, `SameSite=Strict`). A session ends at
@@ -88,10 +90,28 @@ pub fn router(shell: Arc<WebShell>) -> Router {
     Router::new()
         .route("/app", get(redirect_to_app))
         .route("/app/", get(ui::index))
+        .route("/app/sw.js", get(ui::service_worker))
+        .route("/invite/{code}", get(invitation_link))
         .route("/app/api/{command}", post(command))
         .route("/app/api/runs/{run}/events", get(run_events))
         .route("/app/{*path}", get(ui::file))
         .with_state(shell)
+}
+
+/// `GET /invite/<code>`, the link of an invitation mail: the web wallet's sign-in with the code
+/// filled in (in the fragment, which the browser keeps to itself).
+async fn invitation_link(Path(code): Path<String>) -> Response {
+    let plausible = !code.is_empty()
+        && code.len() <= 64
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !plausible {
+        return (StatusCode::NOT_FOUND, "not an invitation").into_response();
+    }
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/app/#invite={code}"))],
+    )
+        .into_response()
 }
 
 async fn redirect_to_app() -> Response {

@@ -169,5 +169,19 @@ async fn a_merchant_signs_in_on_a_phone_and_sees_its_cases() {
         1,
         "the phone's browser has one web wallet session"
     );
+    let worker = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.ready.then((r) => done(r.active ? r.scope : null));
+             setTimeout(() => done(null), 10000);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        worker,
+        serde_json::json!(format!("{}/app/", site.url)),
+        "the service worker that caches the app shell is active for /app/"
+    );
     client.close().await.ok();
 }

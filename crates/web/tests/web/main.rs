@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod browser;
+mod install;
 mod sessions;
 mod support;
