@@ -3,14 +3,39 @@ import { t } from "../../i18n.js";
 import { h } from "../../lib/dom.js";
 import { currentScreen } from "../../lib/nav.js";
 import { app } from "../../lib/shell.js";
-import { state } from "../../lib/state.js";
+import { onLeave, state } from "../../lib/state.js";
 import { errorText } from "../../lib/words.js";
 import { renderRun } from "./model.js";
 
 /** The payment code card: barcode, QR, digits and the countdown to a fresh code. */
+/** The screen stays on while a payment code is shown (Screen Wake Lock, where the browser has it). */
+const awake = { lock: null };
+
+function keepScreenOn() {
+  if (awake.lock || !navigator.wakeLock?.request) return;
+  awake.lock = "asking";
+  navigator.wakeLock
+    .request("screen")
+    .then((lock) => {
+      awake.lock = lock;
+      lock.addEventListener?.("release", () => {
+        awake.lock = null;
+      });
+    })
+    .catch(() => {
+      awake.lock = null;
+    });
+}
+
+onLeave(() => {
+  if (awake.lock && awake.lock !== "asking") awake.lock.release().catch(() => {});
+  awake.lock = null;
+});
+
 export function payCard() {
   const model = state.run;
   const code = model.code;
+  if (code) keepScreenOn();
   return h(
     "section",
     { class: "card pay", id: "pay" },

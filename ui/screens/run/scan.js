@@ -3,7 +3,7 @@
 import { t } from "../../i18n.js";
 import { $, fileBase64, h } from "../../lib/dom.js";
 import { currentScreen } from "../../lib/nav.js";
-import { app } from "../../lib/shell.js";
+import { app, inApp } from "../../lib/shell.js";
 import { state } from "../../lib/state.js";
 import { errorText } from "../../lib/words.js";
 import { cameraOn, toggleCamera } from "./camera.js";
@@ -23,7 +23,9 @@ export function scanCard() {
       h("button", { type: "button", class: "tool", id: "scan-file", onclick: () => $("#scan-file-input").click() }, h("span", { class: "tool-icon", text: "▣" }), t("scan.file")),
       h("button", { type: "button", class: "tool", id: "scan-paste", onclick: scanClipboard }, h("span", { class: "tool-icon", text: "▤" }), t("scan.paste")),
     ),
-    h("input", { type: "file", id: "scan-file-input", accept: "image/*", class: "file-input", onchange: onFile }),
+    // In a browser on a phone, `capture` opens the phone's own camera app: it works where the
+    // camera is refused or absent, and over plain HTTP.
+    h("input", { type: "file", id: "scan-file-input", accept: "image/*", capture: inApp ? undefined : "environment", class: "file-input", onchange: onFile }),
     h("div", { id: "camera-slot" }),
     h("p", { class: "hint", text: t("scan.drop") }),
     h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); scanText($("#scan-text").value); } },
