@@ -14,7 +14,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// chromedriver on a free port, ended when dropped.
-struct Driver {
+pub struct Driver {
     child: std::process::Child,
     url: String,
 }
@@ -26,7 +26,7 @@ impl Drop for Driver {
     }
 }
 
-async fn driver() -> Driver {
+pub async fn driver() -> Driver {
     assert!(
         std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
         "the web wallet's browser test needs Debian's chromium and chromium-driver"
@@ -61,13 +61,28 @@ async fn driver() -> Driver {
 
 /// A phone-sized Chromium: mobile emulation with touch and a phone's user agent.
 async fn phone(driver: &Driver) -> Client {
+    phone_with(driver, &[]).await
+}
+
+/// A phone-sized Chromium with more command-line switches (a fake camera, say).
+pub async fn phone_with(driver: &Driver, extra: &[String]) -> Client {
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(extra.iter().cloned());
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".to_owned(),
         serde_json::json!({
             "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-background-networking", "--no-first-run"],
+            "args": args,
             "mobileEmulation": {
                 "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
                 "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
@@ -88,12 +103,12 @@ fn screenshots() -> PathBuf {
     dir.canonicalize().unwrap()
 }
 
-async fn shot(client: &Client, name: &str) {
+pub async fn shot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("a screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(Duration::from_secs(30))

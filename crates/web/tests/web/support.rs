@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use linker_aplus::KeyPair;
+use linker_aplus::{KeyPair, PrivateKey, Signer};
 use linker_hub::{ServeConfig, Server};
 use linker_web::{WebConfig, WebShell};
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ pub struct Site {
     pub shell: Arc<WebShell>,
     admin_token: String,
     project_id: String,
+    acqp_key: String,
     http: reqwest::Client,
 }
 
@@ -60,8 +61,92 @@ impl Site {
             shell,
             admin_token,
             project_id: project["id"].as_str().expect("a project").to_owned(),
+            acqp_key: keys.private.to_base64(),
             http,
         }
+    }
+
+    /// The ACQP's POS asks for an order code (a signed `pay`, OrderCode scenario); returns the
+    /// code's text, as its QR carries it.
+    pub async fn order_code(&self, request_id: &str) -> String {
+        let path = "/aps/api/v1/payments/pay";
+        let body = json!({
+            "productCode": "IN_STORE_PAYMENT",
+            "paymentRequestId": request_id,
+            "order": {
+                "referenceOrderId": format!("order-{request_id}"),
+                "orderDescription": "Lunch",
+                "orderAmount": {"currency": "HKD", "value": "4200"},
+                "merchant": {"referenceMerchantId": "M0001", "merchantMCC": "5812", "merchantName": "Linker Cafe"},
+                "env": {"userAgent": "POS/1.0"}
+            },
+            "paymentAmount": {"currency": "HKD", "value": "4200"},
+            "paymentMethod": {"paymentMethodType": "CONNECT_WALLET"},
+            "paymentFactor": {"isInStorePayment": "true", "inStorePaymentScenario": "OrderCode"}
+        })
+        .to_string();
+        let time = "2026-12-07T10:00:00+08:00";
+        let signer = Signer::new(
+            "WEB_TEST",
+            PrivateKey::from_base64_or_pem(&self.acqp_key).unwrap(),
+        );
+        let signature = signer
+            .sign("POST", path, time, body.as_bytes())
+            .unwrap()
+            .format();
+        let answer: Value = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json; charset=UTF-8")
+            .header("client-id", "WEB_TEST")
+            .header("request-time", time)
+            .header("signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["orderCodeForm"]["codeDetails"][0]["codeValue"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an order code: {answer}"))
+            .to_owned()
+    }
+
+    /// The ACQP asks how a payment stands (`inquiryPayment`); returns its `paymentResult`'s code.
+    pub async fn payment_status(&self, request_id: &str) -> String {
+        let body = json!({ "paymentRequestId": request_id }).to_string();
+        let answer = self
+            .signed("/aps/api/v1/payments/inquiryPayment", body)
+            .await;
+        answer["paymentResult"]["resultCode"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an inquiry answer with a paymentResult: {answer}"))
+            .to_owned()
+    }
+
+    /// A signed Alipay+ call as the ACQP makes it; returns the answer.
+    async fn signed(&self, path: &str, body: String) -> Value {
+        let time = "2026-12-07T10:00:00+08:00";
+        let key = PrivateKey::from_base64_or_pem(&self.acqp_key).unwrap();
+        let signature = Signer::new("WEB_TEST", key)
+            .sign("POST", path, time, body.as_bytes())
+            .unwrap()
+            .format();
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json; charset=UTF-8")
+            .header("client-id", "WEB_TEST")
+            .header("request-time", time)
+            .header("signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Moves the hub's test clock (which the web shell's idle time runs on) forward.

@@ -1,0 +1,133 @@
+//! The phone's camera in the web wallet: Chromium's fake camera plays a video of the POS's order
+//! code (a Y4M file the test makes from the code the ACQP got), the wallet reads it from the
+//! camera's frames and shows the payment to confirm, then pays.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::browser::{driver, element, phone_with, shot};
+use crate::support::{PASSWORD, Site};
+
+/// A 640 x 480 Y4M video (YUV 4:2:0, full range) of `text` as a QR code on white, 10 frames.
+fn qr_video(text: &str, path: &Path) {
+    let (width, height) = (640usize, 480usize);
+    let code = linker_scan::text_qr(text, &linker_scan::QrOptions::default()).unwrap();
+    let luma = code.to_luma();
+    let (qr_w, qr_h) = (luma.width() as usize, luma.height() as usize);
+    let scale = (400 / qr_w.max(qr_h)).max(1);
+    let (left, top) = ((width - qr_w * scale) / 2, (height - qr_h * scale) / 2);
+    let mut y = vec![255u8; width * height];
+    for row in 0..qr_h * scale {
+        for column in 0..qr_w * scale {
+            let value = luma.as_raw()[(row / scale) * qr_w + column / scale];
+            y[(top + row) * width + left + column] = value;
+        }
+    }
+    let chroma = vec![128u8; width * height / 4];
+    let mut video = format!("YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..10 {
+        video.extend_from_slice(b"FRAME\n");
+        video.extend_from_slice(&y);
+        video.extend_from_slice(&chroma);
+        video.extend_from_slice(&chroma);
+    }
+    std::fs::write(path, video).unwrap();
+}
+
+#[tokio::test]
+async fn the_phone_camera_reads_the_pos_order_code_and_the_customer_pays() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let invitation = site.invite("C100", &["ORDER_CODE"]).await;
+    let order = site.order_code("camera-1").await;
+    let video = dir.path().join("pos-order-code.y4m");
+    qr_video(&order, &video);
+    let driver = driver().await;
+    let client = phone_with(
+        &driver,
+        &[
+            "--use-fake-device-for-media-stream".to_owned(),
+            "--use-fake-ui-for-media-stream".to_owned(),
+            format!("--use-file-for-fake-video-capture={}", video.display()),
+        ],
+    )
+    .await;
+
+    client
+        .goto(&format!("{}/invite/{invitation}", site.url))
+        .await
+        .unwrap();
+    let field = element(&client, "#invitation-code").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while field.prop("value").await.unwrap().as_deref() != Some(invitation.as_str()) {
+        assert!(
+            Instant::now() < deadline,
+            "the invitation link fills in the code"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    element(&client, "#new-password")
+        .await
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    element(&client, "#submit-invitation")
+        .await
+        .click()
+        .await
+        .unwrap();
+    element(&client, "#case-MOC-01")
+        .await
+        .click()
+        .await
+        .unwrap();
+    element(&client, "#start-run").await.click().await.unwrap();
+    element(&client, "#scan-camera")
+        .await
+        .click()
+        .await
+        .unwrap();
+    shot(&client, "camera").await;
+
+    let merchant = element(&client, "#confirm-merchant").await;
+    assert_eq!(
+        merchant.text().await.unwrap(),
+        "Linker Cafe",
+        "the camera read the POS's order code and the wallet shows whom the customer pays"
+    );
+    let amount = element(&client, "#confirm-amount")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(amount.contains("42.00"), "the order's amount: {amount}");
+    shot(&client, "confirm").await;
+    let width = client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 390),
+        "the long order-code URL in the scan's status wraps: the page is {width} px wide"
+    );
+    assert_eq!(
+        site.payment_status("camera-1").await,
+        "PAYMENT_IN_PROCESS",
+        "until the customer pays, the ACQP's inquiry says in process"
+    );
+    element(&client, "#pay-now").await.click().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = site.payment_status("camera-1").await;
+        if status == "SUCCESS" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after Pay Now the ACQP's inquiry says SUCCESS; it says {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    shot(&client, "paid").await;
+    client.close().await.ok();
+}
