@@ -1,6 +1,8 @@
 //! Running the hub as a server: the data folder, the listener, the router and the background
 //! workers, until a shutdown signal.
 
+pub mod tls;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,6 +54,8 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     /// Routes served beside the hub's own (the wallet's web shell).
     extra: Option<axum::Router>,
+    /// HTTPS, when a certificate was given.
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Server {
@@ -90,6 +94,7 @@ impl Server {
             new_admin_token,
             listener,
             extra: None,
+            tls: None,
         })
     }
 
@@ -102,13 +107,20 @@ impl Server {
         self
     }
 
+    /// Serves HTTPS with the certificate chain and key of these PEM files.
+    pub fn with_tls(mut self, cert: &Path, key: &Path) -> Result<Server, ServeError> {
+        self.tls = Some(tls::server_config(cert, key).map_err(ServeError::Tls)?);
+        Ok(self)
+    }
+
     /// The URL this machine reaches the server at (loopback when it listens on every address).
     pub fn local_url(&self) -> String {
         let mut address = self.address;
         if address.ip().is_unspecified() {
             address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        format!("http://{address}")
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{address}")
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight (and ends the
@@ -127,15 +139,48 @@ impl Server {
             None => router(self.hub.clone()),
         };
         let notifier = callbacks::spawn_notifier(self.hub.clone());
-        axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServeError::Serve)?;
+        match self.tls {
+            Some(config) => {
+                let listener =
+                    tls::TlsListener::new(self.listener, config).map_err(ServeError::Serve)?;
+                axum::serve(listener, app.into_make_service_with_connect_info::<Peer>())
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                    .map_err(ServeError::Serve)?;
+            }
+            None => {
+                axum::serve(
+                    self.listener,
+                    app.into_make_service_with_connect_info::<Peer>(),
+                )
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(ServeError::Serve)?;
+            }
+        }
         notifier.abort();
         Ok(())
+    }
+}
+
+/// The client's address, for handlers that ask for `ConnectInfo<Peer>`, over HTTP or HTTPS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub SocketAddr);
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
+    for Peer
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Peer {
+        Peer(*stream.remote_addr())
     }
 }
 
@@ -164,6 +209,9 @@ pub enum ServeError {
     /// The admin credential could not be created.
     #[error(transparent)]
     Hub(#[from] HubError),
+    /// The certificate or key for HTTPS could not be used.
+    #[error("HTTPS: {0}")]
+    Tls(String),
     /// The server failed while running.
     #[error("the server failed: {0}")]
     Serve(std::io::Error),

@@ -41,6 +41,12 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     smtp: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM); needs --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Do not serve the web wallet at /app/ (the wallet's screens for a phone's browser).
     #[arg(long)]
     no_web_wallet: bool,
@@ -60,7 +66,12 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
         let config = ServeConfig {
             data_dir: args.data.clone(),
             listen: args.listen,
-            public_url: args.public_url.clone(),
+            // Over HTTPS the hub's own URL is https unless --public-url says otherwise.
+            public_url: args.public_url.clone().or_else(|| {
+                args.tls_cert
+                    .as_ref()
+                    .map(|_| format!("https://{}", args.listen))
+            }),
             test_clock: args.test_clock,
         };
         let relay = args
@@ -69,6 +80,9 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             .map(linker_hub::mail::MailRelay::parse)
             .transpose()?;
         let mut server = Server::bind(&config).await?;
+        if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+            server = server.with_tls(cert, key)?;
+        }
         server.hub.set_mail_relay(relay.clone());
         if !args.no_web_wallet {
             let web =
@@ -76,7 +90,15 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             let shell = linker_web::WebShell::new(web, server.hub.clock());
             server = server.mount(linker_web::router(std::sync::Arc::new(shell)));
         }
-        println!("Linker hub listening on http://{}", server.address);
+        println!(
+            "Linker hub listening on {}://{}",
+            if args.tls_cert.is_some() {
+                "https"
+            } else {
+                "http"
+            },
+            server.address
+        );
         println!("  gateway URL:  {}", server.hub.public_url());
         println!("  data folder:  {}", args.data.display());
         match &server.new_admin_token {

@@ -21,3 +21,4 @@ mod private_codes;
 mod runs;
 mod smtp;
 mod support;
+mod tls;
