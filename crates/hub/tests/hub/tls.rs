@@ -12,15 +12,20 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-#[tokio::test]
-async fn the_hub_serves_https_with_its_certificate_and_a_silent_client_blocks_no_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = ServeConfig {
-        data_dir: dir.path().to_path_buf(),
+/// A hub on a free loopback port with its data in `dir`.
+fn loopback(dir: &std::path::Path) -> ServeConfig {
+    ServeConfig {
+        data_dir: dir.to_path_buf(),
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: None,
         test_clock: true,
-    };
+    }
+}
+
+#[tokio::test]
+async fn the_hub_serves_https_with_its_certificate_and_a_silent_client_blocks_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = loopback(dir.path());
     let server = Server::bind(&config)
         .await
         .unwrap()
@@ -79,12 +84,7 @@ async fn the_hub_serves_https_with_its_certificate_and_a_silent_client_blocks_no
 #[tokio::test]
 async fn a_key_that_does_not_match_or_a_missing_file_is_refused_naming_the_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let config = ServeConfig {
-        data_dir: dir.path().to_path_buf(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        test_clock: true,
-    };
+    let config = loopback(dir.path());
     let missing = Server::bind(&config)
         .await
         .unwrap()

@@ -108,6 +108,18 @@ pub async fn shot(client: &Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
+/// The page is no wider than the phone (390 px): nothing scrolls sideways.
+pub async fn assert_fits_the_phone(client: &Client, what: &str) {
+    let width = client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        width.as_u64().is_some_and(|w| w <= 390),
+        "{what}: no horizontal scrolling at 390 px, but the page is {width} px wide"
+    );
+}
+
 pub async fn element(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
@@ -171,14 +183,7 @@ async fn a_merchant_signs_in_on_a_phone_and_sees_its_cases() {
         text = cases.text().await.unwrap_or_default();
     }
     shot(&client, "cases").await;
-    let width = client
-        .execute("return document.documentElement.scrollWidth", vec![])
-        .await
-        .unwrap();
-    assert!(
-        width.as_u64().is_some_and(|w| w <= 390),
-        "no horizontal scrolling at 390 px: the page is {width} px wide"
-    );
+    assert_fits_the_phone(&client, "the cases").await;
     assert_eq!(
         site.shell.sessions().count(),
         1,

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::browser::{driver, element, phone_with, shot};
+use crate::browser::{assert_fits_the_phone, driver, element, phone_with, shot};
 use crate::support::{PASSWORD, Site};
 
 /// A 640 x 480 Y4M video (YUV 4:2:0, full range) of `text` as a QR code on white, 10 frames.
@@ -102,14 +102,7 @@ async fn the_phone_camera_reads_the_pos_order_code_and_the_customer_pays() {
         .unwrap();
     assert!(amount.contains("42.00"), "the order's amount: {amount}");
     shot(&client, "confirm").await;
-    let width = client
-        .execute("return document.documentElement.scrollWidth", vec![])
-        .await
-        .unwrap();
-    assert!(
-        width.as_u64().is_some_and(|w| w <= 390),
-        "the long order-code URL in the scan's status wraps: the page is {width} px wide"
-    );
+    assert_fits_the_phone(&client, "a long order-code URL in the scan's status wraps").await;
     assert_eq!(
         site.payment_status("camera-1").await,
         "PAYMENT_IN_PROCESS",
