@@ -5,6 +5,7 @@
 //! same [`register`] function wires the real app and the mock-runtime tests, so both exercise
 //! one code path.
 
+pub mod camera;
 pub mod commands;
 pub mod demo;
 pub mod live;
@@ -20,9 +21,13 @@ pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
     builder
         .setup(|app| {
             // Phones scan with the system camera through Tauri's official plugin; desktops
-            // use getUserMedia in the web view.
+            // use getUserMedia in the web view, which `camera` turns on.
             #[cfg(mobile)]
             app.handle().plugin(tauri_plugin_barcode_scanner::init())?;
+            // Desktops: the wallet's window may use the camera (see `camera`).
+            if let Some(main) = app.get_webview_window("main") {
+                camera::allow_in(&main);
+            }
             if app.try_state::<AppState>().is_none() {
                 let dir = state::data_dir_from_env(app.path().app_data_dir().ok());
                 let hub_url = std::env::var(state::HUB_ENV).ok();

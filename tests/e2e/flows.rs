@@ -26,24 +26,31 @@ pub struct Loop {
 
 impl Loop {
     /// Starts a demo with `options` (its data folder is set here) and the app against its hub.
-    pub async fn start(name: &str, mut options: DemoOptions) -> Loop {
+    pub async fn start(name: &str, options: DemoOptions) -> Loop {
+        Loop::start_with(name, options, &[]).await
+    }
+
+    /// As [`Loop::start`], with more environment variables for the app.
+    pub async fn start_with(
+        name: &str,
+        mut options: DemoOptions,
+        extra: &[(&str, String)],
+    ) -> Loop {
         let demo_dir = tempfile::tempdir().unwrap();
         options.data_dir = Some(demo_dir.path().to_path_buf());
         let demo = Demo::start(options)
             .await
             .unwrap_or_else(|error| panic!("demo: could not start: {error}"));
         let wallet_dir = tempfile::tempdir().unwrap();
-        let app = App::start_with(
-            name,
-            &[
-                ("LINKER_HUB_URL", demo.hub_url().to_owned()),
-                (
-                    "LINKER_WALLET_DATA",
-                    wallet_dir.path().display().to_string(),
-                ),
-            ],
-        )
-        .await;
+        let mut env = vec![
+            ("LINKER_HUB_URL", demo.hub_url().to_owned()),
+            (
+                "LINKER_WALLET_DATA",
+                wallet_dir.path().display().to_string(),
+            ),
+        ];
+        env.extend(extra.iter().cloned());
+        let app = App::start_with(name, &env).await;
         Loop {
             app,
             demo: Some(demo),

@@ -7,6 +7,7 @@
 //! holds the steps the wallet tests share.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod camera;
 mod cases;
 mod first_screen;
 mod flows;
