@@ -27,9 +27,13 @@ function keepScreenOn() {
     });
 }
 
+// The run screen redraws itself often; the lock goes only once no payment code is on show.
 onLeave(() => {
-  if (awake.lock && awake.lock !== "asking") awake.lock.release().catch(() => {});
-  awake.lock = null;
+  setTimeout(() => {
+    if (currentScreen() === "run" && state.run?.code) return;
+    if (awake.lock && awake.lock !== "asking") awake.lock.release().catch(() => {});
+    awake.lock = null;
+  }, 0);
 });
 
 export function payCard() {
