@@ -7,44 +7,23 @@ use linker_wallet::{
     ScanOutcome, SessionInfo, Settings, SettingsUpdate, SyncReport, SyncStatus, VerdictReport,
     WalletUnderTest, WriteReceipt,
 };
-use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::state::AppState;
 use crate::{demo, live};
 
 use linker_wallet::commands;
-pub use linker_wallet::commands::{Answer, GeneratedCode, app_error};
-
-/// What the About screen and the first screen's footer show.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct AppInfo {
-    /// The product name.
-    pub name: String,
-    /// The app's version (the workspace version).
-    pub version: String,
-    /// The wallet Linker plays by default.
-    pub default_wallet: String,
-    /// The wallet database's schema version.
-    pub schema_version: i64,
-    /// Where the wallet keeps its data.
-    pub data_dir: String,
-    /// True when the app was started in demo mode (`--demo`, `LINKER_DEMO=1`).
-    pub demo_requested: bool,
-}
+pub use linker_wallet::commands::{Answer, AppInfo, GeneratedCode, Shell, app_error};
 
 /// Returns the app's name and version.
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    AppInfo {
-        name: "Linker".to_owned(),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        default_wallet: linker_aplus::test_wallet::TEST_WALLET.to_owned(),
-        schema_version: state.wallet.schema_version().unwrap_or_default(),
-        data_dir: state.wallet.data_dir().display().to_string(),
-        demo_requested: crate::state::demo_requested(),
-    }
+    commands::app_info(
+        &state.wallet,
+        Shell::Desktop {
+            demo_requested: crate::state::demo_requested(),
+        },
+    )
 }
 
 /// The saved session, if any (the first screen skips sign-in when it is active).

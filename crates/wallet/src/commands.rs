@@ -42,6 +42,59 @@ fn bytes(field: &str, base64: &str) -> Answer<Vec<u8>> {
         .map_err(|error| app_error("INVALID_INPUT", format!("{field}: not base64 ({error})")))
 }
 
+/// Which shell runs the screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    /// The desktop app; `demo_requested` when it was started in demo mode.
+    Desktop {
+        /// True with `--demo` or `LINKER_DEMO=1`.
+        demo_requested: bool,
+    },
+    /// A browser, served by the hub's web shell.
+    Web,
+}
+
+/// What the About screen and the first screen's footer show.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// The product name.
+    pub name: String,
+    /// The version (the workspace version).
+    pub version: String,
+    /// The wallet Linker plays by default.
+    pub default_wallet: String,
+    /// The wallet database's schema version.
+    pub schema_version: i64,
+    /// Where the wallet keeps its data (empty in a browser: a folder on the hub).
+    pub data_dir: String,
+    /// True when the app was started in demo mode (`--demo`, `LINKER_DEMO=1`).
+    pub demo_requested: bool,
+    /// `app` or `web`.
+    pub shell: String,
+}
+
+/// The name, version and shell the screens show.
+pub fn app_info(wallet: &Wallet, shell: Shell) -> AppInfo {
+    let (data_dir, demo_requested, shell) = match shell {
+        Shell::Desktop { demo_requested } => (
+            wallet.data_dir().display().to_string(),
+            demo_requested,
+            "app",
+        ),
+        Shell::Web => (String::new(), false, "web"),
+    };
+    AppInfo {
+        name: "Linker".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        default_wallet: linker_aplus::test_wallet::TEST_WALLET.to_owned(),
+        schema_version: wallet.schema_version().unwrap_or_default(),
+        data_dir,
+        demo_requested,
+        shell: shell.to_owned(),
+    }
+}
+
 /// The saved session, if any (the first screen skips sign-in when it is active).
 pub fn session(wallet: &Wallet) -> Answer<Option<SessionInfo>> {
     wallet.session().map_err(view)

@@ -32,7 +32,7 @@ use axum::routing::{get, post};
 use futures_util::Stream;
 use linker_base::clock::Clock;
 use linker_wallet::ErrorView;
-use linker_wallet::commands::{self, app_error};
+use linker_wallet::commands::{self, Shell, app_error};
 use serde_json::{Value, json};
 
 pub use sessions::{SESSION_COOKIE, Sessions};
@@ -171,7 +171,8 @@ async fn command(
         Err(error) => return error_response(error),
     };
     let answer = match command.as_str() {
-        "app_info" => Ok(app_info(&session.wallet)),
+        "app_info" => serde_json::to_value(commands::app_info(&session.wallet, Shell::Web))
+            .map_err(|error| app_error("INTERNAL", error.to_string())),
         "demo_info" => Ok(Value::Null),
         "update_settings" if args.pointer("/update/hubUrl").is_some_and(|v| !v.is_null()) => {
             Err(app_error(
@@ -194,19 +195,6 @@ async fn command(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
-}
-
-/// What the first screen's footer shows, as the desktop app's `app_info` answers it.
-fn app_info(wallet: &linker_wallet::Wallet) -> Value {
-    json!({
-        "name": "Linker",
-        "version": env!("CARGO_PKG_VERSION"),
-        "defaultWallet": linker_aplus::test_wallet::TEST_WALLET,
-        "schemaVersion": wallet.schema_version().unwrap_or_default(),
-        "dataDir": "",
-        "demoRequested": false,
-        "shell": "web",
-    })
 }
 
 /// `GET /app/api/runs/<run>/events`: the run's updates as `run-update` events, the same payload
