@@ -6,6 +6,9 @@ use serde::Serialize;
 /// Everything a wallet operation can refuse or fail to do.
 #[derive(Debug, thiserror::Error)]
 pub enum WalletError {
+    /// This wallet always uses the hub that serves it (the web wallet): its URL cannot change.
+    #[error("the web wallet always uses the hub that serves it")]
+    HubUrlFixed,
     /// The invitation code is not one the hub issued (mistyped, or replaced by a newer one).
     #[error("that invitation code is not valid: check it, or ask your acquirer for a new one")]
     InvitationInvalid,
@@ -150,6 +153,7 @@ impl WalletError {
     /// The stable code front ends branch on (upper snake case, never the message).
     pub fn code(&self) -> &'static str {
         match self {
+            WalletError::HubUrlFixed => "NOT_IN_BROWSER",
             WalletError::InvitationInvalid => "INVITATION_INVALID",
             WalletError::InvitationExpired { .. } => "INVITATION_EXPIRED",
             WalletError::InvitationUsed => "INVITATION_USED",

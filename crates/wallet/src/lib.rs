@@ -97,6 +97,9 @@ pub struct WalletOptions {
     pub reconnect_delay: Duration,
     /// How many failed reconnects in a row end a run's event stream with an error.
     pub max_reconnects: u32,
+    /// The hub URL cannot be changed in the settings (a wallet the hub's web shell serves:
+    /// always that hub).
+    pub hub_url_fixed: bool,
 }
 
 impl Default for WalletOptions {
@@ -108,6 +111,7 @@ impl Default for WalletOptions {
             request_timeout: Duration::from_secs(30),
             reconnect_delay: Duration::from_secs(1),
             max_reconnects: 5,
+            hub_url_fixed: false,
         }
     }
 }

@@ -184,6 +184,9 @@ impl Wallet {
     pub fn update_settings(&self, update: SettingsUpdate) -> Result<Settings, WalletError> {
         let mut values: Vec<(&str, String)> = Vec::new();
         if let Some(url) = &update.hub_url {
+            if self.inner.options.hub_url_fixed {
+                return Err(WalletError::HubUrlFixed);
+            }
             values.push(("hub_url", check_hub_url(url)?));
         }
         if let Some(name) = &update.wallet {

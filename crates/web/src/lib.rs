@@ -174,12 +174,6 @@ async fn command(
         "app_info" => serde_json::to_value(commands::app_info(&session.wallet, Shell::Web))
             .map_err(|error| app_error("INTERNAL", error.to_string())),
         "demo_info" => Ok(Value::Null),
-        "update_settings" if args.pointer("/update/hubUrl").is_some_and(|v| !v.is_null()) => {
-            Err(app_error(
-                "NOT_IN_BROWSER",
-                "the web wallet always uses the hub that serves it",
-            ))
-        }
         _ => commands::call(&session.wallet, &command, args).await,
     };
     if command == "sign_out" && answer.is_ok() {

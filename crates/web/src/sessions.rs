@@ -113,6 +113,7 @@ impl Sessions {
         let folder = self.config.data_dir.join(&id);
         let options = WalletOptions {
             default_hub_url: self.config.hub_url.clone(),
+            hub_url_fixed: true,
             ..WalletOptions::default()
         };
         let wallet = Wallet::open(&folder, options).map_err(|error| error.view())?;
