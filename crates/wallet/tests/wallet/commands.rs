@@ -122,3 +122,24 @@ async fn wrong_arguments_unknown_and_desktop_only_commands_answer_code_and_messa
         "the wallets under test: {wallets}"
     );
 }
+
+#[tokio::test]
+async fn every_portable_command_is_one_call_serves() {
+    let hub_dir = tempfile::tempdir().unwrap();
+    let wallet_dir = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(hub_dir.path()).await;
+    let (wallet, _clock) = wallet(wallet_dir.path(), &hub.url);
+    for command in PORTABLE {
+        if command == "sign_out" {
+            continue;
+        }
+        let answer = commands::call(&wallet, command, json!({})).await;
+        assert!(
+            answer
+                .as_ref()
+                .err()
+                .is_none_or(|error| error.code != "UNKNOWN_COMMAND"),
+            "{command} is listed as portable, so call must serve it: {answer:?}"
+        );
+    }
+}
