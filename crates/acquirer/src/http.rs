@@ -30,6 +30,8 @@ pub(crate) struct AppState {
     pub verifier: Verifier,
     pub pos_driver_token: Option<String>,
     pub entry_code_url: String,
+    /// A link that opens the customer's wallet on a phone (the demo's), shown as a QR code.
+    pub wallet_link: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 type Shared = State<Arc<AppState>>;
@@ -201,6 +203,11 @@ async fn pos_state(State(state): Shared) -> Response {
         "currency": state.backend.currency.code(),
         "minorDigits": state.backend.currency.minor_digits(),
         "entryCodeUrl": state.entry_code_url,
+        "walletLink": state
+            .wallet_link
+            .lock()
+            .map(|link| link.clone())
+            .unwrap_or_default(),
         "faults": state.backend.faults.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "payments": views,
     }))

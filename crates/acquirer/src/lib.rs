@@ -172,12 +172,14 @@ impl Acquirer {
             config.clock.clone(),
         ));
         backend.resume()?;
+        let wallet_link = Arc::new(std::sync::Mutex::new(None));
         let state = Arc::new(http::AppState {
             backend: Arc::clone(&backend),
             signer: Signer::new(config.client_id.clone(), reply_key),
             verifier: Verifier::new(config.hub_public_key),
             pos_driver_token: config.pos_driver_token.clone(),
             entry_code_url: urls.entry_code.clone(),
+            wallet_link: wallet_link.clone(),
         });
         let app = http::router(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -207,6 +209,7 @@ impl Acquirer {
             public_key_pem,
             faults: config.faults,
             backend,
+            wallet_link,
             stop: Some(stop),
             server: Some(server),
         })
@@ -223,11 +226,20 @@ pub struct RunningAcquirer {
     public_key_pem: String,
     faults: std::collections::BTreeSet<Fault>,
     backend: Arc<backend::Backend>,
+    wallet_link: Arc<std::sync::Mutex<Option<String>>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningAcquirer {
+    /// Shows `link` on the POS page as a QR code for the customer's phone (the demo's web
+    /// wallet, signed in).
+    pub fn show_wallet_link(&self, link: &str) {
+        if let Ok(mut shown) = self.wallet_link.lock() {
+            *shown = Some(link.to_owned());
+        }
+    }
+
     /// The address it listens on.
     pub fn address(&self) -> SocketAddr {
         self.address

@@ -30,6 +30,8 @@ pub(crate) const POS_PAGE: &str = r##"<!doctype html>
 <div class="card"><div id="screen" class="screen">Ready</div><div id="qr"></div></div>
 <div class="card"><b>Entry code</b> <small>(customers scan it and type the amount)</small>
  <div><img id="entry" alt="entry code" width="160"></div><small id="entryUrl"></small></div>
+<div class="card" id="phone" hidden><b>Customer's phone</b> <small>(scan with the phone's camera to open the Linker wallet, signed in)</small>
+ <div><img id="walletQr" alt="web wallet link" width="200"></div><small id="walletLink"></small></div>
 <div class="card"><b>Payments</b><div id="list"></div></div>
 <script>
 let current=null, digits=2;
@@ -72,6 +74,8 @@ async function refresh(){
   try{ const s=await api('state');
     $('title').textContent=s.merchant+' · '+s.store+(s.faults.length?' (faults: '+s.faults.join(', ')+')':'');
     $('cur').textContent=s.currency; digits=s.minorDigits;
+    if(s.walletLink && $('walletLink').textContent!==s.walletLink){ $('phone').hidden=false;
+      $('walletQr').src='/pos/api/qr.png?text='+encodeURIComponent(s.walletLink); $('walletLink').textContent=s.walletLink; }
     if(!$('entry').src) { $('entry').src='/pos/api/qr.png?text='+encodeURIComponent(s.entryCodeUrl); $('entryUrl').textContent=s.entryCodeUrl; }
     $('list').innerHTML=s.payments.map(v=>{const p=v.payment,d=v.display;
       const amt=(Number(p.amount.value)/Math.pow(10,digits)).toFixed(digits);

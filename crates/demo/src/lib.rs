@@ -2,7 +2,8 @@
 //! reopens) the demo project, starts the reference acquirer and registers it in the project,
 //! invites a demo merchant with every product (so every implemented case is assigned), and
 //! keeps the merchant's credentials in the data folder. [`Demo::wallet`] opens a wallet signed
-//! in as that merchant. The command line (`linker demo`) and the app's demo mode both use it;
+//! in as that merchant. The hub also serves the web wallet (`/app/`), and
+//! [`Demo::web_wallet_link`] makes a link that opens it on a phone, signed in. The command line (`linker demo`) and the app's demo mode both use it;
 //! it is the one place besides them that wires the hub and the acquirer together.
 //!
 //! ```no_run
@@ -22,8 +23,10 @@ use std::sync::Arc;
 
 use linker_acquirer::{Acquirer, AcquirerConfig, Fault, HubProject, RunningAcquirer, Timing};
 use linker_hub::domain::merchants::NewMerchant;
+use linker_hub::server::tls::{SelfSigned, TlsSource};
 use linker_hub::{Hub, NewProject, ProjectUpdate, ServeConfig, Server};
 use linker_wallet::{SettingsUpdate, Wallet, WalletOptions};
+use linker_web::{WebConfig, WebShell};
 use serde::{Deserialize, Serialize};
 
 /// The demo project's name and Client-Id.
@@ -81,6 +84,10 @@ pub struct DemoOptions {
     pub timing: Timing,
     /// Run the hub on a clock its admin API can move forward (`--test-clock`).
     pub test_clock: bool,
+    /// The URL phones reach the hub at, when it is not the listen address's.
+    pub public_url: Option<String>,
+    /// Serve the hub (and the web wallet) over HTTPS with this certificate.
+    pub tls: Option<TlsSource>,
 }
 
 impl DemoOptions {
@@ -106,6 +113,8 @@ impl Default for DemoOptions {
             faults: BTreeSet::new(),
             timing: Timing::default(),
             test_clock: false,
+            public_url: None,
+            tls: None,
         }
     }
 }
@@ -132,6 +141,8 @@ pub struct DemoMerchant {
 pub struct Demo {
     hub: Arc<Hub>,
     hub_url: String,
+    web: Arc<WebShell>,
+    self_signed: Option<SelfSigned>,
     admin_token_path: PathBuf,
     project_id: String,
     merchant: DemoMerchant,
@@ -168,12 +179,20 @@ impl Demo {
         let server = Server::bind(&ServeConfig {
             data_dir: hub_dir.clone(),
             listen: options.hub_listen,
-            public_url: None,
+            public_url: options.public_url.clone(),
             test_clock: options.test_clock,
+            tls: options.tls.clone(),
         })
         .await?;
         let hub = server.hub.clone();
-        let hub_url = format!("http://{}", server.address);
+        // Everything in this process (the acquirer, the wallets) reaches the hub on loopback
+        // in plain HTTP; phones reach it at its public URL.
+        let hub_url = server.internal_url();
+        let self_signed = server.self_signed.clone();
+        let mut web_config = WebConfig::new(hub_dir.join("web-sessions"), hub_url.clone());
+        web_config.secure_cookie = hub.public_url().starts_with("https://");
+        let web = Arc::new(WebShell::new(web_config, hub.clock()));
+        let server = server.mount(linker_web::router(web.clone()));
         let (hub_stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let hub_task = tokio::spawn(async move {
             let shutdown = async move {
@@ -198,6 +217,7 @@ impl Demo {
                 source: linker_hub::HubError::Internal(error.to_string()),
             })?;
         let mut config = AcquirerConfig::from_project(&project_view, &acquirer_dir)?;
+        config.gateway_url = hub_url.clone();
         config.listen = options.acquirer_listen;
         config.faults = options.faults.clone();
         config.timing = options.timing;
@@ -225,6 +245,8 @@ impl Demo {
         Ok(Demo {
             hub,
             hub_url,
+            web,
+            self_signed,
             admin_token_path: linker_hub::admin_token_path(&hub_dir),
             project_id: project.id,
             merchant,
@@ -236,9 +258,46 @@ impl Demo {
         })
     }
 
-    /// The hub's URL (Alipay+ gateway, wallet API, admin API).
+    /// The hub's URL on this machine (Alipay+ gateway, wallet API, admin API): loopback, plain
+    /// HTTP even when the hub also serves HTTPS to phones.
     pub fn hub_url(&self) -> &str {
         &self.hub_url
+    }
+
+    /// The URL phones and other machines reach the hub at (HTTPS when it serves it).
+    pub fn public_url(&self) -> &str {
+        self.hub.public_url()
+    }
+
+    /// The self-signed certificate the hub serves, when it was asked to make one.
+    pub fn self_signed(&self) -> Option<&SelfSigned> {
+        self.self_signed.as_ref()
+    }
+
+    /// The web wallet, signed in as the demo merchant: a link (at the public URL) whose every
+    /// opening starts a web session of its own, signed in. The demo prints it as a QR code and
+    /// the POS page shows it, so that a phone opens the merchant's wallet at once.
+    pub async fn web_wallet_link(&self) -> Result<String, DemoError> {
+        // The first sign-in sets the merchant's password (with its invitation): do it here, in
+        // a wallet of no consequence, so the link can sign in with the password every time.
+        let scratch = tempfile::tempdir().map_err(|source| DemoError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+        let wallet = Wallet::open(
+            scratch.path(),
+            WalletOptions::default().with_hub_url(self.hub_url.clone()),
+        )?;
+        self.sign_in(&wallet).await?;
+        drop(wallet);
+        let path = self.web.sign_in_link(
+            &self.merchant.mid,
+            &self.merchant.password,
+            Some(&self.project_id),
+        );
+        let link = format!("{}{path}", self.hub.public_url());
+        self.acquirer.show_wallet_link(&link);
+        Ok(link)
     }
 
     /// The hub itself (in-process).

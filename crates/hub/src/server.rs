@@ -31,6 +31,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// Use a clock that the admin API can advance.
     pub test_clock: bool,
+    /// Serve HTTPS, with this certificate; plain HTTP when absent.
+    pub tls: Option<tls::TlsSource>,
 }
 
 /// The database file inside a data folder.
@@ -52,10 +54,23 @@ pub struct Server {
     /// Where the admin token was written, when this start created it.
     pub new_admin_token: Option<PathBuf>,
     listener: tokio::net::TcpListener,
+    /// The plain-HTTP loopback listener for in-process clients, beside an HTTPS one.
+    internal: Option<tokio::net::TcpListener>,
     /// Routes served beside the hub's own (the wallet's web shell).
     extra: Option<axum::Router>,
     /// HTTPS, when a certificate was given.
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// The self-signed certificate it serves, when it made (or kept) one.
+    pub self_signed: Option<tls::SelfSigned>,
+}
+
+/// The address others reach a server listening on `address` at: on every address, the
+/// machine's LAN address (loopback when it has none).
+fn reachable(mut address: SocketAddr) -> SocketAddr {
+    if address.ip().is_unspecified() {
+        address.set_ip(tls::lan_address().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into()));
+    }
+    address
 }
 
 impl Server {
@@ -76,10 +91,38 @@ impl Server {
             address: config.listen,
             source,
         })?;
-        let public_url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{address}"));
+        let (tls, self_signed) = match &config.tls {
+            None => (None, None),
+            Some(tls::TlsSource::Files { cert, key }) => (
+                Some(tls::server_config(cert, key).map_err(ServeError::Tls)?),
+                None,
+            ),
+            Some(tls::TlsSource::SelfSigned) => {
+                let names = tls::host_names(address, config.public_url.as_deref());
+                let made = tls::self_signed(&config.data_dir.join("tls"), &names)
+                    .map_err(ServeError::Tls)?;
+                let tls = tls::server_config(&made.cert, &made.key).map_err(ServeError::Tls)?;
+                (Some(tls), Some(made))
+            }
+        };
+        // Over HTTPS, in-process clients (the web wallet's sessions, the demo's acquirer) reach
+        // the hub on a loopback port of its own in plain HTTP, so they need not trust the
+        // certificate nor match its names.
+        let internal = match tls {
+            Some(_) => Some(
+                tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+                    .await
+                    .map_err(|source| ServeError::Bind {
+                        address: SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+                        source,
+                    })?,
+            ),
+            None => None,
+        };
+        let public_url = config.public_url.clone().unwrap_or_else(|| {
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            format!("{scheme}://{}", reachable(address))
+        });
         let clock: Arc<dyn Clock> = if config.test_clock {
             Arc::new(TestClock::new())
         } else {
@@ -93,8 +136,10 @@ impl Server {
             address,
             new_admin_token,
             listener,
+            internal,
             extra: None,
-            tls: None,
+            tls,
+            self_signed,
         })
     }
 
@@ -107,12 +152,6 @@ impl Server {
         self
     }
 
-    /// Serves HTTPS with the certificate chain and key of these PEM files.
-    pub fn with_tls(mut self, cert: &Path, key: &Path) -> Result<Server, ServeError> {
-        self.tls = Some(tls::server_config(cert, key).map_err(ServeError::Tls)?);
-        Ok(self)
-    }
-
     /// The URL this machine reaches the server at (loopback when it listens on every address).
     pub fn local_url(&self) -> String {
         let mut address = self.address;
@@ -121,6 +160,15 @@ impl Server {
         }
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         format!("{scheme}://{address}")
+    }
+
+    /// The URL in-process clients use: [`Server::local_url`] over HTTP; over HTTPS, a
+    /// plain-HTTP loopback port of its own (no certificate to trust, no name to match).
+    pub fn internal_url(&self) -> String {
+        match self.internal.as_ref().and_then(|l| l.local_addr().ok()) {
+            Some(address) => format!("http://{address}"),
+            None => self.local_url(),
+        }
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight (and ends the
@@ -139,25 +187,49 @@ impl Server {
             None => router(self.hub.clone()),
         };
         let notifier = callbacks::spawn_notifier(self.hub.clone());
-        match self.tls {
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let stopped = move || {
+            let mut stopping = stopping.clone();
+            async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            }
+        };
+        let internal = self.internal.map(|listener| {
+            let serving = axum::serve(
+                listener,
+                app.clone().into_make_service_with_connect_info::<Peer>(),
+            )
+            .with_graceful_shutdown(stopped());
+            tokio::spawn(async move { serving.await })
+        });
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let served = match self.tls {
             Some(config) => {
                 let listener =
                     tls::TlsListener::new(self.listener, config).map_err(ServeError::Serve)?;
                 axum::serve(listener, app.into_make_service_with_connect_info::<Peer>())
-                    .with_graceful_shutdown(shutdown)
+                    .with_graceful_shutdown(stopped())
                     .await
-                    .map_err(ServeError::Serve)?;
             }
             None => {
                 axum::serve(
                     self.listener,
                     app.into_make_service_with_connect_info::<Peer>(),
                 )
-                .with_graceful_shutdown(shutdown)
+                .with_graceful_shutdown(stopped())
                 .await
-                .map_err(ServeError::Serve)?;
+            }
+        };
+        if let Some(internal) = internal {
+            match internal.await {
+                Ok(result) => result.map_err(ServeError::Serve)?,
+                Err(error) => return Err(ServeError::Serve(std::io::Error::other(error))),
             }
         }
+        served.map_err(ServeError::Serve)?;
         notifier.abort();
         Ok(())
     }

@@ -121,6 +121,38 @@ impl RenderedCode {
         )
     }
 
+    /// The code as text for a dark terminal: two module rows per line in half blocks, a light
+    /// module drawn as a block and a dark one left as the dark background, with a 2-module quiet
+    /// zone. A phone's camera reads it off the screen.
+    pub fn to_terminal_text(&self) -> String {
+        const QUIET: i64 = 2;
+        let (columns, rows) = (i64::from(self.columns), i64::from(self.rows));
+        let dark = |column: i64, row: i64| {
+            u32::try_from(column)
+                .ok()
+                .zip(u32::try_from(row).ok())
+                .is_some_and(|(c, r)| {
+                    c < self.columns && r < self.rows && self.is_dark_module(c, r)
+                })
+        };
+        let mut text = String::new();
+        let mut row = -QUIET;
+        while row < rows + QUIET {
+            for column in -QUIET..columns + QUIET {
+                // A light module is drawn (a block), a dark one left blank.
+                text.push(match (!dark(column, row), !dark(column, row + 1)) {
+                    (true, true) => '█',
+                    (true, false) => '▀',
+                    (false, true) => '▄',
+                    (false, false) => ' ',
+                });
+            }
+            text.push('\n');
+            row += 2;
+        }
+        text
+    }
+
     fn is_dark_module(&self, column: u32, row: u32) -> bool {
         let index = row as usize * self.columns as usize + column as usize;
         self.dark.get(index).copied().unwrap_or(false)

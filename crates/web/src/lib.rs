@@ -5,6 +5,8 @@
 //! `GET /app/api/runs/<run>/events`. GitButler's `but-server` beside `but-api` is the model. It
 //! is installable (a web app manifest, icons, and a service worker that caches the app shell),
 //! and an invitation mail's link (`/invite/<code>`) opens its sign-in with the code filled in.
+//! A sign-in link ([`WebShell::sign_in_link`], `/app/open/<secret>`) opens a wallet already
+//! signed in: the demo shows one as a QR code for a phone.
 //!
 //! Each browser session gets a wallet of its own, with its own store in a folder under the data
 //! folder, named by a random session cookie (`HttpOnly`, `SameSite=Strict`). A session ends at
@@ -17,9 +19,10 @@
 mod sessions;
 mod ui;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -65,10 +68,20 @@ impl WebConfig {
     }
 }
 
+/// Whom the sessions a sign-in link opens are signed in as.
+#[derive(Debug, Clone)]
+struct SignInGrant {
+    login: String,
+    password: String,
+    project_id: Option<String>,
+}
+
 /// The web shell: its sessions and where they point.
 #[derive(Debug)]
 pub struct WebShell {
     sessions: Sessions,
+    /// Sign-in links by their secret (only the process that runs the shell makes them).
+    links: Mutex<HashMap<String, SignInGrant>>,
 }
 
 impl WebShell {
@@ -76,12 +89,41 @@ impl WebShell {
     pub fn new(config: WebConfig, clock: Arc<dyn Clock>) -> WebShell {
         WebShell {
             sessions: Sessions::new(config, clock),
+            links: Mutex::new(HashMap::new()),
         }
     }
 
     /// The live sessions.
     pub fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    /// A link (`/app/open/<secret>`, a path on the shell's host) whose every opening starts a
+    /// session of its own, signed in with these credentials: the demo shows it as a QR code so
+    /// that a phone opens the demo merchant's wallet at once. Nothing over HTTP makes one, and
+    /// it lives as long as this shell.
+    pub fn sign_in_link(&self, login: &str, password: &str, project_id: Option<&str>) -> String {
+        let secret = sessions::random_id();
+        self.links
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(
+                secret.clone(),
+                SignInGrant {
+                    login: login.to_owned(),
+                    password: password.to_owned(),
+                    project_id: project_id.map(str::to_owned),
+                },
+            );
+        format!("/app/open/{secret}")
+    }
+
+    fn grant(&self, secret: &str) -> Option<SignInGrant> {
+        self.links
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(secret)
+            .cloned()
     }
 }
 
@@ -92,6 +134,7 @@ pub fn router(shell: Arc<WebShell>) -> Router {
         .route("/app/", get(ui::index))
         .route("/app/sw.js", get(ui::service_worker))
         .route("/invite/{code}", get(invitation_link))
+        .route("/app/open/{secret}", get(sign_in_link))
         .route("/app/api/{command}", post(command))
         .route("/app/api/runs/{run}/events", get(run_events))
         .route("/app/{*path}", get(ui::file))
@@ -112,6 +155,39 @@ async fn invitation_link(Path(code): Path<String>) -> Response {
         [(header::LOCATION, format!("/app/#invite={code}"))],
     )
         .into_response()
+}
+
+/// `GET /app/open/<secret>`, a sign-in link: a new session signed in as the link says, then the
+/// wallet. An unknown or stale link opens the wallet's sign-in instead.
+async fn sign_in_link(State(shell): State<Arc<WebShell>>, Path(secret): Path<String>) -> Response {
+    let to_app = |cookie: Option<String>| {
+        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/app/")]).into_response();
+        if let Some(value) = cookie.and_then(|cookie| HeaderValue::from_str(&cookie).ok()) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+        response
+    };
+    let Some(grant) = sessions::plausible_id(&secret)
+        .then(|| shell.grant(&secret))
+        .flatten()
+    else {
+        return to_app(None);
+    };
+    let (session, cookie) = match shell.sessions.start() {
+        Ok(started) => started,
+        Err(error) => return error_response(error),
+    };
+    let signed_in = session
+        .wallet
+        .sign_in(&grant.login, &grant.password, grant.project_id.as_deref())
+        .await;
+    match signed_in {
+        Ok(_) => to_app(Some(cookie)),
+        Err(error) => {
+            shell.sessions.end(&session.id);
+            error_response(error.view())
+        }
+    }
 }
 
 async fn redirect_to_app() -> Response {

@@ -85,7 +85,13 @@ impl Sessions {
         if let Some(session) = self.existing(headers) {
             return Ok((session, None));
         }
-        let session = self.start()?;
+        let (session, cookie) = self.start()?;
+        Ok((session, Some(cookie)))
+    }
+
+    /// A new session, and the `Set-Cookie` value that names it.
+    pub fn start(&self) -> Result<(Session, String), ErrorView> {
+        let session = self.open()?;
         let cookie = format!(
             "{SESSION_COOKIE}={}; Path=/app; HttpOnly; SameSite=Strict{}",
             session.id,
@@ -95,21 +101,17 @@ impl Sessions {
                 ""
             }
         );
-        Ok((session, Some(cookie)))
+        Ok((session, cookie))
     }
 
-    fn start(&self) -> Result<Session, ErrorView> {
+    fn open(&self) -> Result<Session, ErrorView> {
         if self.count() >= self.config.max_sessions {
             return Err(app_error(
                 "TOO_MANY_SESSIONS",
                 "the web wallet has as many sessions as it keeps; try again later",
             ));
         }
-        let id: String = rand::rng()
-            .sample_iter(Alphanumeric)
-            .take(ID_LENGTH)
-            .map(char::from)
-            .collect();
+        let id = random_id();
         let folder = self.config.data_dir.join(&id);
         let options = WalletOptions {
             default_hub_url: self.config.hub_url.clone(),
@@ -156,6 +158,20 @@ impl Sessions {
     }
 }
 
+/// A fresh random id of [`ID_LENGTH`] letters and digits.
+pub(crate) fn random_id() -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(ID_LENGTH)
+        .map(char::from)
+        .collect()
+}
+
+/// True when `id` has the shape of an id this shell hands out.
+pub(crate) fn plausible_id(id: &str) -> bool {
+    id.len() == ID_LENGTH && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
 /// Removes an ended session's folder (its wallet closes when the last request using it ends).
 fn remove_folder(ended: Live) {
     drop(ended.wallet);
@@ -174,5 +190,5 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
-        .filter(|id| id.len() == ID_LENGTH && id.chars().all(|c| c.is_ascii_alphanumeric()))
+        .filter(|id| plausible_id(id))
 }

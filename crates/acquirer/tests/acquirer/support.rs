@@ -60,6 +60,7 @@ impl World {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
             test_clock: false,
+            tls: None,
         })
         .await
         .unwrap();

@@ -509,6 +509,7 @@ fn run_load(
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         public_url: None,
         test_clock: false,
+        tls: None,
     };
     let server = hub_runtime
         .block_on(Server::bind(&config))

@@ -14,6 +14,7 @@ use linker_runner::{Pos, Runner};
 
 use crate::Outcome;
 use crate::commands::running::{RunArgs, TerminalProgress};
+use crate::commands::tls::{TlsArgs, print_self_signed};
 
 /// `linker demo` arguments.
 #[derive(Debug, clap::Args)]
@@ -22,9 +23,16 @@ pub struct DemoCommand {
     /// to keep the demo between starts).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// The hub's listen address.
-    #[arg(long, default_value = "127.0.0.1:0")]
+    /// The hub's listen address. Loopback by default; give a LAN address (or 0.0.0.0:PORT) to
+    /// demonstrate with a phone as the customer, with --tls-self-signed for its camera.
+    #[arg(long, visible_alias = "listen", default_value = "127.0.0.1:0")]
     hub_listen: SocketAddr,
+    /// The URL phones reach the hub at, when not the listen address (or, on every address,
+    /// this machine's LAN address).
+    #[arg(long)]
+    public_url: Option<String>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// The reference acquirer's listen address.
     #[arg(long, default_value = "127.0.0.1:0")]
     acquirer_listen: SocketAddr,
@@ -68,10 +76,15 @@ pub fn run(command: DemoCommand) -> Result<Outcome> {
                 linker_acquirer::Timing::default()
             },
             test_clock: command.run && !command.real_time,
+            public_url: command.public_url.clone(),
+            tls: command.tls.source(),
         })
         .await
         .context("cannot start the demo")?;
         print_where(&demo);
+        if !command.run {
+            print_phone(&demo, command.hub_listen).await?;
+        }
         let outcome = if command.run {
             let wallet = demo
                 .wallet()
@@ -108,6 +121,9 @@ fn print_where(demo: &Demo) {
     let acquirer = demo.acquirer();
     println!("Linker demo");
     println!("  hub:              {}", demo.hub_url());
+    if demo.public_url() != demo.hub_url() {
+        println!("  hub for phones:   {}", demo.public_url());
+    }
     println!("  POS page:         {}", demo.pos_page_url());
     println!("  POS driver:       {}", demo.pos_driver_url());
     println!("  entry code:       {}", acquirer.entry_code_url());
@@ -122,4 +138,29 @@ fn print_where(demo: &Demo) {
         println!("  acquirer faults:  {}", names.join(", "));
     }
     println!("  data folder:      {}", demo.data_dir().display());
+}
+
+/// Prints the web wallet's link, signed in as the demo merchant, and, when phones can reach the
+/// hub, the same link as a QR code to scan (the POS page shows it too).
+async fn print_phone(demo: &Demo, listen: SocketAddr) -> Result<()> {
+    let link = demo
+        .web_wallet_link()
+        .await
+        .context("cannot make the web wallet's link")?;
+    if let Some(made) = demo.self_signed() {
+        print_self_signed(made, demo.public_url(), 18);
+    }
+    println!("  web wallet:       {link}");
+    println!("                    (opens the demo merchant's wallet, signed in)");
+    if listen.ip().is_loopback() {
+        println!(
+            "  a phone:          listen where it can reach the hub, e.g. --listen 0.0.0.0:8443 --tls-self-signed"
+        );
+        return Ok(());
+    }
+    let code = linker_scan::text_qr(&link, &linker_scan::QrOptions::default())
+        .context("cannot draw the link as a QR code")?;
+    println!("\nScan with the phone's camera to open the wallet (the POS page shows it too):\n");
+    print!("{}", code.to_terminal_text());
+    Ok(())
 }

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use linker_hub::{ServeConfig, Server, shutdown_signal};
 
 use crate::Outcome;
+use crate::commands::tls::{TlsArgs, print_self_signed};
 
 /// Hub commands.
 #[derive(Debug, clap::Subcommand)]
@@ -41,12 +42,8 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     smtp: Option<String>,
-    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// The certificate's private key (PEM); needs --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    tls: TlsArgs,
     /// Do not serve the web wallet at /app/ (the wallet's screens for a phone's browser).
     #[arg(long)]
     no_web_wallet: bool,
@@ -66,13 +63,9 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
         let config = ServeConfig {
             data_dir: args.data.clone(),
             listen: args.listen,
-            // Over HTTPS the hub's own URL is https unless --public-url says otherwise.
-            public_url: args.public_url.clone().or_else(|| {
-                args.tls_cert
-                    .as_ref()
-                    .map(|_| format!("https://{}", args.listen))
-            }),
+            public_url: args.public_url.clone(),
             test_clock: args.test_clock,
+            tls: args.tls.source(),
         };
         let relay = args
             .smtp
@@ -80,19 +73,18 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             .map(linker_hub::mail::MailRelay::parse)
             .transpose()?;
         let mut server = Server::bind(&config).await?;
-        if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-            server = server.with_tls(cert, key)?;
-        }
         server.hub.set_mail_relay(relay.clone());
         if !args.no_web_wallet {
-            let web =
-                linker_web::WebConfig::new(args.data.join("web-sessions"), server.local_url());
+            let mut web =
+                linker_web::WebConfig::new(args.data.join("web-sessions"), server.internal_url());
+            // Reached over HTTPS (here, or at a proxy in front): the session cookie is Secure.
+            web.secure_cookie = server.hub.public_url().starts_with("https://");
             let shell = linker_web::WebShell::new(web, server.hub.clock());
             server = server.mount(linker_web::router(std::sync::Arc::new(shell)));
         }
         println!(
             "Linker hub listening on {}://{}",
-            if args.tls_cert.is_some() {
+            if args.tls.source().is_some() {
                 "https"
             } else {
                 "http"
@@ -100,6 +92,9 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             server.address
         );
         println!("  gateway URL:  {}", server.hub.public_url());
+        if let Some(made) = &server.self_signed {
+            print_self_signed(made, server.hub.public_url(), 14);
+        }
         println!("  data folder:  {}", args.data.display());
         match &server.new_admin_token {
             Some(path) => println!(

@@ -11,6 +11,7 @@ pub mod project;
 pub mod run;
 pub mod running;
 pub mod sign;
+pub mod tls;
 pub mod verify;
 
 use std::path::Path;

@@ -194,3 +194,36 @@ fn render_rejects_bad_input_with_a_named_error() {
         "the first non-ASCII character is named"
     );
 }
+
+#[test]
+fn a_qr_code_printed_to_a_dark_terminal_reads_back_as_the_same_text() {
+    let link = "https://192.168.1.20:8443/app/open/k3PpQ2wX9vT4mZ7rB1nC5dF8gH6jL0sA";
+    let code = linker_scan::text_qr(link, &linker_scan::QrOptions::default()).unwrap();
+    let text = code.to_terminal_text();
+    // Draw the text as a dark terminal shows it: a block is light, a space dark, and each
+    // character two module rows high.
+    let lines: Vec<Vec<char>> = text.lines().map(|line| line.chars().collect()).collect();
+    let (width, height) = (lines[0].len() as u32, lines.len() as u32 * 2);
+    assert!(
+        lines.iter().all(|line| line.len() == lines[0].len()),
+        "{text}"
+    );
+    let scale = 6u32;
+    let picture = image::GrayImage::from_fn(width * scale, height * scale, |x, y| {
+        let (column, row) = ((x / scale) as usize, (y / scale) as usize);
+        let light = match lines[row / 2][column] {
+            '█' => true,
+            '▀' => row % 2 == 0,
+            '▄' => row % 2 == 1,
+            _ => false,
+        };
+        image::Luma([if light { 255 } else { 0 }])
+    });
+    let found =
+        linker_scan::decode_luma(picture.width(), picture.height(), picture.as_raw()).unwrap();
+    assert_eq!(
+        found.iter().map(|d| d.text.as_str()).collect::<Vec<_>>(),
+        vec![link],
+        "the terminal's QR code reads back as the link"
+    );
+}

@@ -33,6 +33,7 @@ impl HubProcess {
             listen,
             public_url: None,
             test_clock: true,
+            tls: None,
         };
         // A restart may have to wait for the previous server's last tasks to let go of the
         // database and the port.

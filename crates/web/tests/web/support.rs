@@ -27,6 +27,7 @@ impl Site {
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: None,
             test_clock: true,
+            tls: None,
         };
         let server = Server::bind(&config).await.unwrap();
         let url = server.local_url();
