@@ -192,6 +192,7 @@ impl Demo {
         let mut web_config = WebConfig::new(hub_dir.join("web-sessions"), hub_url.clone());
         web_config.secure_cookie = hub.public_url().starts_with("https://");
         let web = Arc::new(WebShell::new(web_config, hub.clock()));
+        WebShell::spawn_sweeper(&web);
         let server = server.mount(linker_web::router(web.clone()));
         let (hub_stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let hub_task = tokio::spawn(async move {

@@ -76,6 +76,9 @@ struct SignInGrant {
     project_id: Option<String>,
 }
 
+/// The longest wait between two sweeps of idle sessions.
+const SWEEP_AT_MOST: Duration = Duration::from_secs(60);
+
 /// The web shell: its sessions and where they point.
 #[derive(Debug)]
 pub struct WebShell {
@@ -116,6 +119,28 @@ impl WebShell {
                 },
             );
         format!("/app/open/{secret}")
+    }
+
+    /// Ends idle sessions on a timer as well as on requests (a quiet shell still removes its
+    /// sessions' folders): every quarter of the idle time, at most every minute. The task ends
+    /// once the shell is dropped.
+    pub fn spawn_sweeper(shell: &Arc<WebShell>) -> tokio::task::JoinHandle<()> {
+        let period = (shell.sessions.idle() / 4).clamp(Duration::from_secs(1), SWEEP_AT_MOST);
+        let shell = Arc::downgrade(shell);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(shell) = shell.upgrade() else {
+                    return;
+                };
+                let ended = shell.sessions.sweep();
+                if ended > 0 {
+                    tracing::info!(ended, "idle web wallet sessions ended");
+                }
+            }
+        })
     }
 
     fn grant(&self, secret: &str) -> Option<SignInGrant> {

@@ -62,6 +62,11 @@ impl Sessions {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// How long a session lives without a request.
+    pub fn idle(&self) -> std::time::Duration {
+        self.config.idle
+    }
+
     /// How many sessions live now.
     pub fn count(&self) -> usize {
         self.lock().len()
@@ -191,4 +196,49 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
         .filter(|id| plausible_id(id))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use linker_base::clock::{Clock, ManualClock};
+
+    use crate::{WebConfig, WebShell};
+
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_shell_still_ends_idle_sessions_and_removes_their_folders() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let clock = Arc::new(ManualClock::default());
+        let config = WebConfig::new(dir.path().join("sessions"), "http://127.0.0.1:9");
+        let shell = Arc::new(WebShell::new(config, clock.clone()));
+        let (session, _) = shell.sessions().start().expect("a session");
+        let folder = dir.path().join("sessions").join(&session.id);
+        drop(session);
+        assert!(folder.is_dir(), "the session's wallet has a folder");
+        let sweeper = WebShell::spawn_sweeper(&shell);
+
+        clock.advance(chrono::Duration::minutes(29));
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        assert_eq!(shell.sessions().count(), 1, "29 minutes idle: it lives");
+
+        clock.advance(chrono::Duration::minutes(2));
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        assert_eq!(
+            shell.sessions().count(),
+            0,
+            "31 minutes idle and no request since: the timer ended it"
+        );
+        assert!(
+            !folder.exists(),
+            "and removed its folder {}",
+            folder.display()
+        );
+
+        drop(shell);
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        assert!(sweeper.is_finished(), "the sweeper stops with the shell");
+    }
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod code;
 mod hub;
+mod phone;
 mod restart;
 mod runner;
 mod signatures;

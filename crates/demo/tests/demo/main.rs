@@ -5,4 +5,5 @@
 
 mod every_case;
 mod faults;
+mod phone;
 mod support;

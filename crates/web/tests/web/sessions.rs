@@ -209,3 +209,71 @@ async fn an_idle_session_ends_with_its_folder_and_the_browser_starts_afresh() {
     );
     assert_ne!(browser.cookie, cookie, "under a new cookie");
 }
+
+#[tokio::test]
+async fn a_sign_in_link_opens_a_signed_in_wallet_of_its_own_each_time_and_a_made_up_one_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let code = site.invite("W400", &["UPM"]).await;
+    let mut first = Browser::new(&site);
+    let (status, _) = first
+        .call(
+            "sign_in_with_invitation",
+            json!({"code": code, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let path = site.shell.sign_in_link("W400", PASSWORD, None);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let mut cookies = Vec::new();
+    for opening in 1..=2 {
+        let response = http
+            .get(format!("{}{path}", site.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303, "opening {opening}");
+        assert_eq!(response.headers()["location"], "/app/");
+        let set = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let mut browser = Browser::new(&site);
+        browser.cookie = Some(set.split(';').next().unwrap().to_owned());
+        let (_, session) = browser.call("session", json!({})).await;
+        assert_eq!(
+            session["merchant"]["mid"], "W400",
+            "opening {opening} of the link is signed in: {session}"
+        );
+        cookies.push(browser.cookie.clone());
+    }
+    assert_ne!(
+        cookies[0], cookies[1],
+        "each opening is a session of its own"
+    );
+
+    for made_up in [
+        "/app/open/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_owned(),
+        "/app/open/short".to_owned(),
+        format!("{path}x"),
+    ] {
+        let response = http
+            .get(format!("{}{made_up}", site.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303, "{made_up}");
+        assert!(
+            response.headers().get("set-cookie").is_none(),
+            "{made_up} opens the plain sign-in, with no session"
+        );
+    }
+}
