@@ -12,6 +12,8 @@
 //! - A check that asserts something never happens (no retry, no second payment) passes once a
 //!   quiet window has elapsed without it, so that the run can end.
 
+mod online;
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
@@ -198,6 +200,23 @@ pub enum Check {
     ForgedNotifyRejected,
     /// The first two genuine notifyPayments the ACQP answers are both signed `S SUCCESS` acks.
     DuplicateNotifyAcked,
+    /// A cashier checkout's `pay` comes after a successful `consultPayment` (CSH-03).
+    ConsultsBeforePay,
+    /// The first debit is an `AGREEMENT_PAYMENT` with an access token from `applyToken`.
+    AgreementPayFields,
+    /// No second debit with a token the customer revoked (after its F answer); passes
+    /// `window_secs` after the revocation.
+    StopsUsingRevokedToken {
+        /// Seconds to watch after the revocation.
+        #[serde(default = "ten")]
+        window_secs: u64,
+    },
+    /// The ACQP cancels the token (`cancelToken` S) before its site shows the wallet unlinked
+    /// (the answer to the manual question `question`).
+    CancelsTokenBeforeUnlinked {
+        /// The manual question that says the site unlinked the wallet.
+        question: String,
+    },
     /// The ACQP calls `api` and gets `S` (used by the Auto Debit and consult cases).
     CallsApi {
         /// The API, as Alipay+ names it (`applyToken`).
@@ -248,6 +267,10 @@ impl Check {
         "cancel-retried-until-success",
         "forged-notify-rejected",
         "duplicate-notify-acked",
+        "consults-before-pay",
+        "agreement-pay-fields",
+        "stops-using-revoked-token",
+        "cancels-token-before-unlinked",
         "calls-api",
     ];
 
@@ -280,6 +303,10 @@ impl Check {
             Check::CancelRetriedUntilSuccess => "cancel-retried-until-success",
             Check::ForgedNotifyRejected => "forged-notify-rejected",
             Check::DuplicateNotifyAcked => "duplicate-notify-acked",
+            Check::ConsultsBeforePay => "consults-before-pay",
+            Check::AgreementPayFields => "agreement-pay-fields",
+            Check::StopsUsingRevokedToken { .. } => "stops-using-revoked-token",
+            Check::CancelsTokenBeforeUnlinked { .. } => "cancels-token-before-unlinked",
             Check::CallsApi { .. } => "calls-api",
         }
     }
@@ -316,6 +343,14 @@ impl Check {
             Check::CancelRetriedUntilSuccess => cancel_retried(&ctx),
             Check::ForgedNotifyRejected => forged_notify_rejected(&ctx),
             Check::DuplicateNotifyAcked => duplicate_notify_acked(&ctx),
+            Check::ConsultsBeforePay => online::consults_before_pay(&ctx),
+            Check::AgreementPayFields => online::agreement_pay_fields(&ctx),
+            Check::StopsUsingRevokedToken { window_secs } => {
+                online::stops_using_revoked_token(&ctx, *window_secs)
+            }
+            Check::CancelsTokenBeforeUnlinked { question } => {
+                online::cancels_token_before_unlinked(&ctx, question)
+            }
             Check::CallsApi { api } => calls_api(&ctx, *api),
         };
         CheckResult {

@@ -234,6 +234,8 @@ pub enum WalletActionKind {
     Authorize,
     /// The customer revoked an Auto Debit authorization.
     RevokeAuthorization,
+    /// The customer declined an Auto Debit authorization.
+    DeclineAuthorization,
 }
 
 /// The merchant's answer to a manual question.

@@ -244,6 +244,21 @@ impl RecordBuilder {
         )
     }
 
+    /// An `authNotify` of `notify_type` (e.g. `TOKEN_CANCELED`), acknowledged with a signed S.
+    pub fn auth_notify(self, secs: f64, notify_type: &str) -> RecordBuilder {
+        let body = json!({"authorizationNotifyType": notify_type, "accessToken": ACCESS_TOKEN});
+        let ack = json!({"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}});
+        self.callback(
+            secs,
+            CallbackKind::AuthNotify,
+            1,
+            false,
+            body,
+            Reply::SignedAck,
+            ack,
+        )
+    }
+
     /// A userInitiatedPay for `code_value`, and the ACQP's reply body (signed unless the
     /// reply says otherwise).
     pub fn uip(
@@ -447,6 +462,19 @@ pub fn entry_code_pay_body(id: &str) -> Value {
     body
 }
 
+/// The access token the Auto Debit records use.
+pub const ACCESS_TOKEN: &str = "tok-access-1";
+
+/// A valid Auto Debit `pay` body debiting with `token`.
+pub fn agreement_pay_body(id: &str, token: &str) -> Value {
+    let mut body = upm_pay_body(id);
+    body["productCode"] = json!("AGREEMENT_PAYMENT");
+    body["paymentMethod"] =
+        json!({"paymentMethodType": "CONNECT_WALLET", "paymentMethodId": token});
+    body["paymentFactor"] = json!({"isAgreementPayment": "true"});
+    body
+}
+
 /// A valid cashier `pay` body.
 pub fn cashier_pay_body(id: &str) -> Value {
     let mut body = upm_pay_body(id);
@@ -471,8 +499,8 @@ pub fn uip_order(payment_request_id: &str, amount: u64) -> Value {
 }
 
 /// A report of four realistic runs from `catalogue`'s cases: UPM-01 passed, UPM-04 failed (no
-/// cancel within 90 s), MOC-01 broken (the ACQP never called) and CSH-01 skipped (not
-/// implemented). Runs whose case the catalogue lacks are left out.
+/// cancel within 90 s), MOC-01 broken (the ACQP never called) and CSH-01 skipped (ended when
+/// the merchant started another run). Runs whose case the catalogue lacks are left out.
 pub fn sample_report(catalogue: &Catalogue) -> crate::report::Report {
     use crate::report::{Report, RunReport};
     let merchant = "mer_cafe_shibuya";
@@ -509,14 +537,20 @@ pub fn sample_report(catalogue: &Catalogue) -> crate::report::Report {
             let case = catalogue.case(id)?;
             let mut record = record;
             record.run_id = format!("run_{}", id.replace('-', "").to_lowercase());
-            let judgement = crate::verdict::judge(case, &record, RecordBuilder::at(end));
-            let verdict = judgement.verdict()?;
+            let verdict = if id == "CSH-01" {
+                // The merchant started another run before this one was judged.
+                crate::Verdict::skipped("ended when the merchant started another run", vec![])
+            } else {
+                crate::verdict::judge(case, &record, RecordBuilder::at(end))
+                    .verdict()?
+                    .clone()
+            };
             Some(RunReport::new(
                 case,
                 &record,
                 merchant,
                 Some(RecordBuilder::at(end)),
-                verdict,
+                &verdict,
             ))
         })
         .collect();

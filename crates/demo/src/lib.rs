@@ -219,6 +219,9 @@ impl Demo {
             })?;
         let mut config = AcquirerConfig::from_project(&project_view, &acquirer_dir)?;
         config.gateway_url = hub_url.clone();
+        // The ACQP knows the merchant by the MID the TSP invited it with (an online checkout's
+        // calls join that merchant's run by it).
+        config.merchant.reference_merchant_id = DEMO_MID.to_owned();
         config.listen = options.acquirer_listen;
         config.faults = options.faults.clone();
         config.timing = options.timing;

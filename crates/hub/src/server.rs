@@ -231,6 +231,8 @@ impl Server {
         }
         served.map_err(ServeError::Serve)?;
         notifier.abort();
+        // Wait for the worker to let go of the hub (and its store's lock) before returning.
+        let _ = notifier.await;
         Ok(())
     }
 }

@@ -12,6 +12,11 @@
 //! | MPC-02 | shows a private order code | scans a code on the same domain the ACQP never issued |
 //! | MEC-01 | gives its entry code | opens the page, enters the amount, pays |
 //! | RFD-*, CAN-*, NTF-* | a paid sale (UPM when the POS takes codes, else an order code), then refunds or cancels | pays |
+//! | CSH-01, CSH-03 | the site checks out (`cashier`) | opens the payment link, pays, Done (opens the return page) |
+//! | CSH-02 | the site checks out | opens the payment link, leaves without paying (opens the return page) |
+//! | ADB-01 | the site links the wallet (`bind`), then charges it (`debit`) | authorizes (opens the return page) |
+//! | ADB-02 | links, then charges after the revocation | authorizes, then unbinds in Authorizations |
+//! | ADB-03 | links, then unlinks (`unbind`) | authorizes |
 
 use std::time::Duration;
 
@@ -180,6 +185,144 @@ impl CaseRun<'_> {
                 self.pos.cancel(&self.ids(), &sale).await
             }
             Headless::PaidSale => self.paid_sale().await,
+            Headless::CashierPay => {
+                let prompt = self.open_checkout().await?;
+                self.note("the customer taps Pay Now, then Done");
+                self.wallet
+                    .confirm_payment(Some(&self.run_id))
+                    .await
+                    .map_err(wallet_error("confirm the payment"))?;
+                self.back_to_merchant(prompt.redirect_url.as_deref()).await
+            }
+            Headless::CashierBackOut => {
+                let prompt = self.open_checkout().await?;
+                self.note("the customer leaves without paying");
+                self.wallet
+                    .back_out(Some(&self.run_id))
+                    .await
+                    .map_err(wallet_error("back out"))?;
+                self.back_to_merchant(prompt.redirect_url.as_deref()).await
+            }
+            Headless::AuthorizeAndDebit => {
+                self.link_wallet().await?;
+                self.debit().await
+            }
+            Headless::UnbindInWallet => {
+                let authorization = self.link_wallet().await?;
+                self.note("the customer unbinds the merchant in the wallet's Authorizations");
+                self.wallet
+                    .revoke_authorization(&authorization)
+                    .await
+                    .map_err(wallet_error("revoke the authorization"))?;
+                // The merchant tries to charge again; a site that stopped using the token may
+                // refuse, which is the right answer, not a failure of the run.
+                if let Err(refused) = self.debit().await {
+                    self.note(&refused);
+                }
+                Ok(())
+            }
+            Headless::MerchantUnbinds => {
+                self.link_wallet().await?;
+                self.note("the merchant unlinks the wallet on its site");
+                self.pos.unbind(&self.ids()).await
+            }
+        }
+    }
+
+    /// The merchant's site starts a checkout and the wallet opens its payment page; the
+    /// payment to confirm.
+    async fn open_checkout(&mut self) -> Result<linker_wallet::PaymentConfirmation, String> {
+        self.note(&format!("the merchant's site checks out {}", self.amount));
+        let (sale, url) = self.pos.cashier(&self.ids(), self.amount).await?;
+        self.sale = Some(sale);
+        self.note("the wallet opens the payment link");
+        let outcome = self
+            .wallet
+            .scan(ScanInput::Text(&url))
+            .await
+            .map_err(wallet_error("open the payment link"))?;
+        match (outcome.next, outcome.payment) {
+            (ScanNext::Confirm, Some(payment)) => Ok(payment),
+            _ => Err(format!(
+                "the wallet opened the payment link but cannot pay it: {}",
+                outcome.message
+            )),
+        }
+    }
+
+    /// Done: the wallet sends the customer back to the merchant's `paymentRedirectUrl`, and
+    /// their browser opens it.
+    async fn back_to_merchant(&self, redirect_url: Option<&str>) -> Step {
+        let Some(url) = redirect_url else {
+            self.note(
+                "the payment gave no paymentRedirectUrl: the wallet cannot return the customer",
+            );
+            return Ok(());
+        };
+        self.note(&format!("the wallet returns the customer to {url}"));
+        if let Err(error) = self.wallet.redirected(Some(&self.run_id), url).await {
+            self.note(&format!("the hub did not record the return: {error}"));
+        }
+        let agent = self
+            .wallet
+            .web_view_user_agent()
+            .map_err(wallet_error("name its web view"))?;
+        if let Err(error) = web_view::visit(url, &agent).await {
+            self.note(&error);
+        }
+        Ok(())
+    }
+
+    /// The merchant's site links the wallet: the customer authorizes in the wallet, returns to
+    /// the site, and the ACQP exchanges the code for a token. Returns the authorization's id.
+    async fn link_wallet(&mut self) -> Result<String, String> {
+        self.note("the merchant's site starts linking an Alipay+ wallet");
+        let auth_url = self.pos.bind(&self.ids()).await?;
+        self.note("the customer taps Authorize in the wallet");
+        let granted = self
+            .wallet
+            .authorize(&auth_url, Some(&self.run_id))
+            .await
+            .map_err(wallet_error("authorize"))?;
+        let agent = self
+            .wallet
+            .web_view_user_agent()
+            .map_err(wallet_error("name its web view"))?;
+        if let Err(error) = web_view::visit(&granted.redirect_url, &agent).await {
+            self.note(&error);
+        }
+        self.wait_for_call("applyToken").await;
+        Ok(granted.id)
+    }
+
+    /// The merchant's site charges the linked wallet.
+    async fn debit(&mut self) -> Step {
+        self.note(&format!("the merchant's site charges {}", self.amount));
+        let sale = self.pos.debit(&self.ids(), self.amount).await?;
+        self.sale = Some(sale);
+        Ok(())
+    }
+
+    /// Waits until the run's record holds a call of `api` from the ACQP, at most the settle
+    /// time (the verdict judges whether it came).
+    async fn wait_for_call(&self, api: &str) {
+        let deadline = tokio::time::Instant::now() + self.settle;
+        loop {
+            if let Ok(detail) = self.wallet.run(&self.run_id).await
+                && detail.run.events.iter().any(|event| {
+                    matches!(&event.kind, linker_cases::EventKind::AcqpCall(call) if call.api.name() == api)
+                })
+            {
+                return;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                self.note(&format!(
+                    "the ACQP did not call {api} within {} s",
+                    self.settle.as_secs()
+                ));
+                return;
+            }
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -450,8 +593,12 @@ impl CaseRun<'_> {
 /// Which POS display means "yes" to a manual question of the catalogue.
 fn display_answers(question_id: &str) -> Option<fn(&DisplayAnswer) -> bool> {
     Some(match question_id {
-        "pos-shows-success" | "pos-records-one-payment" | "merchant-records-payment" => {
-            |d| d.state == DisplayState::Paid
+        "pos-shows-success"
+        | "pos-records-one-payment"
+        | "merchant-records-payment"
+        | "site-shows-paid" => |d| d.state == DisplayState::Paid,
+        "site-shows-not-paid" => {
+            |d| matches!(d.state, DisplayState::Cancelled | DisplayState::Failed)
         }
         "pos-shows-failure" => |d| d.state == DisplayState::Failed,
         "pos-shows-not-paid" => {

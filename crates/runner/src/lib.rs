@@ -416,7 +416,25 @@ fn report_of(case: &CaseEntry, view: &RunView, broken: Option<String>) -> RunRep
             verdict.summary.clone(),
             verdict.checks.clone(),
         ),
-        (None, Some(reason)) => (Outcome::Broken, reason, view.checks.clone()),
+        // The runner could not go on; when a check has already failed, the ACQP broke the case
+        // (e.g. its backend refused to start the checkout after Alipay+ rejected its pay):
+        // that is a failure with its evidence, not Linker's inability to judge.
+        (None, Some(reason)) => match view
+            .checks
+            .iter()
+            .find(|c| matches!(c.outcome, linker_cases::CheckOutcome::Failed { .. }))
+        {
+            Some(failed) => (
+                Outcome::Failed,
+                format!(
+                    "{} failed: {} (then {reason})",
+                    failed.check,
+                    failed.outcome.text()
+                ),
+                view.checks.clone(),
+            ),
+            None => (Outcome::Broken, reason, view.checks.clone()),
+        },
         (None, None) => (
             Outcome::Broken,
             "the run ended without a verdict".to_owned(),

@@ -206,6 +206,81 @@ impl Pos {
         }
     }
 
+    /// The merchant's site starts a cashier checkout; returns the sale and its `paymentUrl`.
+    pub async fn cashier(&self, ids: &Ids<'_>, amount: Amount) -> Result<(Sale, String), String> {
+        match self {
+            Pos::Driver { client, .. } => client
+                .cashier(&amount_request(ids, amount))
+                .await
+                .map(|answer| {
+                    (
+                        Sale {
+                            pos_payment_id: Some(answer.pos_payment_id),
+                            payment_request_id: None,
+                        },
+                        answer.payment_url,
+                    )
+                })
+                .map_err(|error| pos_error("start a cashier checkout", &error)),
+            Pos::Operator(operator) => operator
+                .read(&format!(
+                    "On the merchant's site, check out {amount} with Alipay+, then paste the payment link it shows"
+                ))
+                .map(|url| (Sale::default(), url)),
+        }
+    }
+
+    /// The merchant's site starts linking a wallet (Auto Debit); returns the `authUrl`.
+    pub async fn bind(&self, ids: &Ids<'_>) -> Result<String, String> {
+        match self {
+            Pos::Driver { client, .. } => client
+                .bind(&RunRequest {
+                    run_id: ids.run.to_owned(),
+                    case_id: ids.case.to_owned(),
+                })
+                .await
+                .map(|answer| answer.auth_url)
+                .map_err(|error| pos_error("start linking a wallet", &error)),
+            Pos::Operator(operator) => operator.read(
+                "On the merchant's site, start linking an Alipay+ wallet, then paste the authorization link it shows",
+            ),
+        }
+    }
+
+    /// The merchant's site debits the linked wallet.
+    pub async fn debit(&self, ids: &Ids<'_>, amount: Amount) -> Result<Sale, String> {
+        match self {
+            Pos::Driver { client, .. } => client
+                .debit(&amount_request(ids, amount))
+                .await
+                .map(|answer| Sale {
+                    pos_payment_id: Some(answer.pos_payment_id),
+                    payment_request_id: None,
+                })
+                .map_err(|error| pos_error("debit the linked wallet", &error)),
+            Pos::Operator(operator) => operator
+                .act(&format!(
+                    "On the merchant's site, charge {amount} to the linked wallet"
+                ))
+                .map(|()| Sale::default()),
+        }
+    }
+
+    /// The merchant's site unlinks the wallet.
+    pub async fn unbind(&self, ids: &Ids<'_>) -> Result<(), String> {
+        match self {
+            Pos::Driver { client, .. } => client
+                .unbind(&RunRequest {
+                    run_id: ids.run.to_owned(),
+                    case_id: ids.case.to_owned(),
+                })
+                .await
+                .map(|_| ())
+                .map_err(|error| pos_error("unlink the wallet", &error)),
+            Pos::Operator(operator) => operator.act("On the merchant's site, unlink the wallet"),
+        }
+    }
+
     /// The POS refunds part or all of a sale.
     pub async fn refund(&self, ids: &Ids<'_>, sale: &Sale, amount: Amount) -> Result<(), String> {
         match (self, &sale.pos_payment_id) {

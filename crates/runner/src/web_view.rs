@@ -1,10 +1,35 @@
 //! The wallet's web view, headless: opens an ACQP's entry-code page with the wallet's
 //! User-Agent, fills in the amount, submits the form and follows it to the payment page the
 //! ACQP's `pay` returned. Enough HTML for a plain amount form, which is what entry pages are.
+//! It also opens the merchant's return pages the wallet sends the customer back to.
 
 use std::time::Duration;
 
 use linker_aplus::Amount;
+
+/// Opens `url` as the customer's browser would when the wallet sends them back to the merchant
+/// (a cashier payment's `paymentRedirectUrl`, an authorization's `authRedirectUrl`), following
+/// its redirects; the page's own logic (e.g. asking Alipay+ for the order's state) runs then.
+pub async fn visit(url: &str, user_agent: &str) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .user_agent(user_agent)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|error| format!("cannot make the web view's HTTP client: {error}"))?;
+    let page = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|error| format!("the merchant's page {url} cannot be opened: {error}"))?;
+    if page.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the merchant's page {url} answered HTTP {}",
+            page.status()
+        ))
+    }
+}
 
 /// Opens `url` as the wallet would, enters `amount` in the page's form and returns the payment
 /// URL the page sends the customer to.

@@ -71,7 +71,10 @@ pub use outbox::{
     ManualAnswerInput, OutboxEntry, SyncReport, SyncStatus, WriteKind, WriteReceipt, WriteState,
 };
 pub use payment_code::{CodeImage, ImageFormat, PaymentCodeView};
-pub use runs::{Granted, RunDetail, RunOptions, RunView, VerdictReport};
+pub use runs::{
+    AuthorizationPrompt, AuthorizationView, Declined, Granted, RunDetail, RunOptions, RunView,
+    VerdictReport,
+};
 pub use scan::{
     ExchangeRate, PaymentConfirmation, ScanInput, ScanKind, ScanLine, ScanNext, ScanOutcome,
 };

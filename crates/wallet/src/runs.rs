@@ -102,6 +102,56 @@ pub struct Granted {
     pub notified: bool,
 }
 
+/// What an authorization asks, before the customer answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationPrompt {
+    /// The authorization's id.
+    pub id: String,
+    /// Who asks: the merchant's `authClientId`.
+    pub client_id: String,
+    /// The acquirer's project name.
+    pub acquirer: String,
+    /// The scopes asked for, e.g. `AGREEMENT_PAY`.
+    pub scopes: Vec<String>,
+    /// `prepared` (waiting for an answer), `authorized`, `token`, `revoked` or `declined`.
+    pub status: String,
+}
+
+/// One of the wallet's authorizations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationView {
+    /// The authorization's id (to revoke it).
+    pub id: String,
+    /// Who was authorized: the merchant's `authClientId`.
+    pub client_id: String,
+    /// The acquirer's project name.
+    pub acquirer: String,
+    /// The scopes granted.
+    pub scopes: Vec<String>,
+    /// `authorized`, `token` (active), `revoked` or `declined`.
+    pub status: String,
+    /// True while the merchant can debit with it.
+    pub active: bool,
+    /// When the customer answered.
+    pub granted_at: Option<DateTime<Utc>>,
+    /// When it was revoked or cancelled.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The run it was granted in.
+    pub run_id: Option<String>,
+}
+
+/// A declined authorization: where the wallet sends the customer back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Declined {
+    /// The authorization's id.
+    pub id: String,
+    /// The merchant's `authRedirectUrl` with `authState`, no code.
+    pub redirect_url: String,
+}
+
 #[derive(Deserialize)]
 struct Revoked {
     notified: bool,
@@ -401,14 +451,68 @@ impl Wallet {
         self.run_action(run_id, "back-out").await
     }
 
-    /// The customer agrees to an Auto Debit authorization (`authUrl` from the ACQP's `prepare`).
-    pub async fn authorize(&self, auth_url: &str) -> Result<Granted, WalletError> {
+    /// The wallet returned the customer to the merchant (a cashier payment's
+    /// `paymentRedirectUrl`, after Done or leaving): recorded in the run as evidence.
+    pub async fn redirected(
+        &self,
+        run_id: Option<&str>,
+        url: &str,
+    ) -> Result<RunView, WalletError> {
+        let run_id = self.resolve_run(run_id).await?;
         self.call(
             Method::POST,
-            "/authorizations",
+            &format!("/runs/{}/redirected", path_part(&run_id)),
+            Body::Json(json!({"url": url.trim()})),
+        )
+        .await
+    }
+
+    /// What an Auto Debit authorization (`authUrl` from the ACQP's `prepare`) asks, before the
+    /// customer answers.
+    pub async fn inspect_authorization(
+        &self,
+        auth_url: &str,
+    ) -> Result<AuthorizationPrompt, WalletError> {
+        self.call(
+            Method::POST,
+            "/authorizations/inspect",
             Body::Json(json!({"authUrl": auth_url.trim()})),
         )
         .await
+    }
+
+    /// The customer agrees to an Auto Debit authorization (`authUrl` from the ACQP's `prepare`),
+    /// in `run_id` when given (the run's record then holds the authorization's exchanges).
+    pub async fn authorize(
+        &self,
+        auth_url: &str,
+        run_id: Option<&str>,
+    ) -> Result<Granted, WalletError> {
+        self.call(
+            Method::POST,
+            "/authorizations",
+            Body::Json(json!({"authUrl": auth_url.trim(), "runId": run_id})),
+        )
+        .await
+    }
+
+    /// The customer declines an Auto Debit authorization; answers where to send them back.
+    pub async fn decline_authorization(
+        &self,
+        auth_url: &str,
+        run_id: Option<&str>,
+    ) -> Result<Declined, WalletError> {
+        self.call(
+            Method::POST,
+            "/authorizations/decline",
+            Body::Json(json!({"authUrl": auth_url.trim(), "runId": run_id})),
+        )
+        .await
+    }
+
+    /// The wallet's Auto Debit authorizations, newest first (the Authorizations screen).
+    pub async fn authorizations(&self) -> Result<Vec<AuthorizationView>, WalletError> {
+        self.call(Method::GET, "/authorizations", Body::Empty).await
     }
 
     /// The customer revokes an Auto Debit authorization; true when the ACQP acknowledged the

@@ -65,6 +65,8 @@ pub enum ScanKind {
     EmvcoCode,
     /// A payment page URL (entry-code redirect, cashier checkout).
     PaymentPage,
+    /// An Auto Debit authorization page (`authUrl` from the ACQP's `prepare`).
+    AuthorizationPage,
     /// Not an Alipay+ code.
     NotAlipayPlus,
 }
@@ -126,6 +128,12 @@ pub enum ScanNext {
     },
     /// Nothing to pay: show the code's fields (MPM standard code, EMVCo QR).
     ShowFields,
+    /// An Auto Debit authorization: show who asks and for what (`inspect_authorization`), then
+    /// Authorize or Decline.
+    Authorize {
+        /// The authorization URL.
+        url: String,
+    },
     /// The hub does not know the code (or its order is no longer open): say so.
     UnknownCode,
 }
@@ -164,6 +172,12 @@ pub struct PaymentConfirmation {
     /// The exchange rate, when the customer's currency differs from the order's.
     #[serde(default)]
     pub exchange_rate: Option<ExchangeRate>,
+    /// The ACQP's `productCode`, e.g. `CASHIER_PAYMENT`.
+    #[serde(default)]
+    pub product_code: Option<String>,
+    /// Where Done (or leaving) returns the customer: a cashier payment's `paymentRedirectUrl`.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
 }
 
 impl PaymentConfirmation {
@@ -384,7 +398,16 @@ impl Wallet {
             }
             Err(other) => return Err(other),
         };
-        let kind = ScanKind::from_name(&answer.classification.kind);
+        // The hub's own pages (a cashier checkout's paymentUrl, an authorization's authUrl)
+        // are no code the classifier knows; the hub says what to do with them.
+        let kind = match (
+            answer.next.as_str(),
+            ScanKind::from_name(&answer.classification.kind),
+        ) {
+            ("confirm", ScanKind::NotAlipayPlus) => ScanKind::PaymentPage,
+            ("authorize", _) => ScanKind::AuthorizationPage,
+            (_, kind) => kind,
+        };
         match kind {
             ScanKind::PaymentCode => return Err(WalletError::PaymentCodeScanned { digits: read }),
             ScanKind::NotAlipayPlus => {
@@ -436,6 +459,9 @@ impl Wallet {
                 user_agent: self.web_view_user_agent()?,
             },
             "notForWallet" => ScanNext::ShowFields,
+            "authorize" => ScanNext::Authorize {
+                url: read.to_owned(),
+            },
             _ => ScanNext::UnknownCode,
         })
     }

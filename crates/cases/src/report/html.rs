@@ -514,6 +514,9 @@ pub(super) fn wallet_action_text(action: &WalletActionKind) -> String {
         WalletActionKind::RevokeAuthorization => {
             "customer revoked the Auto Debit authorization".to_owned()
         }
+        WalletActionKind::DeclineAuthorization => {
+            "customer declined the Auto Debit authorization".to_owned()
+        }
     }
 }
 

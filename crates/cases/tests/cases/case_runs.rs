@@ -1,8 +1,10 @@
 //! Every implemented case both ways: a correct ACQP passes, a broken one fails with a reason
 //! that names what went wrong.
 
+use linker_aplus::message::Api;
 use linker_cases::testing::{
-    RecordBuilder as B, Reply, entry_code_pay_body, order_code_pay_body, uip_order,
+    ACCESS_TOKEN, RecordBuilder as B, Reply, agreement_pay_body, cashier_pay_body,
+    entry_code_pay_body, order_code_pay_body, uip_order,
 };
 use linker_cases::{Outcome, PaymentState, RunRecord, Verdict, WalletActionKind, judge};
 use serde_json::json;
@@ -679,7 +681,8 @@ fn every_implemented_case_has_a_test_here() {
     let tested = [
         "UPM-01", "UPM-02", "UPM-03", "UPM-04", "UPM-05", "UPM-06", "UPM-07", "MOC-01", "MOC-02",
         "MOC-03", "MOC-04", "MOC-05", "MPC-01", "MPC-02", "MEC-01", "RFD-01", "RFD-02", "RFD-03",
-        "CAN-01", "CAN-02", "NTF-01", "NTF-02",
+        "CAN-01", "CAN-02", "NTF-01", "NTF-02", "CSH-01", "CSH-02", "CSH-03", "ADB-01", "ADB-02",
+        "ADB-03",
     ];
     let implemented: Vec<&str> = linker_cases::Catalogue::builtin()
         .unwrap()
@@ -689,4 +692,236 @@ fn every_implemented_case_has_a_test_here() {
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(implemented, tested);
+}
+
+/// A cashier checkout the wallet opened: consult, pay (waiting for the customer), the open.
+fn checkout(id: &str, body: serde_json::Value) -> B {
+    B::new(id)
+        .call(
+            1.0,
+            Api::ConsultPayment,
+            json!({"paymentAmount": {"currency": "JPY", "value": "1000"}}),
+            "S",
+            "SUCCESS",
+            json!({"paymentOptions": []}),
+        )
+        .pay_with(2.0, body, "U", "PAYMENT_IN_PROCESS")
+        .wallet(
+            3.0,
+            WalletActionKind::OpenPaymentUrl {
+                url: "https://hub.example/checkout/1".into(),
+            },
+        )
+}
+
+#[test]
+fn csh_01() {
+    let good = checkout("CSH-01", cashier_pay_body("cs-1"))
+        .wallet(4.0, WalletActionKind::ConfirmPayment)
+        .payment(4.0, PaymentState::Succeeded)
+        .notify(4.0, false, Reply::SignedAck)
+        .wallet(
+            5.0,
+            WalletActionKind::Redirected {
+                url: "https://merchant.example/done".into(),
+            },
+        )
+        .answer(10.0, "site-shows-paid", true)
+        .build();
+    assert_case_passes("CSH-01", &good, 11.0);
+    let mut body = cashier_pay_body("cs-1");
+    body.as_object_mut().unwrap().remove("paymentRedirectUrl");
+    let nowhere_to_return = checkout("CSH-01", body)
+        .wallet(4.0, WalletActionKind::ConfirmPayment)
+        .payment(4.0, PaymentState::Succeeded)
+        .notify(4.0, false, Reply::SignedAck)
+        .answer(10.0, "site-shows-paid", true)
+        .build();
+    assert_case_fails(
+        "CSH-01",
+        &nowhere_to_return,
+        11.0,
+        "cashier-pay-fields failed: pay (seq 2) is not a valid cashier pay: paymentRedirectUrl missing",
+    );
+}
+
+#[test]
+fn csh_02() {
+    let good = checkout("CSH-02", cashier_pay_body("cs-1"))
+        .wallet(4.0, WalletActionKind::BackOut)
+        .inquiry(5.0, "cs-1", Some(("U", "PAYMENT_IN_PROCESS")))
+        .inquiry(8.0, "cs-1", Some(("U", "PAYMENT_IN_PROCESS")))
+        .cancel(303.0, "cs-1", "S", "SUCCESS")
+        .answer(310.0, "site-shows-not-paid", true)
+        .build();
+    assert_case_passes("CSH-02", &good, 311.0);
+    // A site that trusts the return shows the order paid though nobody paid.
+    let trusting = checkout("CSH-02", cashier_pay_body("cs-1"))
+        .wallet(4.0, WalletActionKind::BackOut)
+        .inquiry(5.0, "cs-1", Some(("U", "PAYMENT_IN_PROCESS")))
+        .cancel(303.0, "cs-1", "S", "SUCCESS")
+        .answer(310.0, "site-shows-not-paid", false)
+        .build();
+    assert_case_fails(
+        "CSH-02",
+        &trusting,
+        311.0,
+        "manual:site-shows-not-paid failed",
+    );
+}
+
+#[test]
+fn csh_03() {
+    let good = checkout("CSH-03", cashier_pay_body("cs-1"))
+        .wallet(4.0, WalletActionKind::ConfirmPayment)
+        .payment(4.0, PaymentState::Succeeded)
+        .build();
+    assert_case_passes("CSH-03", &good, 5.0);
+    let no_consult = B::new("CSH-03")
+        .pay_with(2.0, cashier_pay_body("cs-1"), "U", "PAYMENT_IN_PROCESS")
+        .wallet(
+            3.0,
+            WalletActionKind::OpenPaymentUrl {
+                url: "https://hub.example/checkout/1".into(),
+            },
+        )
+        .build();
+    // The calls-api check waits for a consult until the case's timeout; the verdict then.
+    assert_case_fails(
+        "CSH-03",
+        &no_consult,
+        601.0,
+        "consults-before-pay failed: the checkout paid (seq 1) without a successful consultPayment before it",
+    );
+}
+
+/// The customer authorized in the wallet and the ACQP exchanged the code for a token.
+fn linked(id: &str) -> B {
+    B::new(id)
+        .call(
+            1.0,
+            Api::Prepare,
+            json!({"authClientId": "M1", "scopes": ["AGREEMENT_PAY"]}),
+            "S",
+            "SUCCESS",
+            json!({"authUrl": "https://hub.example/authorize/a1"}),
+        )
+        .wallet(2.0, WalletActionKind::Authorize)
+        .auth_notify(2.0, "AUTHCODE_CREATED")
+        .call(
+            3.0,
+            Api::ApplyToken,
+            json!({"grantType": "AUTHORIZATION_CODE", "authCode": "code-1"}),
+            "S",
+            "SUCCESS",
+            json!({"accessToken": ACCESS_TOKEN}),
+        )
+}
+
+#[test]
+fn adb_01() {
+    let good = linked("ADB-01")
+        .pay_with(
+            5.0,
+            agreement_pay_body("ad-1", ACCESS_TOKEN),
+            "S",
+            "SUCCESS",
+        )
+        .payment(5.0, PaymentState::Succeeded)
+        .answer(8.0, "site-shows-paid", true)
+        .build();
+    assert_case_passes("ADB-01", &good, 9.0);
+    // Debiting with the authorization code itself, never calling applyToken.
+    let no_token = B::new("ADB-01")
+        .call(
+            1.0,
+            Api::Prepare,
+            json!({"authClientId": "M1", "scopes": ["AGREEMENT_PAY"]}),
+            "S",
+            "SUCCESS",
+            json!({"authUrl": "https://hub.example/authorize/a1"}),
+        )
+        .wallet(2.0, WalletActionKind::Authorize)
+        .auth_notify(2.0, "AUTHCODE_CREATED")
+        .pay_with(
+            5.0,
+            agreement_pay_body("ad-1", "code-1"),
+            "F",
+            "INVALID_ACCESS_TOKEN",
+        )
+        .answer(8.0, "site-shows-paid", false)
+        .build();
+    assert_case_fails(
+        "ADB-01",
+        &no_token,
+        601.0,
+        "agreement-pay-fields failed: pay (seq 4) is not a valid Auto Debit: paymentMethod.paymentMethodId \"code-1\" is not an access token: the ACQP never exchanged the authorization code with applyToken before debiting",
+    );
+}
+
+#[test]
+fn adb_02() {
+    let revoked = || {
+        linked("ADB-02")
+            .wallet(5.0, WalletActionKind::RevokeAuthorization)
+            .auth_notify(5.0, "TOKEN_CANCELED")
+    };
+    let good = revoked()
+        .pay_with(
+            8.0,
+            agreement_pay_body("ad-2", ACCESS_TOKEN),
+            "F",
+            "INVALID_ACCESS_TOKEN",
+        )
+        .answer(12.0, "site-shows-unlinked", true)
+        .build();
+    assert_case_passes("ADB-02", &good, 16.0);
+    let quietly = revoked().answer(12.0, "site-shows-unlinked", true).build();
+    assert_case_passes("ADB-02", &quietly, 16.0);
+    let retries = revoked()
+        .pay_with(
+            8.0,
+            agreement_pay_body("ad-2", ACCESS_TOKEN),
+            "F",
+            "INVALID_ACCESS_TOKEN",
+        )
+        .pay_with(
+            9.0,
+            agreement_pay_body("ad-3", ACCESS_TOKEN),
+            "F",
+            "INVALID_ACCESS_TOKEN",
+        )
+        .answer(12.0, "site-shows-unlinked", false)
+        .build();
+    assert_case_fails(
+        "ADB-02",
+        &retries,
+        16.0,
+        "stops-using-revoked-token failed: debited again (seq 8) after Alipay+ answered F INVALID_ACCESS_TOKEN (seq 7)",
+    );
+}
+
+#[test]
+fn adb_03() {
+    let good = linked("ADB-03")
+        .call(
+            5.0,
+            Api::CancelToken,
+            json!({"accessToken": ACCESS_TOKEN}),
+            "S",
+            "SUCCESS",
+            json!({}),
+        )
+        .answer(8.0, "site-shows-unlinked", true)
+        .build();
+    assert_case_passes("ADB-03", &good, 9.0);
+    let locally = linked("ADB-03")
+        .answer(8.0, "site-shows-unlinked", true)
+        .build();
+    assert_case_fails(
+        "ADB-03",
+        &locally,
+        601.0,
+        "cancels-token-before-unlinked failed: the site shows the wallet unlinked but never called cancelToken",
+    );
 }

@@ -111,7 +111,18 @@ fn wallet_routes() -> Router<Arc<Hub>> {
         .route("/sign-out", post(wallet::wallet_sign_out))
         .route("/me", get(wallet::wallet_me))
         .route("/cases", get(wallet::wallet_cases))
-        .route("/authorizations", post(wallet::wallet_grant))
+        .route(
+            "/authorizations",
+            get(wallet::wallet_list_authorizations).post(wallet::wallet_grant),
+        )
+        .route(
+            "/authorizations/inspect",
+            post(wallet::wallet_inspect_authorization),
+        )
+        .route(
+            "/authorizations/decline",
+            post(wallet::wallet_decline_authorization),
+        )
         .route(
             "/authorizations/{authorization}/revoke",
             post(wallet::wallet_revoke),
@@ -130,6 +141,7 @@ fn wallet_routes() -> Router<Arc<Hub>> {
         .route("/runs/{run}/scan", post(wallet::wallet_scan))
         .route("/runs/{run}/back-out", post(wallet::wallet_back_out))
         .route("/runs/{run}/open-url", post(wallet::wallet_open_url))
+        .route("/runs/{run}/redirected", post(wallet::wallet_redirected))
         .route(
             "/runs/{run}/attachments/{attachment}",
             get(wallet::wallet_get_attachment).put(wallet::wallet_put_attachment),

@@ -218,6 +218,21 @@ pub(super) async fn wallet_open_url(
     Ok(Json(hub.open_payment_url(&merchant, &run, &request.url)?))
 }
 
+pub(super) async fn wallet_redirected(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+    JsonBody(request): JsonBody<OpenUrlRequest>,
+) -> Result<Json<RunView>, HubError> {
+    if request.url.trim().is_empty() || request.url.len() > 2048 {
+        return Err(HubError::invalid(
+            "url",
+            "give the merchant's URL, 1 to 2048 characters",
+        ));
+    }
+    Ok(Json(hub.redirected(&merchant, &run, &request.url)?))
+}
+
 pub(super) async fn wallet_put_attachment(
     State(hub): State<Arc<Hub>>,
     WalletSession { merchant, .. }: WalletSession,
@@ -240,6 +255,46 @@ pub(super) async fn wallet_get_attachment(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct GrantRequest {
     auth_url: String,
+    /// The run the customer answers in (its record gets the authorization's exchanges).
+    #[serde(default)]
+    run_id: Option<String>,
+}
+
+impl GrantRequest {
+    fn checked(&self) -> Result<(&str, Option<&str>), HubError> {
+        if self.auth_url.trim().is_empty() || self.auth_url.len() > 2048 {
+            return Err(HubError::invalid(
+                "authUrl",
+                "give the authorization URL, 1 to 2048 characters",
+            ));
+        }
+        Ok((&self.auth_url, self.run_id.as_deref()))
+    }
+}
+
+pub(super) async fn wallet_inspect_authorization(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    JsonBody(request): JsonBody<GrantRequest>,
+) -> Result<Json<crate::domain::auto_debit::AuthorizationPrompt>, HubError> {
+    let (url, _) = request.checked()?;
+    Ok(Json(hub.inspect_authorization(&merchant, url)?))
+}
+
+pub(super) async fn wallet_decline_authorization(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    JsonBody(request): JsonBody<GrantRequest>,
+) -> Result<Json<crate::domain::auto_debit::Declined>, HubError> {
+    let (url, run) = request.checked()?;
+    Ok(Json(hub.decline_authorization(&merchant, url, run)?))
+}
+
+pub(super) async fn wallet_list_authorizations(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+) -> Result<Json<Vec<crate::domain::auto_debit::AuthorizationView>>, HubError> {
+    Ok(Json(hub.wallet_authorizations(&merchant)?))
 }
 
 pub(super) async fn wallet_grant(
@@ -247,7 +302,8 @@ pub(super) async fn wallet_grant(
     WalletSession { merchant, .. }: WalletSession,
     JsonBody(request): JsonBody<GrantRequest>,
 ) -> Result<Json<crate::domain::auto_debit::Granted>, HubError> {
-    Ok(Json(hub.grant(&merchant, &request.auth_url).await?))
+    let (url, run) = request.checked()?;
+    Ok(Json(hub.grant(&merchant, url, run).await?))
 }
 
 #[derive(Debug, Serialize)]

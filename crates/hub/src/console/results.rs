@@ -340,6 +340,9 @@ fn wallet_action(action: &WalletActionKind) -> (String, Vec<(String, String)>) {
         WalletActionKind::RevokeAuthorization => {
             ("Revoked the authorization".to_owned(), Vec::new())
         }
+        WalletActionKind::DeclineAuthorization => {
+            ("Declined the authorization".to_owned(), Vec::new())
+        }
     }
 }
 

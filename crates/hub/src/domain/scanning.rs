@@ -37,6 +37,11 @@ pub struct PaymentPrompt {
     pub amount: Amount,
     /// The amount for people, e.g. `HKD 42.00`.
     pub amount_text: String,
+    /// The ACQP's `productCode`, e.g. `CASHIER_PAYMENT`.
+    pub product_code: Option<String>,
+    /// Where the wallet returns the customer after paying or leaving (a cashier payment's
+    /// `paymentRedirectUrl`), when the ACQP gave one.
+    pub redirect_url: Option<String>,
 }
 
 /// The result of a scan in a run.
@@ -64,7 +69,7 @@ fn host_of(url: &str) -> String {
 }
 
 /// The ACQP call an exchange from the request log was, for a run's record.
-fn exchange_call(exchange: &Exchange, api: Api) -> AcqpCall {
+pub(crate) fn exchange_call(exchange: &Exchange, api: Api) -> AcqpCall {
     let signature = exchange.signature_verdict.verdict();
     let response: serde_json::Value =
         serde_json::from_str(&exchange.response_body).unwrap_or_default();
@@ -149,6 +154,27 @@ impl Hub {
             .open_run_case(run_id)
             .filter(|_| self.merchant_run_id_matches(merchant, run_id))
             .ok_or_else(|| HubError::NotFound(format!("open run {run_id}")))?;
+        // The hub's own pages: a cashier payment page opens like a tapped link; an authorization
+        // page is for the wallet's authorization screen.
+        if let Some(path) = self.own_path(code_value) {
+            if path.starts_with("/checkout/") {
+                return self.open_payment_url(merchant, run_id, code_value);
+            }
+            if path.starts_with("/authorize/") {
+                let registry = self.domain_registry(&merchant.project_id)?;
+                let prompt = self.inspect_authorization(merchant, code_value)?;
+                return Ok(ScanResult {
+                    classification: classify(code_value, &registry),
+                    next: "authorize".to_owned(),
+                    message: format!(
+                        "{} asks to debit this wallet ({}). Authorize or decline.",
+                        prompt.client_id,
+                        prompt.scopes.join(", ")
+                    ),
+                    payment: None,
+                });
+            }
+        }
         let registry = self.domain_registry(&merchant.project_id)?;
         let classification = classify(code_value, &registry);
         let kind = classification.kind();
@@ -179,6 +205,20 @@ impl Hub {
             CodeKind::EntryCode => self.scan_entry_code(&scanned),
             _ => Ok(scanned.answer("notForWallet", classification.summary.clone(), None)),
         }
+    }
+
+    /// The path of `url` when it is one of this hub's own pages.
+    fn own_path<'u>(&self, url: &'u str) -> Option<&'u str> {
+        let url = url.trim();
+        let base = self.public_url.trim_end_matches('/');
+        let rest = url.strip_prefix(base).or_else(|| {
+            // The same host over the other scheme (a hub behind a proxy, a QR code typed by hand).
+            let (_, own) = base.split_once("://")?;
+            let (_, given) = url.split_once("://")?;
+            let tail = given.strip_prefix(own)?;
+            Some(&url[url.len() - tail.len()..])
+        })?;
+        rest.starts_with('/').then_some(rest)
     }
 
     /// A private order code: the ACQP is asked what it is.
@@ -373,6 +413,31 @@ impl Hub {
         self.judge_run(run_id)
     }
 
+    /// The wallet sent the customer back to the merchant (a cashier payment's
+    /// `paymentRedirectUrl`, after paying or leaving).
+    pub fn redirected(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+        url: &str,
+    ) -> Result<crate::domain::runs::RunView, HubError> {
+        let view = self.merchant_run(merchant, run_id)?;
+        if view.status != crate::domain::runs::RunStatus::Open {
+            return Ok(view);
+        }
+        self.append_event(
+            run_id,
+            self.clock.now(),
+            EventKind::WalletAction {
+                action: WalletActionKind::Redirected {
+                    url: url.trim().to_owned(),
+                },
+            },
+            None,
+        )?;
+        self.judge_run(run_id)
+    }
+
     fn prompt(&self, payment: &Payment) -> Result<PaymentPrompt, HubError> {
         let body = self
             .store
@@ -390,6 +455,8 @@ impl Hub {
                 .map(str::to_owned),
             amount: payment.amount,
             amount_text: payment.amount.to_string(),
+            product_code: body["productCode"].as_str().map(str::to_owned),
+            redirect_url: body["paymentRedirectUrl"].as_str().map(str::to_owned),
         })
     }
 
@@ -449,10 +516,54 @@ impl Hub {
                 )?;
             }
         }
+        self.replay_checkout_consults(&payment, run_id)?;
         let payment = self
             .payment(project_id, PaymentKey::PaymentId(payment_id))?
             .ok_or_else(|| HubError::NotFound(format!("payment {payment_id}")))?;
         self.record_payment_state(&payment);
         Ok(payment)
+    }
+
+    /// A cashier checkout asks consultPayment first, and the consult need not name the
+    /// merchant: the consults of the project since the run began that joined no run come with
+    /// the checkout's payment when it joins the run.
+    pub(crate) fn replay_checkout_consults(
+        &self,
+        payment: &Payment,
+        run_id: &str,
+    ) -> Result<(), HubError> {
+        if payment.scenario != "cashier" {
+            return Ok(());
+        }
+        let started = self.run_row(run_id)?.started_at;
+        let log = self.exchanges(
+            &payment.project_id,
+            &ExchangeFilter {
+                api: Some("consultPayment".to_owned()),
+                since: Some(started),
+                limit: Some(100),
+                ..ExchangeFilter::default()
+            },
+        )?;
+        let consults: Vec<&Exchange> = log
+            .iter()
+            .rev()
+            .filter(|e| {
+                e.direction == Direction::Inbound
+                    && e.run_id.is_none()
+                    && e.at <= payment.created_at
+            })
+            .collect();
+        let seqs: Vec<i64> = consults.iter().map(|e| e.seq).collect();
+        self.bind_exchanges(&seqs, run_id)?;
+        for exchange in consults {
+            self.append_event(
+                run_id,
+                exchange.at,
+                EventKind::AcqpCall(exchange_call(exchange, Api::ConsultPayment)),
+                None,
+            )?;
+        }
+        Ok(())
     }
 }

@@ -16,6 +16,8 @@ pub enum AuthorizationStatus {
     Token,
     /// Revoked by the customer or cancelled by the merchant.
     Revoked,
+    /// The customer declined it in the wallet.
+    Declined,
 }
 
 impl AuthorizationStatus {
@@ -26,6 +28,7 @@ impl AuthorizationStatus {
             AuthorizationStatus::Authorized => "authorized",
             AuthorizationStatus::Token => "token",
             AuthorizationStatus::Revoked => "revoked",
+            AuthorizationStatus::Declined => "declined",
         }
     }
 
@@ -35,6 +38,7 @@ impl AuthorizationStatus {
             "authorized" => Some(AuthorizationStatus::Authorized),
             "token" => Some(AuthorizationStatus::Token),
             "revoked" => Some(AuthorizationStatus::Revoked),
+            "declined" => Some(AuthorizationStatus::Declined),
             _ => None,
         }
     }
@@ -82,6 +86,27 @@ pub struct AuthorizationRow {
     pub access_token: Option<String>,
     /// When the access token expires.
     pub token_expires_at: Option<DateTime<Utc>>,
+    /// The scopes asked for.
+    pub scopes: Vec<String>,
+    /// The merchant whose wallet granted (or declined) it.
+    pub merchant_id: Option<String>,
+    /// The run it was granted in; its later exchanges join that run.
+    pub run_id: Option<String>,
+    /// When it was granted or declined.
+    pub granted_at: Option<DateTime<Utc>>,
+    /// When it was revoked or cancelled.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// The customer's answer to an authorization, for storing.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// The merchant whose wallet answered.
+    pub merchant_id: &'a str,
+    /// The run it answered in, if any.
+    pub run_id: Option<&'a str>,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// What an `applyToken` presents.
@@ -109,8 +134,8 @@ impl<'c> Db<'c> {
 }
 
 const SELECT_AUTHORIZATION: &str = "SELECT id, project_id, auth_client_id, auth_redirect_url, \
-    auth_state, status, code_expires_at, customer_id, access_token, token_expires_at \
-    FROM authorizations";
+    auth_state, status, code_expires_at, customer_id, access_token, token_expires_at, scopes, \
+    merchant_id, run_id, granted_at, ended_at FROM authorizations";
 
 fn authorization_from_row(row: &Row<'_>) -> rusqlite::Result<AuthorizationRow> {
     let status: String = row.get(5)?;
@@ -132,6 +157,11 @@ fn authorization_from_row(row: &Row<'_>) -> rusqlite::Result<AuthorizationRow> {
         customer_id: row.get(7)?,
         access_token: row.get(8)?,
         token_expires_at: time_column(9, row.get(9)?)?,
+        scopes: serde_json::from_str(&row.get::<_, String>(10)?).unwrap_or_default(),
+        merchant_id: row.get(11)?,
+        run_id: row.get(12)?,
+        granted_at: time_column(13, row.get(13)?)?,
+        ended_at: time_column(14, row.get(14)?)?,
     })
 }
 
@@ -195,26 +225,67 @@ impl Authorizations<'_> {
         optional(statement.query_row(params![project_id, access_token], authorization_from_row))
     }
 
-    /// The customer granted an authorization: its code, customer and code expiry.
+    /// The customer granted an authorization: its code, customer and code expiry, and who
+    /// granted it in which run. Only a prepared one changes; true when it did.
     pub fn grant(
         &self,
         id: &str,
         auth_code: &str,
         customer_id: &str,
         code_expires_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.connection
+        answer: Answer<'_>,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .connection
             .prepare_cached(
                 "UPDATE authorizations SET status = 'authorized', auth_code = ?2, \
-                 customer_id = ?3, code_expires_at = ?4 WHERE id = ?1",
+                 customer_id = ?3, code_expires_at = ?4, merchant_id = ?5, run_id = ?6, \
+                 granted_at = ?7 WHERE id = ?1 AND status = 'prepared'",
             )?
             .execute(params![
                 id,
                 auth_code,
                 customer_id,
-                time_text(code_expires_at)
-            ])?;
+                time_text(code_expires_at),
+                answer.merchant_id,
+                answer.run_id,
+                time_text(answer.at)
+            ])?
+            == 1)
+    }
+
+    /// The customer declined a prepared authorization; true when it was still prepared.
+    pub fn decline(&self, id: &str, answer: Answer<'_>) -> Result<bool, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "UPDATE authorizations SET status = 'declined', merchant_id = ?2, run_id = ?3, \
+                 granted_at = ?4 WHERE id = ?1 AND status = 'prepared'",
+            )?
+            .execute(params![
+                id,
+                answer.merchant_id,
+                answer.run_id,
+                time_text(answer.at)
+            ])?
+            == 1)
+    }
+
+    /// Moves an authorization to another run (its merchant's open one, once its own is over).
+    pub fn adopt(&self, id: &str, run_id: &str) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached("UPDATE authorizations SET run_id = ?2 WHERE id = ?1")?
+            .execute(params![id, run_id])?;
         Ok(())
+    }
+
+    /// A merchant's wallet's authorizations (granted or declined), newest first.
+    pub fn of_merchant(&self, merchant_id: &str) -> Result<Vec<AuthorizationRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "{SELECT_AUTHORIZATION} WHERE merchant_id = ?1 ORDER BY granted_at DESC, id DESC LIMIT 200"
+        ))?;
+        let rows = statement.query_map([merchant_id], authorization_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Issues an authorization's tokens.
@@ -240,21 +311,28 @@ impl Authorizations<'_> {
     }
 
     /// Revokes an authorization by id.
-    pub fn revoke(&self, id: &str) -> Result<(), StoreError> {
+    pub fn revoke(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.connection
-            .prepare_cached("UPDATE authorizations SET status = 'revoked' WHERE id = ?1")?
-            .execute([id])?;
+            .prepare_cached(
+                "UPDATE authorizations SET status = 'revoked', ended_at = ?2 WHERE id = ?1",
+            )?
+            .execute(params![id, time_text(at)])?;
         Ok(())
     }
 
     /// Revokes a project's authorizations with this access token; how many there were.
-    pub fn revoke_token(&self, project_id: &str, access_token: &str) -> Result<usize, StoreError> {
+    pub fn revoke_token(
+        &self,
+        project_id: &str,
+        access_token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
         Ok(self
             .connection
             .prepare_cached(
-                "UPDATE authorizations SET status = 'revoked' \
+                "UPDATE authorizations SET status = 'revoked', ended_at = ?3 \
                  WHERE project_id = ?1 AND access_token = ?2",
             )?
-            .execute(params![project_id, access_token])?)
+            .execute(params![project_id, access_token, time_text(at)])?)
     }
 }

@@ -229,6 +229,17 @@ impl Merchants<'_> {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// A project's merchant by its MID.
+    pub fn by_mid(&self, project_id: &str, mid: &str) -> Result<Option<MerchantRow>, StoreError> {
+        optional(
+            self.connection
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 AND mid = ?2"
+                ))?
+                .query_row([project_id, mid], from_row),
+        )
+    }
+
     /// One merchant.
     pub fn get(&self, id: &str) -> Result<Option<MerchantRow>, StoreError> {
         optional(

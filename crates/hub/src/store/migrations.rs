@@ -291,4 +291,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     UPDATE invitation_mail SET seq = rowid;
     CREATE INDEX invitation_mail_by_seq ON invitation_mail (seq);
     "#,
+    // 14: an Auto Debit authorization knows who granted it and in which run (its later exchanges
+    // join that run), when, and whether the customer declined it.
+    r#"
+    ALTER TABLE authorizations ADD COLUMN merchant_id TEXT;
+    ALTER TABLE authorizations ADD COLUMN run_id TEXT;
+    ALTER TABLE authorizations ADD COLUMN granted_at TEXT;
+    ALTER TABLE authorizations ADD COLUMN ended_at TEXT;
+    CREATE INDEX authorizations_by_merchant ON authorizations (merchant_id);
+    "#,
 ];

@@ -14,6 +14,7 @@ mod forced;
 mod gateway;
 mod layers;
 mod merchants;
+mod online_runs;
 mod openapi;
 mod order_codes;
 mod payments;

@@ -88,10 +88,59 @@ impl Hub {
                 .then(|| self.entry_run(project_id))
                 .flatten()
         };
+        // Auto Debit calls belong to the run of the authorization they present.
+        let by_grant = || -> Option<String> {
+            use crate::store::authorizations::Grant;
+            match (text(&["authCode"]), text(&["refreshToken"])) {
+                (Some(code), _) => self.grant_run(project_id, Grant::AuthCode(&code)),
+                (None, Some(token)) => self.grant_run(project_id, Grant::RefreshToken(&token)),
+                (None, None) => None,
+            }
+        };
+        let by_token =
+            || -> Option<String> { self.token_run(project_id, &text(&["accessToken"])?) };
+        // A cashier checkout's calls belong to the open Cashier run of the merchant they name.
+        let by_checkout_merchant = |pointer: &[&str]| -> Option<String> {
+            let cashier = api == Some(Api::ConsultPayment)
+                || text(&["productCode"]).as_deref() == Some("CASHIER_PAYMENT");
+            cashier.then(|| text(pointer)).flatten().and_then(|mid| {
+                self.merchant_product_run(project_id, &mid, linker_cases::Product::Cashier)
+            })
+        };
         match api {
-            Some(Api::Pay) => by_payment().or_else(by_code).or_else(by_entry_page),
+            Some(Api::Pay) => by_payment()
+                .or_else(by_code)
+                .or_else(by_entry_page)
+                .or_else(|| by_checkout_merchant(&["order", "merchant", "referenceMerchantId"])),
+            Some(Api::ConsultPayment) => by_checkout_merchant(&["merchant", "referenceMerchantId"]),
+            Some(Api::ApplyToken) => by_grant(),
+            Some(Api::CancelToken) => by_token(),
             _ => by_payment(),
         }
+    }
+
+    /// The open run of a product's case for the merchant whose MID is `mid` (the ACQP's
+    /// `referenceMerchantId`): where an online checkout's calls belong before any wallet opened
+    /// its page. Matched by the merchant, never by project alone.
+    pub(crate) fn merchant_product_run(
+        &self,
+        project_id: &str,
+        mid: &str,
+        product: linker_cases::Product,
+    ) -> Option<String> {
+        let merchant = self
+            .store
+            .db(|db| db.merchants().by_mid(project_id, mid))
+            .ok()
+            .flatten()?;
+        let open = self
+            .store
+            .db(|db| db.runs().open_of_merchant(&merchant.id))
+            .ok()?;
+        open.into_iter().find(|run| {
+            self.open_run_case(run)
+                .is_some_and(|case| case.product == product)
+        })
     }
 
     /// Records a run payment's new state as an event of its run (when it has an open one).

@@ -217,11 +217,55 @@ async fn real_wallet_answers_match_the_documented_schemas() {
         .send(
             &hub,
             "POST",
+            "/authorizations/inspect",
+            Some(json!({"authUrl": prepared.body["authUrl"]})),
+        )
+        .await;
+    c.check("POST", "/wallet/v1/authorizations/inspect", status, &body);
+    let (status, body) = wallet
+        .send(
+            &hub,
+            "POST",
             "/authorizations",
             Some(json!({"authUrl": prepared.body["authUrl"]})),
         )
         .await;
     c.check("POST", "/wallet/v1/authorizations", status, &body);
+    let (status, listed) = wallet.send(&hub, "GET", "/authorizations", None).await;
+    c.check("GET", "/wallet/v1/authorizations", status, &listed);
+    let declining = acqp
+        .call(&hub, "/aps/api/v1/authorizations/prepare", &json!({
+            "customerBelongsTo": "TEST_WALLET", "authClientId": "M1", "authRedirectUrl": "https://acqp.example/back",
+            "scopes": ["AGREEMENT_PAY"], "authState": "s2"
+        }))
+        .await;
+    for url in [declining.body["authUrl"].clone(), json!("")] {
+        let (status, declined) = wallet
+            .send(
+                &hub,
+                "POST",
+                "/authorizations/decline",
+                Some(json!({"authUrl": url})),
+            )
+            .await;
+        c.check(
+            "POST",
+            "/wallet/v1/authorizations/decline",
+            status,
+            &declined,
+        );
+    }
+    for url in ["https://acqp.example/shop/return/1", ""] {
+        let (status, body) = wallet
+            .send(
+                &hub,
+                "POST",
+                &format!("/runs/{run}/redirected"),
+                Some(json!({"url": url})),
+            )
+            .await;
+        c.check("POST", "/wallet/v1/runs/{run}/redirected", status, &body);
+    }
     for id in [body["id"].as_str().unwrap_or("auth_none"), "auth_none"] {
         let (status, body) = wallet
             .send(&hub, "POST", &format!("/authorizations/{id}/revoke"), None)

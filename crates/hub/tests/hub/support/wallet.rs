@@ -21,11 +21,16 @@ impl Wallet {
     }
 
     pub async fn sign_in(hub: &TestHub, acqp: &Acqp, mid: &str) -> Wallet {
+        Wallet::sign_in_with(hub, acqp, mid, &["UPM", "MPM"]).await
+    }
+
+    /// Invites a merchant with `products` and signs its wallet in.
+    pub async fn sign_in_with(hub: &TestHub, acqp: &Acqp, mid: &str, products: &[&str]) -> Wallet {
         let (status, invited) = hub
             .admin(
                 "POST",
                 &format!("/projects/{}/merchants", acqp.project.id),
-                Some(json!({"name": "Cafe", "mid": mid, "email": format!("{mid}@shop.example"), "products": ["UPM", "MPM"]})),
+                Some(json!({"name": "Cafe", "mid": mid, "email": format!("{mid}@shop.example"), "products": products})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{invited}");

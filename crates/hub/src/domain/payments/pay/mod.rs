@@ -30,6 +30,8 @@ struct Prepared {
     entry_run: Option<String>,
     /// For a payment-code pay: the open run the code was shown for, with its script.
     code_run: Option<(String, linker_cases::Sandbox)>,
+    /// For an Auto Debit pay: the open run of the authorization behind its token.
+    token_run: Option<String>,
 }
 
 /// What a run's script decided about the pay answer.
@@ -160,6 +162,11 @@ impl Hub {
         match self.pay_inner(project, request) {
             Ok((response, forced, created)) => {
                 if let Some(payment) = created.filter(|p| p.run_id.is_some()) {
+                    if let Some(run_id) = payment.run_id.as_deref()
+                        && let Err(error) = self.replay_checkout_consults(&payment, run_id)
+                    {
+                        tracing::error!(%error, run_id, "could not bring a checkout's consults into its run");
+                    }
                     self.record_payment_state(&payment);
                     self.notify_scripted_at_pay(project, &payment);
                 }
@@ -214,6 +221,13 @@ impl Hub {
         let scenario = request.scenario();
         let entry_run = match scenario {
             PayScenario::EntryCode => self.entry_run(&project.id),
+            // A checkout joins its merchant's open Cashier run now; else the run whose wallet
+            // opens its page.
+            PayScenario::Cashier => self.merchant_product_run(
+                &project.id,
+                &request.order.merchant.reference_merchant_id,
+                linker_cases::Product::Cashier,
+            ),
             _ => None,
         };
         let code_run = match scenario {
@@ -224,11 +238,21 @@ impl Hub {
                 .and_then(|code| self.code_run(&project.id, code)),
             _ => None,
         };
+        // An Auto Debit payment joins the run of the authorization behind its token.
+        let token_run = match scenario {
+            PayScenario::AutoDebit => request
+                .payment_method
+                .payment_method_id
+                .as_deref()
+                .and_then(|token| self.token_run(&project.id, token)),
+            _ => None,
+        };
         Prepared {
             payment_id,
             order_token,
             entry_run,
             code_run,
+            token_run,
         }
     }
 
@@ -268,6 +292,7 @@ impl Hub {
                 waiting_until(request, now),
             ),
             PayScenario::AutoDebit => {
+                payment.run_id = prepared.token_run.clone();
                 agreement::debit(db, payment, &project.id, &method_id(), now)?;
             }
             PayScenario::InStoreUnspecified => payment.fail(

@@ -1,12 +1,18 @@
 //! Auto Debit: `prepare` opens an authorization the wallet can grant; granting it sends the ACQP
 //! `authNotify` (AUTHCODE_CREATED); `applyToken` turns the code (or a refresh token) into an
 //! access token; `pay` with `AGREEMENT_PAYMENT` debits with it; `cancelToken` (the merchant) or a
-//! revocation in the wallet (TOKEN_CANCELED) ends it.
+//! revocation in the wallet (TOKEN_CANCELED) ends it. `wallet.rs` is the wallet's side: what an
+//! authorization URL asks, granting, declining, the wallet's list, revoking, and the run each
+//! authorization's exchanges belong to.
+
+mod wallet;
+
+pub use wallet::{AuthorizationPrompt, AuthorizationView, Declined};
 
 use chrono::{DateTime, Duration, Utc};
 use linker_aplus::message::{
-    ApplyTokenRequest, ApplyTokenResponse, AuthNotifyRequest, AuthorizationNotifyType,
-    CancelTokenRequest, GrantType, PrepareRequest, PrepareResponse, ResultOnly,
+    ApplyTokenRequest, ApplyTokenResponse, AuthNotifyRequest, CancelTokenRequest, GrantType,
+    PrepareRequest, PrepareResponse, ResultOnly,
 };
 use linker_aplus::time::format_wire_time;
 use linker_aplus::{ApiResult, ResultCode};
@@ -14,8 +20,6 @@ use serde::Serialize;
 
 use crate::Hub;
 use crate::domain::api_outcome::ApiOutcome;
-use crate::domain::merchants::Merchant;
-use crate::domain::payments::TEST_WALLET_PSP_ID;
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::store::authorizations::{
@@ -81,98 +85,13 @@ impl Hub {
         })
     }
 
-    /// The customer grants the authorization behind `auth_url` in the wallet.
-    pub async fn grant(&self, merchant: &Merchant, auth_url: &str) -> Result<Granted, HubError> {
-        let id = auth_url
-            .trim()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let found = self.store.db(|db| db.authorizations().by_id(&id))?;
-        let Some(found) = found.filter(|found| found.project_id == merchant.project_id) else {
-            return Err(HubError::NotFound(format!("authorization {id}")));
-        };
-        if found.status != AuthorizationStatus::Prepared {
-            return Err(HubError::Conflict(format!(
-                "authorization {id} is already {}",
-                found.status.as_str()
-            )));
-        }
-        let AuthorizationRow {
-            project_id,
-            auth_client_id: client,
-            auth_redirect_url: redirect,
-            auth_state: state,
-            ..
-        } = found;
-        let code = self.ids.alphanumeric("", 32);
-        let customer = format!("2188{}", self.ids.digits(12));
-        let now = self.clock.now();
-        self.store.db(|db| {
-            db.authorizations()
-                .grant(&id, &code, &customer, now + AUTH_CODE_VALIDITY)
-        })?;
-        let project = self.project(&project_id)?;
-        let notified = self
-            .auth_notify(
-                &project,
-                AuthNotifyRequest {
-                    authorization_notify_type: AuthorizationNotifyType::AuthcodeCreated,
-                    auth_client_id: Some(client),
-                    auth_state: Some(state.clone()),
-                    auth_code: Some(code.clone()),
-                    access_token: None,
-                    psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
-                    acquirer_id: Some(project.acquirer_id.clone()),
-                    customer_id: Some(customer),
-                    reason: None,
-                },
-            )
-            .await?;
-        let separator = if redirect.contains('?') { '&' } else { '?' };
-        Ok(Granted {
-            redirect_url: format!("{redirect}{separator}authCode={code}&authState={state}"),
-            id,
-            auth_code: code,
-            notified,
-        })
-    }
-
-    /// The customer revokes an authorization in the wallet: its token stops working and the ACQP
-    /// is told (TOKEN_CANCELED).
-    pub async fn revoke(&self, merchant: &Merchant, id: &str) -> Result<bool, HubError> {
-        let found = self.store.db(|db| db.authorizations().by_id(id))?;
-        let Some(found) = found.filter(|found| found.project_id == merchant.project_id) else {
-            return Err(HubError::NotFound(format!("authorization {id}")));
-        };
-        if found.status == AuthorizationStatus::Revoked {
-            return Ok(true);
-        }
-        self.store.db(|db| db.authorizations().revoke(id))?;
-        let (project_id, token) = (found.project_id, found.access_token);
-        let project = self.project(&project_id)?;
-        self.auth_notify(
-            &project,
-            AuthNotifyRequest {
-                authorization_notify_type: AuthorizationNotifyType::TokenCanceled,
-                auth_client_id: None,
-                auth_state: None,
-                auth_code: None,
-                access_token: token,
-                psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
-                acquirer_id: Some(project.acquirer_id.clone()),
-                customer_id: None,
-                reason: Some("the customer revoked the authorization in the wallet".to_owned()),
-            },
-        )
-        .await
-    }
-
-    async fn auth_notify(
+    /// Sends the ACQP an `authNotify`, logs it, and records it in `run_id` when given; true when
+    /// the ACQP acknowledged it (a signed S).
+    pub(crate) async fn auth_notify(
         &self,
         project: &Project,
         request: AuthNotifyRequest,
+        run_id: Option<&str>,
     ) -> Result<bool, HubError> {
         let Some(url) = project.auth_notify_url.clone() else {
             return Ok(false);
@@ -194,8 +113,33 @@ impl Hub {
             .map_or(crate::domain::acqp::ReplySignature::missing(), |v| {
                 v.reply_signature.clone()
             });
-        self.log_outbound(project, "authNotify", &sent, &signature, false, None)?;
-        Ok(verdict.is_some_and(|v| v.acknowledged))
+        self.log_outbound(project, "authNotify", &sent, &signature, false, run_id)?;
+        let acknowledged = verdict.as_ref().is_some_and(|v| v.acknowledged);
+        if let Some(run_id) = run_id.filter(|run| self.run_is_open(run)) {
+            let callback = linker_cases::HubCallback {
+                callback: linker_cases::CallbackKind::AuthNotify,
+                attempt: 1,
+                forged: false,
+                request_body: body,
+                http_status: sent.http_status,
+                reply_body: sent.reply.clone(),
+                reply_signature: signature.into_verdict(),
+                reply_valid: acknowledged,
+                error: if sent.http_status.is_none() {
+                    sent.error.clone()
+                } else {
+                    None
+                },
+                latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
+            };
+            self.append_event(
+                run_id,
+                sent.sent_at,
+                linker_cases::EventKind::HubCallback(callback),
+                None,
+            )?;
+        }
+        Ok(acknowledged)
     }
 
     /// `applyToken`: an access token for an authorization code (once) or a refresh token.
@@ -261,9 +205,10 @@ impl Hub {
 
     /// `cancelToken`: the merchant unbinds; idempotent.
     pub fn cancel_token(&self, project: &Project, request: &CancelTokenRequest) -> ApiOutcome {
+        let now = self.clock.now();
         let changed = self.store.db(|db| {
             db.authorizations()
-                .revoke_token(&project.id, &request.access_token)
+                .revoke_token(&project.id, &request.access_token, now)
         });
         match changed {
             Ok(0) => ApiOutcome::result(ApiResult::failure(
