@@ -321,6 +321,8 @@ async fn driver_capabilities(State(state): Shared, headers: HeaderMap) -> Respon
         ],
         currencies: vec![state.backend.currency.code().to_owned()],
         display: true,
+        account: false,
+        display_by_payment_request_id: true,
     })
     .into_response()
 }
