@@ -83,9 +83,9 @@ pub(crate) struct Backend {
     pub private_code_digits: String,
     pub clock: Arc<dyn crate::config::Clock>,
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
-    /// The amount of the last `consultPayment` and when it was asked (the checkout page asks
-    /// when the basket changes; its "Pay" then needs no second one).
-    consulted: Mutex<Option<(Amount, DateTime<Utc>)>>,
+    /// The checkout page's recent `consultPayment`s by id, with the amount and when: the page's
+    /// "Pay" names the one it showed and needs no second one.
+    consults: Mutex<std::collections::HashMap<String, (Amount, DateTime<Utc>)>>,
 }
 
 impl std::fmt::Debug for Backend {
@@ -155,7 +155,7 @@ impl Backend {
             private_code_digits,
             clock,
             tasks: Mutex::new(Vec::new()),
-            consulted: Mutex::new(None),
+            consults: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -1109,8 +1109,10 @@ impl Backend {
         Ok(())
     }
 
-    /// Resumes watching payments left waiting by an earlier run of the acquirer.
+    /// Resumes watching payments left waiting by an earlier run of the acquirer, and the
+    /// `applyToken` or `cancelToken` it left under way.
     pub(crate) fn resume(self: &Arc<Self>) -> Result<(), AcquirerError> {
+        self.resume_bindings()?;
         for payment in self.store.waiting_payments()? {
             let backend = Arc::clone(self);
             if payment.busy.is_some() {

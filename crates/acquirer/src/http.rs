@@ -421,7 +421,7 @@ async fn driver_cashier(State(state): Shared, headers: HeaderMap, body: Bytes) -
     let run = Some((request.run_id.as_str(), request.case_id.as_str()));
     match state
         .backend
-        .checkout(request.amount, "Online order", None, run)
+        .checkout(request.amount, "Online order", None, None, run)
         .await
     {
         Ok(p) => match p.payment_url {

@@ -90,7 +90,13 @@ async fn checkout(State(state): Shared, headers: HeaderMap, body: Bytes) -> Resp
         let (total, description) = basket.total(&state.backend)?;
         let payment = state
             .backend
-            .checkout(total, &description, user_agent(&headers), None)
+            .checkout(
+                total,
+                &description,
+                basket.consult_id.as_deref(),
+                user_agent(&headers),
+                None,
+            )
             .await?;
         Ok::<_, PosError>(json!({
             "posPaymentId": payment.pos_payment_id,

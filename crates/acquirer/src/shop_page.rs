@@ -44,7 +44,7 @@ pub(crate) const SHOP_PAGE: &str = concat!(
  <a id="orderLink">Order status page</a></div>
 <script>
 const $=id=>document.getElementById(id);
-let items=[], qty={}, digits=2, cur='HKD', timer=null, order=null;
+let items=[], qty={}, digits=2, cur='HKD', timer=null, order=null, consultId=null;
 async function api(path,body){
   const r=await fetch('/shop/api/'+path,{method:body===undefined?'GET':'POST',
     headers:{'content-type':'application/json'},body:body===undefined?undefined:JSON.stringify(body)});
@@ -62,8 +62,9 @@ function draw(){
 function step(id,d){ qty[id]=Math.max(0,Math.min(20,(qty[id]||0)+d)); draw(); clearTimeout(timer); timer=setTimeout(consult,300); }
 async function consult(){
   $('error').textContent='';
+  consultId=null;
   try{ const j=await api('options',{items:qty}); $('total').textContent=j.totalText;
-    const c=j.consulted;
+    const c=j.consulted; consultId=c.consultId;
     $('options').innerHTML=!c.asked?'<small>Not asked: this shop pays without consultPayment.</small>':
       (c.options.length?c.options.map(o=>'<div class="opt '+(o.enabled?'':'off')+'">'+(o.logoUrl?'<img src="'+esc(o.logoUrl)+'" height="16"> ':'')+
         esc(o.name)+(o.preferred?' <small>(preferred)</small>':'')+' — '+(o.enabled?'enabled':'disabled'+(o.disabledReason?': '+esc(o.disabledReason):''))+'</div>').join(''):
@@ -73,7 +74,7 @@ async function consult(){
 }
 async function pay(){
   $('error').textContent=''; $('pay').disabled=true;
-  try{ const j=await api('checkout',{items:qty}); order=j.posPaymentId;
+  try{ const j=await api('checkout',{items:qty,consultId}); consultId=null; order=j.posPaymentId;
     $('payCard').hidden=false; $('payLink').href=j.paymentUrl; $('payLink').textContent=j.paymentUrl;
     $('payQr').src='/pos/api/qr.png?text='+encodeURIComponent(j.paymentUrl);
     $('orderLink').href='/shop/return/'+order; show(j.order); poll();

@@ -875,6 +875,31 @@ impl Store {
         self.binding_where("status != ?1", BindingStatus::Replaced.as_str())
     }
 
+    /// Every binding in this status, oldest first.
+    pub fn bindings_in(&self, status: BindingStatus) -> Result<Vec<Binding>, AcquirerError> {
+        self.with(|c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {BINDING_COLUMNS} FROM bindings WHERE status = ?1 ORDER BY rowid"
+            ))?;
+            let rows = statement.query_map([status.as_str()], binding_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Ends every authorization still waiting for the customer or for its token (the customer
+    /// unlinked before it completed).
+    pub fn abandon_waiting_bindings(&self) -> Result<(), AcquirerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE bindings SET status = 'unlinked', reason = 'ABANDONED', \
+                 message = 'the authorization was abandoned', updated_at = ?1 \
+                 WHERE status IN ('pending', 'applying')",
+                [now_text()],
+            )
+        })?;
+        Ok(())
+    }
+
     /// Whether any binding ever held an access token.
     pub fn ever_linked(&self) -> Result<bool, AcquirerError> {
         self.with(|c| {

@@ -335,17 +335,7 @@ impl Backend {
     /// [`Fault::UnlinkLocally`] the token is only forgotten). An authorization still waiting for
     /// the customer is abandoned. Nothing linked is not an error.
     pub(crate) fn unbind(self: &Arc<Self>) -> Result<(), PosError> {
-        for waiting in [BindingStatus::Pending, BindingStatus::Applying] {
-            while let Some(binding) = self.store.binding_in(waiting)? {
-                self.store.move_binding(
-                    &binding.binding_id,
-                    &[waiting],
-                    BindingStatus::Unlinked,
-                    Some("ABANDONED"),
-                    "the authorization was abandoned",
-                )?;
-            }
-        }
+        self.store.abandon_waiting_bindings()?;
         let Some(binding) = self.store.binding_in(BindingStatus::Linked)? else {
             return Ok(());
         };
@@ -372,28 +362,50 @@ impl Backend {
             return Ok(());
         }
         let backend = Arc::clone(self);
-        self.spawn(async move {
-            let id = &binding.binding_id;
-            let moved = match backend.cancel_token_with_retries(&token).await {
-                Ok(()) => backend.store.move_binding(
-                    id,
-                    &[BindingStatus::Unlinking],
-                    BindingStatus::Unlinked,
-                    Some("UNLINKED"),
-                    "unlinked by the shop (cancelToken)",
-                ),
-                Err(why) => backend.store.move_binding(
-                    id,
-                    &[BindingStatus::Unlinking],
-                    BindingStatus::Linked,
-                    None,
-                    &format!("Still linked: the unlink did not go through ({why})"),
-                ),
-            };
-            if let Err(error) = moved {
-                tracing::error!(%error, "recording an unlink");
+        self.spawn(async move { backend.finish_unlink(binding, token).await });
+        Ok(())
+    }
+
+    /// `cancelToken` for a binding being unlinked, then unlinked (or linked again, when it did
+    /// not go through).
+    async fn finish_unlink(&self, binding: Binding, token: String) {
+        let id = &binding.binding_id;
+        let moved = match self.cancel_token_with_retries(&token).await {
+            Ok(()) => self.store.move_binding(
+                id,
+                &[BindingStatus::Unlinking],
+                BindingStatus::Unlinked,
+                Some("UNLINKED"),
+                "unlinked by the shop (cancelToken)",
+            ),
+            Err(why) => self.store.move_binding(
+                id,
+                &[BindingStatus::Unlinking],
+                BindingStatus::Linked,
+                None,
+                &format!("Still linked: the unlink did not go through ({why})"),
+            ),
+        };
+        if let Err(error) = moved {
+            tracing::error!(%error, "recording an unlink");
+        }
+    }
+
+    /// After a restart: `applyToken` again for an authorization whose code arrived, and
+    /// `cancelToken` again for a wallet being unlinked.
+    pub(super) fn resume_bindings(self: &Arc<Self>) -> Result<(), AcquirerError> {
+        for binding in self.store.bindings_in(BindingStatus::Applying)? {
+            if let Some(code) = binding.auth_code.clone() {
+                let backend = Arc::clone(self);
+                self.spawn(async move { backend.apply_code(binding, code).await });
             }
-        });
+        }
+        for binding in self.store.bindings_in(BindingStatus::Unlinking)? {
+            if let Some(token) = binding.access_token.clone() {
+                let backend = Arc::clone(self);
+                self.spawn(async move { backend.finish_unlink(binding, token).await });
+            }
+        }
         Ok(())
     }
 

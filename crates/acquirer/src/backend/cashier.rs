@@ -57,12 +57,16 @@ pub(crate) const CATALOGUE: [Item; 3] = [
     },
 ];
 
-/// A basket as the checkout page sends it: item id → quantity.
+/// A basket as the checkout page sends it: item id → quantity, and the consult it showed.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Basket {
     /// Quantities by item id.
     #[serde(default)]
     pub items: std::collections::BTreeMap<String, u32>,
+    /// The `consultPayment` the page showed for this basket (its "Pay" needs no second one).
+    #[serde(default)]
+    pub consult_id: Option<String>,
 }
 
 /// A wallet the checkout page offers, from `consultPayment`.
@@ -89,6 +93,8 @@ pub(crate) struct WalletOption {
 pub(crate) struct Consulted {
     /// Whether `consultPayment` was asked.
     pub asked: bool,
+    /// The id the page's "Pay" names this consult by.
+    pub consult_id: Option<String>,
     /// The options it answered, preferred first.
     pub options: Vec<WalletOption>,
 }
@@ -173,6 +179,7 @@ impl Backend {
         if self.has(Fault::SkipConsult) {
             return Ok(Consulted {
                 asked: false,
+                consult_id: None,
                 options: Vec::new(),
             });
         }
@@ -205,8 +212,11 @@ impl Backend {
                 answer.result.result_code, answer.result.result_message
             )));
         }
-        if let Ok(mut consulted) = self.consulted.lock() {
-            *consulted = Some((amount, self.clock.now()));
+        let consult_id = new_id("cst_", 16);
+        if let Ok(mut consults) = self.consults.lock() {
+            let now = self.clock.now();
+            consults.retain(|_, (_, at)| now - *at < CONSULT_VALIDITY);
+            consults.insert(consult_id.clone(), (amount, now));
         }
         let mut options: Vec<WalletOption> = answer
             .payment_options
@@ -223,32 +233,38 @@ impl Backend {
         options.sort_by_key(|option| !option.preferred);
         Ok(Consulted {
             asked: true,
+            consult_id: Some(consult_id),
             options,
         })
     }
 
-    /// Whether `consultPayment` was asked for this amount recently.
-    fn consulted_for(&self, amount: Amount) -> bool {
+    /// Whether the checkout page's consult `consult_id` was for this amount, recently; it is
+    /// used up either way.
+    fn take_consult(&self, consult_id: Option<&str>, amount: Amount) -> bool {
+        let Some(consult_id) = consult_id else {
+            return false;
+        };
         let now = self.clock.now();
-        self.consulted.lock().is_ok_and(|consulted| {
-            consulted
-                .as_ref()
-                .is_some_and(|(asked, at)| *asked == amount && now - *at < CONSULT_VALIDITY)
+        self.consults.lock().is_ok_and(|mut consults| {
+            consults
+                .remove(consult_id)
+                .is_some_and(|(asked, at)| asked == amount && now - at < CONSULT_VALIDITY)
         })
     }
 
-    /// Checks out an online order: `consultPayment` first (unless just asked for this amount),
-    /// then `pay` with CASHIER_PAYMENT. Returns the order with its `paymentUrl`; polling and the
-    /// cancel of an abandoned order follow in the background.
+    /// Checks out an online order: `consultPayment` first (unless the page's consult
+    /// `consult_id` was for this amount), then `pay` with CASHIER_PAYMENT. Returns the order with
+    /// its `paymentUrl`; polling and the cancel of an abandoned order follow in the background.
     pub(crate) async fn checkout(
         self: &Arc<Self>,
         amount: Amount,
         description: &str,
+        consult_id: Option<&str>,
         user_agent: Option<&str>,
         run: Option<(&str, &str)>,
     ) -> Result<PosPayment, PosError> {
         self.check_amount(&amount)?;
-        if !self.has(Fault::SkipConsult) && !self.consulted_for(amount) {
+        if !self.has(Fault::SkipConsult) && !self.take_consult(consult_id, amount) {
             let consulted = self.consult(amount, user_agent).await?;
             if !consulted.options.iter().any(|option| option.enabled) {
                 return Err(PosError::BadRequest(

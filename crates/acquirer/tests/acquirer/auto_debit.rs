@@ -408,3 +408,27 @@ async fn a_new_bind_replaces_a_pending_one_and_a_debit_never_linked_is_a_bad_req
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_link_survives_a_restart() {
+    let world = World::new().await;
+    let pos = world.pos(&[]).await;
+    let wallet = world.wallet("M1").await;
+    link(&world, &pos, &wallet).await;
+    let token = access_token(&world).await;
+    let dir = pos.dir;
+    pos.acquirer.shutdown().await;
+    let again = world.pos_in(dir, &[]).await;
+    let account = again.driver.account().await.unwrap();
+    assert!(
+        account.linked,
+        "the tokens were kept in SQLite: {account:?}"
+    );
+    let charged = again.driver.debit(&debit("400")).await.unwrap();
+    wait_display(&again, &charged.pos_payment_id, DisplayState::Paid, WAIT).await;
+    assert_eq!(
+        pays_with(&world, &token).await.len(),
+        1,
+        "debited with the kept token"
+    );
+}

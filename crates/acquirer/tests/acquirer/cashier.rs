@@ -94,6 +94,8 @@ async fn the_checkout_consults_pays_with_cashier_fields_and_shows_paid_only_once
         "{consult}"
     );
 
+    let mut basket = basket;
+    basket["consultId"] = options["consulted"]["consultId"].clone();
     let (status, checkout) = post(&pos, "/shop/api/checkout", basket).await;
     assert_eq!(status, 200, "{checkout}");
     let id = checkout["posPaymentId"].as_str().unwrap().to_owned();
@@ -101,7 +103,7 @@ async fn the_checkout_consults_pays_with_cashier_fields_and_shows_paid_only_once
     assert_eq!(
         world.exchanges("consultPayment").await.len(),
         1,
-        "Pay relies on the page's consultPayment for the same amount"
+        "Pay relies on the consultPayment the page showed for the same basket"
     );
     let pays = world.exchanges_for("pay", &prid).await;
     assert_eq!(pays.len(), 1, "{pays:?}");
