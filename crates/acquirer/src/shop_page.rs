@@ -77,7 +77,7 @@ async function pay(){
   try{ const j=await api('checkout',{items:qty,consultId}); consultId=null; order=j.posPaymentId;
     $('payCard').hidden=false; $('payLink').href=j.paymentUrl; $('payLink').textContent=j.paymentUrl;
     $('payQr').src='/pos/api/qr.png?text='+encodeURIComponent(j.paymentUrl);
-    $('orderLink').href='/shop/return/'+order; show(j.order); poll();
+    $('orderLink').href='/shop/return/'+order; show(j.order); poll(); $('payCard').scrollIntoView({behavior:'smooth'});
   }catch(e){ $('error').textContent=e.message; }
   $('pay').disabled=false;
 }
@@ -141,7 +141,7 @@ pub(crate) const ACCOUNT_PAGE: &str = concat!(
 <div class="card" id="back" hidden><small>Back from the wallet. What follows is what the shop's backend
  knows from Alipay+, not what the wallet's redirect says.</small></div>
 <div class="card"><b>Alipay+ Auto Debit</b><div id="state" class="state">…</div><small id="text"></small></div>
-<div class="card" id="linkCard"><button class="big" onclick="link()">Link an Alipay+ wallet</button>
+<div class="card" id="linkCard"><button class="big" id="linkButton" onclick="link()">Link an Alipay+ wallet</button>
  <div id="auth" hidden><small>Authorize in the Linker wallet: open the link there, or scan the code with it.</small>
  <div><img id="authQr" alt="authorization page" width="200"></div><a id="authLink"></a></div></div>
 <div class="card" id="chargeCard"><label>Amount (<span id="cur">HKD</span>)<input id="amount" inputmode="decimal" value="10.00"></label>
@@ -168,7 +168,8 @@ async function refresh(){
     $('title').textContent=s.merchant+' · my account'+(s.faults.length?' (faults: '+s.faults.join(', ')+')':'');
     $('cur').textContent=s.currency;
     $('state').textContent=a.linked?'Linked':'Not linked'; $('state').className='state '+(a.linked?'linked':'unlinked');
-    $('text').textContent=a.text;
+    $('text').textContent=a.text.replace(/^(Not linked|Linked)(: )?/,'');
+    $('linkButton').textContent=a.linked?'Link a different wallet':'Link an Alipay+ wallet';
     if(a.authUrl){ $('auth').hidden=false; if($('authLink').textContent!==a.authUrl){ $('authLink').href=a.authUrl; $('authLink').textContent=a.authUrl;
       $('authQr').src='/pos/api/qr.png?text='+encodeURIComponent(a.authUrl);} } else $('auth').hidden=true;
     $('list').innerHTML=s.debits.length?s.debits.map(v=>'<div class="row"><b>'+esc(v.display.text)+'</b> <span class="'+v.display.state+'">'+

@@ -401,7 +401,7 @@ impl Backend {
         if !self.inquire(&payment).await && !expired {
             self.store.set_message(
                 pos_payment_id,
-                "The customer came back; Alipay+ has not confirmed the payment yet",
+                "Back from the payment page; Alipay+ has not confirmed the payment yet",
             )?;
         }
         self.payment(pos_payment_id)
