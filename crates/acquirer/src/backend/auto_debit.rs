@@ -444,7 +444,7 @@ impl Backend {
                 &payment.pos_payment_id,
                 DisplayState::Failed,
                 Some(NOT_LINKED),
-                &format!("the Alipay+ wallet is not linked ({})", account.text),
+                &account.text,
                 None,
             )?;
             return self.payment(&payment.pos_payment_id);
