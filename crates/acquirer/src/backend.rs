@@ -2,6 +2,15 @@
 //! to the hub as the Alipay+ spec guides: signs every request, trusts only verified answers, polls
 //! politely, cancels what it gives up on, retries cancels and refunds with the same ids, and
 //! answers callbacks idempotently. Faults switch single behaviours off on purpose.
+//!
+//! The online shop's side lives in two child modules: [`cashier`] (checkout with
+//! `consultPayment` and a CASHIER_PAYMENT `pay`, the customer's return) and [`auto_debit`]
+//! (link a wallet with `prepare`/`applyToken`, debit with its token, unlink with `cancelToken`).
+
+mod auto_debit;
+mod cashier;
+
+pub(crate) use cashier::{Basket, CATALOGUE};
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -57,6 +66,8 @@ impl From<AcquirerError> for PosError {
 pub(crate) struct Urls {
     pub notify: String,
     pub entry_code: String,
+    /// The acquirer's base URL (the shop's return pages are under it).
+    pub base: String,
 }
 
 /// The backend.
@@ -72,6 +83,9 @@ pub(crate) struct Backend {
     pub private_code_digits: String,
     pub clock: Arc<dyn crate::config::Clock>,
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+    /// The checkout page's recent `consultPayment`s by id, with the amount and when: the page's
+    /// "Pay" names the one it showed and needs no second one.
+    consults: Mutex<std::collections::HashMap<String, (Amount, DateTime<Utc>)>>,
 }
 
 impl std::fmt::Debug for Backend {
@@ -141,6 +155,7 @@ impl Backend {
             private_code_digits,
             clock,
             tasks: Mutex::new(Vec::new()),
+            consults: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -439,32 +454,47 @@ impl Backend {
             if self.clock.now() >= deadline {
                 return Watch::Deadline;
             }
-            let inquiry = InquiryPaymentRequest {
-                payment_request_id: Some(current.payment_request_id.clone()),
-                payment_id: None,
-            };
-            let reply: Reply<InquiryPaymentResponse> =
-                self.gateway.call(Api::InquiryPayment, &inquiry).await;
-            let Reply::Answered(answer) = reply else {
-                continue;
-            };
-            if !answer.result.is_success() {
-                continue;
+            if self.inquire(&current).await {
+                return Watch::Settled;
             }
-            let Some(outcome) = answer.payment_result else {
-                continue;
-            };
-            match outcome.result_status {
-                ResultStatus::Success => {
-                    self.mark_paid(&current, answer.payment_id.as_deref());
-                    return Watch::Settled;
-                }
-                ResultStatus::Failure if outcome.result_code != ResultCode::OrderNotExist => {
-                    self.mark_failed(&current, &outcome);
-                    return Watch::Settled;
-                }
-                _ => {}
+        }
+    }
+
+    /// One `inquiryPayment`; settles the payment when Alipay+ knows its outcome (true then).
+    async fn inquire(&self, current: &PosPayment) -> bool {
+        let inquiry = InquiryPaymentRequest {
+            payment_request_id: Some(current.payment_request_id.clone()),
+            payment_id: None,
+        };
+        let reply: Reply<InquiryPaymentResponse> =
+            self.gateway.call(Api::InquiryPayment, &inquiry).await;
+        let Reply::Answered(answer) = reply else {
+            return false;
+        };
+        if !answer.result.is_success() {
+            return false;
+        }
+        let Some(outcome) = answer.payment_result else {
+            return false;
+        };
+        match outcome.result_status {
+            ResultStatus::Success => {
+                self.mark_paid(current, answer.payment_id.as_deref());
+                true
             }
+            // ORDER_IS_CLOSED: Alipay+ closed it unpaid (its expiry passed, or it was
+            // cancelled). The watcher closes it with its own cancelPayment at its deadline, so
+            // such an order ends cancelled once the cancel succeeded, never failed on a guess.
+            ResultStatus::Failure
+                if !matches!(
+                    outcome.result_code,
+                    ResultCode::OrderNotExist | ResultCode::OrderIsClosed
+                ) =>
+            {
+                self.mark_failed(current, &outcome);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -1079,8 +1109,10 @@ impl Backend {
         Ok(())
     }
 
-    /// Resumes watching payments left waiting by an earlier run of the acquirer.
+    /// Resumes watching payments left waiting by an earlier run of the acquirer, and the
+    /// `applyToken` or `cancelToken` it left under way.
     pub(crate) fn resume(self: &Arc<Self>) -> Result<(), AcquirerError> {
+        self.resume_bindings()?;
         for payment in self.store.waiting_payments()? {
             let backend = Arc::clone(self);
             if payment.busy.is_some() {

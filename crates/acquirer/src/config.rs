@@ -33,17 +33,43 @@ pub enum Fault {
     /// Answers a repeated `userInitiatedPay` for the same codeValue with a new order (trips
     /// `uip-idempotent` in MPC-01).
     LoseUserInitiatedPayIdempotency,
+    /// Sends the cashier `pay` without `paymentRedirectUrl`, so the customer has no way back to
+    /// the shop (trips `cashier-pay-fields` in CSH-01; the hub also refuses it as PARAM_ILLEGAL).
+    NoRedirectUrl,
+    /// Marks the order paid when the customer comes back to the return page, without inquiring
+    /// (trips CSH-02: the customer backs out, yet the site shows the order paid and never
+    /// cancels it, so `cancels-after-expiry` fails).
+    TrustRedirect,
+    /// Checks out without calling `consultPayment` (trips `calls-api` consultPayment in CSH-03).
+    SkipConsult,
+    /// Never calls `applyToken`: keeps the authCode of authNotify as if it were the access token
+    /// and debits with it (trips `calls-api` applyToken in ADB-01; the debit gets F
+    /// INVALID_ACCESS_TOKEN).
+    SkipApplyToken,
+    /// Ignores authNotify TOKEN_CANCELED and, after F INVALID_ACCESS_TOKEN on a debit, keeps the
+    /// token, shows the wallet linked and repeats the same `pay` once (trips
+    /// `no-retry-after-failure` in ADB-02).
+    RetryRevokedToken,
+    /// "Unlink" forgets the token without calling `cancelToken`, so the authorization stays
+    /// valid at Alipay+ (trips `calls-api` cancelToken in ADB-03).
+    UnlinkLocally,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 12] = [
         Fault::SkipSignatureVerification,
         Fault::UnsignedNotifyAck,
         Fault::PollTooFast,
         Fault::NeverCancel,
         Fault::RetryWithChangedBody,
         Fault::LoseUserInitiatedPayIdempotency,
+        Fault::NoRedirectUrl,
+        Fault::TrustRedirect,
+        Fault::SkipConsult,
+        Fault::SkipApplyToken,
+        Fault::RetryRevokedToken,
+        Fault::UnlinkLocally,
     ];
 
     /// The kebab-case name, e.g. `poll-too-fast`.
@@ -55,6 +81,12 @@ impl Fault {
             Fault::NeverCancel => "never-cancel",
             Fault::RetryWithChangedBody => "retry-with-changed-body",
             Fault::LoseUserInitiatedPayIdempotency => "lose-user-initiated-pay-idempotency",
+            Fault::NoRedirectUrl => "no-redirect-url",
+            Fault::TrustRedirect => "trust-redirect",
+            Fault::SkipConsult => "skip-consult",
+            Fault::SkipApplyToken => "skip-apply-token",
+            Fault::RetryRevokedToken => "retry-revoked-token",
+            Fault::UnlinkLocally => "unlink-locally",
         }
     }
 
@@ -78,6 +110,24 @@ impl Fault {
             }
             Fault::LoseUserInitiatedPayIdempotency => {
                 "a repeated codeValue gets a new order: uip-idempotent fails (MPC-01)"
+            }
+            Fault::NoRedirectUrl => {
+                "cashier pay without paymentRedirectUrl: cashier-pay-fields fails (CSH-01)"
+            }
+            Fault::TrustRedirect => {
+                "the return page marks the order paid without inquiring: the abandoned order is never cancelled (CSH-02)"
+            }
+            Fault::SkipConsult => {
+                "checks out without consultPayment: calls-api consultPayment fails (CSH-03)"
+            }
+            Fault::SkipApplyToken => {
+                "debits with the authCode, never calling applyToken: calls-api applyToken fails (ADB-01)"
+            }
+            Fault::RetryRevokedToken => {
+                "keeps a revoked token and repeats the refused pay once: no-retry-after-failure fails (ADB-02)"
+            }
+            Fault::UnlinkLocally => {
+                "Unlink forgets the token without cancelToken: calls-api cancelToken fails (ADB-03)"
             }
         }
     }

@@ -40,7 +40,11 @@ has_result!(
     linker_aplus::message::PayResponse,
     linker_aplus::message::InquiryPaymentResponse,
     linker_aplus::message::CancelPaymentResponse,
-    linker_aplus::message::RefundResponse
+    linker_aplus::message::RefundResponse,
+    linker_aplus::message::ConsultPaymentResponse,
+    linker_aplus::message::PrepareResponse,
+    linker_aplus::message::ApplyTokenResponse,
+    linker_aplus::message::ResultOnly
 );
 
 /// The signed client of the hub's gateway.

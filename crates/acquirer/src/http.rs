@@ -9,7 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use linker_aplus::message::{NotifyAck, NotifyPaymentRequest, UserInitiatedPayRequest};
+use linker_aplus::message::{
+    AuthNotifyRequest, NotifyAck, NotifyPaymentRequest, UserInitiatedPayRequest,
+};
 use linker_aplus::signature::SignedContent;
 use linker_aplus::time::format_wire_time;
 use linker_aplus::{Amount, ApiResult, ResultCode, Signer, Verifier};
@@ -34,7 +36,7 @@ pub(crate) struct AppState {
     pub wallet_link: Arc<std::sync::Mutex<Option<String>>>,
 }
 
-type Shared = State<Arc<AppState>>;
+pub(crate) type Shared = State<Arc<AppState>>;
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -59,10 +61,11 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             post(driver_private_order_code),
         )
         .route("/pos/v1/entry-code", post(driver_entry_code))
-        .route("/pos/v1/cashier", post(driver_unsupported))
-        .route("/pos/v1/bind", post(driver_unsupported))
-        .route("/pos/v1/debit", post(driver_unsupported))
-        .route("/pos/v1/unbind", post(driver_unsupported))
+        .route("/pos/v1/cashier", post(driver_cashier))
+        .route("/pos/v1/bind", post(driver_bind))
+        .route("/pos/v1/debit", post(driver_debit))
+        .route("/pos/v1/unbind", post(driver_unbind))
+        .route("/pos/v1/account", get(driver_account))
         .route("/pos/v1/refund", post(driver_refund))
         .route("/pos/v1/cancel", post(driver_cancel))
         .route("/pos/v1/display", get(driver_display))
@@ -70,6 +73,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/aplus/userInitiatedPay", post(user_initiated_pay))
         .route("/aplus/authNotify", post(auth_notify))
         .route("/entry", get(entry_page).post(entry_submit))
+        .merge(crate::shop::routes())
         .with_state(state)
 }
 
@@ -91,7 +95,7 @@ impl IntoResponse for PosError {
     }
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, PosError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, PosError> {
     serde_json::from_slice(body).map_err(|e| PosError::BadRequest(format!("bad request body: {e}")))
 }
 
@@ -161,7 +165,7 @@ pub(crate) fn display(payment: &PosPayment, refunds: &[crate::PosRefund]) -> Dis
     }
 }
 
-fn payment_view(state: &AppState, payment: &PosPayment) -> serde_json::Value {
+pub(crate) fn payment_view(state: &AppState, payment: &PosPayment) -> serde_json::Value {
     let refunds = state
         .backend
         .store
@@ -178,13 +182,13 @@ fn payment_view(state: &AppState, payment: &PosPayment) -> serde_json::Value {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PageAmount {
-    amount: String,
+pub(crate) struct PageAmount {
+    pub(crate) amount: String,
     #[serde(default)]
     payment_code: Option<String>,
 }
 
-fn page_amount(state: &AppState, text: &str) -> Result<Amount, PosError> {
+pub(crate) fn page_amount(state: &AppState, text: &str) -> Result<Amount, PosError> {
     let currency = state.backend.currency;
     Amount::from_major(currency.code(), text.trim()).map_err(|e| {
         PosError::BadRequest(format!(
@@ -318,9 +322,13 @@ async fn driver_capabilities(State(state): Shared, headers: HeaderMap) -> Respon
             driver::Product::OrderCode,
             driver::Product::PrivateOrderCode,
             driver::Product::EntryCode,
+            driver::Product::Cashier,
+            driver::Product::AutoDebit,
         ],
         currencies: vec![state.backend.currency.code().to_owned()],
         display: true,
+        account: true,
+        display_by_payment_request_id: true,
     })
     .into_response()
 }
@@ -402,17 +410,96 @@ async fn driver_entry_code(State(state): Shared, headers: HeaderMap, body: Bytes
     .into_response()
 }
 
-async fn driver_unsupported(State(state): Shared, headers: HeaderMap, uri: Uri) -> Response {
+async fn driver_cashier(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(denied) = refused(&state, &headers) {
         return denied;
     }
-    error_response(
-        ErrorCode::Unsupported,
-        format!(
-            "the reference acquirer's POS does not support {} (no cashier or Auto Debit)",
-            uri.path()
-        ),
-    )
+    let request = match parse_json::<driver::AmountRequest>(&body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let run = Some((request.run_id.as_str(), request.case_id.as_str()));
+    match state
+        .backend
+        .checkout(request.amount, "Online order", None, None, run)
+        .await
+    {
+        Ok(p) => match p.payment_url {
+            Some(payment_url) => axum::Json(driver::CashierAnswer {
+                pos_payment_id: p.pos_payment_id,
+                payment_url,
+            })
+            .into_response(),
+            None => error_response(
+                ErrorCode::BackendError,
+                format!(
+                    "the order {} has no payment page ({})",
+                    p.pos_payment_id, p.message
+                ),
+            ),
+        },
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn driver_bind(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(denied) = refused(&state, &headers) {
+        return denied;
+    }
+    let request = match parse_json::<driver::RunRequest>(&body) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    match state
+        .backend
+        .bind(Some((&request.run_id, &request.case_id)))
+        .await
+    {
+        Ok(binding) => axum::Json(driver::BindAnswer {
+            auth_url: binding.auth_url,
+        })
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn driver_debit(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(denied) = refused(&state, &headers) {
+        return denied;
+    }
+    match parse_json::<driver::AmountRequest>(&body)
+        .and_then(|r| state.backend.debit(r.amount, Some((&r.run_id, &r.case_id))))
+    {
+        Ok(p) => axum::Json(driver::PaymentAnswer {
+            pos_payment_id: p.pos_payment_id,
+        })
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn driver_unbind(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(denied) = refused(&state, &headers) {
+        return denied;
+    }
+    match parse_json::<driver::RunRequest>(&body).and_then(|_| state.backend.unbind()) {
+        Ok(()) => axum::Json(driver::EmptyAnswer {}).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn driver_account(State(state): Shared, headers: HeaderMap) -> Response {
+    if let Some(denied) = refused(&state, &headers) {
+        return denied;
+    }
+    match state.backend.account() {
+        Ok(view) => axum::Json(driver::AccountAnswer {
+            linked: view.linked,
+            text: view.text,
+        })
+        .into_response(),
+        Err(e) => PosError::from(e).into_response(),
+    }
 }
 
 async fn driver_refund(State(state): Shared, headers: HeaderMap, body: Bytes) -> Response {
@@ -481,7 +568,7 @@ async fn driver_display(
 
 // ---- Alipay+ callbacks ----
 
-fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -589,12 +676,29 @@ async fn notify_payment(
     signed_reply(&state, &uri, result_body(ApiResult::success()), sign)
 }
 
+/// authNotify: AUTHCODE_CREATED makes the backend exchange the code for tokens (in the
+/// background, after this ack); TOKEN_CANCELED ends the link.
 async fn auth_notify(State(state): Shared, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(why) = verify_callback(&state, &uri, &headers, &body) {
+        tracing::warn!(%why, "rejected an authNotify");
         let answer = result_body(ApiResult::failure(ResultCode::InvalidSignature, why));
         return signed_reply(&state, &uri, answer, true);
     }
-    tracing::info!(body = %String::from_utf8_lossy(&body), "authNotify received");
+    let notification: AuthNotifyRequest = match serde_json::from_slice(&body) {
+        Ok(n) => n,
+        Err(e) => {
+            let answer = result_body(ApiResult::param_illegal(format!("not an authNotify: {e}")));
+            return signed_reply(&state, &uri, answer, true);
+        }
+    };
+    if let Err(error) = state.backend.auth_notify(&notification) {
+        tracing::error!(%error, "recording an authNotify");
+        let answer = result_body(ApiResult::unknown(
+            ResultCode::UnknownException,
+            "the authorization could not be recorded; send it again",
+        ));
+        return signed_reply(&state, &uri, answer, true);
+    }
     signed_reply(&state, &uri, result_body(ApiResult::success()), true)
 }
 

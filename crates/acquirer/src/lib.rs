@@ -11,6 +11,9 @@
 //! - `/pos/v1/...`: the POS driver protocol (linker-pos-driver);
 //! - `POST /aplus/notifyPayment`, `/aplus/userInitiatedPay`, `/aplus/authNotify`: callbacks;
 //! - `GET`/`POST /entry`: the merchant's amount-entry page (the entry code);
+//! - `GET /shop`: the online shop's checkout (Cashier Payment), `/shop/return/<id>` its return
+//!   page, `/shop/account` (and `/shop/account/return`) its Auto Debit account page; their JSON
+//!   API is under `/shop/api/...`;
 //! - `GET /health`.
 
 pub mod admin;
@@ -20,6 +23,8 @@ mod gateway;
 mod http;
 mod page;
 pub mod screen;
+mod shop;
+mod shop_page;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -151,6 +156,7 @@ impl Acquirer {
         let urls = backend::Urls {
             notify: format!("{base_url}/aplus/notifyPayment"),
             entry_code: format!("{base_url}/entry"),
+            base: base_url.clone(),
         };
         let gateway = gateway::Gateway::new(
             &config.gateway_url,

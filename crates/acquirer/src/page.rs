@@ -17,6 +17,7 @@ pub(crate) const POS_PAGE: &str = r##"<!doctype html>
  small{color:#666}
 </style></head><body>
 <h1 id="title">Linker reference POS</h1>
+<small><a href="/shop">Online shop</a> · <a href="/shop/account">Auto Debit account</a></small>
 <div class="card">
  <label>Amount (<span id="cur">HKD</span>)<input id="amount" inputmode="decimal" placeholder="12.50"></label>
  <label>Customer's payment code<input id="code" inputmode="numeric" placeholder="scan or type the digits"></label>

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::AcquirerError;
 
 /// Each migration brings the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 const MIGRATION_1: &str = "
 CREATE TABLE payments (
@@ -64,6 +64,32 @@ CREATE TABLE notifications (
 );
 ";
 
+/// The online shop: a cashier order's payment page and basket, and the Auto Debit bindings of the
+/// shop's customer account (one row per authorization started with `prepare`).
+const MIGRATION_2: &str = "
+ALTER TABLE payments ADD COLUMN payment_url TEXT;
+ALTER TABLE payments ADD COLUMN description TEXT;
+CREATE TABLE bindings (
+    binding_id TEXT PRIMARY KEY,
+    auth_state TEXT NOT NULL UNIQUE,
+    auth_url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    auth_code TEXT,
+    access_token TEXT,
+    access_token_expires_at TEXT,
+    refresh_token TEXT,
+    refresh_token_expires_at TEXT,
+    customer_id TEXT,
+    reason TEXT,
+    message TEXT NOT NULL DEFAULT '',
+    run_id TEXT,
+    case_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX bindings_access_token ON bindings(access_token);
+";
+
 /// How the POS took a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -76,6 +102,10 @@ pub enum PaymentKind {
     PrivateOrderCode,
     /// The customer paid on the entry-code page.
     EntryCode,
+    /// An online order of the shop, paid on the Alipay+ cashier page.
+    Cashier,
+    /// An Auto Debit charge with the linked wallet's access token.
+    Debit,
 }
 
 impl PaymentKind {
@@ -86,6 +116,8 @@ impl PaymentKind {
             PaymentKind::OrderCode => "order_code",
             PaymentKind::PrivateOrderCode => "private_order_code",
             PaymentKind::EntryCode => "entry_code",
+            PaymentKind::Cashier => "cashier",
+            PaymentKind::Debit => "debit",
         }
     }
 
@@ -94,6 +126,8 @@ impl PaymentKind {
             "order_code" => PaymentKind::OrderCode,
             "private_order_code" => PaymentKind::PrivateOrderCode,
             "entry_code" => PaymentKind::EntryCode,
+            "cashier" => PaymentKind::Cashier,
+            "debit" => PaymentKind::Debit,
             _ => PaymentKind::Upm,
         }
     }
@@ -105,6 +139,8 @@ impl PaymentKind {
             PaymentKind::OrderCode => "order code",
             PaymentKind::PrivateOrderCode => "private order code",
             PaymentKind::EntryCode => "entry code",
+            PaymentKind::Cashier => "online checkout",
+            PaymentKind::Debit => "auto debit",
         }
     }
 }
@@ -154,6 +190,10 @@ pub struct PosPayment {
     pub case_id: Option<String>,
     /// When the sale started (RFC 3339).
     pub created_at: String,
+    /// The Alipay+ page the customer pays an online order on (cashier).
+    pub payment_url: Option<String>,
+    /// What was bought (an online order's basket).
+    pub description: Option<String>,
 }
 
 /// A refund as the POS knows it.
@@ -185,6 +225,132 @@ pub struct PrivateCode {
     pub asked: u32,
 }
 
+/// Where an Auto Debit binding of the shop's customer account stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindingStatus {
+    /// `prepare` gave an authorization URL; waiting for the customer to authorize in the wallet.
+    Pending,
+    /// The wallet authorized (authNotify AUTHCODE_CREATED); `applyToken` is under way.
+    Applying,
+    /// An access token is held: the wallet is linked.
+    Linked,
+    /// `cancelToken` is under way.
+    Unlinking,
+    /// The link ended (unlinked by the merchant, revoked in the wallet, or refused by Alipay+).
+    Unlinked,
+    /// Superseded by a newer authorization before or after it was linked.
+    Replaced,
+    /// The authorization could not be turned into a token.
+    Failed,
+}
+
+impl BindingStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BindingStatus::Pending => "pending",
+            BindingStatus::Applying => "applying",
+            BindingStatus::Linked => "linked",
+            BindingStatus::Unlinking => "unlinking",
+            BindingStatus::Unlinked => "unlinked",
+            BindingStatus::Replaced => "replaced",
+            BindingStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> BindingStatus {
+        match text {
+            "applying" => BindingStatus::Applying,
+            "linked" => BindingStatus::Linked,
+            "unlinking" => BindingStatus::Unlinking,
+            "unlinked" => BindingStatus::Unlinked,
+            "replaced" => BindingStatus::Replaced,
+            "failed" => BindingStatus::Failed,
+            _ => BindingStatus::Pending,
+        }
+    }
+}
+
+/// An Auto Debit binding: one authorization of the shop's customer account and its tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Binding {
+    /// The acquirer's id.
+    pub binding_id: String,
+    /// The `authState` sent to `prepare` (matches the authNotify to the binding).
+    pub auth_state: String,
+    /// The wallet's authorization page.
+    pub auth_url: String,
+    /// Where it stands.
+    pub status: BindingStatus,
+    /// The authorization code from authNotify AUTHCODE_CREATED.
+    #[serde(skip)]
+    pub auth_code: Option<String>,
+    /// The access token `pay` debits with.
+    #[serde(skip)]
+    pub access_token: Option<String>,
+    /// When the access token expires (RFC 3339), when Alipay+ said.
+    pub access_token_expires_at: Option<String>,
+    /// The refresh token.
+    #[serde(skip)]
+    pub refresh_token: Option<String>,
+    /// When the refresh token expires (RFC 3339), when Alipay+ said.
+    pub refresh_token_expires_at: Option<String>,
+    /// The customer at the wallet.
+    pub customer_id: Option<String>,
+    /// The code behind the end of the link (`TOKEN_CANCELED`, `INVALID_ACCESS_TOKEN`, ...).
+    pub reason: Option<String>,
+    /// Details for the account page.
+    pub message: String,
+    /// The Linker run that asked, via the POS driver.
+    pub run_id: Option<String>,
+    /// The case that asked, via the POS driver.
+    pub case_id: Option<String>,
+    /// When the authorization started (RFC 3339).
+    pub created_at: String,
+}
+
+/// The tokens `applyToken` gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokens {
+    /// The access token.
+    pub access_token: String,
+    /// When it expires (RFC 3339).
+    pub access_token_expires_at: Option<String>,
+    /// The refresh token.
+    pub refresh_token: Option<String>,
+    /// When the refresh token expires (RFC 3339).
+    pub refresh_token_expires_at: Option<String>,
+    /// The customer at the wallet.
+    pub customer_id: Option<String>,
+}
+
+const BINDING_COLUMNS: &str = "binding_id, auth_state, auth_url, status, auth_code, access_token, \
+    access_token_expires_at, refresh_token, refresh_token_expires_at, customer_id, reason, message, \
+    run_id, case_id, created_at";
+
+fn binding_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Binding> {
+    let status: String = row.get(3)?;
+    Ok(Binding {
+        binding_id: row.get(0)?,
+        auth_state: row.get(1)?,
+        auth_url: row.get(2)?,
+        status: BindingStatus::parse(&status),
+        auth_code: row.get(4)?,
+        access_token: row.get(5)?,
+        access_token_expires_at: row.get(6)?,
+        refresh_token: row.get(7)?,
+        refresh_token_expires_at: row.get(8)?,
+        customer_id: row.get(9)?,
+        reason: row.get(10)?,
+        message: row.get(11)?,
+        run_id: row.get(12)?,
+        case_id: row.get(13)?,
+        created_at: row.get(14)?,
+    })
+}
+
 /// The acquirer's database.
 #[derive(Debug)]
 pub struct Store {
@@ -196,7 +362,8 @@ fn now_text() -> String {
 }
 
 const PAYMENT_COLUMNS: &str = "pos_payment_id, payment_request_id, kind, currency, value, state, \
-    busy, reason, message, payment_id, code_value, expire_time, refunded_value, run_id, case_id, created_at";
+    busy, reason, message, payment_id, code_value, expire_time, refunded_value, run_id, case_id, created_at, \
+    payment_url, description";
 
 fn payment_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PosPayment> {
     let currency: String = row.get(3)?;
@@ -223,6 +390,8 @@ fn payment_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PosPayment> {
         run_id: row.get(13)?,
         case_id: row.get(14)?,
         created_at: row.get(15)?,
+        payment_url: row.get(16)?,
+        description: row.get(17)?,
     })
 }
 
@@ -611,5 +780,254 @@ impl Store {
                 |row| row.get(0),
             )
         })
+    }
+
+    /// Records an online order's payment page and basket.
+    pub fn set_order_details(
+        &self,
+        pos_payment_id: &str,
+        payment_url: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<(), AcquirerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE payments SET payment_url = COALESCE(?2, payment_url), \
+                 description = COALESCE(?3, description), updated_at = ?4 WHERE pos_payment_id = ?1",
+                params![pos_payment_id, payment_url, description, now_text()],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Records a new authorization, pending; one still waiting for the customer is replaced.
+    pub fn insert_binding(
+        &self,
+        binding_id: &str,
+        auth_state: &str,
+        auth_url: &str,
+        run_id: Option<&str>,
+        case_id: Option<&str>,
+    ) -> Result<Binding, AcquirerError> {
+        let now = now_text();
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE bindings SET status = 'replaced', \
+                 message = 'Replaced by a newer authorization', updated_at = ?1 \
+                 WHERE status = 'pending'",
+                [&now],
+            )?;
+            tx.execute(
+                "INSERT INTO bindings (binding_id, auth_state, auth_url, status, message, run_id, \
+                 case_id, created_at, updated_at) VALUES (?1, ?2, ?3, 'pending', \
+                 'Waiting for the customer to authorize in the wallet', ?4, ?5, ?6, ?6)",
+                params![binding_id, auth_state, auth_url, run_id, case_id, now],
+            )?;
+            tx.commit()
+        })?;
+        self.binding(binding_id)?
+            .ok_or_else(|| AcquirerError::Internal("a binding just written is missing".into()))
+    }
+
+    fn binding_where(
+        &self,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<Binding>, AcquirerError> {
+        self.with(|c| {
+            c.query_row(
+                &format!(
+                    "SELECT {BINDING_COLUMNS} FROM bindings WHERE {condition} \
+                     ORDER BY rowid DESC LIMIT 1"
+                ),
+                [value],
+                binding_row,
+            )
+            .optional()
+        })
+    }
+
+    /// A binding by its id.
+    pub fn binding(&self, binding_id: &str) -> Result<Option<Binding>, AcquirerError> {
+        self.binding_where("binding_id = ?1", binding_id)
+    }
+
+    /// A binding by the `authState` sent to `prepare`.
+    pub fn binding_by_state(&self, auth_state: &str) -> Result<Option<Binding>, AcquirerError> {
+        self.binding_where("auth_state = ?1", auth_state)
+    }
+
+    /// The newest binding holding this access token.
+    pub fn binding_by_access_token(
+        &self,
+        access_token: &str,
+    ) -> Result<Option<Binding>, AcquirerError> {
+        self.binding_where("access_token = ?1", access_token)
+    }
+
+    /// The binding in this status, newest first.
+    pub fn binding_in(&self, status: BindingStatus) -> Result<Option<Binding>, AcquirerError> {
+        self.binding_where("status = ?1", status.as_str())
+    }
+
+    /// The newest binding that was not replaced by a newer one: what the account page tells.
+    pub fn latest_binding(&self) -> Result<Option<Binding>, AcquirerError> {
+        self.binding_where("status != ?1", BindingStatus::Replaced.as_str())
+    }
+
+    /// Every binding in this status, oldest first.
+    pub fn bindings_in(&self, status: BindingStatus) -> Result<Vec<Binding>, AcquirerError> {
+        self.with(|c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {BINDING_COLUMNS} FROM bindings WHERE status = ?1 ORDER BY rowid"
+            ))?;
+            let rows = statement.query_map([status.as_str()], binding_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Ends every authorization still waiting for the customer or for its token (the customer
+    /// unlinked before it completed).
+    pub fn abandon_waiting_bindings(&self) -> Result<(), AcquirerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE bindings SET status = 'unlinked', reason = 'ABANDONED', \
+                 message = 'the authorization was abandoned', updated_at = ?1 \
+                 WHERE status IN ('pending', 'applying')",
+                [now_text()],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Whether any binding ever held an access token.
+    pub fn ever_linked(&self) -> Result<bool, AcquirerError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM bindings WHERE access_token IS NOT NULL)",
+                [],
+                |row| row.get(0),
+            )
+        })
+    }
+
+    /// Moves a binding from one of `from` to `to`; false when it was in none of them.
+    pub fn move_binding(
+        &self,
+        binding_id: &str,
+        from: &[BindingStatus],
+        to: BindingStatus,
+        reason: Option<&str>,
+        message: &str,
+    ) -> Result<bool, AcquirerError> {
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let from = serde_json::to_string(&from)
+            .map_err(|e| AcquirerError::Internal(format!("binding statuses: {e}")))?;
+        let changed = self.with(|c| {
+            c.execute(
+                "UPDATE bindings SET status = ?2, reason = ?3, message = ?4, updated_at = ?5 \
+                 WHERE binding_id = ?1 AND status IN (SELECT value FROM json_each(?6))",
+                params![binding_id, to.as_str(), reason, message, now_text(), from],
+            )
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Keeps the authorization code of a pending binding and marks it applying; false when it
+    /// was not pending (a repeated notification).
+    pub fn start_applying(&self, binding_id: &str, auth_code: &str) -> Result<bool, AcquirerError> {
+        let changed = self.with(|c| {
+            c.execute(
+                "UPDATE bindings SET status = 'applying', auth_code = ?2, \
+                 message = 'The wallet authorized; getting the access token…', updated_at = ?3 \
+                 WHERE binding_id = ?1 AND status = 'pending'",
+                params![binding_id, auth_code, now_text()],
+            )
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Links a binding with its tokens; any other linked binding is replaced. Returns the access
+    /// tokens of the replaced ones (to cancel), or `None` when the binding was not pending or
+    /// applying any more.
+    pub fn link(
+        &self,
+        binding_id: &str,
+        tokens: &Tokens,
+        message: &str,
+    ) -> Result<Option<Vec<String>>, AcquirerError> {
+        let now = now_text();
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let changed = tx.execute(
+                "UPDATE bindings SET status = 'linked', access_token = ?2, \
+                 access_token_expires_at = ?3, refresh_token = ?4, refresh_token_expires_at = ?5, \
+                 customer_id = COALESCE(?6, customer_id), reason = NULL, message = ?7, updated_at = ?8 \
+                 WHERE binding_id = ?1 AND status IN ('pending', 'applying')",
+                params![
+                    binding_id,
+                    tokens.access_token,
+                    tokens.access_token_expires_at,
+                    tokens.refresh_token,
+                    tokens.refresh_token_expires_at,
+                    tokens.customer_id,
+                    message,
+                    now
+                ],
+            )?;
+            if changed != 1 {
+                return Ok(None);
+            }
+            let replaced: Vec<String> = {
+                let mut statement = tx.prepare(
+                    "SELECT access_token FROM bindings WHERE status = 'linked' \
+                     AND binding_id != ?1 AND access_token IS NOT NULL",
+                )?;
+                let rows = statement.query_map([binding_id], |row| row.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            tx.execute(
+                "UPDATE bindings SET status = 'replaced', \
+                 message = 'Replaced by a newer link', updated_at = ?2 \
+                 WHERE status = 'linked' AND binding_id != ?1",
+                params![binding_id, now],
+            )?;
+            tx.commit()?;
+            Ok(Some(replaced))
+        })
+    }
+
+    /// Replaces a linked binding's tokens after a refresh.
+    pub fn refresh_tokens(&self, binding_id: &str, tokens: &Tokens) -> Result<(), AcquirerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE bindings SET access_token = ?2, access_token_expires_at = ?3, \
+                 refresh_token = COALESCE(?4, refresh_token), \
+                 refresh_token_expires_at = COALESCE(?5, refresh_token_expires_at), \
+                 message = 'Linked (the access token was refreshed)', updated_at = ?6 \
+                 WHERE binding_id = ?1",
+                params![
+                    binding_id,
+                    tokens.access_token,
+                    tokens.access_token_expires_at,
+                    tokens.refresh_token,
+                    tokens.refresh_token_expires_at,
+                    now_text()
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Marks a binding's access token as expired at `at` (RFC 3339): Alipay+ said so.
+    pub fn expire_access_token(&self, binding_id: &str, at: &str) -> Result<(), AcquirerError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE bindings SET access_token_expires_at = ?2, updated_at = ?3 \
+                 WHERE binding_id = ?1",
+                params![binding_id, at, now_text()],
+            )
+        })?;
+        Ok(())
     }
 }

@@ -6,9 +6,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::messages::{
-    AmountRequest, BindAnswer, CancelRequest, Capabilities, CashierAnswer, ChargeRequest,
-    DisplayAnswer, EmptyAnswer, EntryCodeAnswer, ErrorBody, ErrorCode, OrderCodeAnswer,
-    PaymentAnswer, PrivateOrderCodeAnswer, RefundAnswer, RefundRequest, RunRequest,
+    AccountAnswer, AmountRequest, BindAnswer, CancelRequest, Capabilities, CashierAnswer,
+    ChargeRequest, DisplayAnswer, EmptyAnswer, EntryCodeAnswer, ErrorBody, ErrorCode,
+    OrderCodeAnswer, PaymentAnswer, PrivateOrderCodeAnswer, RefundAnswer, RefundRequest,
+    RunRequest,
 };
 
 /// How long the client waits for a driver's answer.
@@ -162,6 +163,12 @@ impl PosDriverClient {
     /// `POST /pos/v1/unbind`: end the Auto Debit authorization.
     pub async fn unbind(&self, request: &RunRequest) -> Result<EmptyAnswer, PosDriverError> {
         self.post("/pos/v1/unbind", request).await
+    }
+
+    /// `GET /pos/v1/account`: whether an Auto Debit wallet is linked, as the merchant's site
+    /// shows it (optional: only when capabilities say `account: true`).
+    pub async fn account(&self) -> Result<AccountAnswer, PosDriverError> {
+        self.get("/pos/v1/account", &[]).await
     }
 
     /// `POST /pos/v1/refund`: refund all or part of a payment.

@@ -36,7 +36,7 @@ pub struct Action {
 }
 
 /// Every action of the protocol, in the order of the spec's table.
-pub const ACTIONS: [Action; 12] = [
+pub const ACTIONS: [Action; 13] = [
     Action {
         name: "capabilities",
         method: "GET",
@@ -101,6 +101,13 @@ pub const ACTIONS: [Action; 12] = [
         answer: "empty-answer",
     },
     Action {
+        name: "account",
+        method: "GET",
+        path: "/pos/v1/account",
+        request: None,
+        answer: "account-answer",
+    },
+    Action {
         name: "refund",
         method: "POST",
         path: "/pos/v1/refund",
@@ -145,6 +152,7 @@ pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
         ("entry-code-answer", schema_of::<EntryCodeAnswer>()),
         ("cashier-answer", schema_of::<CashierAnswer>()),
         ("bind-answer", schema_of::<BindAnswer>()),
+        ("account-answer", schema_of::<AccountAnswer>()),
         ("refund-request", schema_of::<RefundRequest>()),
         ("refund-answer", schema_of::<RefundAnswer>()),
         ("cancel-request", schema_of::<CancelRequest>()),

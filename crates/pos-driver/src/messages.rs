@@ -49,6 +49,14 @@ pub struct Capabilities {
     pub currencies: Vec<String>,
     /// True when `GET /pos/v1/display` tells what the terminal shows.
     pub display: bool,
+    /// True when `GET /pos/v1/account` tells whether an Auto Debit wallet is linked. Optional:
+    /// absent (a driver written before it) means false.
+    #[serde(default)]
+    pub account: bool,
+    /// True when `display` also finds a sale by `paymentRequestId` (the id the backend sent to
+    /// Alipay+). Optional: absent means false.
+    #[serde(default)]
+    pub display_by_payment_request_id: bool,
 }
 
 /// `POST /pos/v1/charge`: scan the customer's payment code and charge it (UPM).
@@ -143,6 +151,17 @@ pub struct CashierAnswer {
 pub struct BindAnswer {
     /// The wallet's authorization page.
     pub auth_url: String,
+}
+
+/// The answer to `account`: whether the shop's customer has an Alipay+ wallet linked for Auto
+/// Debit, as the merchant's site shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountAnswer {
+    /// True while the site holds a usable access token (linked); false otherwise.
+    pub linked: bool,
+    /// The words the site's account page shows, e.g. why the wallet is no longer linked.
+    pub text: String,
 }
 
 /// `POST /pos/v1/refund`: refund all or part of a payment.

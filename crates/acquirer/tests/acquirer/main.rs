@@ -2,7 +2,9 @@
 //! hub's request log and deliveries show what it really sent, and `display` what the POS shows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auto_debit;
 mod callbacks;
+mod cashier;
 mod faults;
 mod payments;
 mod support;

@@ -20,6 +20,8 @@ async fn a_upm_charge_is_paid_with_a_signed_complete_pay() {
         Product::OrderCode,
         Product::PrivateOrderCode,
         Product::EntryCode,
+        Product::Cashier,
+        Product::AutoDebit,
     ] {
         assert!(
             caps.products.contains(&product),
@@ -27,6 +29,10 @@ async fn a_upm_charge_is_paid_with_a_signed_complete_pay() {
         );
     }
     assert!(caps.display, "display answers from the POS's state");
+    assert!(
+        caps.account && caps.display_by_payment_request_id,
+        "the optional capabilities the reference acquirer offers: {caps:?}"
+    );
 
     let code = world.payment_code().await;
     let started = pos.driver.charge(&charge(&code, "2500")).await.unwrap();
@@ -124,20 +130,30 @@ async fn bad_requests_and_unknown_payments_get_protocol_errors() {
         .cashier(&AmountRequest {
             run_id: "r".into(),
             case_id: "CSH-01".into(),
+            amount: linker_aplus::Amount::parse("JPY", "100").unwrap(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.code(),
+        Some(ErrorCode::BadRequest),
+        "an online order in the wrong currency: {error}"
+    );
+    let error = pos
+        .driver
+        .debit(&AmountRequest {
+            run_id: "r".into(),
+            case_id: "ADB-01".into(),
             amount: hkd("100"),
         })
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some(ErrorCode::Unsupported), "{error}");
-    let error = pos
-        .driver
-        .bind(&RunRequest {
-            run_id: "r".into(),
-            case_id: "ADB-01".into(),
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(error.code(), Some(ErrorCode::Unsupported), "{error}");
+    assert_eq!(
+        error.code(),
+        Some(ErrorCode::BadRequest),
+        "a debit when no wallet was ever linked: {error}"
+    );
+    assert!(world.exchanges("pay").await.is_empty(), "no pay was sent");
 }
 
 #[tokio::test]

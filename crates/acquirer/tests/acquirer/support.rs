@@ -32,6 +32,8 @@ pub fn timing() -> Timing {
 pub struct World {
     pub hub_url: String,
     pub project_id: String,
+    /// The hub itself, for the customer's side of a payment (paying a cashier order).
+    pub hub: std::sync::Arc<linker_hub::Hub>,
     http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _hub_dir: TempDir,
@@ -54,17 +56,27 @@ pub struct Pos {
 
 impl World {
     pub async fn new() -> World {
+        World::start(false).await
+    }
+
+    /// A hub whose clock tests move forward (`hub.advance_clock`); acquirers share it.
+    pub async fn with_test_clock() -> World {
+        World::start(true).await
+    }
+
+    async fn start(test_clock: bool) -> World {
         let hub_dir = tempfile::tempdir().unwrap();
         let server = Server::bind(&ServeConfig {
             data_dir: hub_dir.path().to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
-            test_clock: false,
+            test_clock,
             tls: None,
         })
         .await
         .unwrap();
         server.hub.set_admin_token(ADMIN).unwrap();
+        let hub = std::sync::Arc::clone(&server.hub);
         let hub_url = format!("http://{}", server.address);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server.run(async move {
@@ -73,6 +85,7 @@ impl World {
         let mut world = World {
             hub_url,
             project_id: String::new(),
+            hub,
             http: reqwest::Client::new(),
             stop: Some(stop),
             _hub_dir: hub_dir,
@@ -147,6 +160,8 @@ impl World {
         let mut config = AcquirerConfig::from_project(&project, dir.path()).unwrap();
         config.timing = timing;
         config.faults = faults.iter().copied().collect();
+        // The acquirer's "now" is the hub's, as in the demo, so a test clock moves both.
+        config.clock = self.hub.clock();
         let acquirer = Acquirer::start(config).await.unwrap();
         let registered = admin.register(&self.project_id, &acquirer).await.unwrap();
         assert_eq!(
@@ -263,6 +278,22 @@ impl World {
         assert!(status < 300, "{status} {body}");
     }
 
+    /// The customer pays a cashier order on its Alipay+ page (`<hub>/checkout/<paymentId>`):
+    /// the wallet's side, straight on the hub, which then notifies the acquirer.
+    pub fn customer_pays(&self, payment_url: &str) {
+        let payment_id = payment_url.rsplit('/').next().unwrap();
+        let project = self.hub.project(&self.project_id).unwrap();
+        self.hub
+            .settle_payment(
+                &project,
+                payment_id,
+                linker_hub::domain::payments::Settlement::Paid {
+                    customer_id: "2188000000000001".into(),
+                },
+            )
+            .unwrap();
+    }
+
     /// A signed-in merchant of the project (the wallet side of a run).
     pub async fn wallet(&self, mid: &str) -> Wallet {
         let (status, invited) = self
@@ -313,6 +344,35 @@ impl Wallet {
                 body,
             )
             .await
+    }
+
+    /// The customer authorizes an Auto Debit authorization in the wallet (the hub then sends
+    /// authNotify AUTHCODE_CREATED); the hub's answer (`id`, `authCode`, `notified`).
+    pub async fn grant(&self, world: &World, auth_url: &str) -> Value {
+        let (status, granted) = self
+            .send(
+                world,
+                "POST",
+                "/authorizations",
+                Some(json!({"authUrl": auth_url})),
+            )
+            .await;
+        assert_eq!(status, 200, "{granted}");
+        granted
+    }
+
+    /// The customer revokes an authorization in the wallet (the hub sends TOKEN_CANCELED).
+    pub async fn revoke(&self, world: &World, authorization: &str) -> Value {
+        let (status, revoked) = self
+            .send(
+                world,
+                "POST",
+                &format!("/authorizations/{authorization}/revoke"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{revoked}");
+        revoked
     }
 
     /// Starts a run of a case.

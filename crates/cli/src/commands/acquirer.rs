@@ -46,7 +46,8 @@ pub struct ServeArgs {
     public_url: Option<String>,
     /// Make it misbehave on purpose (repeatable): skip-signature-verification,
     /// unsigned-notify-ack, poll-too-fast, never-cancel, retry-with-changed-body,
-    /// lose-user-initiated-pay-idempotency.
+    /// lose-user-initiated-pay-idempotency, no-redirect-url, trust-redirect, skip-consult,
+    /// skip-apply-token, retry-revoked-token, unlink-locally.
     #[arg(long = "fault", value_name = "NAME")]
     faults: Vec<String>,
     /// Require this bearer token on the POS driver.

@@ -38,7 +38,8 @@ pub struct DemoCommand {
     acquirer_listen: SocketAddr,
     /// Make the reference acquirer misbehave (repeatable): skip-signature-verification,
     /// unsigned-notify-ack, poll-too-fast, never-cancel, retry-with-changed-body,
-    /// lose-user-initiated-pay-idempotency.
+    /// lose-user-initiated-pay-idempotency, no-redirect-url, trust-redirect, skip-consult,
+    /// skip-apply-token, retry-revoked-token, unlink-locally.
     #[arg(long = "fault", value_name = "NAME")]
     faults: Vec<String>,
     /// Run every case headless (or those of --cases) and exit with the result.

@@ -154,3 +154,38 @@ async fn a_closed_port_and_a_silent_driver_are_unreachable() {
         Err(PosDriverError::BadBaseUrl(_))
     ));
 }
+
+#[tokio::test]
+async fn a_v1_driver_without_the_optional_capabilities_still_parses_and_account_is_read() {
+    let router = Router::new()
+        .route(
+            "/pos/v1/capabilities",
+            get(|| async {
+                r#"{"name":"old","version":"1","products":["UPM"],"currencies":["HKD"],"display":false}"#
+            }),
+        )
+        .route(
+            "/pos/v1/account",
+            get(|| async { r#"{"linked":false,"text":"Not linked: revoked in the wallet"}"# }),
+        );
+    let base = serve(router).await;
+    let client = PosDriverClient::new(&base, None).unwrap();
+    let caps = client.capabilities().await.unwrap();
+    assert!(
+        !caps.account && !caps.display_by_payment_request_id,
+        "absent optional capabilities read as false: {caps:?}"
+    );
+    let with_both: linker_pos_driver::Capabilities = serde_json::from_str(
+        r#"{"name":"new","version":"1","products":["AUTO_DEBIT"],"currencies":["HKD"],"display":true,"account":true,"displayByPaymentRequestId":true}"#,
+    )
+    .unwrap();
+    assert!(
+        with_both.account && with_both.display_by_payment_request_id,
+        "{with_both:?}"
+    );
+    let account = client.account().await.unwrap();
+    assert!(
+        !account.linked && account.text.contains("revoked"),
+        "the account answer is read as sent: {account:?}"
+    );
+}

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use linker_pos_driver::{
-    ACTIONS, AmountRequest, BindAnswer, CancelRequest, Capabilities, CashierAnswer, ChargeRequest,
-    DisplayAnswer, EmptyAnswer, EntryCodeAnswer, ErrorBody, OrderCodeAnswer, PaymentAnswer,
-    PrivateOrderCodeAnswer, RefundAnswer, RefundRequest, RunRequest, schemas,
+    ACTIONS, AccountAnswer, AmountRequest, BindAnswer, CancelRequest, Capabilities, CashierAnswer,
+    ChargeRequest, DisplayAnswer, EmptyAnswer, EntryCodeAnswer, ErrorBody, OrderCodeAnswer,
+    PaymentAnswer, PrivateOrderCodeAnswer, RefundAnswer, RefundRequest, RunRequest, schemas,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -93,6 +93,7 @@ fn check_message(schema: &str, value: &Value, context: &str) {
         "entry-code-answer" => conforms::<EntryCodeAnswer>(schema, value, context),
         "cashier-answer" => conforms::<CashierAnswer>(schema, value, context),
         "bind-answer" => conforms::<BindAnswer>(schema, value, context),
+        "account-answer" => conforms::<AccountAnswer>(schema, value, context),
         "refund-request" => conforms::<RefundRequest>(schema, value, context),
         "refund-answer" => conforms::<RefundAnswer>(schema, value, context),
         "cancel-request" => conforms::<CancelRequest>(schema, value, context),
