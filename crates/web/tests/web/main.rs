@@ -4,6 +4,7 @@
 
 mod browser;
 mod camera;
+mod https;
 mod install;
 mod sessions;
 mod support;
