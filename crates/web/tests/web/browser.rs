@@ -175,6 +175,22 @@ pub async fn tap(client: &Client, css: &str) {
     }
 }
 
+/// The text of `css` once it is on the screen, read in one step in the page (a screen that
+/// redraws itself cannot replace it between a lookup and the read).
+pub async fn text_of(client: &Client, css: &str) -> String {
+    let text = wait_for(
+        client,
+        &format!(
+            "const e = document.querySelector({}); return e && e.textContent;",
+            serde_json::json!(css)
+        ),
+        30,
+        &format!("{css} is shown"),
+    )
+    .await;
+    text.as_str().unwrap_or_default().to_owned()
+}
+
 /// Scrolls the page so that `css` is in the middle of the screen (for a screenshot of it).
 pub async fn scroll_to(client: &Client, css: &str) {
     element(client, css).await;
@@ -216,6 +232,18 @@ pub async fn wait_for(
         );
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+}
+
+/// The run open on the phone's run screen: its id, once the hub gave it one.
+pub async fn run_id(client: &Client, case: &str) -> String {
+    let id = wait_for(
+        client,
+        "const run = document.querySelector('#run'); return run && run.dataset.runId || null;",
+        30,
+        &format!("{case}'s run starts"),
+    )
+    .await;
+    id.as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::browser::{assert_fits_the_phone, driver, element, phone_with, shot};
+use crate::browser::{assert_fits_the_phone, driver, element, phone_with, shot, tap, text_of};
 use crate::support::{PASSWORD, Site, qr_video};
 
 #[tokio::test]
@@ -44,35 +44,18 @@ async fn the_phone_camera_reads_the_pos_order_code_and_the_customer_pays() {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    element(&client, "#submit-invitation")
-        .await
-        .click()
-        .await
-        .unwrap();
-    element(&client, "#case-MOC-01")
-        .await
-        .click()
-        .await
-        .unwrap();
-    element(&client, "#start-run").await.click().await.unwrap();
-    element(&client, "#scan-camera")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&client, "#submit-invitation").await;
+    tap(&client, "#case-MOC-01").await;
+    tap(&client, "#start-run").await;
+    tap(&client, "#scan-camera").await;
     shot(&client, "camera").await;
 
-    let merchant = element(&client, "#confirm-merchant").await;
     assert_eq!(
-        merchant.text().await.unwrap(),
+        text_of(&client, "#confirm-merchant").await,
         "Linker Cafe",
         "the camera read the POS's order code and the wallet shows whom the customer pays"
     );
-    let amount = element(&client, "#confirm-amount")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let amount = text_of(&client, "#confirm-amount").await;
     assert!(amount.contains("42.00"), "the order's amount: {amount}");
     shot(&client, "confirm").await;
     assert_fits_the_phone(&client, "a long order-code URL in the scan's status wraps").await;
@@ -81,7 +64,7 @@ async fn the_phone_camera_reads_the_pos_order_code_and_the_customer_pays() {
         "PAYMENT_IN_PROCESS",
         "until the customer pays, the ACQP's inquiry says in process"
     );
-    element(&client, "#pay-now").await.click().await.unwrap();
+    tap(&client, "#pay-now").await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let status = site.payment_status("camera-1").await;

@@ -10,81 +10,17 @@ use std::time::{Duration, Instant};
 use fantoccini::Client;
 use linker_demo::{Demo, DemoOptions};
 use linker_hub::server::tls::TlsSource;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::browser::{
-    assert_fits_the_phone, desktop_with, driver, element, phone_with, scroll_to, shot, tap,
-    wait_for,
+    assert_fits_the_phone, desktop_with, driver, element, phone_with, run_id, scroll_to, shot, tap,
+    text_of, wait_for,
 };
-use crate::support::{blank_video, certificate_der, qr_video, spki_pin};
+use crate::support::{Pos, blank_video, certificate_der, qr_video, spki_pin};
 
 /// Every sale of this test: 12.34 in the POS's currency.
 const AMOUNT_MAJOR: &str = "12.34";
 const AMOUNT_MINOR: &str = "1234";
-
-/// The reference acquirer as a test reaches it: its POS driver (`/pos/v1`) and its POS page's
-/// API (`/pos/api`), on the same base URL.
-struct Pos {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Pos {
-    async fn post(&self, path: &str, body: reqwest::Body, kind: &str) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("content-type", kind)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let answer: Value = response.json().await.unwrap_or(Value::Null);
-        assert_eq!(status, 200, "the POS answers {path}: {answer}");
-        answer
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    /// Waits until the terminal shows the sale `display_path` answers for as paid; returns
-    /// what it shows.
-    async fn wait_until_paid(&self, display_path: &str, display: impl Fn(&Value) -> &Value) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let answer = self.get(display_path).await;
-            if display(&answer)["state"] == "paid" {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the POS shows the sale as paid within 30 s; {display_path} says {answer}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-/// The run open on the phone's run screen: its id, once the hub gave it one.
-async fn run_id(client: &Client, case: &str) -> String {
-    let id = wait_for(
-        client,
-        "const run = document.querySelector('#run'); return run && run.dataset.runId || null;",
-        30,
-        &format!("{case}'s run starts"),
-    )
-    .await;
-    id.as_str().unwrap().to_owned()
-}
 
 /// Answers "Did the POS show the payment as successful?" with yes (the test looked at the POS
 /// first), then waits for the verdict and returns its outcome and summary.
@@ -167,10 +103,7 @@ async fn a_phone_over_https_passes_moc_01_and_upm_01_with_the_reference_acquirer
     // The phone trusts this certificate's key and nothing else: no --ignore-certificate-errors.
     let trust = format!("--ignore-certificate-errors-spki-list={}", spki_pin(&der));
     let link = demo.web_wallet_link().await.expect("a signed-in link");
-    let pos = Pos {
-        base: demo.pos_driver_url().trim_end_matches('/').to_owned(),
-        http: reqwest::Client::new(),
-    };
+    let pos = Pos::new(demo.pos_driver_url());
     let currency = pos.get("/pos/v1/capabilities").await["currencies"][0]
         .as_str()
         .expect("the POS sells in a currency")
@@ -291,11 +224,7 @@ async fn moc_01(phone: &Client, pos: &Pos, currency: &str, video: &Path) {
     element(phone, "#scan-camera").await;
     shot(phone, "https-MOC-01-scan").await;
     let merchant = scan_with_the_camera(phone).await;
-    let amount = element(phone, "#confirm-amount")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let amount = text_of(phone, "#confirm-amount").await;
     assert!(
         !merchant.is_empty() && amount.contains(AMOUNT_MAJOR),
         "the camera read the order code and the wallet shows whom and what the customer pays: \

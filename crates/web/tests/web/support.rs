@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use linker_aplus::{KeyPair, PrivateKey, Signer};
 use linker_hub::{ServeConfig, Server};
@@ -246,6 +247,65 @@ impl Browser {
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
         (status, kind, response.text().await.unwrap())
+    }
+}
+
+/// The reference acquirer as a test reaches it: its POS driver (`/pos/v1`) and its POS page's
+/// API (`/pos/api`), on the same base URL.
+pub struct Pos {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Pos {
+    pub fn new(base: &str) -> Pos {
+        Pos {
+            base: base.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: reqwest::Body, kind: &str) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", kind)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 200, "the POS answers {path}: {answer}");
+        answer
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the terminal shows the sale `display_path` answers for as paid (`display`
+    /// picks the terminal's display out of the answer).
+    pub async fn wait_until_paid(&self, display_path: &str, display: impl Fn(&Value) -> &Value) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let answer = self.get(display_path).await;
+            if display(&answer)["state"] == "paid" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the POS shows the sale as paid within 30 s; {display_path} says {answer}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 }
 
