@@ -191,6 +191,24 @@ pub async fn text_of(client: &Client, css: &str) -> String {
     text.as_str().unwrap_or_default().to_owned()
 }
 
+/// Types `text` into the field `css`, looking it up again when the screen replaced it between
+/// the lookup and the typing (screens render again once their data arrives).
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let field = element(client, css).await;
+        let typed = field.clear().await.and(field.send_keys(text).await);
+        if typed.is_ok() && field.prop("value").await.ok().flatten().as_deref() == Some(text) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{text:?} could not be typed into {css} within 30 s: {typed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Scrolls the page so that `css` is in the middle of the screen (for a screenshot of it).
 pub async fn scroll_to(client: &Client, css: &str) {
     element(client, css).await;

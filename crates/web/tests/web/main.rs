@@ -6,5 +6,6 @@ mod browser;
 mod camera;
 mod https;
 mod install;
+mod screens;
 mod sessions;
 mod support;
