@@ -13,6 +13,8 @@ LINKER_APT_PACKAGES=(
   # screenshots of a headless run, and the console's browser tests
   imagemagick
   chromium chromium-driver
+  # a font with Chinese in it, so the web wallet's Chinese screens are words in its screenshots
+  fonts-wqy-microhei
   libxml2-utils # xmllint: the JUnit report tests validate against their schema
 )
 TAURI_DRIVER_VERSION=2.1.0

@@ -46,7 +46,7 @@ export function checksCard() {
           : null,
         open && !answered
           ? h("label", { class: "link photo" },
-              model.photos[question.id] ? `✓ ${t("check.photoAdded")}` : `＋ ${t("check.photo")}`,
+              model.photos[question.id] ? `✓ ${t("check.photoAdded")}` : `+ ${t("check.photo")}`,
               h("input", { type: "file", accept: "image/*", capture: "environment", class: "file-input", id: `photo-${question.id}`, onchange: (e) => addPhoto(question.id, e.target.files?.[0]) }))
           : null,
       );

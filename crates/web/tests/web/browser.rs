@@ -97,15 +97,44 @@ pub async fn phone_with(driver: &Driver, extra: &[String]) -> Client {
         .expect("a Chromium session")
 }
 
-fn screenshots() -> PathBuf {
+/// A desktop-sized Chromium (1366 x 900), for the hub's console.
+pub async fn desktop_with(driver: &Driver, extra: &[String]) -> Client {
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--window-size=1366,900",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(extra.iter().cloned());
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({ "binary": CHROMIUM, "args": args }),
+    );
+    ClientBuilder::rustls()
+        .expect("a TLS setup")
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a Chromium session")
+}
+
+pub fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/web-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir.canonicalize().unwrap()
 }
 
-pub async fn shot(client: &Client, name: &str) {
+/// Writes what the browser shows to `target/web-screenshots/<name>.png`; returns the PNG.
+pub async fn shot(client: &Client, name: &str) -> Vec<u8> {
     let png = client.screenshot().await.expect("a screenshot");
-    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), &png).unwrap();
+    png
 }
 
 /// The page is no wider than the phone (390 px): nothing scrolls sideways.
@@ -127,6 +156,112 @@ pub async fn element(client: &Client, css: &str) -> fantoccini::elements::Elemen
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// Taps `css`, looking it up again when the run screen replaced it between the lookup and the
+/// tap (it redraws itself as the run's events arrive).
+pub async fn tap(client: &Client, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let error = match element(client, css).await.click().await {
+            Ok(()) => return,
+            Err(error) => error,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "{css} could not be tapped within 30 s: {error}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of `css` once it is on the screen, read in one step in the page (a screen that
+/// redraws itself cannot replace it between a lookup and the read).
+pub async fn text_of(client: &Client, css: &str) -> String {
+    let text = wait_for(
+        client,
+        &format!(
+            "const e = document.querySelector({}); return e && e.textContent;",
+            serde_json::json!(css)
+        ),
+        30,
+        &format!("{css} is shown"),
+    )
+    .await;
+    text.as_str().unwrap_or_default().to_owned()
+}
+
+/// Types `text` into the field `css`, looking it up again when the screen replaced it between
+/// the lookup and the typing (screens render again once their data arrives).
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let field = element(client, css).await;
+        let typed = field.clear().await.and(field.send_keys(text).await);
+        if typed.is_ok() && field.prop("value").await.ok().flatten().as_deref() == Some(text) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{text:?} could not be typed into {css} within 30 s: {typed:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Scrolls the page so that `css` is in the middle of the screen (for a screenshot of it).
+pub async fn scroll_to(client: &Client, css: &str) {
+    element(client, css).await;
+    client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+}
+
+/// Evaluates `script` (a function body that returns a value) until it returns something other
+/// than null or false, for at most `seconds`; returns that. `what` and the last value say what
+/// did not happen.
+pub async fn wait_for(
+    client: &Client,
+    script: &str,
+    seconds: u64,
+    what: &str,
+) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let value = client
+            .execute(script, vec![])
+            .await
+            .unwrap_or(serde_json::Value::Null);
+        if !value.is_null() && value != serde_json::Value::Bool(false) {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} within {seconds} s (the page's {} says {value})",
+            client
+                .current_url()
+                .await
+                .map(|url| url.to_string())
+                .unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// The run open on the phone's run screen: its id, once the hub gave it one.
+pub async fn run_id(client: &Client, case: &str) -> String {
+    let id = wait_for(
+        client,
+        "const run = document.querySelector('#run'); return run && run.dataset.runId || null;",
+        30,
+        &format!("{case}'s run starts"),
+    )
+    .await;
+    id.as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -2,37 +2,10 @@
 //! code (a Y4M file the test makes from the code the ACQP got), the wallet reads it from the
 //! camera's frames and shows the payment to confirm, then pays.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::browser::{assert_fits_the_phone, driver, element, phone_with, shot};
-use crate::support::{PASSWORD, Site};
-
-/// A 640 x 480 Y4M video (YUV 4:2:0, full range) of `text` as a QR code on white, 10 frames.
-fn qr_video(text: &str, path: &Path) {
-    let (width, height) = (640usize, 480usize);
-    let code = linker_scan::text_qr(text, &linker_scan::QrOptions::default()).unwrap();
-    let luma = code.to_luma();
-    let (qr_w, qr_h) = (luma.width() as usize, luma.height() as usize);
-    let scale = (400 / qr_w.max(qr_h)).max(1);
-    let (left, top) = ((width - qr_w * scale) / 2, (height - qr_h * scale) / 2);
-    let mut y = vec![255u8; width * height];
-    for row in 0..qr_h * scale {
-        for column in 0..qr_w * scale {
-            let value = luma.as_raw()[(row / scale) * qr_w + column / scale];
-            y[(top + row) * width + left + column] = value;
-        }
-    }
-    let chroma = vec![128u8; width * height / 4];
-    let mut video = format!("YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
-    for _ in 0..10 {
-        video.extend_from_slice(b"FRAME\n");
-        video.extend_from_slice(&y);
-        video.extend_from_slice(&chroma);
-        video.extend_from_slice(&chroma);
-    }
-    std::fs::write(path, video).unwrap();
-}
+use crate::browser::{assert_fits_the_phone, driver, element, phone_with, shot, tap, text_of};
+use crate::support::{PASSWORD, Site, qr_video};
 
 #[tokio::test]
 async fn the_phone_camera_reads_the_pos_order_code_and_the_customer_pays() {
@@ -71,35 +44,18 @@ async fn the_phone_camera_reads_the_pos_order_code_and_the_customer_pays() {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    element(&client, "#submit-invitation")
-        .await
-        .click()
-        .await
-        .unwrap();
-    element(&client, "#case-MOC-01")
-        .await
-        .click()
-        .await
-        .unwrap();
-    element(&client, "#start-run").await.click().await.unwrap();
-    element(&client, "#scan-camera")
-        .await
-        .click()
-        .await
-        .unwrap();
+    tap(&client, "#submit-invitation").await;
+    tap(&client, "#case-MOC-01").await;
+    tap(&client, "#start-run").await;
+    tap(&client, "#scan-camera").await;
     shot(&client, "camera").await;
 
-    let merchant = element(&client, "#confirm-merchant").await;
     assert_eq!(
-        merchant.text().await.unwrap(),
+        text_of(&client, "#confirm-merchant").await,
         "Linker Cafe",
         "the camera read the POS's order code and the wallet shows whom the customer pays"
     );
-    let amount = element(&client, "#confirm-amount")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let amount = text_of(&client, "#confirm-amount").await;
     assert!(amount.contains("42.00"), "the order's amount: {amount}");
     shot(&client, "confirm").await;
     assert_fits_the_phone(&client, "a long order-code URL in the scan's status wraps").await;
@@ -108,7 +64,7 @@ async fn the_phone_camera_reads_the_pos_order_code_and_the_customer_pays() {
         "PAYMENT_IN_PROCESS",
         "until the customer pays, the ACQP's inquiry says in process"
     );
-    element(&client, "#pay-now").await.click().await.unwrap();
+    tap(&client, "#pay-now").await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let status = site.payment_status("camera-1").await;

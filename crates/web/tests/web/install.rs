@@ -1,8 +1,11 @@
 //! What makes the web wallet installable and reachable from a mail: the manifest, its icons,
-//! the service worker, and the invitation link.
+//! the service worker, Chromium's own verdict on installing it, and the invitation link.
+
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::browser::{driver, element, phone_with};
 use crate::support::{Browser, Site};
 
 /// The width and height a PNG's header says.
@@ -108,4 +111,96 @@ async fn an_invitation_link_opens_the_web_wallet_with_its_code_and_nothing_else_
             "{hostile:?} is not an invitation code and is not echoed anywhere"
         );
     }
+}
+
+/// A Chrome DevTools Protocol command, sent through chromedriver's
+/// `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
+}
+
+async fn cdp(client: &fantoccini::Client, cmd: &'static str) -> Value {
+    client
+        .issue_cmd(Cdp {
+            cmd,
+            params: serde_json::json!({}),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("chromedriver runs {cmd}: {e}"))
+}
+
+#[tokio::test]
+async fn chromium_finds_the_web_wallet_installable_on_this_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    assert!(
+        site.url.starts_with("http://127.0.0.1:"),
+        "this machine counts as a secure origin, so no certificate is needed: {}",
+        site.url
+    );
+    let driver = driver().await;
+    let client = phone_with(&driver, &[]).await;
+    client.goto(&format!("{}/app/", site.url)).await.unwrap();
+    element(&client, "#sign-in").await;
+    let worker = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.ready.then((r) => done(r.active ? r.active.state : null));
+             setTimeout(() => done(null), 20000);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        worker == "activated" || worker == "activating",
+        "the app shell's service worker is active: {worker}"
+    );
+
+    let manifest = cdp(&client, "Page.getAppManifest").await;
+    assert_eq!(
+        manifest["url"],
+        Value::String(format!("{}/app/manifest.webmanifest", site.url)),
+        "Chromium found the manifest the page links: {manifest}"
+    );
+    assert_eq!(
+        manifest["errors"],
+        serde_json::json!([]),
+        "the manifest parses without errors: {manifest}"
+    );
+    // Chromium checks installability once the worker controls the page; ask until it answers
+    // with no errors, or say what it still objects to.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let answer = cdp(&client, "Page.getInstallabilityErrors").await;
+        let errors = &answer["installabilityErrors"];
+        if errors == &serde_json::json!([]) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Chromium finds the web wallet installable (Add to Home Screen); it says: {answer}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    client.close().await.ok();
 }

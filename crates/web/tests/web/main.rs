@@ -4,6 +4,8 @@
 
 mod browser;
 mod camera;
+mod https;
 mod install;
+mod screens;
 mod sessions;
 mod support;

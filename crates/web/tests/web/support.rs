@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use linker_aplus::{KeyPair, PrivateKey, Signer};
 use linker_hub::{ServeConfig, Server};
@@ -247,4 +248,157 @@ impl Browser {
             .unwrap_or_default();
         (status, kind, response.text().await.unwrap())
     }
+}
+
+/// The reference acquirer as a test reaches it: its POS driver (`/pos/v1`) and its POS page's
+/// API (`/pos/api`), on the same base URL.
+pub struct Pos {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Pos {
+    pub fn new(base: &str) -> Pos {
+        Pos {
+            base: base.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: reqwest::Body, kind: &str) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", kind)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let answer: Value = response.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 200, "the POS answers {path}: {answer}");
+        answer
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the terminal shows the sale `display_path` answers for as paid (`display`
+    /// picks the terminal's display out of the answer).
+    pub async fn wait_until_paid(&self, display_path: &str, display: impl Fn(&Value) -> &Value) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let answer = self.get(display_path).await;
+            if display(&answer)["state"] == "paid" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the POS shows the sale as paid within 30 s; {display_path} says {answer}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// The size of the fake camera's videos.
+const VIDEO: (usize, usize) = (640, 480);
+
+/// A 640 x 480 Y4M video (YUV 4:2:0, full range) of `text` as a QR code on white, 10 frames:
+/// what Chromium's fake camera (`--use-file-for-fake-video-capture`) plays.
+pub fn qr_video(text: &str, path: &Path) {
+    let (width, height) = VIDEO;
+    let code = linker_scan::text_qr(text, &linker_scan::QrOptions::default()).unwrap();
+    let luma = code.to_luma();
+    let (qr_w, qr_h) = (luma.width() as usize, luma.height() as usize);
+    let scale = (400 / qr_w.max(qr_h)).max(1);
+    let (left, top) = ((width - qr_w * scale) / 2, (height - qr_h * scale) / 2);
+    let mut y = vec![255u8; width * height];
+    for row in 0..qr_h * scale {
+        for column in 0..qr_w * scale {
+            let value = luma.as_raw()[(row / scale) * qr_w + column / scale];
+            y[(top + row) * width + left + column] = value;
+        }
+    }
+    write_y4m(&y, path);
+}
+
+/// The same kind of video, all white: a camera pointed at nothing yet.
+pub fn blank_video(path: &Path) {
+    write_y4m(&vec![255u8; VIDEO.0 * VIDEO.1], path);
+}
+
+/// Writes 10 frames of the luma plane `y` (grey chroma) as a Y4M file, by a rename, so that a
+/// camera opening the file never reads half of it.
+fn write_y4m(y: &[u8], path: &Path) {
+    let (width, height) = VIDEO;
+    let chroma = vec![128u8; width * height / 4];
+    let mut video = format!("YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..10 {
+        video.extend_from_slice(b"FRAME\n");
+        video.extend_from_slice(y);
+        video.extend_from_slice(&chroma);
+        video.extend_from_slice(&chroma);
+    }
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, video).unwrap();
+    std::fs::rename(&partial, path).unwrap();
+}
+
+/// The DER bytes of the first certificate in a PEM file.
+pub fn certificate_der(pem: &Path) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(pem).unwrap();
+    let body: String = text
+        .lines()
+        .skip_while(|line| !line.starts_with("-----BEGIN CERTIFICATE"))
+        .skip(1)
+        .take_while(|line| !line.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap_or_else(|e| panic!("{} holds a PEM certificate: {e}", pem.display()))
+}
+
+/// One DER element at the start of `der`: its whole encoding and its content.
+fn der_element(der: &[u8]) -> (&[u8], &[u8]) {
+    let first = der[1];
+    let (header, length) = if first < 0x80 {
+        (2, usize::from(first))
+    } else {
+        let count = usize::from(first & 0x7f);
+        let length = der[2..2 + count]
+            .iter()
+            .fold(0usize, |length, byte| (length << 8) | usize::from(*byte));
+        (2 + count, length)
+    };
+    (&der[..header + length], &der[header..header + length])
+}
+
+/// What Chromium's `--ignore-certificate-errors-spki-list` takes for a certificate: the base64
+/// of the SHA-256 of its SubjectPublicKeyInfo (DER), read from the certificate by hand:
+/// Certificate = SEQUENCE { tbsCertificate = SEQUENCE { [0] version, serialNumber, signature,
+/// issuer, validity, subject, subjectPublicKeyInfo, ... }, ... }.
+pub fn spki_pin(der: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let (_, certificate) = der_element(der);
+    let (_, mut fields) = der_element(certificate);
+    if fields[0] == 0xa0 {
+        fields = &fields[der_element(fields).0.len()..];
+    }
+    for _ in 0..5 {
+        fields = &fields[der_element(fields).0.len()..];
+    }
+    let (spki, _) = der_element(fields);
+    assert_eq!(spki[0], 0x30, "the SubjectPublicKeyInfo is a SEQUENCE");
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(spki))
 }
