@@ -510,6 +510,34 @@ impl CaseRun<'_> {
         tokio::time::sleep(Duration::from_secs(secs + 2)).await;
     }
 
+    /// Asks the site's account page (the driver's `account`) until it shows the wallet
+    /// unlinked or the settle time passes; `None` when the driver cannot say.
+    async fn account_until_unlinked(&self) -> Option<(bool, String)> {
+        let deadline = tokio::time::Instant::now() + self.settle;
+        loop {
+            match self.pos.account().await? {
+                Ok(account) if !account.linked || tokio::time::Instant::now() >= deadline => {
+                    return Some((
+                        !account.linked,
+                        format!(
+                            "the POS driver says the site shows the wallet {}: \"{}\"",
+                            if account.linked { "linked" } else { "unlinked" },
+                            account.text
+                        ),
+                    ));
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    self.note(&error);
+                    if tokio::time::Instant::now() >= deadline {
+                        return None;
+                    }
+                }
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Polls what the POS shows until `wanted` holds (true) or the settle time passes (false).
     /// Without a display to ask, returns false at once.
     pub async fn wait_for_display(&self, wanted: impl Fn(&DisplayAnswer) -> bool) -> bool {
@@ -557,6 +585,11 @@ impl CaseRun<'_> {
                     },
                 )
             });
+        }
+        if question_id == "site-shows-unlinked"
+            && let Some(answer) = self.account_until_unlinked().await
+        {
+            return Some(answer);
         }
         if let Some(wanted) = display_answers(question_id)
             && self.sale.is_some()

@@ -322,6 +322,27 @@ impl Pos {
         }
     }
 
+    /// What the merchant's site says about the linked wallet, when its driver offers `account`.
+    pub async fn account(&self) -> Option<Result<linker_pos_driver::AccountAnswer, String>> {
+        let Pos::Driver {
+            client,
+            capabilities,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        if !capabilities.account {
+            return None;
+        }
+        Some(
+            client
+                .account()
+                .await
+                .map_err(|error| pos_error("say whether the wallet is linked", &error)),
+        )
+    }
+
     /// What the POS shows for a sale now, when a driver can say.
     pub async fn display(&self, sale: &Sale) -> Option<Result<DisplayAnswer, String>> {
         let Pos::Driver {
