@@ -51,6 +51,14 @@ export const STRINGS = {
     "cases.notImplemented": "not runnable yet",
     "cases.loading": "Loading your cases…",
 
+    "product.UPM": "User-presented Mode",
+    "product.ORDER_CODE": "Order Code",
+    "product.PRIVATE_ORDER_CODE": "Private Order Code",
+    "product.ENTRY_CODE": "Entry Code",
+    "product.CASHIER": "Cashier Payment",
+    "product.AUTO_DEBIT": "Auto Debit",
+    "product.ANY": "Any product",
+
     "outcome.passed": "Passed",
     "outcome.failed": "Failed",
     "outcome.broken": "Broken",
@@ -232,6 +240,14 @@ export const STRINGS = {
     "cases.none": "没有符合筛选条件的用例。",
     "cases.notImplemented": "暂不可运行",
     "cases.loading": "正在加载用例…",
+
+    "product.UPM": "用户出示付款码",
+    "product.ORDER_CODE": "订单码",
+    "product.PRIVATE_ORDER_CODE": "私有订单码",
+    "product.ENTRY_CODE": "入口码",
+    "product.CASHIER": "收银台支付",
+    "product.AUTO_DEBIT": "自动扣款",
+    "product.ANY": "通用",
 
     "outcome.passed": "通过",
     "outcome.failed": "未通过",

@@ -61,6 +61,52 @@ pub enum Product {
     Any,
 }
 
+impl Product {
+    /// Every product, in declaration order.
+    pub const ALL: [Product; 7] = [
+        Product::Upm,
+        Product::OrderCode,
+        Product::PrivateOrderCode,
+        Product::EntryCode,
+        Product::Cashier,
+        Product::AutoDebit,
+        Product::Any,
+    ];
+
+    /// The product as the catalogue, the hub's JSON and machine-read exports write it
+    /// (`ORDER_CODE`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Product::Upm => "UPM",
+            Product::OrderCode => "ORDER_CODE",
+            Product::PrivateOrderCode => "PRIVATE_ORDER_CODE",
+            Product::EntryCode => "ENTRY_CODE",
+            Product::Cashier => "CASHIER",
+            Product::AutoDebit => "AUTO_DEBIT",
+            Product::Any => "ANY",
+        }
+    }
+
+    /// The product's English name as Alipay+ writes it (`Order Code`), for people: the console
+    /// and reports. The wallet app's names, English and Chinese, are in `ui/i18n.js`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Product::Upm => "User-presented Mode",
+            Product::OrderCode => "Order Code",
+            Product::PrivateOrderCode => "Private Order Code",
+            Product::EntryCode => "Entry Code",
+            Product::Cashier => "Cashier Payment",
+            Product::AutoDebit => "Auto Debit",
+            Product::Any => "Any product",
+        }
+    }
+
+    /// The product whose [`code`](Product::code) is `code` (`ORDER_CODE`), if any.
+    pub fn from_code(code: &str) -> Option<Product> {
+        Product::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
 /// Who presents the code in a run: what the customer does, and the tool the wallet opens with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -7,3 +7,4 @@ mod camera;
 mod install;
 mod sessions;
 mod support;
+mod words;
