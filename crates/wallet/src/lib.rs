@@ -64,14 +64,16 @@ pub use error::{ErrorView, WalletError};
 pub use follow::{RunFollower, RunUpdate};
 pub use ids::Ids;
 pub use linker_cases::{
-    CheckResult, Event, EventKind, ManualQuestion, Outcome, Product, Step, Verdict,
+    CheckResult, Event, EventKind, ManualQuestion, Outcome, Product, Step, StepEvent, Verdict,
     WalletActionKind,
 };
 pub use outbox::{
     ManualAnswerInput, OutboxEntry, SyncReport, SyncStatus, WriteKind, WriteReceipt, WriteState,
 };
 pub use payment_code::{CodeImage, ImageFormat, PaymentCodeView};
-pub use runs::{Granted, RunDetail, RunOptions, RunView, VerdictReport};
+pub use runs::{
+    Granted, RunDetail, RunOptions, RunView, StepProgress, VerdictReport, step_progress,
+};
 pub use scan::{
     ExchangeRate, PaymentConfirmation, ScanInput, ScanKind, ScanLine, ScanNext, ScanOutcome,
 };
