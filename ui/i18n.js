@@ -104,6 +104,8 @@ export const STRINGS = {
     "scan.read": "Read: {text}",
     "scan.openPage": "Opening the merchant's page…",
     "scan.expired": "This code has expired: ask the cashier for a new one.",
+    "scan.unissued": "Scan a code the merchant never issued",
+    "scan.unissuedHint": "The wallet makes up an order code on your private order-code domain that your system never issued, and scans it.",
 
     "confirm.title": "Confirm payment",
     "confirm.merchant": "Merchant",
@@ -294,6 +296,8 @@ export const STRINGS = {
     "scan.read": "已识别：{text}",
     "scan.openPage": "正在打开商户页面…",
     "scan.expired": "此码已过期，请让收银员重新生成。",
+    "scan.unissued": "扫描商户从未生成的码",
+    "scan.unissuedHint": "钱包在您的私有订单码域名上生成一个您的系统从未生成过的订单码，并扫描它。",
 
     "confirm.title": "确认付款",
     "confirm.merchant": "商户",

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use linker_cases::{ManualQuestion, Mode, Outcome, Product, Step, StepEvent};
+use linker_cases::{CustomerBehaviour, ManualQuestion, Mode, Outcome, Product, Step, StepEvent};
 use reqwest::Method;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,10 @@ pub struct CaseEntry {
     pub timeout_secs: u64,
     /// Whether the hub can run it.
     pub runnable: bool,
+    /// True when the customer scans a code the merchant never issued (the case's sandbox says
+    /// `customer = "scans-unknown-code"`, MPC-02): the scan screen offers to make one
+    /// ([`Wallet::scan_unissued_code`]).
+    pub scans_unissued_code: bool,
     /// The full definition as the hub sent it (sandbox script and checks included).
     pub definition: serde_json::Value,
     /// The last run of this case, if any.
@@ -129,7 +133,13 @@ impl From<HubStep> for Step {
 /// The entry of a case definition as the hub sent it, if it reads as a case.
 fn entry_of(definition: serde_json::Value) -> Option<CaseEntry> {
     let case: HubCase = serde_json::from_value(definition.clone()).ok()?;
+    let customer = definition
+        .get("sandbox")
+        .and_then(|sandbox| sandbox.get("customer"))
+        .cloned()
+        .map(serde_json::from_value::<CustomerBehaviour>);
     Some(CaseEntry {
+        scans_unissued_code: matches!(customer, Some(Ok(CustomerBehaviour::ScansUnknownCode))),
         id: case.id,
         product: case.product,
         title: case.title,

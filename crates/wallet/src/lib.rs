@@ -64,8 +64,8 @@ pub use error::{ErrorView, WalletError};
 pub use follow::{RunFollower, RunUpdate};
 pub use ids::Ids;
 pub use linker_cases::{
-    CheckResult, Event, EventKind, ManualQuestion, Outcome, Product, Step, StepEvent, Verdict,
-    WalletActionKind,
+    CallbackKind, CheckResult, Event, EventKind, ManualQuestion, Outcome, Product, Step, StepEvent,
+    Verdict, WalletActionKind,
 };
 pub use outbox::{
     ManualAnswerInput, OutboxEntry, SyncReport, SyncStatus, WriteKind, WriteReceipt, WriteState,

@@ -173,6 +173,8 @@ function render() {
   parts.push(h("p", { class: "muted small", id: "run-id", text: t("run.runId", { id: model.runId }) }));
   if (model.reconnecting) parts.push(h("p", { class: "notice", text: t("run.reconnecting", { attempt: model.reconnecting }) }));
   if (model.offline && open) parts.push(h("p", { class: "notice", id: "offline-notice", text: t("run.offline") }));
+  // What the last scan said stays in view when it decided the run (MPC-02 ends with the scan).
+  if (!open && model.scan?.status) parts.push(h("p", { class: "notice", id: "scan-status", text: model.scan.status }));
   if (model.verdict) parts.push(verdictCard());
   if (open) {
     parts.push(
