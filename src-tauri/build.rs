@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "scan_image",
     "scan_file",
     "scan_frame",
+    "scan_unissued_code",
     "read_codes",
     "codes_on_screen",
     "open_page",

@@ -51,6 +51,14 @@ export const STRINGS = {
     "cases.notImplemented": "not runnable yet",
     "cases.loading": "Loading your cases…",
 
+    "product.UPM": "User-presented Mode",
+    "product.ORDER_CODE": "Order Code",
+    "product.PRIVATE_ORDER_CODE": "Private Order Code",
+    "product.ENTRY_CODE": "Entry Code",
+    "product.CASHIER": "Cashier Payment",
+    "product.AUTO_DEBIT": "Auto Debit",
+    "product.ANY": "Any product",
+
     "outcome.passed": "Passed",
     "outcome.failed": "Failed",
     "outcome.broken": "Broken",
@@ -96,6 +104,8 @@ export const STRINGS = {
     "scan.read": "Read: {text}",
     "scan.openPage": "Opening the merchant's page…",
     "scan.expired": "This code has expired: ask the cashier for a new one.",
+    "scan.unissued": "Scan a code the merchant never issued",
+    "scan.unissuedHint": "The wallet makes up an order code on your private order-code domain that your system never issued, and scans it.",
 
     "confirm.title": "Confirm payment",
     "confirm.merchant": "Merchant",
@@ -233,6 +243,14 @@ export const STRINGS = {
     "cases.notImplemented": "暂不可运行",
     "cases.loading": "正在加载用例…",
 
+    "product.UPM": "用户出示付款码",
+    "product.ORDER_CODE": "订单码",
+    "product.PRIVATE_ORDER_CODE": "私有订单码",
+    "product.ENTRY_CODE": "入口码",
+    "product.CASHIER": "收银台支付",
+    "product.AUTO_DEBIT": "自动扣款",
+    "product.ANY": "通用",
+
     "outcome.passed": "通过",
     "outcome.failed": "未通过",
     "outcome.broken": "异常",
@@ -278,6 +296,8 @@ export const STRINGS = {
     "scan.read": "已识别：{text}",
     "scan.openPage": "正在打开商户页面…",
     "scan.expired": "此码已过期，请让收银员重新生成。",
+    "scan.unissued": "扫描商户从未生成的码",
+    "scan.unissuedHint": "钱包在您的私有订单码域名上生成一个您的系统从未生成过的订单码，并扫描它。",
 
     "confirm.title": "确认付款",
     "confirm.merchant": "商户",

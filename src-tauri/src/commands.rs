@@ -134,6 +134,12 @@ pub async fn scan_text(state: State<'_, AppState>, text: String) -> Answer<ScanO
     commands::scan_text(&state.wallet, &text).await
 }
 
+/// Makes a private order code the merchant never issued and scans it (a run of MPC-02).
+#[tauri::command]
+pub async fn scan_unissued_code(state: State<'_, AppState>, run_id: String) -> Answer<ScanOutcome> {
+    commands::scan_unissued_code(&state.wallet, &run_id).await
+}
+
 /// Scans an image (PNG or JPEG, base64): an opened, dropped or pasted picture.
 #[tauri::command]
 pub async fn scan_image(state: State<'_, AppState>, image: String) -> Answer<ScanOutcome> {

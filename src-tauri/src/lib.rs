@@ -57,6 +57,7 @@ pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
             commands::scan_image,
             commands::scan_file,
             commands::scan_frame,
+            commands::scan_unissued_code,
             commands::read_codes,
             commands::codes_on_screen,
             commands::open_page,

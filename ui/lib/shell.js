@@ -87,6 +87,7 @@ export const app = {
   scanImage: (image) => invoke("scan_image", { image }),
   scanFile: (path) => invoke("scan_file", { path }),
   scanFrame: (width, height, rgba) => invoke("scan_frame", { width, height, rgba }),
+  scanUnissuedCode: (runId) => invoke("scan_unissued_code", { runId }),
   readCodes: (image) => invoke("read_codes", { image }),
   codesOnScreen: () => invoke("codes_on_screen"),
   openPage: (url, userAgent) => invoke("open_page", { url, userAgent }),

@@ -1,4 +1,4 @@
-// How the wallet words what it shows: errors, outcomes, times.
+// How the wallet words what it shows: errors, outcomes, products, times.
 import { currentLanguage, has, t } from "../i18n.js";
 import { h } from "./dom.js";
 
@@ -8,6 +8,11 @@ export function errorText(error) {
   const message = error?.message ?? String(error);
   if (code && has(`error.${code}`)) return t(`error.${code}`, { message });
   return t("error.generic", { message });
+}
+
+/** A product's name (`ORDER_CODE` → Order Code) in the current language; the code itself when it has none. */
+export function productName(product) {
+  return has(`product.${product}`) ? t(`product.${product}`) : String(product);
 }
 
 /** A run or case status as one of notRun, passed, failed, broken, skipped, open. */

@@ -4,7 +4,7 @@ import { h } from "../lib/dom.js";
 import { go, show } from "../lib/nav.js";
 import { app } from "../lib/shell.js";
 import { state } from "../lib/state.js";
-import { badge, errorText, outcomeOf } from "../lib/words.js";
+import { badge, errorText, outcomeOf, productName } from "../lib/words.js";
 
 function matchesFilter(entry) {
   const outcome = outcomeOf(entry.last?.status);
@@ -65,7 +65,7 @@ function renderCases() {
       "section",
       { class: "group", "data-product": group.product },
       h("div", { class: "group-head" },
-        h("h2", { text: group.product }),
+        h("h2", { text: productName(group.product) }),
         h("span", { class: "muted small", text: t("cases.progress", { passed: group.passed, failed: group.failed, total }) })),
       h("div", { class: "progress", role: "progressbar", "aria-valuenow": percent }, h("span", { style: `width:${percent}%` })),
       entries.map((entry) =>

@@ -11,6 +11,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::check::Check;
+use crate::progress::StepEvent;
 use crate::sandbox::{Sandbox, reject_extra_keys};
 
 /// The built-in catalogue files, embedded at build time.
@@ -59,6 +60,52 @@ pub enum Product {
     AutoDebit,
     /// Any product (refund, cancel and notification cases).
     Any,
+}
+
+impl Product {
+    /// Every product, in declaration order.
+    pub const ALL: [Product; 7] = [
+        Product::Upm,
+        Product::OrderCode,
+        Product::PrivateOrderCode,
+        Product::EntryCode,
+        Product::Cashier,
+        Product::AutoDebit,
+        Product::Any,
+    ];
+
+    /// The product as the catalogue, the hub's JSON and machine-read exports write it
+    /// (`ORDER_CODE`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Product::Upm => "UPM",
+            Product::OrderCode => "ORDER_CODE",
+            Product::PrivateOrderCode => "PRIVATE_ORDER_CODE",
+            Product::EntryCode => "ENTRY_CODE",
+            Product::Cashier => "CASHIER",
+            Product::AutoDebit => "AUTO_DEBIT",
+            Product::Any => "ANY",
+        }
+    }
+
+    /// The product's English name as Alipay+ writes it (`Order Code`), for people: the console
+    /// and reports. The wallet app's names, English and Chinese, are in `ui/i18n.js`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Product::Upm => "User-presented Mode",
+            Product::OrderCode => "Order Code",
+            Product::PrivateOrderCode => "Private Order Code",
+            Product::EntryCode => "Entry Code",
+            Product::Cashier => "Cashier Payment",
+            Product::AutoDebit => "Auto Debit",
+            Product::Any => "Any product",
+        }
+    }
+
+    /// The product whose [`code`](Product::code) is `code` (`ORDER_CODE`), if any.
+    pub fn from_code(code: &str) -> Option<Product> {
+        Product::ALL.into_iter().find(|p| p.code() == code)
+    }
 }
 
 /// Who presents the code in a run: what the customer does, and the tool the wallet opens with.
@@ -121,6 +168,11 @@ pub struct Step {
     pub instruction: String,
     /// What should happen.
     pub expected: String,
+    /// The event that completes the step in a run (`done_when = "payment-succeeded"`): the
+    /// app's checklist ticks the step exactly when it is in the run's record. A step without
+    /// one is ticked by nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_when: Option<StepEvent>,
 }
 
 /// A yes/no answer.
@@ -485,6 +537,48 @@ expected = "It works."
         assert!(
             json.get("headless").is_none(),
             "the runner's script is not sent to wallets: {json}"
+        );
+    }
+
+    #[test]
+    fn every_implemented_step_names_the_event_that_completes_it_and_an_unknown_one_is_refused() {
+        // cashier.toml and auto-debit.toml are being written elsewhere; their cases may name
+        // none yet (the field is optional, so they load).
+        let others = ["cashier.toml", "auto-debit.toml"];
+        for case in Catalogue::builtin().unwrap().cases() {
+            if !case.implemented || others.contains(&case.file.as_str()) {
+                continue;
+            }
+            for (i, step) in case.steps.iter().enumerate() {
+                assert!(
+                    step.done_when.is_some(),
+                    "{} ({}) steps[{i}] {:?} names no done_when event",
+                    case.id,
+                    case.file,
+                    step.instruction
+                );
+            }
+        }
+        let named = MINIMAL.replace(
+            "expected = \"It works.\"",
+            "expected = \"It works.\"\ndone_when = \"payment-succeeded\"",
+        );
+        let catalogue = Catalogue::parse("upm.toml", &named).unwrap();
+        assert_eq!(
+            catalogue.cases()[0].steps[0].done_when,
+            Some(StepEvent::PaymentSucceeded),
+            "a known event loads"
+        );
+        let unknown = error(&named.replace("payment-succeeded", "payment-paid"));
+        assert!(
+            unknown.starts_with("upm.toml: case UPM-09: steps[0].done_when: ")
+                && unknown.contains("payment-paid"),
+            "an unknown event is refused, naming the file, the case, the key and the name: {unknown}"
+        );
+        assert_eq!(
+            Catalogue::parse("upm.toml", MINIMAL).unwrap().cases()[0].steps[0].done_when,
+            None,
+            "the field is optional"
         );
     }
 

@@ -34,6 +34,7 @@
 //! - [`sandbox`]: scripted behaviours and the hub's lookups.
 //! - [`record`]: the run record the hub fills.
 //! - [`check`]: the protocol checks and the named case checks.
+//! - [`progress`]: what completes each step of a case ([`StepEvent`]), for the app's checklist.
 //! - [`verdict`]: [`judge`], [`Judgement`], [`Verdict`].
 //! - [`report`]: reports of runs: JUnit XML, JSON, one self-contained HTML page.
 //! - [`testing`]: a builder of run records, for tests here and in the hub.
@@ -41,6 +42,7 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod progress;
 pub mod record;
 pub mod report;
 pub mod sandbox;
@@ -51,6 +53,7 @@ pub use catalogue::{
     Answer, CaseDef, Catalogue, Headless, LoadError, ManualQuestion, Mode, Product, Step,
 };
 pub use check::{Check, CheckOutcome, CheckResult};
+pub use progress::StepEvent;
 pub use record::{
     AcqpCall, CallbackKind, Event, EventKind, HubCallback, ManualAnswer, PaymentState,
     PaymentStateChange, RunRecord, SignatureVerdict, WalletActionKind,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use linker_cases::{ManualQuestion, Mode, Outcome, Product, Step};
+use linker_cases::{CustomerBehaviour, ManualQuestion, Mode, Outcome, Product, Step, StepEvent};
 use reqwest::Method;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,10 @@ pub struct CaseEntry {
     pub timeout_secs: u64,
     /// Whether the hub can run it.
     pub runnable: bool,
+    /// True when the customer scans a code the merchant never issued (the case's sandbox says
+    /// `customer = "scans-unknown-code"`, MPC-02): the scan screen offers to make one
+    /// ([`Wallet::scan_unissued_code`]).
+    pub scans_unissued_code: bool,
     /// The full definition as the hub sent it (sandbox script and checks included).
     pub definition: serde_json::Value,
     /// The last run of this case, if any.
@@ -97,13 +101,57 @@ struct HubCase {
     #[serde(default)]
     summary: String,
     #[serde(default)]
-    steps: Vec<Step>,
+    steps: Vec<HubStep>,
     #[serde(default)]
     manual: Vec<ManualQuestion>,
     #[serde(default, rename = "timeout")]
     timeout_secs: u64,
     #[serde(default)]
     runnable: bool,
+}
+
+/// A step as the hub sends it. Read leniently, so that a newer hub's fields and events do not
+/// hide the case: an event this wallet does not know ticks nothing.
+#[derive(Deserialize)]
+struct HubStep {
+    instruction: String,
+    expected: String,
+    #[serde(default)]
+    done_when: Option<String>,
+}
+
+impl From<HubStep> for Step {
+    fn from(step: HubStep) -> Step {
+        Step {
+            instruction: step.instruction,
+            expected: step.expected,
+            done_when: step.done_when.as_deref().and_then(StepEvent::parse),
+        }
+    }
+}
+
+/// The entry of a case definition as the hub sent it, if it reads as a case.
+fn entry_of(definition: serde_json::Value) -> Option<CaseEntry> {
+    let case: HubCase = serde_json::from_value(definition.clone()).ok()?;
+    let customer = definition
+        .get("sandbox")
+        .and_then(|sandbox| sandbox.get("customer"))
+        .cloned()
+        .map(serde_json::from_value::<CustomerBehaviour>);
+    Some(CaseEntry {
+        scans_unissued_code: matches!(customer, Some(Ok(CustomerBehaviour::ScansUnknownCode))),
+        id: case.id,
+        product: case.product,
+        title: case.title,
+        mode: case.mode,
+        summary: case.summary,
+        steps: case.steps.into_iter().map(Step::from).collect(),
+        manual: case.manual,
+        timeout_secs: case.timeout_secs,
+        runnable: case.runnable,
+        definition,
+        last: None,
+    })
 }
 
 fn product_name(product: Product) -> String {
@@ -234,22 +282,7 @@ impl Wallet {
         let fetched_at = rows.first().map(|(_, at)| *at);
         let entries = rows
             .into_iter()
-            .filter_map(|(definition, _)| {
-                let case: HubCase = serde_json::from_value(definition.clone()).ok()?;
-                Some(CaseEntry {
-                    id: case.id,
-                    product: case.product,
-                    title: case.title,
-                    mode: case.mode,
-                    summary: case.summary,
-                    steps: case.steps,
-                    manual: case.manual,
-                    timeout_secs: case.timeout_secs,
-                    runnable: case.runnable,
-                    definition,
-                    last: None,
-                })
-            })
+            .filter_map(|(definition, _)| entry_of(definition))
             .collect();
         Ok((entries, fetched_at))
     }
@@ -275,21 +308,6 @@ impl Wallet {
             )
             .optional()
         })?;
-        Ok(definition.and_then(|definition| {
-            let case: HubCase = serde_json::from_value(definition.clone()).ok()?;
-            Some(CaseEntry {
-                id: case.id,
-                product: case.product,
-                title: case.title,
-                mode: case.mode,
-                summary: case.summary,
-                steps: case.steps,
-                manual: case.manual,
-                timeout_secs: case.timeout_secs,
-                runnable: case.runnable,
-                definition,
-                last: None,
-            })
-        }))
+        Ok(definition.and_then(entry_of))
     }
 }

@@ -236,6 +236,11 @@ pub fn read_codes(image: &str) -> Answer<Vec<String>> {
     Ok(codes.into_iter().map(|code| code.text).collect())
 }
 
+/// Makes a private order code the merchant never issued and scans it (a run of MPC-02).
+pub async fn scan_unissued_code(wallet: &Wallet, run_id: &str) -> Answer<ScanOutcome> {
+    wallet.scan_unissued_code(Some(run_id)).await.map_err(view)
+}
+
 /// A merchant page reached a payment page: bind it to the run and say what to confirm.
 pub async fn open_payment_url(
     wallet: &Wallet,
@@ -338,7 +343,7 @@ pub fn generate_qr(text: &str) -> Answer<GeneratedCode> {
 }
 
 /// The commands [`call`] serves: everything a screen needs that does not depend on a desktop.
-pub const PORTABLE: [&str; 30] = [
+pub const PORTABLE: [&str; 31] = [
     "session",
     "sign_in_with_invitation",
     "sign_in",
@@ -355,6 +360,7 @@ pub const PORTABLE: [&str; 30] = [
     "scan_text",
     "scan_image",
     "scan_frame",
+    "scan_unissued_code",
     "read_codes",
     "open_payment_url",
     "confirm_payment",
@@ -490,8 +496,8 @@ pub async fn call(wallet: &Wallet, command: &str, args: Value) -> Answer<Value> 
                 _ => json(start_run(wallet, &a.case_id).await),
             }
         }
-        "run" | "verdict" | "payment_code" | "new_payment_code" | "confirm_payment"
-        | "decline_payment" | "back_out" => {
+        "run" | "verdict" | "payment_code" | "new_payment_code" | "scan_unissued_code"
+        | "confirm_payment" | "decline_payment" | "back_out" => {
             let a: args::Run = parse(command, args)?;
             call_on_run(wallet, command, &a.run_id).await
         }
@@ -520,6 +526,7 @@ async fn call_on_run(wallet: &Wallet, command: &str, run_id: &str) -> Answer<Val
         "verdict" => json(verdict(wallet, run_id).await),
         "payment_code" => json(payment_code(wallet, run_id).await),
         "new_payment_code" => json(new_payment_code(wallet, run_id).await),
+        "scan_unissued_code" => json(scan_unissued_code(wallet, run_id).await),
         "confirm_payment" => json(confirm_payment(wallet, run_id).await),
         "decline_payment" => json(decline_payment(wallet, run_id).await),
         _ => json(back_out(wallet, run_id).await),

@@ -64,8 +64,8 @@ pub use error::{ErrorView, WalletError};
 pub use follow::{RunFollower, RunUpdate};
 pub use ids::Ids;
 pub use linker_cases::{
-    CheckResult, Event, EventKind, ManualQuestion, Outcome, Product, Step, Verdict,
-    WalletActionKind,
+    CallbackKind, CheckResult, Event, EventKind, ManualQuestion, Outcome, Product, Step, StepEvent,
+    Verdict, WalletActionKind,
 };
 pub use outbox::{
     ManualAnswerInput, OutboxEntry, SyncReport, SyncStatus, WriteKind, WriteReceipt, WriteState,
@@ -73,7 +73,7 @@ pub use outbox::{
 pub use payment_code::{CodeImage, ImageFormat, PaymentCodeView};
 pub use runs::{
     AuthorizationPrompt, AuthorizationView, Declined, Granted, RunDetail, RunOptions, RunView,
-    VerdictReport,
+    StepProgress, VerdictReport, step_progress,
 };
 pub use scan::{
     ExchangeRate, PaymentConfirmation, ScanInput, ScanKind, ScanLine, ScanNext, ScanOutcome,

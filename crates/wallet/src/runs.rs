@@ -2,7 +2,7 @@
 //! history (local and hub), and the customer's decisions on a waiting payment.
 
 use chrono::{DateTime, Utc};
-use linker_cases::{CheckResult, Event, Outcome, Verdict};
+use linker_cases::{CheckResult, Event, Outcome, Step, StepEvent, Verdict};
 use reqwest::Method;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,38 @@ pub struct RunDetail {
     pub offline_reason: Option<String>,
     /// This run's writes the hub has not acknowledged yet (or refused).
     pub unsent_writes: Vec<OutboxEntry>,
+    /// The case's steps, each done when its event is in the run (empty when the case is not
+    /// stored on this device).
+    pub steps: Vec<StepProgress>,
+}
+
+/// One step of a run's case, and whether the run did it: the event the step names
+/// (`done_when`) is among the run's events. A step that names none is never done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepProgress {
+    /// What to do.
+    pub instruction: String,
+    /// What should happen.
+    pub expected: String,
+    /// The event that completes it, if the case names one.
+    pub done_when: Option<StepEvent>,
+    /// True when that event happened in the run.
+    pub done: bool,
+}
+
+/// The steps of a case against a run's events: each done exactly when its own event happened
+/// (a refund's step is not done by the sale's payment).
+pub fn step_progress(steps: &[Step], events: &[Event]) -> Vec<StepProgress> {
+    steps
+        .iter()
+        .map(|step| StepProgress {
+            instruction: step.instruction.clone(),
+            expected: step.expected.clone(),
+            done_when: step.done_when,
+            done: step.is_done(events),
+        })
+        .collect()
 }
 
 /// A verdict with its evidence: the checks and the events they cite.
@@ -313,6 +345,7 @@ impl Wallet {
             Ok(run) => {
                 self.cache_run(&run)?;
                 Ok(RunDetail {
+                    steps: self.steps_of(&run)?,
                     run,
                     fetched_at: self.now(),
                     from_cache: false,
@@ -322,6 +355,7 @@ impl Wallet {
             }
             Err(error @ WalletError::HubUnreachable { .. }) => match self.cached_run(run_id)? {
                 Some((run, fetched_at)) => Ok(RunDetail {
+                    steps: self.steps_of(&run)?,
                     run,
                     fetched_at,
                     from_cache: true,
@@ -335,6 +369,14 @@ impl Wallet {
             },
             Err(other) => Err(other),
         }
+    }
+
+    /// The steps of a run's case (as stored on this device) against the run's events.
+    fn steps_of(&self, run: &RunView) -> Result<Vec<StepProgress>, WalletError> {
+        Ok(self
+            .stored_case(&run.case_id)?
+            .map(|case| step_progress(&case.steps, &run.events))
+            .unwrap_or_default())
     }
 
     /// Every run of the merchant, newest first: the hub's list merged into the store when the

@@ -233,6 +233,13 @@ struct HubScan {
     payment: Option<PaymentConfirmation>,
 }
 
+/// A code the hub made for the wallet to scan.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CodeToScan {
+    code_value: String,
+}
+
 fn lines_of(classification: &Classification) -> Vec<ScanLine> {
     classification
         .lines
@@ -464,6 +471,32 @@ impl Wallet {
             },
             _ => ScanNext::UnknownCode,
         })
+    }
+
+    /// For a run whose customer scans a private order code the merchant never issued (MPC-02):
+    /// the hub makes one on the project's registered private order-code domain, and the wallet
+    /// scans it like any code, so the hub asks the ACQP with userInitiatedPay just as in the
+    /// headless runner's run.
+    pub async fn scan_unissued_code(
+        &self,
+        run_id: Option<&str>,
+    ) -> Result<ScanOutcome, WalletError> {
+        let run_id = self.resolve_run(run_id).await?;
+        let made: Result<CodeToScan, WalletError> = self
+            .call(
+                Method::POST,
+                &format!("/runs/{}/unissued-code", path_part(&run_id)),
+                Body::Empty,
+            )
+            .await;
+        let made = match made {
+            Ok(made) => made,
+            Err(WalletError::NotFound(what)) if what.starts_with("open run") => {
+                return Err(WalletError::NoOpenRun);
+            }
+            Err(other) => return Err(other),
+        };
+        self.scan(ScanInput::Text(&made.code_value)).await
     }
 
     /// The web view reached a payment page (an entry-code page redirected to its `paymentUrl`,

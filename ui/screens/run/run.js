@@ -14,8 +14,6 @@ import { ensureCode, payCard } from "./pay.js";
 import { handleScan, scanCard } from "./scan.js";
 import { verdictCard } from "./verdict.js";
 
-const FINAL_PAYMENT = ["succeeded", "failed", "cancelled", "refunded", "partially_refunded"];
-
 /** Shows a case, and its run `runId` when given (from the history). */
 export async function showRun(caseId, runId = null) {
   let entry;
@@ -38,6 +36,8 @@ export async function showRun(caseId, runId = null) {
     answers: {},
     photos: {},
     unsent: [],
+    // The wallet's judgement of each step against the run's events (`run` answers it).
+    steps: null,
     notice: null,
   };
   show(
@@ -59,7 +59,7 @@ async function startRun() {
   const model = state.run;
   try {
     const run = await app.startRun(model.entry.id);
-    Object.assign(model, { runId: run.id, run, events: run.events ?? [], verdict: null, report: null, code: null, codeUsed: false, scan: null, answers: {}, photos: {} });
+    Object.assign(model, { runId: run.id, run, events: run.events ?? [], verdict: null, report: null, code: null, codeUsed: false, scan: null, answers: {}, photos: {}, steps: null });
     $("#run").dataset.runId = run.id;
     renderRun();
   } catch (error) {
@@ -77,6 +77,7 @@ async function refreshRun() {
     model.run = detail.run;
     model.offline = detail.fromCache;
     model.unsent = detail.unsentWrites ?? [];
+    model.steps = detail.steps ?? null;
     mergeEvents(detail.run.events ?? []);
     if (detail.run.verdict && !model.report) await loadVerdict();
     else if (!detail.run.verdict) app.followRun(model.runId).catch(() => {});
@@ -84,7 +85,7 @@ async function refreshRun() {
     model.offline = true;
   }
   // Re-render only when something the screen shows changed (inputs keep their focus).
-  const shown = JSON.stringify([model.events.length, Boolean(model.report), model.offline, model.unsent.map((w) => `${w.writeId}:${w.state}`)]);
+  const shown = JSON.stringify([model.events.length, Boolean(model.report), model.offline, model.unsent.map((w) => `${w.writeId}:${w.state}`), (model.steps ?? []).map((s) => s.done)]);
   if (shown !== model.shown) {
     model.shown = shown;
     renderRun();
@@ -118,7 +119,11 @@ function onRunUpdate(payload) {
   const model = state.run;
   if (!model || payload.runId !== model.runId) return;
   const update = payload.update;
-  if (update?.type === "event") mergeEvents([update.event]);
+  if (update?.type === "event") {
+    mergeEvents([update.event]);
+    // The steps' ticks are the wallet's to judge: ask again now rather than at the next poll.
+    refreshRun();
+  }
   if (update?.type === "verdict") {
     model.verdict = update.verdict;
     loadVerdict().then(renderRun);
@@ -127,14 +132,9 @@ function onRunUpdate(payload) {
   renderRun();
 }
 
-function milestoneCount(events) {
-  const kinds = new Set();
-  for (const e of events) {
-    if (e.kind === "wallet_action") kinds.add("wallet");
-    if (e.kind === "acqp_call") kinds.add("acqp");
-    if ((e.kind === "payment_state" && FINAL_PAYMENT.includes(e.state)) || e.kind === "hub_callback") kinds.add("settled");
-  }
-  return kinds.size;
+/** True when the run did step `i`: the wallet found the step's own event (`doneWhen`) among the run's events. */
+function stepDone(model, i) {
+  return Boolean(model.runId && model.steps?.[i]?.done);
 }
 
 function render() {
@@ -144,7 +144,6 @@ function render() {
   const { entry } = model;
   const open = model.runId && !model.verdict;
   const steps = entry.steps ?? [];
-  const ticked = model.verdict ? steps.length : Math.min(steps.length, Math.round((milestoneCount(model.events) * steps.length) / 3));
   const parts = [];
   // While a run is open, the tool comes first (the code must be on screen at once); the case's
   // description and steps follow.
@@ -153,8 +152,8 @@ function render() {
       h("h2", { text: t("run.steps") }),
       h("ol", { class: "steps", id: "steps" },
         steps.map((step, i) =>
-          h("li", { class: i < ticked ? "done" : "", "data-done": i < ticked ? "true" : "false" },
-            h("span", { class: "tick", "aria-hidden": "true", text: i < ticked ? "✓" : String(i + 1) }),
+          h("li", { class: stepDone(model, i) ? "done" : "", "data-done": stepDone(model, i) ? "true" : "false" },
+            h("span", { class: "tick", "aria-hidden": "true", text: stepDone(model, i) ? "✓" : String(i + 1) }),
             h("div", {}, h("p", { text: step.instruction }), h("p", { class: "muted small", text: t("run.expected", { text: step.expected }) })),
           ),
         ),
@@ -174,6 +173,8 @@ function render() {
   parts.push(h("p", { class: "muted small", id: "run-id", text: t("run.runId", { id: model.runId }) }));
   if (model.reconnecting) parts.push(h("p", { class: "notice", text: t("run.reconnecting", { attempt: model.reconnecting }) }));
   if (model.offline && open) parts.push(h("p", { class: "notice", id: "offline-notice", text: t("run.offline") }));
+  // What the last scan said stays in view when it decided the run (MPC-02 ends with the scan).
+  if (!open && model.scan?.status) parts.push(h("p", { class: "notice", id: "scan-status", text: model.scan.status }));
   if (model.verdict) parts.push(verdictCard());
   if (open) {
     parts.push(

@@ -17,6 +17,12 @@ export function scanCard() {
     "section",
     { class: "card scan", id: "scan", ondragover: (e) => e.preventDefault(), ondrop: onDrop },
     h("h2", { text: t("scan.title") }),
+    // A case whose customer scans a code the merchant never issued (MPC-02): the wallet makes one.
+    model.entry.scansUnissuedCode
+      ? h("div", { class: "unissued" },
+          h("button", { type: "button", class: "button primary wide", id: "scan-unissued", text: t("scan.unissued"), onclick: scanUnissued }),
+          h("p", { class: "hint", text: t("scan.unissuedHint") }))
+      : null,
     h("div", { class: "tool-grid" },
       h("button", { type: "button", class: "tool", id: "scan-camera", onclick: () => toggleCamera(handleScan) }, h("span", { class: "tool-icon", text: "◉" }), cameraOn() ? t("scan.stopCamera") : t("scan.camera")),
       h("button", { type: "button", class: "tool", id: "scan-screen", onclick: scanScreen }, h("span", { class: "tool-icon", text: "▭" }), t("scan.screen")),
@@ -73,6 +79,15 @@ async function scanText(text) {
   const isImagePath = path.startsWith("/") && /\.(png|jpe?g)$/i.test(path);
   try {
     handleScan(await (isImagePath ? app.scanFile(decodeURI(path)) : app.scanText(text)));
+  } catch (error) {
+    setScan({ status: errorText(error), error: true });
+  }
+}
+
+async function scanUnissued() {
+  setScan({ status: t("scan.reading"), error: false, choices: null });
+  try {
+    handleScan(await app.scanUnissuedCode(state.run.runId));
   } catch (error) {
     setScan({ status: errorText(error), error: true });
   }

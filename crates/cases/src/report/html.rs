@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{Report, RunReport, outcome_word, product_name};
+use super::{Report, RunReport, outcome_word};
 use crate::check::{CheckOutcome, CheckResult};
 use crate::record::{
     AcqpCall, CallbackKind, Event, EventKind, HubCallback, PaymentState, SignatureVerdict,
@@ -149,7 +149,7 @@ fn run_section(page: &mut Page, run: &RunReport) {
         .raw("</h2>\n<p class=\"summary\">")
         .text(&run.summary)
         .raw("</p>\n<dl class=\"meta\">");
-    page.meta("Product", product_name(run.case.product))
+    page.meta("Product", run.case.product.name())
         .meta("Run", &run.run_id)
         .meta("Merchant", &run.merchant_id)
         .meta("Started", &time(run.started_at));

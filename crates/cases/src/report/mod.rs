@@ -240,17 +240,9 @@ pub fn outcome_word(outcome: Outcome) -> &'static str {
     }
 }
 
-/// The product as the catalogue writes it (`UPM`, `ORDER_CODE`, ...).
+/// The product as the catalogue writes it (`UPM`, `ORDER_CODE`, ...): [`Product::code`].
 pub fn product_name(product: Product) -> &'static str {
-    match product {
-        Product::Upm => "UPM",
-        Product::OrderCode => "ORDER_CODE",
-        Product::PrivateOrderCode => "PRIVATE_ORDER_CODE",
-        Product::EntryCode => "ENTRY_CODE",
-        Product::Cashier => "CASHIER",
-        Product::AutoDebit => "AUTO_DEBIT",
-        Product::Any => "ANY",
-    }
+    product.code()
 }
 
 /// The report as pretty JSON (redacted): `serde_json` of [`Report`], every exchange included.
@@ -297,11 +289,24 @@ mod tests {
     }
 
     #[test]
-    fn product_names_match_serde() {
-        for product in Catalogue::builtin().unwrap().products() {
+    fn product_codes_match_serde_and_read_back() {
+        for product in Product::ALL {
             let json = serde_json::to_value(product).unwrap();
             assert_eq!(json, product_name(product), "{product:?}");
+            assert_eq!(
+                Product::from_code(product.code()),
+                Some(product),
+                "{product:?} reads back from its code {}",
+                product.code()
+            );
+            assert_ne!(
+                product.name(),
+                product.code(),
+                "{product:?} has a name for people, not its enum"
+            );
         }
+        assert_eq!(Product::OrderCode.name(), "Order Code");
+        assert_eq!(Product::from_code("MPM"), None, "MPM is no single product");
     }
 
     #[test]

@@ -28,4 +28,43 @@ async fn the_reference_acquirer_passes_every_implemented_case() {
         "every case passes with the reference acquirer:\n{}",
         not_passed.join("\n")
     );
+    // A passed run did every step: the app's checklist ticks each one by its event.
+    let unticked: Vec<String> = report
+        .runs
+        .iter()
+        .flat_map(|run| {
+            run.case
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, step)| !step.is_done(&run.events))
+                .map(|(i, step)| {
+                    let kinds: Vec<String> = run
+                        .events
+                        .iter()
+                        .map(|e| {
+                            serde_json::to_value(&e.kind)
+                                .map(|v| v.to_string())
+                                .unwrap_or_default()
+                                .chars()
+                                .take(120)
+                                .collect()
+                        })
+                        .collect();
+                    format!(
+                        "{} step {} (done_when {:?}) is not done; the run's events:\n    {}",
+                        run.case.id,
+                        i + 1,
+                        step.done_when.map(|e| e.name()),
+                        kinds.join("\n    ")
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        unticked.is_empty(),
+        "every step of a passed run is ticked by its event:\n{}",
+        unticked.join("\n")
+    );
 }

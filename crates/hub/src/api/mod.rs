@@ -139,6 +139,10 @@ fn wallet_routes() -> Router<Arc<Hub>> {
         )
         .route("/runs/{run}/confirm", post(wallet::wallet_confirm))
         .route("/runs/{run}/scan", post(wallet::wallet_scan))
+        .route(
+            "/runs/{run}/unissued-code",
+            post(wallet::wallet_unissued_code),
+        )
         .route("/runs/{run}/back-out", post(wallet::wallet_back_out))
         .route("/runs/{run}/open-url", post(wallet::wallet_open_url))
         .route("/runs/{run}/redirected", post(wallet::wallet_redirected))

@@ -197,6 +197,26 @@ pub(super) async fn wallet_scan(
     Ok(Json(hub.scan(&merchant, &run, &request.code_value).await?))
 }
 
+/// A code for the wallet to scan.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CodeToScan {
+    code_value: String,
+}
+
+pub(super) async fn wallet_unissued_code(
+    State(hub): State<Arc<Hub>>,
+    WalletSession { merchant, .. }: WalletSession,
+    Path(run): Path<String>,
+) -> Result<(StatusCode, Json<CodeToScan>), HubError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(CodeToScan {
+            code_value: hub.unissued_private_code(&merchant, &run)?,
+        }),
+    ))
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct OpenUrlRequest {

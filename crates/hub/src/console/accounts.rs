@@ -12,7 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::pages::Upload;
-use super::{Errors, FormData, Frame, Page, PageError, Staff, blocking, page, when};
+use super::{
+    Errors, FormData, Frame, Page, PageError, Staff, blocking, page, product_label, product_labels,
+    when,
+};
 use crate::Hub;
 use crate::domain::merchants::{Invited, Merchant, NewMerchant, PRODUCTS};
 use crate::domain::projects::Project;
@@ -23,6 +26,8 @@ use crate::mail::InvitationMail;
 /// A merchant row of the Test Accounts list.
 struct MerchantRow {
     merchant: Merchant,
+    /// Its products by name.
+    products: String,
     last_activity: String,
     link: String,
 }
@@ -34,7 +39,8 @@ struct AccountsPage {
     merchants: Vec<MerchantRow>,
     mail: Vec<InvitationMail>,
     delivery: String,
-    products: Vec<&'static str>,
+    /// Each product's code (the form's value) and name.
+    products: Vec<(&'static str, String)>,
     form: FormData,
     errors: Errors,
     import_errors: Errors,
@@ -62,6 +68,7 @@ fn accounts_page_of(
         .into_iter()
         .map(|merchant| {
             Ok(MerchantRow {
+                products: product_labels(&merchant.products),
                 last_activity: merchant
                     .last_active_at
                     .as_ref()
@@ -90,7 +97,7 @@ fn accounts_page_of(
             .take(50)
             .collect(),
         delivery,
-        products: PRODUCTS.to_vec(),
+        products: PRODUCTS.iter().map(|p| (*p, product_label(p))).collect(),
         form: FormData::default(),
         errors: Errors::default(),
         import_errors: Errors::default(),
@@ -372,6 +379,8 @@ pub(super) async fn invitation_qr(
 /// A merchant's line on the Assignments page.
 struct AssignmentRow {
     merchant: Merchant,
+    /// Its products by name.
+    products: String,
     cases: Vec<String>,
     custom: bool,
 }
@@ -396,6 +405,7 @@ fn assignments_page_of(
         .into_iter()
         .map(|merchant| {
             Ok(AssignmentRow {
+                products: product_labels(&merchant.products),
                 cases: hub
                     .assigned_cases(&merchant)?
                     .iter()
@@ -409,13 +419,7 @@ fn assignments_page_of(
     let cases = crate::domain::runs::catalogue()?
         .cases()
         .iter()
-        .map(|c| {
-            (
-                c.id.clone(),
-                crate::domain::assignments::case_product(c),
-                c.title.clone(),
-            )
-        })
+        .map(|c| (c.id.clone(), c.product.name().to_owned(), c.title.clone()))
         .collect();
     Ok(AssignmentsPage {
         frame: Frame::project(staff, project, "assignments", "Assignments").notice(notice),

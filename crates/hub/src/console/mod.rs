@@ -416,6 +416,21 @@ pub fn when(time: &chrono::DateTime<chrono::Utc>) -> String {
     time.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// A product's English name for people (`ORDER_CODE` → `Order Code`); a code that names no
+/// product is shown as it is. Exports that machines read keep the code.
+pub fn product_label(code: &str) -> String {
+    linker_cases::Product::from_code(code).map_or_else(|| code.to_owned(), |p| p.name().to_owned())
+}
+
+/// A merchant's products by name, joined with commas.
+pub fn product_labels(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|code| product_label(code))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Pretty-prints a JSON text (returns it unchanged when it is not JSON).
 pub fn pretty(text: &str) -> String {
     serde_json::from_str::<serde_json::Value>(text)

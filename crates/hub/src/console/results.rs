@@ -12,7 +12,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use linker_cases::report::{Report, RunReport, to_html, to_json, to_junit};
-use linker_cases::{CaseDef, CheckOutcome, EventKind, SignatureVerdict, WalletActionKind};
+use linker_cases::{CaseDef, CheckOutcome, EventKind, Product, SignatureVerdict, WalletActionKind};
 
 use super::{Frame, Page, PageError, Staff, blocking, page, pretty, when};
 use crate::Hub;
@@ -83,7 +83,8 @@ struct MatrixRow {
 
 /// Progress of one product across merchants.
 struct ProductProgress {
-    product: String,
+    /// The product's name.
+    product: &'static str,
     passed: usize,
     assigned: usize,
     percent: usize,
@@ -121,8 +122,8 @@ fn matrix(
     assigned: Vec<(Merchant, Vec<&'static CaseDef>)>,
     columns: &[&'static CaseDef],
     latest: &BTreeMap<(String, String), RunLine>,
-) -> (Vec<MatrixRow>, BTreeMap<String, (usize, usize)>) {
-    let mut by_product: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+) -> (Vec<MatrixRow>, BTreeMap<Product, (usize, usize)>) {
+    let mut by_product: BTreeMap<Product, (usize, usize)> = BTreeMap::new();
     let mut rows = Vec::new();
     for (merchant, cases) in assigned {
         let mut passed = 0;
@@ -132,7 +133,7 @@ fn matrix(
                 let is_assigned = cases.iter().any(|c| c.id == case.id);
                 let run = latest.get(&(merchant.id.clone(), case.id.clone()));
                 if is_assigned {
-                    let entry = by_product.entry(case_product(case)).or_default();
+                    let entry = by_product.entry(case.product).or_default();
                     entry.1 += 1;
                     if run.is_some_and(|r| r.status == "passed") {
                         entry.0 += 1;
@@ -199,7 +200,7 @@ fn test_data(hub: &Hub, staff: &Staff, project: &Project) -> Result<TestDataPage
             .into_iter()
             .map(|(product, (passed, assigned))| ProductProgress {
                 percent: percent(passed, assigned),
-                product,
+                product: product.name(),
                 passed,
                 assigned,
             })

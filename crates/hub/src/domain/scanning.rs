@@ -2,6 +2,7 @@
 //! Alipay+ order code it issued, binds the payment (and every exchange of it so far) to the run
 //! and tells the wallet what to show: the payment to confirm, or why there is nothing to pay.
 
+use linker_aplus::code::OrderCode;
 use linker_aplus::code::classify::{Classification, CodeKind, DomainRegistry, classify};
 use linker_aplus::message::Api;
 use linker_aplus::{Amount, ResultCode};
@@ -141,6 +142,50 @@ impl Hub {
             private_order_code_domains: project.private_code_domains.clone(),
             entry_code_domains: project.entry_code_domains.clone(),
         })
+    }
+
+    /// A private order code the merchant never issued, for a run whose customer scans one
+    /// (MPC-02: `customer = "scans-unknown-code"`): on the project's first registered
+    /// private order-code domain, the acquirer's digits of its `acquirerId`, and a token no ACQP
+    /// issues (`LinkerNeverIssued` and 12 random characters, new each time). The wallet then
+    /// scans it like any code, so the run goes on as the headless runner's does.
+    pub fn unissued_private_code(
+        &self,
+        merchant: &Merchant,
+        run_id: &str,
+    ) -> Result<String, HubError> {
+        let case = self
+            .open_run_case(run_id)
+            .filter(|_| self.merchant_run_id_matches(merchant, run_id))
+            .ok_or_else(|| HubError::NotFound(format!("open run {run_id}")))?;
+        if case.sandbox.customer != CustomerBehaviour::ScansUnknownCode {
+            return Err(HubError::Conflict(format!(
+                "in {} the customer scans the merchant's own code: only a case whose customer \
+                 scans a code the merchant never issued (MPC-02) makes one",
+                case.id
+            )));
+        }
+        let project = self.project(&merchant.project_id)?;
+        let Some(domain) = project.private_code_domains.first() else {
+            return Err(HubError::Conflict(
+                "the project registers no private order-code domain: add the acquirer's domain \
+                 to the project's settings first"
+                    .to_owned(),
+            ));
+        };
+        let id = &project.acquirer_id;
+        let digits = id
+            .get(id.len().saturating_sub(3)..)
+            .filter(|d| d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or("000");
+        let token = self.ids.alphanumeric("LinkerNeverIssued", 12);
+        OrderCode::build(domain, digits, "0001", &token)
+            .map(|code| code.url)
+            .map_err(|error| {
+                HubError::Internal(format!(
+                    "cannot build a private order code on {domain}: {error}"
+                ))
+            })
     }
 
     /// The wallet of an open run scanned `code_value`.

@@ -523,6 +523,103 @@ async fn assignments_decide_the_cases_a_merchant_sees() {
     );
 }
 
+/// The text a person sees in the table `id` of a page: its markup without tags (attribute
+/// values, such as a form's `value="ORDER_CODE"`, are for machines).
+fn table_text(body: &str, id: &str) -> String {
+    let start = body
+        .find(&format!("<table id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table {id} in the page: {body}"));
+    let end = body[start..]
+        .find("</table>")
+        .map_or(body.len(), |e| start + e);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in body[start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn the_merchant_assignment_and_test_data_pages_name_products_instead_of_their_enums() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let project = acqp.project.id.clone();
+    let (status, invited) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/merchants"),
+            Some(json!({"name": "Shop", "mid": "M9", "email": "shop@example.com", "products": ["UPM", "MPM"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invited}");
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let enums = [
+        "ORDER_CODE",
+        "PRIVATE_ORDER_CODE",
+        "ENTRY_CODE",
+        "AUTO_DEBIT",
+        "ANY",
+    ];
+    let names = [
+        "User-presented Mode",
+        "Order Code",
+        "Private Order Code",
+        "Entry Code",
+    ];
+    let pages = [
+        ("merchants", "merchants"),
+        ("assignments", "assign-merchants"),
+        ("assignments", "assign-cases"),
+        ("test-data", "products"),
+    ];
+    for (page, table) in pages {
+        let answer = browser
+            .get(&format!("/console/projects/{project}/{page}"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{page}: {}", answer.body);
+        let text = table_text(&answer.body, table);
+        for name in names {
+            assert!(
+                text.contains(name),
+                "the {page} page's table {table} names the product {name:?}: {text}"
+            );
+        }
+        for code in enums {
+            assert!(
+                !text.split_whitespace().any(|w| w.trim_matches(',') == code),
+                "the {page} page's table {table} shows the enum {code} instead of a name: {text}"
+            );
+        }
+    }
+    let form = browser
+        .get(&format!("/console/projects/{project}/merchants"))
+        .await;
+    assert!(
+        form.body
+            .contains("value=\"ORDER_CODE\" > Order Code</label>"),
+        "the invitation form sends the code and shows the name: {}",
+        form.body
+    );
+    let test_data = browser
+        .get(&format!("/console/projects/{project}/test-data"))
+        .await;
+    assert!(
+        table_text(&test_data.body, "products").contains("Any product"),
+        "the cases for any product have a name too: {}",
+        test_data.body
+    );
+}
+
 #[tokio::test]
 async fn exports_and_the_run_report_carry_the_verdicts_and_the_request_log_filters_by_api() {
     use crate::support::Wallet;

@@ -233,3 +233,86 @@ async fn a_run_is_followed_live_to_its_verdict() {
         .unwrap_err();
     assert_eq!(error.code(), "RUN_OVER", "{error}");
 }
+
+#[tokio::test]
+async fn a_refund_cases_refund_step_is_not_done_by_the_sales_payment_alone() {
+    use linker_wallet::StepEvent;
+    use linker_wallet::commands;
+
+    let setup = Setup::new().await;
+    let wallet = &setup.wallet;
+    wallet.cases().await.unwrap();
+    let run = wallet
+        .start_run("RFD-01", Default::default())
+        .await
+        .unwrap();
+    let done = |detail: &linker_wallet::RunDetail| -> Vec<(Option<StepEvent>, bool)> {
+        detail.steps.iter().map(|s| (s.done_when, s.done)).collect()
+    };
+    let fresh = commands::run(wallet, &run.id).await.unwrap();
+    assert_eq!(
+        done(&fresh),
+        [
+            (Some(StepEvent::PaymentSucceeded), false),
+            (Some(StepEvent::PaymentRefunded), false)
+        ],
+        "nothing is done in a new run: {:?}",
+        fresh.steps
+    );
+
+    let code = wallet
+        .payment_code(Some(&run.id), ImageFormat::None)
+        .await
+        .unwrap();
+    let paid = setup
+        .acqp
+        .call(
+            &setup.hub,
+            PAY,
+            &upm_pay("rfd-sale-1", &code.digits, "1000"),
+        )
+        .await;
+    assert_eq!(paid["result"]["resultStatus"], "S", "{paid}");
+    let sold = commands::run(wallet, &run.id).await.unwrap();
+    assert_eq!(
+        done(&sold),
+        [
+            (Some(StepEvent::PaymentSucceeded), true),
+            (Some(StepEvent::PaymentRefunded), false)
+        ],
+        "the sale's step is done and the refund's is not, although the run has a paid payment \
+         and {} events: {:?}",
+        sold.run.events.len(),
+        sold.run.events
+    );
+
+    let refunded = setup
+        .acqp
+        .call(
+            &setup.hub,
+            "/aps/api/v1/payments/refund",
+            &serde_json::json!({
+                "paymentRequestId": "rfd-sale-1",
+                "refundRequestId": "rfd-refund-1",
+                "refundAmount": {"currency": "HKD", "value": "1000"}
+            }),
+        )
+        .await;
+    assert_eq!(refunded["result"]["resultStatus"], "S", "{refunded}");
+    let after = commands::run(wallet, &run.id).await.unwrap();
+    assert_eq!(
+        done(&after),
+        [
+            (Some(StepEvent::PaymentSucceeded), true),
+            (Some(StepEvent::PaymentRefunded), true)
+        ],
+        "the refund's step is done by the refund: {:?}",
+        after.run.events
+    );
+    let json = serde_json::to_value(&after).unwrap();
+    assert_eq!(
+        json["steps"][1]["doneWhen"], "payment-refunded",
+        "the screens get each step's event and whether it is done: {json}"
+    );
+    assert_eq!(json["steps"][1]["done"], true, "{json}");
+}

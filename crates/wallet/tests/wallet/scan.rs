@@ -187,3 +187,100 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
     let error = wallet.confirm_payment(None).await.unwrap_err();
     assert_eq!(error.code(), "CONFLICT", "nothing waits any more: {error}");
 }
+
+#[tokio::test]
+async fn mpc_02_from_the_app_scans_a_code_the_merchant_never_issued_and_passes_on_its_refusal() {
+    use linker_wallet::commands;
+    use linker_wallet::{CallbackKind, StepEvent};
+
+    use crate::support::PRIVATE_CODE_DOMAIN;
+
+    let setup = Setup::new().await;
+    let wallet = &setup.wallet;
+    wallet.cases().await.unwrap();
+    let mpc02 = commands::case(wallet, "MPC-02").await.unwrap();
+    let mpc01 = commands::case(wallet, "MPC-01").await.unwrap();
+    assert!(
+        mpc02.scans_unissued_code && !mpc01.scans_unissued_code,
+        "the catalogue's sandbox (customer scans-unknown-code) decides which case offers the \
+         action: MPC-02 {}, MPC-01 {}",
+        mpc02.scans_unissued_code,
+        mpc01.scans_unissued_code
+    );
+
+    // A case whose customer scans the merchant's own code makes none.
+    let moc = commands::start_run(wallet, "MOC-01").await.unwrap();
+    let refused = commands::scan_unissued_code(wallet, &moc.id)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.code == "CONFLICT" && refused.message.contains("never issued"),
+        "MOC-01 refuses: {refused:?}"
+    );
+    // Nor does a project without a private order-code domain.
+    let run = commands::start_run(wallet, "MPC-02").await.unwrap();
+    let refused = commands::scan_unissued_code(wallet, &run.id)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.code == "CONFLICT" && refused.message.contains("private order-code domain"),
+        "no domain registered yet: {refused:?}"
+    );
+
+    let acqp = setup.acqp.serve_user_initiated_pay(&setup.hub).await;
+    let outcome = commands::scan_unissued_code(wallet, &run.id).await.unwrap();
+    assert!(
+        outcome
+            .read
+            .starts_with(&format!("https://{PRIVATE_CODE_DOMAIN}/281")),
+        "a private order code on the project's domain: {}",
+        outcome.read
+    );
+    assert_eq!(outcome.kind, ScanKind::PrivateOrderCode, "{outcome:?}");
+    assert_eq!(outcome.next, ScanNext::UnknownCode, "{outcome:?}");
+    assert!(
+        outcome.message.contains("ORDER_NOT_EXIST"),
+        "the wallet says the order does not exist: {}",
+        outcome.message
+    );
+    let asked = acqp.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked
+            .iter()
+            .map(|a| a["codeValue"].clone())
+            .collect::<Vec<_>>(),
+        [serde_json::Value::from(outcome.read.clone())],
+        "the hub asked the ACQP once, about the code the wallet scanned: {asked:?}"
+    );
+
+    let detail = commands::run(wallet, &run.id).await.unwrap();
+    let scanned = detail.run.events.iter().any(|e| {
+        matches!(&e.kind, EventKind::WalletAction { action: WalletActionKind::Scan { code_value, classified } }
+            if *code_value == outcome.read && classified == "privateOrderCode")
+    });
+    assert!(
+        scanned,
+        "the run records the scan of that code as a private order code: {:?}",
+        detail.run.events
+    );
+    assert!(
+        detail.run.events.iter().any(|e| matches!(&e.kind,
+            EventKind::HubCallback(cb) if cb.callback == CallbackKind::UserInitiatedPay && cb.is_signed_ack())),
+        "the run records the ACQP's signed answer to userInitiatedPay: {:?}",
+        detail.run.events
+    );
+    assert_eq!(
+        detail.run.status, "passed",
+        "a signed F ORDER_NOT_EXIST passes MPC-02, as in the runner's run: {:?}",
+        detail.run.verdict
+    );
+    assert_eq!(
+        detail
+            .steps
+            .iter()
+            .map(|s| (s.done_when, s.done))
+            .collect::<Vec<_>>(),
+        [(Some(StepEvent::UserInitiatedPayAnswered), true)],
+        "the step is ticked by the ACQP's answer"
+    );
+}

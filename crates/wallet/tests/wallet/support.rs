@@ -241,6 +241,81 @@ impl Acqp {
     }
 }
 
+/// The ACQP's userInitiatedPay endpoint on a loopback port: it knows no private order code,
+/// so it answers every `codeValue` with a signed `F ORDER_NOT_EXIST` (as a correct ACQP
+/// answers a code it never issued), and keeps what it was asked.
+pub struct UserInitiatedPayEndpoint {
+    /// Every request body received, in order.
+    pub asked: Arc<std::sync::Mutex<Vec<Value>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for UserInitiatedPayEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The private order-code domain [`Acqp::serve_user_initiated_pay`] registers.
+pub const PRIVATE_CODE_DOMAIN: &str = "pay.acqp.example";
+
+impl Acqp {
+    /// Starts the ACQP's userInitiatedPay endpoint and registers it in the project, with
+    /// [`PRIVATE_CODE_DOMAIN`] as the project's private order-code domain.
+    pub async fn serve_user_initiated_pay(&self, hub: &HubProcess) -> UserInitiatedPayEndpoint {
+        use axum::body::Bytes;
+        use axum::response::IntoResponse;
+
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (client_id, key, seen) = (self.client_id.clone(), self.key.clone(), asked.clone());
+        let answer = move |body: Bytes| {
+            let (client_id, key, seen) = (client_id.clone(), key.clone(), seen.clone());
+            async move {
+                seen.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice::<Value>(&body).unwrap_or_default());
+                let reply = json!({"result": {"resultCode": "ORDER_NOT_EXIST", "resultStatus": "F", "resultMessage": "no such order"}}).to_string();
+                let time = "2026-11-25T10:00:01+08:00";
+                let signature = Signer::new(
+                    client_id.clone(),
+                    PrivateKey::from_base64_or_pem(&key).unwrap(),
+                )
+                .sign("POST", "/user-initiated-pay", time, reply.as_bytes())
+                .unwrap()
+                .format();
+                (
+                    [
+                        ("response-time", time.to_owned()),
+                        ("client-id", client_id),
+                        ("signature", signature),
+                        ("content-type", "application/json".to_owned()),
+                    ],
+                    reply,
+                )
+                    .into_response()
+            }
+        };
+        let app = axum::Router::new().route("/user-initiated-pay", axum::routing::post(answer));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/user-initiated-pay",
+            listener.local_addr().unwrap()
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let (status, body) = hub
+            .admin(
+                "PATCH",
+                &format!("/projects/{}", self.project_id),
+                Some(json!({"userInitiatedPayUrl": url, "privateCodeDomains": [PRIVATE_CODE_DOMAIN]})),
+            )
+            .await;
+        assert_eq!(status, 200, "registering the endpoint and domain: {body}");
+        UserInitiatedPayEndpoint { asked, task }
+    }
+}
+
 /// A valid UPM pay body for a payment code.
 pub fn upm_pay(request_id: &str, code: &str, value: &str) -> Value {
     json!({

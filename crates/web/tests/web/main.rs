@@ -9,3 +9,4 @@ mod install;
 mod screens;
 mod sessions;
 mod support;
+mod words;

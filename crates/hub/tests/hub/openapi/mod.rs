@@ -405,6 +405,26 @@ fn every_ref_resolves_and_the_error_codes_are_the_hubs() {
     assert_eq!(documented, codes);
 }
 
+#[test]
+fn the_documented_step_events_are_the_catalogues() {
+    let doc = document();
+    let documented: Vec<String> =
+        doc["components"]["schemas"]["Step"]["properties"]["done_when"]["enum"]
+            .as_array()
+            .expect("Step.done_when enum")
+            .iter()
+            .map(|c| c.as_str().unwrap_or_default().to_owned())
+            .collect();
+    let known: Vec<String> = linker_cases::StepEvent::ALL
+        .iter()
+        .map(|e| e.name())
+        .collect();
+    assert_eq!(
+        documented, known,
+        "Step.done_when in api/openapi.json lists linker_cases::StepEvent::ALL, in order"
+    );
+}
+
 /// Two UPM-02 runs on `wallet`, one confirmed and one declined, every answer checked; returns
 /// the last run's id.
 async fn upm_02_confirmed_and_declined(

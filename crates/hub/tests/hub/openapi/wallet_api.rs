@@ -1,6 +1,7 @@
 //! The wallet API's real answers against the document: sign-in and sign-out, cases, runs of
-//! UPM-01 (manual answer), MOC-01 (scan, back out, attachments, open a URL) and UPM-02 (confirm,
-//! decline), the run's event stream, and authorizations.
+//! UPM-01 (manual answer), MOC-01 (scan, back out, attachments, open a URL), MPC-02 (a code the
+//! merchant never issued) and UPM-02 (confirm, decline), the run's event stream, and
+//! authorizations.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -164,6 +165,15 @@ async fn real_wallet_answers_match_the_documented_schemas() {
         }
     }
     let (status, body) = wallet
+        .send(&hub, "POST", &format!("/runs/{run}/unissued-code"), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "MOC-01 scans the POS's code: {body}"
+    );
+    c.check("POST", "/wallet/v1/runs/{run}/unissued-code", status, &body);
+    let (status, body) = wallet
         .send(&hub, "POST", &format!("/runs/{run}/back-out"), None)
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -287,6 +297,27 @@ async fn real_wallet_answers_match_the_documented_schemas() {
             )
             .await;
         c.check("POST", "/wallet/v1/runs/{run}/open-url", status, &body);
+    }
+
+    // MPC-02: a code the merchant never issued, once the project registers its domain.
+    let (status, run) = wallet
+        .send(&hub, "POST", "/runs", Some(json!({"caseId": "MPC-02"})))
+        .await;
+    c.check("POST", "/wallet/v1/runs", status, &run);
+    let run = run["id"].as_str().unwrap().to_owned();
+    let (status, body) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{project}"),
+            Some(json!({"privateCodeDomains": ["pay.acqp.example"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    for id in [run.as_str(), "run_nope"] {
+        let (status, body) = wallet
+            .send(&hub, "POST", &format!("/runs/{id}/unissued-code"), None)
+            .await;
+        c.check("POST", "/wallet/v1/runs/{run}/unissued-code", status, &body);
     }
 
     upm_02_confirmed_and_declined(&mut c, &hub, &acqp, &wallet).await;
