@@ -89,8 +89,13 @@ impl Backend {
                 _ => format!("Not linked: {}", b.message),
             },
         };
+        // While unlinking, the token still works at Alipay+ until cancelToken succeeds: the
+        // site still holds it, so it does not yet say the wallet is unlinked.
+        let unlinking = latest
+            .as_ref()
+            .is_some_and(|b| b.status == BindingStatus::Unlinking);
         Ok(AccountView {
-            linked: false,
+            linked: unlinking,
             text,
             auth_url: waiting,
             customer_id: None,

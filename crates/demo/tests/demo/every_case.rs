@@ -9,8 +9,9 @@ async fn the_reference_acquirer_passes_every_implemented_case() {
     let report = run(&[], &[]).await;
     let expected = [
         "UPM-01", "UPM-02", "UPM-03", "UPM-04", "UPM-05", "UPM-06", "UPM-07", "MOC-01", "MOC-02",
-        "MOC-03", "MOC-04", "MOC-05", "MPC-01", "MPC-02", "MEC-01", "RFD-01", "RFD-02", "RFD-03",
-        "CAN-01", "CAN-02", "NTF-01", "NTF-02",
+        "MOC-03", "MOC-04", "MOC-05", "MPC-01", "MPC-02", "MEC-01", "CSH-01", "CSH-02", "CSH-03",
+        "ADB-01", "ADB-02", "ADB-03", "RFD-01", "RFD-02", "RFD-03", "CAN-01", "CAN-02", "NTF-01",
+        "NTF-02",
     ];
     let ran: Vec<&str> = report.runs.iter().map(|r| r.case.id.as_str()).collect();
     assert_eq!(

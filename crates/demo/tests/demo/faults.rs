@@ -86,3 +86,52 @@ async fn lose_user_initiated_pay_idempotency_fails_mpc_01_on_the_repeated_code()
         "{reason}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_redirect_url_fails_csh_01_on_the_cashier_fields() {
+    let reason = fails_on(Fault::NoRedirectUrl, "CSH-01", "cashier-pay-fields").await;
+    assert!(reason.contains("paymentRedirectUrl"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_redirect_fails_csh_02_when_the_site_shows_an_abandoned_order_paid() {
+    let reason = fails_on(Fault::TrustRedirect, "CSH-02", "manual:site-shows-not-paid").await;
+    assert!(reason.contains("answered no"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_consult_fails_csh_03_on_the_missing_consult() {
+    let reason = fails_on(Fault::SkipConsult, "CSH-03", "consults-before-pay").await;
+    assert!(
+        reason.contains("without a successful consultPayment"),
+        "{reason}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_apply_token_fails_adb_01_on_the_debit_without_a_token() {
+    let reason = fails_on(Fault::SkipApplyToken, "ADB-01", "agreement-pay-fields").await;
+    assert!(reason.contains("applyToken"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_revoked_token_fails_adb_02_on_the_second_debit() {
+    let reason = fails_on(
+        Fault::RetryRevokedToken,
+        "ADB-02",
+        "stops-using-revoked-token",
+    )
+    .await;
+    assert!(reason.contains("debited again"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlink_locally_fails_adb_03_on_the_missing_cancel_token() {
+    let reason = fails_on(
+        Fault::UnlinkLocally,
+        "ADB-03",
+        "cancels-token-before-unlinked",
+    )
+    .await;
+    assert!(reason.contains("never called cancelToken"), "{reason}");
+}
