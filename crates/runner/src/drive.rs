@@ -541,86 +541,120 @@ impl CaseRun<'_> {
     /// Polls what the POS shows until `wanted` holds (true) or the settle time passes (false).
     /// Without a display to ask, returns false at once.
     pub async fn wait_for_display(&self, wanted: impl Fn(&DisplayAnswer) -> bool) -> bool {
-        self.display_until(wanted).await.0
+        matches!(self.display_until(wanted).await, Shown::Yes(_))
     }
 
-    async fn display_until(
-        &self,
-        wanted: impl Fn(&DisplayAnswer) -> bool,
-    ) -> (bool, Option<DisplayAnswer>) {
+    async fn display_until(&self, wanted: impl Fn(&DisplayAnswer) -> bool) -> Shown {
         let Some(sale) = &self.sale else {
-            return (false, None);
+            return Shown::Unknown(None);
         };
         let deadline = tokio::time::Instant::now() + self.settle;
-        let mut last = None;
+        let mut last = Shown::Unknown(None);
         loop {
             match self.pos.display(sale).await {
-                None => return (false, None),
+                None => return Shown::Unknown(None),
                 Some(Ok(answer)) => {
                     if wanted(&answer) {
-                        return (true, Some(answer));
+                        return Shown::Yes(answer);
                     }
-                    last = Some(answer);
+                    last = Shown::No(answer);
                 }
-                Some(Err(error)) => self.note(&error),
+                // The driver refused the question: asking again changes nothing.
+                Some(Err(error)) if error.lasting => {
+                    self.note(&error.message);
+                    return Shown::Unknown(Some(error.message));
+                }
+                Some(Err(error)) => {
+                    self.note(&error.message);
+                    if !matches!(last, Shown::No(_)) {
+                        last = Shown::Unknown(Some(error.message));
+                    }
+                }
             }
             if tokio::time::Instant::now() >= deadline {
-                return (false, last);
+                return last;
             }
             tokio::time::sleep(POLL).await;
         }
     }
 
-    /// The answer to a manual question, with a note saying what it is based on; `None` when
-    /// nobody can answer it.
-    pub async fn answer(&self, question_id: &str, question: &str) -> Option<(bool, String)> {
+    /// The answer to a manual question, with a note saying what it is based on; `Err` with why
+    /// nobody can answer it (then the case is broken, never the ACQP's failure).
+    pub async fn answer(
+        &self,
+        question_id: &str,
+        question: &str,
+    ) -> Result<(bool, String), String> {
         if question_id == "wallet-says-expired" {
-            return self.scan_said_expired.map(|said| {
-                (
-                    said,
-                    if said {
-                        "the wallet said the code had expired".to_owned()
-                    } else {
-                        "the wallet did not say the code had expired".to_owned()
-                    },
-                )
-            });
+            return self
+                .scan_said_expired
+                .map(|said| {
+                    (
+                        said,
+                        if said {
+                            "the wallet said the code had expired".to_owned()
+                        } else {
+                            "the wallet did not say the code had expired".to_owned()
+                        },
+                    )
+                })
+                .ok_or_else(|| "the wallet never scanned the code".to_owned());
         }
         if question_id == "site-shows-unlinked"
             && let Some(answer) = self.account_until_unlinked().await
         {
-            return Some(answer);
+            return Ok(answer);
         }
+        let mut driver_said = None;
         if let Some(wanted) = display_answers(question_id)
             && self.sale.is_some()
             && matches!(self.pos, Pos::Driver { display: true, .. })
         {
-            let (yes, shown) = self.display_until(wanted).await;
-            let shown = shown.map_or_else(
-                || "the POS driver did not say what the POS shows".to_owned(),
-                |d| {
-                    format!(
-                        "the POS driver says the POS shows {}{}: \"{}\"",
-                        d.state.as_str(),
-                        d.reason
-                            .as_deref()
-                            .map(|r| format!(" ({r})"))
-                            .unwrap_or_default(),
-                        d.text
-                    )
-                },
-            );
-            return Some((yes, shown));
-        }
-        let operator = self.pos.operator()?;
-        match operator.ask(question) {
-            Ok(yes) => Some((yes, "answered by the operator".to_owned())),
-            Err(reason) => {
-                self.note(&reason);
-                None
+            match self.display_until(wanted).await {
+                Shown::Yes(d) => return Ok((true, describe_display(&d))),
+                Shown::No(d) => return Ok((false, describe_display(&d))),
+                Shown::Unknown(why) => driver_said = why,
             }
         }
+        let cannot = || {
+            format!(
+                "nobody can answer \"{question}\": {}",
+                driver_said.clone().unwrap_or_else(|| {
+                    "the POS driver cannot say (answer it in the app, or run with an operator)"
+                        .to_owned()
+                })
+            )
+        };
+        let Some(operator) = self.pos.operator() else {
+            return Err(cannot());
+        };
+        operator
+            .ask(question)
+            .map(|yes| (yes, "answered by the operator".to_owned()))
     }
+}
+
+/// What the POS driver said the POS shows, for a manual answer.
+enum Shown {
+    /// It shows what the question wants.
+    Yes(DisplayAnswer),
+    /// It shows something else (the last thing it showed).
+    No(DisplayAnswer),
+    /// It could not say; with the driver's words when it gave some.
+    Unknown(Option<String>),
+}
+
+/// The note a manual answer carries: what the driver says the POS shows.
+fn describe_display(d: &DisplayAnswer) -> String {
+    format!(
+        "the POS driver says the POS shows {}{}: \"{}\"",
+        d.state.as_str(),
+        d.reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default(),
+        d.text
+    )
 }
 
 /// Which POS display means "yes" to a manual question of the catalogue.

@@ -3,8 +3,8 @@
 
 use linker_aplus::Amount;
 use linker_pos_driver::{
-    AmountRequest, CancelRequest, ChargeRequest, DisplayAnswer, DisplayState, PosDriverClient,
-    PosDriverError, RefundRequest, RunRequest,
+    AmountRequest, CancelRequest, ChargeRequest, DisplayAnswer, DisplayState, ErrorCode,
+    PosDriverClient, PosDriverError, RefundRequest, RunRequest,
 };
 
 use crate::RunnerError;
@@ -343,23 +343,47 @@ impl Pos {
         )
     }
 
-    /// What the POS shows for a sale now, when a driver can say.
-    pub async fn display(&self, sale: &Sale) -> Option<Result<DisplayAnswer, String>> {
+    /// What the POS shows for a sale now, when a driver can say. An error that asking again
+    /// will not change (the driver refused the question) is [`DisplayError::lasting`].
+    pub async fn display(&self, sale: &Sale) -> Option<Result<DisplayAnswer, DisplayError>> {
         let Pos::Driver {
             client,
             display: true,
-            ..
+            capabilities,
         } = self
         else {
             return None;
         };
         let answer = match (&sale.pos_payment_id, &sale.payment_request_id) {
             (Some(id), _) => client.display(id).await,
-            (None, Some(request_id)) => client.display_by_payment_request_id(request_id).await,
+            (None, Some(request_id)) if capabilities.display_by_payment_request_id => {
+                client.display_by_payment_request_id(request_id).await
+            }
+            (None, Some(_)) => {
+                return Some(Err(DisplayError {
+                    message: "the POS driver does not announce displayByPaymentRequestId in its capabilities, so it cannot say what it shows for a sale it did not start".to_owned(),
+                    lasting: true,
+                }));
+            }
             (None, None) => return None,
         };
-        Some(answer.map_err(|error| pos_error("say what it shows", &error)))
+        Some(answer.map_err(|error| DisplayError {
+            lasting: matches!(
+                error.code(),
+                Some(ErrorCode::BadRequest | ErrorCode::Unsupported)
+            ) || matches!(error, PosDriverError::NotProtocol { .. }),
+            message: pos_error("say what it shows", &error),
+        }))
     }
+}
+
+/// Why the POS driver could not say what the POS shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayError {
+    /// The driver's own words.
+    pub message: String,
+    /// True when asking again will not change the answer (the driver refused the question).
+    pub lasting: bool,
 }
 
 /// The run a POS action belongs to.

@@ -5,5 +5,6 @@
 
 mod every_case;
 mod faults;
+mod old_driver;
 mod phone;
 mod support;
