@@ -423,6 +423,30 @@ impl Backend {
         }
     }
 
+    /// Alipay+ never answered the `pay` that started `payment`: the POS shows it failed with
+    /// `shown`, the payment is cancelled in the background (retried until S), and the error for
+    /// the POS says why.
+    pub(crate) fn unanswered(
+        self: &Arc<Self>,
+        payment: &PosPayment,
+        why: &str,
+        shown: String,
+    ) -> PosError {
+        let _ = self.store.settle(
+            &payment.pos_payment_id,
+            DisplayState::Failed,
+            Some("UNKNOWN"),
+            &shown,
+            None,
+        );
+        let backend = Arc::clone(self);
+        let target = payment.clone();
+        self.spawn(async move {
+            let _ = backend.cancel_with_retries(&target).await;
+        });
+        PosError::Backend(format!("Alipay+ did not answer: {why}"))
+    }
+
     fn mark_failed(&self, payment: &PosPayment, result: &ApiResult) {
         if let Err(error) = self.store.settle(
             &payment.pos_payment_id,
@@ -1015,21 +1039,7 @@ impl Backend {
             .await
         {
             Reply::Answered(answer) => answer,
-            Reply::Unknown(why) => {
-                let _ = self.store.settle(
-                    &payment.pos_payment_id,
-                    DisplayState::Failed,
-                    Some("UNKNOWN"),
-                    &why,
-                    None,
-                );
-                let backend = Arc::clone(self);
-                let target = payment.clone();
-                self.spawn(async move {
-                    let _ = backend.cancel_with_retries(&target).await;
-                });
-                return Err(PosError::Backend(format!("Alipay+ did not answer: {why}")));
-            }
+            Reply::Unknown(why) => return Err(self.unanswered(&payment, &why, why.clone())),
         };
         if answer.result.result_status == ResultStatus::Failure {
             self.mark_failed(&payment, &answer.result);

@@ -7,15 +7,24 @@ use std::time::Duration;
 
 use linker_aplus::Amount;
 
+/// The web view's HTTP client: the wallet's User-Agent, 30 s per page.
+fn web_view(
+    user_agent: &str,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .redirect(redirects)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|error| format!("cannot make the web view's HTTP client: {error}"))
+}
+
 /// Opens `url` as the customer's browser would when the wallet sends them back to the merchant
 /// (a cashier payment's `paymentRedirectUrl`, an authorization's `authRedirectUrl`), following
 /// its redirects; the page's own logic (e.g. asking Alipay+ for the order's state) runs then.
 pub async fn visit(url: &str, user_agent: &str) -> Result<(), String> {
-    let client = reqwest::Client::builder()
-        .user_agent(user_agent)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|error| format!("cannot make the web view's HTTP client: {error}"))?;
+    let client = web_view(user_agent, reqwest::redirect::Policy::default())?;
     let page = client
         .get(url)
         .send()
@@ -34,12 +43,7 @@ pub async fn visit(url: &str, user_agent: &str) -> Result<(), String> {
 /// Opens `url` as the wallet would, enters `amount` in the page's form and returns the payment
 /// URL the page sends the customer to.
 pub async fn submit_amount(url: &str, user_agent: &str, amount: Amount) -> Result<String, String> {
-    let client = reqwest::Client::builder()
-        .user_agent(user_agent)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .map_err(|error| format!("cannot make the web view's HTTP client: {error}"))?;
+    let client = web_view(user_agent, reqwest::redirect::Policy::none())?;
     let page = client
         .get(url)
         .send()

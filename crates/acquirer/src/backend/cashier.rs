@@ -322,19 +322,7 @@ impl Backend {
         {
             Reply::Answered(answer) => answer,
             Reply::Unknown(why) => {
-                let _ = self.store.settle(
-                    &payment.pos_payment_id,
-                    DisplayState::Failed,
-                    Some("UNKNOWN"),
-                    &format!("No payment page: {why}"),
-                    None,
-                );
-                let backend = Arc::clone(self);
-                let target = payment.clone();
-                self.spawn(async move {
-                    let _ = backend.cancel_with_retries(&target).await;
-                });
-                return Err(PosError::Backend(format!("Alipay+ did not answer: {why}")));
+                return Err(self.unanswered(&payment, &why, format!("No payment page: {why}")));
             }
         };
         if answer.result.result_status == ResultStatus::Failure {

@@ -775,6 +775,7 @@ fn csh_03() {
     let good = checkout("CSH-03", cashier_pay_body("cs-1"))
         .wallet(4.0, WalletActionKind::ConfirmPayment)
         .payment(4.0, PaymentState::Succeeded)
+        .notify(4.0, false, Reply::SignedAck)
         .build();
     assert_case_passes("CSH-03", &good, 5.0);
     let no_consult = B::new("CSH-03")

@@ -6,27 +6,11 @@ use serde_json::json;
 
 use crate::support::Wallet;
 use crate::support::{Ack, NotifyEndpoint};
-use crate::support::{Acqp, PAY, TestHub};
+use crate::support::{Acqp, PAY, TestHub, agreement_pay};
 
 const PREPARE: &str = "/aps/api/v1/authorizations/prepare";
 const APPLY: &str = "/aps/api/v1/authorizations/applyToken";
 const CANCEL_TOKEN: &str = "/aps/api/v1/authorizations/cancelToken";
-
-fn agreement_pay(id: &str, token: &str) -> serde_json::Value {
-    json!({
-        "productCode": "AGREEMENT_PAYMENT",
-        "paymentRequestId": id,
-        "order": {
-            "referenceOrderId": format!("order-{id}"),
-            "orderDescription": "Monthly plan",
-            "orderAmount": {"currency": "HKD", "value": "9900"},
-            "merchant": {"referenceMerchantId": "M0001", "merchantMCC": "5968", "merchantName": "Linker Plans"}
-        },
-        "paymentAmount": {"currency": "HKD", "value": "9900"},
-        "paymentMethod": {"paymentMethodType": "CONNECT_WALLET", "paymentMethodId": token},
-        "paymentFactor": {"isAgreementPayment": "true"}
-    })
-}
 
 async fn authorized(hub: &TestHub, acqp: &Acqp, wallet: &Wallet) -> (String, String) {
     let prepared = acqp

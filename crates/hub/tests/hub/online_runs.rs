@@ -4,7 +4,7 @@
 use linker_hub::Clock;
 use serde_json::{Value, json};
 
-use crate::support::{Ack, Acqp, PAY, TestHub, Wallet, notify_to, summary};
+use crate::support::{Ack, Acqp, PAY, TestHub, Wallet, agreement_pay, notify_to, summary};
 
 const CONSULT: &str = "/aps/api/v1/payments/consultPayment";
 const PREPARE: &str = "/aps/api/v1/authorizations/prepare";
@@ -241,22 +241,6 @@ async fn token(hub: &TestHub, acqp: &Acqp, code: &str) -> String {
         .await;
     assert_eq!(applied.code(), "SUCCESS", "{}", applied.raw);
     applied.body["accessToken"].as_str().unwrap().to_owned()
-}
-
-fn agreement_pay(id: &str, token: &str) -> Value {
-    json!({
-        "productCode": "AGREEMENT_PAYMENT",
-        "paymentRequestId": id,
-        "order": {
-            "referenceOrderId": format!("order-{id}"),
-            "orderDescription": "Monthly plan",
-            "orderAmount": {"currency": "HKD", "value": "9900"},
-            "merchant": {"referenceMerchantId": "M0001", "merchantMCC": "5968", "merchantName": "Linker Plans"}
-        },
-        "paymentAmount": {"currency": "HKD", "value": "9900"},
-        "paymentMethod": {"paymentMethodType": "CONNECT_WALLET", "paymentMethodId": token},
-        "paymentFactor": {"isAgreementPayment": "true"}
-    })
 }
 
 #[tokio::test]

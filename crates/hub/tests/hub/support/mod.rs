@@ -249,6 +249,23 @@ pub const INQUIRY: &str = "/aps/api/v1/payments/inquiryPayment";
 pub const CANCEL: &str = "/aps/api/v1/payments/cancelPayment";
 pub const REFUND: &str = "/aps/api/v1/payments/refund";
 
+/// An Auto Debit `pay` debiting HKD 99.00 with `token`.
+pub fn agreement_pay(id: &str, token: &str) -> Value {
+    json!({
+        "productCode": "AGREEMENT_PAYMENT",
+        "paymentRequestId": id,
+        "order": {
+            "referenceOrderId": format!("order-{id}"),
+            "orderDescription": "Monthly plan",
+            "orderAmount": {"currency": "HKD", "value": "9900"},
+            "merchant": {"referenceMerchantId": "M0001", "merchantMCC": "5968", "merchantName": "Linker Plans"}
+        },
+        "paymentAmount": {"currency": "HKD", "value": "9900"},
+        "paymentMethod": {"paymentMethodType": "CONNECT_WALLET", "paymentMethodId": token},
+        "paymentFactor": {"isAgreementPayment": "true"}
+    })
+}
+
 /// A valid UPM pay body.
 pub fn upm_pay(request_id: &str, code: &str, value: &str) -> Value {
     json!({
