@@ -26,6 +26,12 @@ pub enum WalletError {
     /// MID/email or password wrong.
     #[error("wrong MID, email or password")]
     WrongCredentials,
+    /// The acquirer revoked the merchant's access: only a new invitation lets it in again.
+    #[error("{message}")]
+    AccessRevoked {
+        /// The hub's words.
+        message: String,
+    },
     /// Nobody is signed in on this wallet.
     #[error("you are not signed in: sign in with your invitation code, or your MID or email")]
     NotSignedIn,
@@ -158,6 +164,7 @@ impl WalletError {
             WalletError::InvitationExpired { .. } => "INVITATION_EXPIRED",
             WalletError::InvitationUsed => "INVITATION_USED",
             WalletError::WrongCredentials => "WRONG_CREDENTIALS",
+            WalletError::AccessRevoked { .. } => "ACCESS_REVOKED",
             WalletError::NotSignedIn => "NOT_SIGNED_IN",
             WalletError::SessionExpired { .. } => "SESSION_EXPIRED",
             WalletError::HubUnreachable { .. } => "HUB_UNREACHABLE",

@@ -126,6 +126,11 @@ impl Wallet {
             .json::<HubSession>(&hub_url, Method::POST, "/sign-in", None, Body::Json(body))
             .await
             .map_err(|error| match error {
+                CallError::Refused {
+                    status: 401,
+                    code,
+                    message,
+                } if code == "ACCESS_REVOKED" => WalletError::AccessRevoked { message },
                 CallError::Refused { status: 401, .. } => WalletError::WrongCredentials,
                 other => other.into(),
             })?;

@@ -228,9 +228,8 @@ fn error_response(error: ErrorView) -> Response {
     let status = match error.code.as_str() {
         "INVALID_INPUT" | "UNKNOWN_COMMAND" | "NOT_IN_BROWSER" => StatusCode::BAD_REQUEST,
         "TOO_MANY_SESSIONS" => StatusCode::SERVICE_UNAVAILABLE,
-        "NOT_SIGNED_IN" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "WRONG_CREDENTIALS" => {
-            StatusCode::UNAUTHORIZED
-        }
+        "NOT_SIGNED_IN" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "WRONG_CREDENTIALS"
+        | "ACCESS_REVOKED" => StatusCode::UNAUTHORIZED,
         "INTERNAL" | "STORAGE" => StatusCode::INTERNAL_SERVER_ERROR,
         // Everything else is the wallet's answer about the hub or the input: the screens read
         // the code, as they do from the desktop app.

@@ -17,16 +17,19 @@ pub enum MerchantStatus {
     Active,
     /// Its invitation could not be delivered (the remark says why).
     Failed,
+    /// The TSP revoked its access: no way in until it is invited again.
+    Revoked,
 }
 
 impl MerchantStatus {
-    /// The stored (and shown) name: `inactive`, `processing`, `active` or `failed`.
+    /// The stored (and shown) name: `inactive`, `processing`, `active`, `failed` or `revoked`.
     pub fn as_str(self) -> &'static str {
         match self {
             MerchantStatus::Inactive => "inactive",
             MerchantStatus::Processing => "processing",
             MerchantStatus::Active => "active",
             MerchantStatus::Failed => "failed",
+            MerchantStatus::Revoked => "revoked",
         }
     }
 
@@ -37,6 +40,7 @@ impl MerchantStatus {
             MerchantStatus::Processing,
             MerchantStatus::Active,
             MerchantStatus::Failed,
+            MerchantStatus::Revoked,
         ]
         .into_iter()
         .find(|status| status.as_str() == text)
@@ -86,6 +90,8 @@ pub struct LoginRow {
     pub merchant_id: String,
     /// The argon2 hash of its password (PHC string).
     pub password_hash: Option<String>,
+    /// Its status (a revoked merchant may not sign in).
+    pub status: Option<MerchantStatus>,
 }
 
 /// A wallet session as stored.
@@ -258,8 +264,14 @@ impl Merchants<'_> {
     ) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
+                // A revoked merchant invited again starts afresh: the invitation sets a new
+                // password (every expression reads the row as it was).
                 "UPDATE merchants SET invitation_hash = ?2, invitation_expires_at = ?3, \
-                 invitation_used_at = NULL WHERE id = ?1",
+                 invitation_used_at = NULL, \
+                 password_hash = CASE WHEN status = 'revoked' THEN NULL ELSE password_hash END, \
+                 remark = CASE WHEN status = 'revoked' THEN NULL ELSE remark END, \
+                 status = CASE WHEN status = 'revoked' THEN 'inactive' ELSE status END \
+                 WHERE id = ?1",
             )?
             .execute(params![id, invitation_hash, time_text(expires_at)])?;
         Ok(())
@@ -309,13 +321,14 @@ impl Merchants<'_> {
             Ok(LoginRow {
                 merchant_id: row.get(0)?,
                 password_hash: row.get(1)?,
+                status: MerchantStatus::parse(&row.get::<_, String>(2)?),
             })
         };
         let rows = match project_id {
             Some(project_id) => self
                 .connection
                 .prepare_cached(
-                    "SELECT id, password_hash FROM merchants \
+                    "SELECT id, password_hash, status FROM merchants \
                      WHERE (mid = ?1 OR email = lower(?1)) AND project_id = ?2",
                 )?
                 .query_map(params![login, project_id], read)?
@@ -323,7 +336,8 @@ impl Merchants<'_> {
             None => self
                 .connection
                 .prepare_cached(
-                    "SELECT id, password_hash FROM merchants WHERE mid = ?1 OR email = lower(?1)",
+                    "SELECT id, password_hash, status FROM merchants \
+                     WHERE mid = ?1 OR email = lower(?1)",
                 )?
                 .query_map([login], read)?
                 .collect::<rusqlite::Result<Vec<_>>>()?,
@@ -364,12 +378,13 @@ impl Merchants<'_> {
         Ok(())
     }
 
-    /// Withdraws a merchant's invitation, with a remark saying so.
-    pub fn revoke_invitation(&self, id: &str, remark: &str) -> Result<(), StoreError> {
+    /// Revokes a merchant's access: its invitation withdrawn, its status `revoked`, with a
+    /// remark saying so.
+    pub fn revoke_access(&self, id: &str, remark: &str) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
                 "UPDATE merchants SET invitation_hash = NULL, invitation_expires_at = NULL, \
-                 remark = ?2 WHERE id = ?1",
+                 status = 'revoked', remark = ?2 WHERE id = ?1",
             )?
             .execute(params![id, remark])?;
         Ok(())

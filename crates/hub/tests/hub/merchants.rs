@@ -313,3 +313,124 @@ async fn an_import_creates_the_good_rows_and_says_why_the_others_were_rejected()
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
 }
+
+#[tokio::test]
+async fn a_revoked_merchant_cannot_sign_back_in_any_way_until_invited_again() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let invited = invite(&hub, &acqp.project.id, "M009").await;
+    let merchant_id = invited["merchant"]["id"].as_str().unwrap().to_owned();
+    let code = invited["invitation"]["code"].as_str().unwrap().to_owned();
+    let (_, session) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": code, "password": "long enough"})),
+    )
+    .await;
+    let token = session["token"].as_str().unwrap().to_owned();
+    let revoke = format!(
+        "/projects/{}/merchants/{merchant_id}/revoke",
+        acqp.project.id
+    );
+    let (status, _) = hub.admin("POST", &revoke, None).await;
+    assert!(status.is_success(), "revoked: {status}");
+
+    let (_, listed) = hub
+        .admin(
+            "GET",
+            &format!("/projects/{}/merchants", acqp.project.id),
+            None,
+        )
+        .await;
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == merchant_id.as_str())
+        .unwrap();
+    assert_eq!(row["status"], "revoked", "the list says Revoked: {row}");
+
+    let (status, error) = wallet(&hub, "GET", "/me", Some(&token), None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the open session ends: {error}"
+    );
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in",
+        None,
+        Some(json!({"login": "M009", "password": "long enough"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{error}");
+    assert_eq!(
+        error["code"], "ACCESS_REVOKED",
+        "the password no longer opens it: {error}"
+    );
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in",
+        None,
+        Some(json!({"login": "M009", "password": "a wrong guess"})),
+    )
+    .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("WRONG_CREDENTIALS")),
+        "a stranger without the password learns nothing of the revocation: {error}"
+    );
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": code, "password": "another long one"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old invitation is dead: {error}"
+    );
+
+    // Invited again: a new password through the new invitation, and the old one is gone.
+    let (status, again) = hub
+        .admin(
+            "POST",
+            &format!(
+                "/projects/{}/merchants/{merchant_id}/resend",
+                acqp.project.id
+            ),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status} {again}");
+    let new_code = again["invitation"]["code"].as_str().unwrap();
+    let (status, session) = wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": new_code, "password": "a brand new one"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{session}");
+    let (status, error) = wallet(
+        &hub,
+        "POST",
+        "/sign-in",
+        None,
+        Some(json!({"login": "M009", "password": "long enough"})),
+    )
+    .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("WRONG_CREDENTIALS")),
+        "the password from before the revocation stays dead: {error}"
+    );
+}

@@ -277,3 +277,32 @@ async fn a_sign_in_link_opens_a_signed_in_wallet_of_its_own_each_time_and_a_made
         );
     }
 }
+
+#[tokio::test]
+async fn a_revoked_merchant_is_out_of_its_open_web_wallet_and_cannot_sign_back_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let code = site.invite("W500", &["UPM"]).await;
+    let mut browser = Browser::new(&site);
+    let (status, _) = browser
+        .call(
+            "sign_in_with_invitation",
+            json!({"code": code, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    site.revoke("W500").await;
+    let (status, answer) = browser.call("cases", json!({})).await;
+    assert_eq!(status, 401, "the phone's open session ends: {answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("revoked this account")),
+        "and says why: {answer}"
+    );
+    let (status, answer) = browser
+        .call("sign_in", json!({"login": "W500", "password": PASSWORD}))
+        .await;
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(answer["code"], "ACCESS_REVOKED", "{answer}");
+}

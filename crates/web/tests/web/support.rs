@@ -192,6 +192,48 @@ impl Site {
     }
 }
 
+impl Site {
+    /// Revokes the access of the merchant with `mid` (as the TSP does in the console).
+    pub async fn revoke(&self, mid: &str) {
+        let merchants: Value = self
+            .http
+            .get(format!(
+                "{}/admin/v1/projects/{}/merchants",
+                self.url, self.project_id
+            ))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = merchants
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["mid"] == mid)
+            .and_then(|m| m["id"].as_str())
+            .unwrap_or_else(|| panic!("merchant {mid} in {merchants}"))
+            .to_owned();
+        let response = self
+            .http
+            .post(format!(
+                "{}/admin/v1/projects/{}/merchants/{id}/revoke",
+                self.url, self.project_id
+            ))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "revoked: {}",
+            response.status()
+        );
+    }
+}
+
 /// One browser: the web shell's cookie, kept between calls.
 pub struct Browser {
     url: String,

@@ -109,7 +109,7 @@ pub struct Merchant {
     pub email: String,
     /// Products it tests.
     pub products: Vec<String>,
-    /// `inactive`, `processing`, `active` or `failed`.
+    /// `inactive`, `processing`, `active`, `failed` or `revoked`.
     pub status: String,
     /// Why it failed, or other remarks.
     pub remark: Option<String>,
@@ -402,8 +402,10 @@ impl Hub {
         })
     }
 
-    /// Revokes a merchant's access: its invitation stops working, its wallet sessions end and
-    /// its stored invitation links are forgotten. A new invitation (resend) restores access.
+    /// Revokes a merchant's access: its status says Revoked, its invitation stops working, its
+    /// wallet sessions end (the web wallet's too: they hold hub sessions), its password no
+    /// longer signs in and its stored invitation links are forgotten. Only a new invitation
+    /// (resend) lets it in again, with a new password.
     pub fn revoke_merchant(&self, project_id: &str, merchant_id: &str) -> Result<(), HubError> {
         let merchant = self.merchant(merchant_id)?;
         if merchant.project_id != project_id {
@@ -412,7 +414,7 @@ impl Hub {
         let now = self.clock.now();
         let remark = format!("access revoked on {}", now.format("%Y-%m-%d %H:%M UTC"));
         self.store.transaction(|db| {
-            db.merchants().revoke_invitation(merchant_id, &remark)?;
+            db.merchants().revoke_access(merchant_id, &remark)?;
             db.sessions().revoke_merchant(merchant_id, now)?;
             db.invitation_mail().forget_links(merchant_id)
         })?;

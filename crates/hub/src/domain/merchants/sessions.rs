@@ -10,6 +10,7 @@ use super::{MIN_PASSWORD_LEN, Merchant, SESSION_IDLE_TIMEOUT, normalise_code};
 use crate::Hub;
 use crate::domain::admin_credential::{constant_time_eq, token_hash};
 use crate::error::HubError;
+use crate::store::merchants::MerchantStatus;
 
 /// A signed-in wallet session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,6 +119,13 @@ impl Hub {
                 "this login and password open several projects: say which one",
             ));
         }
+        // Said only to someone who knows the password, so it tells a stranger nothing.
+        if found.status == Some(MerchantStatus::Revoked) {
+            return Err(HubError::denied(
+                "ACCESS_REVOKED",
+                "your acquirer revoked this account's access to the test wallet: ask them to invite you again",
+            ));
+        }
         self.open_session(&found.merchant_id)
     }
 
@@ -141,7 +149,18 @@ impl Hub {
         let Some(session) = found else {
             return Err(HubError::denied("NOT_SIGNED_IN", "not signed in"));
         };
-        if !constant_time_eq(&session.token_hash, &hash) || session.revoked {
+        if !constant_time_eq(&session.token_hash, &hash) {
+            return Err(HubError::denied("NOT_SIGNED_IN", "not signed in"));
+        }
+        let merchant_id = session.merchant_id.clone();
+        let merchant = self.merchant(&merchant_id)?;
+        if merchant.status == MerchantStatus::Revoked.as_str() {
+            return Err(HubError::denied(
+                "SESSION_REVOKED",
+                "your acquirer revoked this account's access to the test wallet",
+            ));
+        }
+        if session.revoked {
             return Err(HubError::denied(
                 "SESSION_REVOKED",
                 "this session was signed out",
@@ -156,12 +175,11 @@ impl Hub {
                 ),
             ));
         }
-        let merchant_id = session.merchant_id;
         self.store.db(|db| {
             db.sessions().touch(&hash, now)?;
             db.merchants().touch(&merchant_id, now)
         })?;
-        self.merchant(&merchant_id)
+        Ok(merchant)
     }
 
     /// Ends a session.
