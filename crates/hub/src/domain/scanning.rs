@@ -425,11 +425,28 @@ impl Hub {
         })
     }
 
-    /// The open run of this project whose wallet opened an entry-code page most recently and
-    /// has no payment yet: the one an entry-code `pay` belongs to.
-    pub(crate) fn entry_run(&self, project_id: &str) -> Option<String> {
+    /// The open run whose wallet opened an entry-code page most recently and has no payment
+    /// yet: the one an entry-code `pay` belongs to. Of the merchant the pay names by its MID
+    /// (`referenceMerchantId`) when the project knows that MID, so one merchant's payment never
+    /// lands in another's run; of any merchant of the project otherwise.
+    pub(crate) fn entry_run(
+        &self,
+        project_id: &str,
+        reference_merchant_id: Option<&str>,
+    ) -> Option<String> {
+        // The pay names its merchant: a known MID means that merchant's run and no other's;
+        // an MID the project does not know leaves only the page's order to go by.
+        let merchant = reference_merchant_id.and_then(|mid| {
+            self.store
+                .db(|db| db.merchants().by_mid(project_id, mid))
+                .ok()
+                .flatten()
+        });
         self.store
-            .db(|db| db.payments().open_entry_run(project_id))
+            .db(|db| {
+                db.payments()
+                    .open_entry_run(project_id, merchant.as_ref().map(|m| m.id.as_str()))
+            })
             .ok()
             .flatten()
     }

@@ -496,16 +496,21 @@ impl Payments<'_> {
 
 /// The entry-code side of runs (see the file's header for why it lives here).
 impl Payments<'_> {
-    /// The open run of this project whose wallet opened an entry-code page most recently and
-    /// has no payment yet.
-    pub fn open_entry_run(&self, project_id: &str) -> Result<Option<String>, StoreError> {
+    /// The open run of this project (of that merchant, when given) whose wallet opened an
+    /// entry-code page most recently and has no payment yet.
+    pub fn open_entry_run(
+        &self,
+        project_id: &str,
+        merchant_id: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
         let mut statement = self.connection.prepare_cached(
             "SELECT id FROM runs WHERE project_id = ?1 AND status = 'open' \
+             AND (?2 IS NULL OR merchant_id = ?2) \
              AND entry_opened_at IS NOT NULL \
              AND NOT EXISTS (SELECT 1 FROM payments WHERE payments.run_id = runs.id) \
              ORDER BY entry_opened_at DESC LIMIT 1",
         )?;
-        optional(statement.query_row([project_id], |row| row.get(0)))
+        optional(statement.query_row(params![project_id, merchant_id], |row| row.get(0)))
     }
 
     /// Records that a run's wallet opened an entry-code page at `at`.

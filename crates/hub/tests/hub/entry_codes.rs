@@ -139,3 +139,53 @@ async fn mec_01_fails_a_pay_without_the_store() {
         summary(&view)
     );
 }
+
+#[tokio::test]
+async fn an_entry_code_pay_joins_the_run_of_the_merchant_it_names_never_another_merchants() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    hub.admin(
+        "PATCH",
+        &format!("/projects/{}", acqp.project.id),
+        Some(json!({"entryCodeDomains": ["shop.acqp.example"]})),
+    )
+    .await;
+    let a = Wallet::sign_in(&hub, &acqp, "MA").await;
+    let b = Wallet::sign_in(&hub, &acqp, "MB").await;
+    let run_b = b.start(&hub, "MEC-01").await;
+    let run_a = a.start(&hub, "MEC-01").await;
+    // Both wallets open entry pages; A's last, so "the latest open entry run" would be A's.
+    for (wallet, run, page) in [(&b, &run_b, "stall-b"), (&a, &run_a, "stall-a")] {
+        wallet
+            .send(
+                &hub,
+                "POST",
+                &format!("/runs/{run}/scan"),
+                Some(json!({"codeValue": format!("https://shop.acqp.example/pay/{page}")})),
+            )
+            .await;
+    }
+    let ua = linker_hub::domain::scanning::WALLET_USER_AGENT;
+    let mut body = entry_pay("mec-b", ua, true);
+    body["order"]["merchant"]["referenceMerchantId"] = json!("MB");
+    let reply = acqp.call(&hub, PAY, &body).await;
+    assert_eq!(reply.code(), "PAYMENT_IN_PROCESS", "{}", reply.raw);
+
+    let apis = |view: &Value| -> Vec<String> {
+        view["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["api"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        apis(&b.run(&hub, &run_b).await),
+        ["pay"],
+        "merchant B's pay is in B's run"
+    );
+    assert!(
+        apis(&a.run(&hub, &run_a).await).is_empty(),
+        "and not in A's, though A opened its page last"
+    );
+}

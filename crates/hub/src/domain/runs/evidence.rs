@@ -85,7 +85,10 @@ impl Hub {
         // hub refused it (so a broken pay fails the run instead of leaving it unheard).
         let by_entry_page = || -> Option<String> {
             (text(&["paymentFactor", "inStorePaymentScenario"]).as_deref() == Some("EntryCode"))
-                .then(|| self.entry_run(project_id))
+                .then(|| {
+                    let mid = text(&["order", "merchant", "referenceMerchantId"]);
+                    self.entry_run(project_id, mid.as_deref())
+                })
                 .flatten()
         };
         // Auto Debit calls belong to the run of the authorization they present.

@@ -220,7 +220,10 @@ impl Hub {
         let order_token = self.ids.alphanumeric("", 20);
         let scenario = request.scenario();
         let entry_run = match scenario {
-            PayScenario::EntryCode => self.entry_run(&project.id),
+            PayScenario::EntryCode => self.entry_run(
+                &project.id,
+                Some(&request.order.merchant.reference_merchant_id),
+            ),
             // A checkout joins its merchant's open Cashier run now; else the run whose wallet
             // opens its page.
             PayScenario::Cashier => self.merchant_product_run(
