@@ -349,11 +349,22 @@ fn payment_code_lines(code: &PaymentCode) -> Vec<ExplanationLine> {
             serial.clone(),
             "Linker's TEST_WALLET code: valid 60 s, single use",
         )),
-        PaymentCodeForm::Routed { routing } => lines.push(ExplanationLine::new(
-            "Routing number",
-            routing.clone(),
-            "names the wallet that issued the code",
-        )),
+        PaymentCodeForm::Routed { routing } => lines.push(match code.linker_wallet() {
+            Some(wallet) => ExplanationLine::new(
+                "Routing number",
+                routing.clone(),
+                format!(
+                    "{}: a routing number Linker assigns to the wallet it plays (the real \
+                     issuers' numbers are not public)",
+                    wallet.name
+                ),
+            ),
+            None => ExplanationLine::new(
+                "Routing number",
+                routing.clone(),
+                "names the wallet that issued the code",
+            ),
+        }),
         PaymentCodeForm::Mainstream {
             issuer_id,
             business_type,

@@ -32,6 +32,9 @@ struct Prepared {
     code_run: Option<(String, linker_cases::Sandbox)>,
     /// For an Auto Debit pay: the open run of the authorization behind its token.
     token_run: Option<String>,
+    /// The wallet of the open run of the merchant the pay names, if any: the wallet a payment
+    /// that joins no run yet is played by (an order code waits for that run's wallet to scan).
+    merchant_wallet: Option<String>,
 }
 
 /// What a run's script decided about the pay answer.
@@ -121,6 +124,7 @@ fn new_payment(
         closed_at: None,
         refunded_value: 0,
         run_id: None,
+        wallet: None,
     }
 }
 
@@ -197,6 +201,12 @@ impl Hub {
             );
             let script =
                 self.apply_scenario(db, project, &request, &prepared, &mut payment, now)?;
+            // The hub plays the run's wallet; a payment of no run yet, the wallet of its
+            // merchant's open run.
+            payment.wallet = match payment.run_id.as_deref() {
+                Some(run) => db.runs().wallet(run)?,
+                None => prepared.merchant_wallet.clone(),
+            };
             db.payments().insert(&payment, &body)?;
             Ok(Created::New(payment, script))
         })?;
@@ -247,12 +257,15 @@ impl Hub {
                 .and_then(|token| self.token_run(&project.id, token)),
             _ => None,
         };
+        let merchant_wallet =
+            self.merchant_open_wallet(&project.id, &request.order.merchant.reference_merchant_id);
         Prepared {
             payment_id,
             order_token,
             entry_run,
             code_run,
             token_run,
+            merchant_wallet,
         }
     }
 
