@@ -111,7 +111,7 @@ struct HubCase {
     timeout_secs: u64,
     #[serde(default)]
     runnable: bool,
-    #[serde(default)]
+    #[serde(default, rename = "notRunnableReason")]
     not_runnable_reason: Option<String>,
 }
 

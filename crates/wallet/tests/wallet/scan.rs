@@ -119,6 +119,7 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
         .start_run("MOC-01", Default::default())
         .await
         .unwrap();
+    assert_eq!(run.wallet.as_deref(), Some("TEST_WALLET"), "{run:?}");
     let answer = setup
         .acqp
         .call(&setup.hub, PAY, &order_code_pay("moc-1", "1200"))
