@@ -530,6 +530,32 @@ mod tests {
     }
 
     #[test]
+    fn a_linker_routing_number_names_its_wallet_and_says_it_is_linkers_own() {
+        let gcash = classify("281105000000000000000007", &DomainRegistry::default());
+        let routing = gcash
+            .lines
+            .iter()
+            .find(|line| line.label == "Routing number")
+            .map(|line| line.explanation.clone())
+            .unwrap_or_default();
+        assert!(
+            routing.starts_with("GCASH") && routing.contains("not public"),
+            "names GCASH as Linker's assignment: {routing}"
+        );
+        let foreign = classify("281123000000000000000007", &DomainRegistry::default());
+        let routing = foreign
+            .lines
+            .iter()
+            .find(|line| line.label == "Routing number")
+            .map(|line| line.explanation.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            routing, "names the wallet that issued the code",
+            "a number Linker did not assign names no wallet"
+        );
+    }
+
+    #[test]
     fn serialises_with_kind_and_detail() {
         let c = classify("281999000000000000000042", &DomainRegistry::default());
         let json = serde_json::to_value(&c).unwrap();

@@ -409,3 +409,40 @@ async fn an_unknown_wallet_is_refused_naming_the_field_and_the_known_wallets() {
     let run = start(&hub, &wallet, "UPM-01", Some("kakaopay")).await;
     assert_eq!(run["wallet"], "KAKAOPAY", "a known name in any case: {run}");
 }
+
+#[tokio::test]
+async fn a_code_charged_after_its_run_ended_is_still_answered_by_the_wallet_its_routing_names() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let run = start(&hub, &wallet, "UPM-01", Some("TRUEMONEY")).await;
+    let code = wallet.code(&hub, run["id"].as_str().unwrap()).await;
+    assert!(
+        code.starts_with("281103"),
+        "TRUEMONEY's routing 103: {code}"
+    );
+    // Another case starts: the TRUEMONEY run ends as skipped, its code is still valid.
+    start(&hub, &wallet, "UPM-01", None).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("wut-late", &code, "10000"))
+        .await;
+    assert_eq!(reply.code(), "SUCCESS", "{}", reply.raw);
+    assert_eq!(
+        (&reply.body["pspId"], &reply.body["walletBrandName"]),
+        (&json!("1022167000000000001"), &json!("TrueMoney")),
+        "the code's routing number names its wallet: {}",
+        reply.raw
+    );
+    assert_eq!(
+        reply.body["customerPayAmount"],
+        json!({"currency": "THB", "value": "45513"}),
+        "HKD 100.00 at Linker's 4.5513 THB per HKD: {}",
+        reply.raw
+    );
+    // A TEST_WALLET code of no run: TEST_WALLET, as always.
+    let plain = acqp.payment_code(&hub).await;
+    let reply = acqp
+        .call(&hub, PAY, &upm_pay("wut-plain", &plain, "10000"))
+        .await;
+    assert_eq!(reply.body["pspId"], "1022999000000000001", "{}", reply.raw);
+}

@@ -8,6 +8,7 @@ mod order_code;
 mod payment_code;
 
 use chrono::{DateTime, Utc};
+use linker_aplus::code::PaymentCode;
 use linker_aplus::message::{PayRequest, PayResponse, PayScenario};
 use linker_aplus::{ApiResult, ResultCode};
 use linker_cases::NotifyBehaviour;
@@ -128,6 +129,18 @@ fn new_payment(
     }
 }
 
+/// The wallet a payment code's Linker routing number names (`281105...` is GCASH's), for a
+/// payment-code pay; `None` for TEST_WALLET's codes and for codes of no wallet Linker plays.
+fn code_wallet(payment: &Payment) -> Option<String> {
+    if payment.scenario != scenario_name(PayScenario::PaymentCode) {
+        return None;
+    }
+    let code = PaymentCode::parse(payment.code_value.as_deref()?).ok()?;
+    code.linker_wallet()
+        .filter(|wallet| !wallet.is_test_wallet())
+        .map(|wallet| wallet.name.to_owned())
+}
+
 /// How long a payment waits for the customer: the default, or the ACQP's sooner expiry.
 fn waiting_until(request: &PayRequest, now: DateTime<Utc>) -> DateTime<Utc> {
     request
@@ -201,11 +214,11 @@ impl Hub {
             );
             let script =
                 self.apply_scenario(db, project, &request, &prepared, &mut payment, now)?;
-            // The hub plays the run's wallet; a payment of no run yet, the wallet of its
-            // merchant's open run.
+            // The hub plays the run's wallet; a payment of no run, the wallet its payment code's
+            // routing number names, else the wallet of its merchant's open run.
             payment.wallet = match payment.run_id.as_deref() {
                 Some(run) => db.runs().wallet(run)?,
-                None => prepared.merchant_wallet.clone(),
+                None => code_wallet(&payment).or_else(|| prepared.merchant_wallet.clone()),
             };
             db.payments().insert(&payment, &body)?;
             Ok(Created::New(payment, script))
