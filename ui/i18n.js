@@ -49,6 +49,7 @@ export const STRINGS = {
     "cases.offline": "Offline: showing the cases saved on this device ({reason}).",
     "cases.none": "No case matches this filter.",
     "cases.notImplemented": "not runnable yet",
+    "cases.walletLacks": "not with this wallet",
     "cases.loading": "Loading your cases…",
 
     "product.UPM": "User-presented Mode",
@@ -158,6 +159,9 @@ export const STRINGS = {
 
     "settings.title": "Settings",
     "settings.wallet": "Wallet under test",
+    "settings.walletHint": "The hub plays this wallet in the runs you start from now on: pspId {pspId}, brand {brand}, its own customers, payment codes with routing number {routing}.",
+    "settings.walletRouting": "This routing number is Linker's own: the real wallet's routing numbers are not public.",
+    "settings.walletRate": "Orders in another currency are paid in {currency} at Linker's fixed test rates, not market rates.",
     "settings.refresh": "Payment code refresh",
     "settings.seconds": "{seconds} seconds",
     "settings.language": "Language",
@@ -242,6 +246,7 @@ export const STRINGS = {
     "cases.offline": "离线：显示本机保存的用例（{reason}）。",
     "cases.none": "没有符合筛选条件的用例。",
     "cases.notImplemented": "暂不可运行",
+    "cases.walletLacks": "此钱包不支持",
     "cases.loading": "正在加载用例…",
 
     "product.UPM": "用户出示付款码",
@@ -351,6 +356,9 @@ export const STRINGS = {
 
     "settings.title": "设置",
     "settings.wallet": "被测钱包",
+    "settings.walletHint": "此后开始的运行中，中心将扮演此钱包：pspId {pspId}，品牌 {brand}，使用其自己的客户，付款码路由号为 {routing}。",
+    "settings.walletRouting": "此路由号由 Linker 自行分配：真实钱包的路由号并未公开。",
+    "settings.walletRate": "其他币种的订单以 {currency} 支付，采用 Linker 的固定测试汇率，而非市场汇率。",
     "settings.refresh": "付款码刷新间隔",
     "settings.seconds": "{seconds} 秒",
     "settings.language": "语言",

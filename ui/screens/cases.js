@@ -74,7 +74,8 @@ function renderCases() {
           { type: "button", class: "case-row", id: `case-${entry.id}`, "data-case": entry.id, onclick: () => go("run", entry.id) },
           h("span", { class: "case-id", text: entry.id }),
           h("span", { class: "case-title", text: entry.title }),
-          entry.runnable ? badge(entry.last?.status) : h("span", { class: "badge skipped", text: t("cases.notImplemented") }),
+          entry.runnable ? badge(entry.last?.status) : notRunnable(entry),
+          !entry.runnable && walletLacks(entry) ? h("span", { class: "case-why muted small", text: entry.notRunnableReason }) : null,
         ),
       ),
     );
@@ -87,4 +88,14 @@ function renderCases() {
     chips,
     visible ? groups : h("p", { class: "muted", text: t("cases.none") }),
   );
+}
+
+/** True when a case cannot run because the wallet under test lacks its product (the hub says why), not because it is not implemented yet. */
+function walletLacks(entry) {
+  return entry.definition?.implemented !== false && Boolean(entry.notRunnableReason);
+}
+
+/** The badge of a case that cannot run: not implemented yet, or not with this wallet under test (the hub's reason shows below it). */
+function notRunnable(entry) {
+  return h("span", { class: "badge skipped", title: entry.notRunnableReason ?? "", text: t(walletLacks(entry) ? "cases.walletLacks" : "cases.notImplemented") });
 }

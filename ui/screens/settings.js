@@ -40,8 +40,9 @@ export async function showSettings() {
     h("h1", { class: "title", text: t("settings.title") }),
     h("section", { class: "card form" },
       h("label", { for: "setting-wallet", text: t("settings.wallet") }),
-      h("select", { id: "setting-wallet", onchange: (e) => update({ wallet: e.target.value }) },
+      h("select", { id: "setting-wallet", onchange: (e) => { update({ wallet: e.target.value }); walletHint(wallets, e.target.value); } },
         wallets.map((w) => h("option", { value: w.name, selected: settings?.wallet?.name === w.name, text: `${w.name}${w.currency ? ` (${w.currency})` : ""}` }))),
+      h("p", { id: "setting-wallet-hint", class: "muted small" }),
       h("label", { for: "setting-refresh", text: t("settings.refresh") }),
       h("select", { id: "setting-refresh", onchange: (e) => update({ codeRefreshSecs: Number(e.target.value) }) },
         refreshChoices.map((s) => h("option", { value: s, selected: settings?.codeRefreshSecs === s, text: t("settings.seconds", { seconds: s }) }))),
@@ -76,6 +77,17 @@ export async function showSettings() {
       go("welcome");
     } }),
   );
+  walletHint(wallets, settings?.wallet?.name);
+}
+
+/** What the hub does with the chosen wallet: its pspId and Linker's own routing number (the real issuers' are not public). */
+function walletHint(wallets, name) {
+  const wallet = wallets.find((w) => w.name === name);
+  const hint = document.getElementById("setting-wallet-hint");
+  if (!wallet || !hint) return;
+  hint.textContent = t("settings.walletHint", { pspId: wallet.pspId, brand: wallet.brandName, routing: wallet.routing })
+    + (wallet.routing === "999" ? "" : ` ${t("settings.walletRouting")}`)
+    + (wallet.currency ? ` ${t("settings.walletRate", { currency: wallet.currency })}` : "");
 }
 
 async function changeLanguage(code) {

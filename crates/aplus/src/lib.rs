@@ -13,7 +13,10 @@
 //!   verifying and diagnosing a failed verification.
 //! - [`time`]: `Request-Time` / `Response-Time` in both forms seen in the wild, and Beijing time
 //!   (UTC+8), the offset Alipay+ writes its times in.
-//! - [`test_wallet`]: the name and `pspId` of `TEST_WALLET`, the wallet Linker plays.
+//! - [`test_wallet`]: the name and `pspId` of `TEST_WALLET`, the wallet Linker plays by default.
+//! - [`wallets`]: every wallet Linker can play (pspId, brand, currency, products, and Linker's own
+//!   routing numbers and customer-id prefixes).
+//! - [`fx`]: Linker's fixed test exchange rates and the quotes made from them.
 //! - [`code`]: payment codes, order codes, Alipay+ MPM and EMVCo payloads, and deciding what a
 //!   scanned code is.
 //!
@@ -54,6 +57,7 @@
 
 pub mod amount;
 pub mod code;
+pub mod fx;
 pub mod keys;
 pub mod message;
 pub mod result;
@@ -61,6 +65,7 @@ pub mod signature;
 pub mod test_wallet;
 pub mod time;
 pub mod validate;
+pub mod wallets;
 pub mod wire;
 
 pub use amount::{Amount, AmountError, Currency};

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use linker_aplus::wallets::{WalletProduct, WalletUnderTest};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -252,6 +253,45 @@ pub struct CaseDef {
     pub file: String,
 }
 
+impl CaseDef {
+    /// The product a wallet must support to take part in this case: the case's own product, and
+    /// for a case of any product the one its customer uses (a payment code when the customer
+    /// presents, a scanned code when the merchant does).
+    pub fn wallet_product(&self) -> WalletProduct {
+        match self.product {
+            Product::Upm => WalletProduct::Upm,
+            Product::OrderCode | Product::PrivateOrderCode | Product::EntryCode => {
+                WalletProduct::Mpm
+            }
+            Product::Cashier => WalletProduct::Cashier,
+            Product::AutoDebit => WalletProduct::AutoDebit,
+            Product::Any => match self.mode {
+                Mode::UserPresented => WalletProduct::Upm,
+                Mode::MerchantPresented => WalletProduct::Mpm,
+            },
+        }
+    }
+
+    /// Why this case cannot run with `wallet` as the wallet under test (a product it lacks, spec
+    /// §2's capability table), naming the wallet and the product; `None` when it can.
+    pub fn not_runnable_with(&self, wallet: &WalletUnderTest) -> Option<String> {
+        let product = self.wallet_product();
+        if wallet.supports(product) {
+            return None;
+        }
+        let how = if self.product == Product::Any {
+            format!("{} pays with {}", self.id, product.name())
+        } else {
+            format!("{} tests {}", self.id, product.name())
+        };
+        Some(format!(
+            "{how}, which {} does not support: choose another wallet under test (TEST_WALLET \
+             supports every case)",
+            wallet.name
+        ))
+    }
+}
+
 /// Reads `checks = ["name", { check = "name", param = 1 }]`, naming unknown checks.
 fn check_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Check>, D::Error> {
     let values = Vec::<toml::Value>::deserialize(deserializer)?;
@@ -492,6 +532,50 @@ fn validate(case: &CaseDef) -> Result<(), (String, String)> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn dana_cannot_run_in_store_cases_and_says_why_while_other_wallets_can() {
+        let catalogue = Catalogue::builtin().unwrap();
+        let dana = linker_aplus::wallets::find("DANA").unwrap();
+        let gcash = linker_aplus::wallets::find("GCASH").unwrap();
+        let upm = catalogue.case("UPM-01").unwrap();
+        let why = upm.not_runnable_with(dana).unwrap_or_default();
+        assert!(
+            why.contains("DANA") && why.contains("User-presented Mode") && why.contains("UPM-01"),
+            "names the wallet, the product and the case: {why}"
+        );
+        assert_eq!(upm.not_runnable_with(gcash), None, "GCash has UPM");
+        let refund = catalogue.case("RFD-01").unwrap();
+        let why = refund.not_runnable_with(dana).unwrap_or_default();
+        assert!(
+            why.contains("pays with User-presented Mode"),
+            "a case of any product needs the product its customer uses: {why}"
+        );
+        for id in ["MOC-01", "MPC-01", "MEC-01"] {
+            let case = catalogue.case(id).unwrap();
+            assert!(
+                case.not_runnable_with(dana)
+                    .is_some_and(|why| why.contains("Merchant-presented Mode")),
+                "{id} needs MPM"
+            );
+        }
+        for id in ["CSH-01", "ADB-01"] {
+            let case = catalogue.case(id).unwrap();
+            assert_eq!(
+                case.not_runnable_with(dana),
+                None,
+                "DANA has {id}'s product"
+            );
+        }
+        for case in catalogue.cases() {
+            assert_eq!(
+                case.not_runnable_with(linker_aplus::wallets::test_wallet()),
+                None,
+                "TEST_WALLET runs {}",
+                case.id
+            );
+        }
+    }
 
     const MINIMAL: &str = r#"
 [[case]]

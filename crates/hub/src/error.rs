@@ -46,6 +46,10 @@ pub enum HubError {
     /// The run no longer takes actions (decided, or ended by another run).
     #[error("{0}")]
     RunOver(String),
+    /// The wallet under test lacks a product the case or action needs (DANA has no UPM, say);
+    /// the message names the wallet and the product.
+    #[error("{0}")]
+    WalletLacksProduct(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -80,6 +84,7 @@ impl HubError {
             HubError::Unauthorized(_) => "UNAUTHORIZED",
             HubError::Denied { code, .. } => code,
             HubError::RunOver(_) => "RUN_OVER",
+            HubError::WalletLacksProduct(_) => "WALLET_LACKS_PRODUCT",
             HubError::Store(_) | HubError::Internal(_) => "INTERNAL",
         }
     }

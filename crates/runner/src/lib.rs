@@ -453,6 +453,7 @@ fn report_of(case: &CaseEntry, view: &RunView, broken: Option<String>) -> RunRep
         },
         run_id: view.id.clone(),
         merchant_id: view.merchant_id.clone(),
+        wallet: view.wallet.clone(),
         started_at: view.started_at,
         ended_at: view.ended_at,
         outcome,

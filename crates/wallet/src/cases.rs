@@ -33,8 +33,11 @@ pub struct CaseEntry {
     pub manual: Vec<ManualQuestion>,
     /// How long a run may take, in seconds.
     pub timeout_secs: u64,
-    /// Whether the hub can run it.
+    /// Whether the hub can run it (with the wallet under test of the settings).
     pub runnable: bool,
+    /// Why not, when it cannot: not implemented yet, or a product the wallet under test lacks
+    /// (e.g. `DANA does not support User-presented Mode (UPM), which UPM-01 needs`).
+    pub not_runnable_reason: Option<String>,
     /// True when the customer scans a code the merchant never issued (the case's sandbox says
     /// `customer = "scans-unknown-code"`, MPC-02): the scan screen offers to make one
     /// ([`Wallet::scan_unissued_code`]).
@@ -108,6 +111,8 @@ struct HubCase {
     timeout_secs: u64,
     #[serde(default)]
     runnable: bool,
+    #[serde(default, rename = "notRunnableReason")]
+    not_runnable_reason: Option<String>,
 }
 
 /// A step as the hub sends it. Read leniently, so that a newer hub's fields and events do not
@@ -149,6 +154,7 @@ fn entry_of(definition: serde_json::Value) -> Option<CaseEntry> {
         manual: case.manual,
         timeout_secs: case.timeout_secs,
         runnable: case.runnable,
+        not_runnable_reason: case.not_runnable_reason,
         definition,
         last: None,
     })
@@ -166,8 +172,15 @@ impl Wallet {
     /// reached (and then stored), from the store otherwise.
     pub async fn cases(&self) -> Result<CaseList, WalletError> {
         let merchant = self.merchant_id()?;
-        let fetched: Result<Vec<serde_json::Value>, WalletError> =
-            self.call(Method::GET, "/cases", Body::Empty).await;
+        // The hub says which cases the wallet under test can run.
+        let wallet = self.settings()?.wallet;
+        let fetched: Result<Vec<serde_json::Value>, WalletError> = self
+            .call(
+                Method::GET,
+                &format!("/cases?wallet={}", wallet.name),
+                Body::Empty,
+            )
+            .await;
         let offline_reason = match fetched {
             Ok(cases) => {
                 self.keep_cases(&merchant, &cases)?;

@@ -93,6 +93,11 @@ impl From<CallError> for WalletError {
             ),
             CallError::Refused {
                 status: 409,
+                code,
+                message,
+            } if code == "WALLET_LACKS_PRODUCT" => WalletError::WalletLacksProduct(message),
+            CallError::Refused {
+                status: 409,
                 message,
                 ..
             } => WalletError::Conflict(message),

@@ -65,6 +65,10 @@ pub enum WalletError {
     /// The hub refused the action in the run's current state.
     #[error("{0}")]
     Conflict(String),
+    /// The wallet under test lacks a product the case or action needs (DANA has no UPM, say);
+    /// the hub's message names the wallet and the product.
+    #[error("{0}")]
+    WalletLacksProduct(String),
     /// The hub failed, or answered something the wallet cannot read.
     #[error("the hub failed: {message} (HTTP {status}, {code})")]
     Hub {
@@ -171,6 +175,7 @@ impl WalletError {
             WalletError::InvalidInput { .. } => "INVALID_INPUT",
             WalletError::NotFound(_) => "NOT_FOUND",
             WalletError::Conflict(_) => "CONFLICT",
+            WalletError::WalletLacksProduct(_) => "WALLET_LACKS_PRODUCT",
             WalletError::Hub { .. } => "HUB_ERROR",
             WalletError::NoOpenRun => "NO_OPEN_RUN",
             WalletError::RunOver { .. } => "RUN_OVER",

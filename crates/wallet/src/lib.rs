@@ -44,7 +44,6 @@ pub mod clock;
 pub mod commands;
 mod error;
 mod follow;
-mod fx;
 pub mod ids;
 mod outbox;
 mod payment_code;

@@ -23,6 +23,10 @@ pub struct RunView {
     pub case_id: String,
     /// The merchant running it.
     pub merchant_id: String,
+    /// The wallet the hub plays in the run, e.g. `GCASH` (absent from hubs older than the
+    /// field, which always play `TEST_WALLET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
     /// `open`, `passed`, `failed`, `broken` or `skipped`.
     pub status: String,
     /// When it started (hub time).
@@ -266,7 +270,10 @@ impl Wallet {
         self.cache_run(&run)
     }
 
-    /// Starts a run of a case (an open run of this merchant ends as skipped on the hub).
+    /// Starts a run of a case (an open run of this merchant ends as skipped on the hub). The
+    /// wallet under test chosen in the settings travels with it: the hub plays that wallet for
+    /// the run's payments. `TEST_WALLET`, the default, is not sent, so hubs older than the
+    /// choice still start the run.
     pub async fn start_run(
         &self,
         case_id: &str,
@@ -275,6 +282,10 @@ impl Wallet {
         let mut body = json!({"caseId": case_id.trim()});
         if let Some(secs) = options.slow_answer_secs {
             body["slowAnswerSecs"] = json!(secs);
+        }
+        let wallet = self.settings()?.wallet;
+        if !wallet.is_test_wallet() {
+            body["wallet"] = json!(wallet.name);
         }
         let run: RunView = self.call(Method::POST, "/runs", Body::Json(body)).await?;
         // The hub ended the merchant's other open runs: say so locally until they are refetched.

@@ -138,7 +138,9 @@ pub enum ScanNext {
     UnknownCode,
 }
 
-/// An exchange rate between the order's currency and the customer's.
+/// An exchange rate between the order's currency and the customer's: the hub's quote for the
+/// payment (the same one it gives the ACQP as `paymentQuote` and `customerPayAmount`), at
+/// Linker's fixed test rates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExchangeRate {
@@ -148,9 +150,15 @@ pub struct ExchangeRate {
     pub to: String,
     /// Units of `to` per unit of `from`, as text.
     pub rate: String,
-    /// What the customer pays, for people, when given.
+    /// What the customer pays, for people, when given (labelled as a Linker test rate).
     #[serde(default)]
     pub converted: Option<String>,
+    /// What the customer pays, in their currency.
+    #[serde(default)]
+    pub customer_amount: Option<Amount>,
+    /// The hub's quote id (`paymentQuote.quoteId` in its answers to the ACQP).
+    #[serde(default)]
+    pub quote_id: Option<String>,
 }
 
 /// What the payment confirmation page shows.
@@ -436,25 +444,9 @@ impl Wallet {
             answer.classification.lines,
             next,
             answer.message,
-            self.with_exchange_rate(answer.payment),
+            answer.payment,
             Some(run_id),
         ))
-    }
-
-    /// The confirmation with the exchange rate the customer's wallet would show, when the
-    /// wallet under test holds another currency than the order's.
-    fn with_exchange_rate(
-        &self,
-        payment: Option<PaymentConfirmation>,
-    ) -> Option<PaymentConfirmation> {
-        let mut payment = payment?;
-        if payment.exchange_rate.is_none()
-            && let Ok(settings) = self.settings()
-            && let Some(currency) = settings.wallet.currency
-        {
-            payment.exchange_rate = crate::fx::quote(&payment.amount, currency);
-        }
-        Some(payment)
     }
 
     fn next_step(&self, next: &str, read: &str) -> Result<ScanNext, WalletError> {
@@ -524,7 +516,7 @@ impl Wallet {
             lines: answer.classification.lines,
             next,
             message: answer.message,
-            payment: self.with_exchange_rate(answer.payment),
+            payment: answer.payment,
             run_id: Some(run_id),
         })
     }

@@ -1,68 +1,14 @@
 //! Settings: the hub URL, the wallet under test, the language and the payment code's refresh
 //! interval, persisted in the local store.
 
-use linker_aplus::test_wallet::{TEST_WALLET, TEST_WALLET_PSP_ID};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::{Wallet, WalletError};
 
-/// A wallet the merchant can test against (`pspId`, also called `counterParticipantId`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WalletUnderTest {
-    /// The name, e.g. `TEST_WALLET`.
-    pub name: &'static str,
-    /// Its pspId.
-    pub psp_id: &'static str,
-    /// The currency its customers hold (`None`: they pay in the order's currency, as
-    /// `TEST_WALLET` does).
-    pub currency: Option<&'static str>,
-}
-
-/// Every wallet of the spec's list; `TEST_WALLET` (Linker's own) supports every product and case.
-pub const WALLETS: [WalletUnderTest; 8] = [
-    WalletUnderTest {
-        name: TEST_WALLET,
-        psp_id: TEST_WALLET_PSP_ID,
-        currency: None,
-    },
-    WalletUnderTest {
-        name: "ALIPAY_CN",
-        psp_id: "1022088000000000001",
-        currency: Some("CNY"),
-    },
-    WalletUnderTest {
-        name: "ALIPAY_HK",
-        psp_id: "1022160000000000000",
-        currency: Some("HKD"),
-    },
-    WalletUnderTest {
-        name: "TRUEMONEY",
-        psp_id: "1022167000000000001",
-        currency: Some("THB"),
-    },
-    WalletUnderTest {
-        name: "TNG",
-        psp_id: "1022171000000000001",
-        currency: Some("MYR"),
-    },
-    WalletUnderTest {
-        name: "GCASH",
-        psp_id: "1022170000000000000",
-        currency: Some("PHP"),
-    },
-    WalletUnderTest {
-        name: "DANA",
-        psp_id: "1022166000000000001",
-        currency: Some("IDR"),
-    },
-    WalletUnderTest {
-        name: "KAKAOPAY",
-        psp_id: "1022172000000000001",
-        currency: Some("KRW"),
-    },
-];
+/// The wallets the merchant can test against, and one of them: the list lives in linker-aplus
+/// (`linker_aplus::wallets`), which the hub plays from too, so both always agree.
+pub use linker_aplus::wallets::{WALLETS, WalletUnderTest};
 
 /// The app's language.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,7 +143,7 @@ impl Wallet {
                     name: "wallet".to_owned(),
                     message: format!(
                         "{name:?} is not a wallet; choose one of {}",
-                        WALLETS.map(|w| w.name).join(", ")
+                        linker_aplus::wallets::names()
                     ),
                 })?;
             values.push(("wallet", found.name.to_owned()));

@@ -349,11 +349,22 @@ fn payment_code_lines(code: &PaymentCode) -> Vec<ExplanationLine> {
             serial.clone(),
             "Linker's TEST_WALLET code: valid 60 s, single use",
         )),
-        PaymentCodeForm::Routed { routing } => lines.push(ExplanationLine::new(
-            "Routing number",
-            routing.clone(),
-            "names the wallet that issued the code",
-        )),
+        PaymentCodeForm::Routed { routing } => lines.push(match code.linker_wallet() {
+            Some(wallet) => ExplanationLine::new(
+                "Routing number",
+                routing.clone(),
+                format!(
+                    "{}: a routing number Linker assigns to the wallet it plays (the real \
+                     issuers' numbers are not public)",
+                    wallet.name
+                ),
+            ),
+            None => ExplanationLine::new(
+                "Routing number",
+                routing.clone(),
+                "names the wallet that issued the code",
+            ),
+        }),
         PaymentCodeForm::Mainstream {
             issuer_id,
             business_type,
@@ -516,6 +527,32 @@ mod tests {
             assert_eq!(c.kind(), kind, "{input:?}: {}", c.summary);
             assert!(!c.lines.is_empty(), "{input:?} has explanation lines");
         }
+    }
+
+    #[test]
+    fn a_linker_routing_number_names_its_wallet_and_says_it_is_linkers_own() {
+        let gcash = classify("281105000000000000000007", &DomainRegistry::default());
+        let routing = gcash
+            .lines
+            .iter()
+            .find(|line| line.label == "Routing number")
+            .map(|line| line.explanation.clone())
+            .unwrap_or_default();
+        assert!(
+            routing.starts_with("GCASH") && routing.contains("not public"),
+            "names GCASH as Linker's assignment: {routing}"
+        );
+        let foreign = classify("281123000000000000000007", &DomainRegistry::default());
+        let routing = foreign
+            .lines
+            .iter()
+            .find(|line| line.label == "Routing number")
+            .map(|line| line.explanation.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            routing, "names the wallet that issued the code",
+            "a number Linker did not assign names no wallet"
+        );
     }
 
     #[test]

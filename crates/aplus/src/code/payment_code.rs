@@ -4,9 +4,13 @@
 //! payment code) and a 16-digit user number. 24-digit codes that start `25`-`30` carry a routing
 //! number naming the wallet after the first three digits (`28` + `1` + routing + 18 digits).
 //! Older accepted forms are 17 to 19 digits starting `28`. Linker's `TEST_WALLET` codes are 24
-//! digits: `281` + routing `999` + 18 digits.
+//! digits: `281` + routing `999` + 18 digits; when the hub plays another wallet, its codes carry
+//! the routing number Linker assigned to that wallet ([`crate::wallets`]: `101` to `107`, Linker's
+//! own, not the real issuers').
 
 use serde::Serialize;
+
+use crate::wallets::{self, WalletUnderTest};
 
 /// Shortest payment code.
 pub const MIN_LEN: usize = 17;
@@ -94,10 +98,29 @@ impl PaymentCode {
     /// A `TEST_WALLET` code for a serial (reduced to 18 digits). The caller supplies the
     /// randomness, e.g. from a seeded generator.
     pub fn test_wallet(serial: u64) -> PaymentCode {
+        PaymentCode::for_wallet(wallets::test_wallet(), serial)
+    }
+
+    /// A code of `wallet` for a serial (reduced to 18 digits): `281` + the wallet's routing
+    /// number + the serial.
+    pub fn for_wallet(wallet: &WalletUnderTest, serial: u64) -> PaymentCode {
         let serial = format!("{:018}", serial % 1_000_000_000_000_000_000);
+        let digits = format!("281{}{serial}", wallet.routing);
         PaymentCode {
-            digits: format!("{TEST_WALLET_PREFIX}{serial}"),
-            form: PaymentCodeForm::TestWallet { serial },
+            form: recognise(&digits),
+            digits,
+        }
+    }
+
+    /// The wallet a Linker routing number names (`281` + routing + 18 digits), if the code has
+    /// one: `TEST_WALLET` for `999`, the wallets Linker plays for `101` to `107`.
+    pub fn linker_wallet(&self) -> Option<&'static WalletUnderTest> {
+        match &self.form {
+            PaymentCodeForm::TestWallet { .. } => Some(wallets::test_wallet()),
+            PaymentCodeForm::Routed { routing } if self.digits.starts_with("281") => {
+                wallets::by_routing(routing)
+            }
+            _ => None,
         }
     }
 
@@ -112,9 +135,14 @@ impl PaymentCode {
             PaymentCodeForm::TestWallet { .. } => {
                 "TEST_WALLET code: 281 + routing 999 + 18 digits".to_owned()
             }
-            PaymentCodeForm::Routed { routing } => {
-                format!("24-digit code with wallet routing number {routing}")
-            }
+            PaymentCodeForm::Routed { routing } => match self.linker_wallet() {
+                Some(wallet) => format!(
+                    "{} code: 281 + routing {routing} + 18 digits (Linker's routing number for \
+                     {}, not the real issuer's)",
+                    wallet.name, wallet.name
+                ),
+                None => format!("24-digit code with wallet routing number {routing}"),
+            },
             PaymentCodeForm::Mainstream { .. } => {
                 "24-digit code: issuer id, business type 02, user number".to_owned()
             }
@@ -174,6 +202,40 @@ mod tests {
         assert!(code.is_test_wallet());
         let big = PaymentCode::test_wallet(u64::MAX);
         assert_eq!(big.digits.len(), 24, "{}", big.digits);
+    }
+
+    #[test]
+    fn a_wallets_code_carries_its_linker_routing_number_and_names_it() {
+        let gcash = wallets::find("GCASH").unwrap();
+        let code = PaymentCode::for_wallet(gcash, 7);
+        assert_eq!(code.digits, "281105000000000000000007");
+        assert_eq!(PaymentCode::parse(&code.digits), Ok(code.clone()));
+        assert_eq!(
+            code.form,
+            PaymentCodeForm::Routed {
+                routing: "105".into()
+            }
+        );
+        assert_eq!(code.linker_wallet().map(|w| w.name), Some("GCASH"));
+        assert!(
+            !code.is_test_wallet(),
+            "a GCASH code is no TEST_WALLET code"
+        );
+        assert!(
+            code.describe().contains("GCASH") && code.describe().contains("not the real"),
+            "{}",
+            code.describe()
+        );
+        let test = PaymentCode::test_wallet(7);
+        assert_eq!(test.linker_wallet().map(|w| w.name), Some("TEST_WALLET"));
+        let foreign = PaymentCode::parse("281123456789012345678901").unwrap();
+        assert_eq!(
+            foreign.linker_wallet(),
+            None,
+            "routing 123 is no Linker wallet's"
+        );
+        let other_head = PaymentCode::parse("251105000000000000000007").unwrap();
+        assert_eq!(other_head.linker_wallet(), None, "Linker's codes start 281");
     }
 
     #[test]

@@ -234,6 +234,28 @@ pub enum CodeValueType {
     Barcode,
 }
 
+/// A foreign-exchange quote (Alipay+'s `Quote` model): the rate at which one currency of a
+/// payment becomes another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    /// The quote's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_id: Option<String>,
+    /// The currencies, e.g. `HKD/PHP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_currency_pair: Option<String>,
+    /// Units of the second currency per unit of the first, e.g. `7.1795`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_price: Option<String>,
+    /// When the quote became valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_start_time: Option<String>,
+    /// When it stops being valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_expiry_time: Option<String>,
+}
+
 /// One entry of `transactions` in an inquiryPayment response (refunds, cancels).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

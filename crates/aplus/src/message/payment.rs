@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{
     Env, InStorePaymentScenario, Merchant, Order, OrderCodeForm, PaymentFactor, PaymentMethod,
-    ProductCode, SettlementStrategy, Transaction,
+    ProductCode, Quote, SettlementStrategy, Transaction,
 };
 use crate::amount::Amount;
 use crate::result::ApiResult;
@@ -121,6 +121,12 @@ pub struct PayResponse {
     /// Where to send the customer (entry code, cashier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_url: Option<String>,
+    /// What the customer pays in their wallet's currency, when it differs from the order's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_pay_amount: Option<Amount>,
+    /// The exchange rate behind `customerPayAmount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_quote: Option<Quote>,
 }
 
 impl PayResponse {
@@ -137,6 +143,8 @@ impl PayResponse {
             wallet_brand_name: None,
             order_code_form: None,
             payment_url: None,
+            customer_pay_amount: None,
+            payment_quote: None,
         }
     }
 }
@@ -189,6 +197,12 @@ pub struct InquiryPaymentResponse {
     /// Refunds and cancels on this payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Vec<Transaction>>,
+    /// What the customer pays in their wallet's currency, when it differs from the order's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_pay_amount: Option<Amount>,
+    /// The exchange rate behind `customerPayAmount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_quote: Option<Quote>,
 }
 
 /// `cancelPayment` request: by `paymentRequestId` or `paymentId`.

@@ -151,8 +151,11 @@ fn run_section(page: &mut Page, run: &RunReport) {
         .raw("</p>\n<dl class=\"meta\">");
     page.meta("Product", run.case.product.name())
         .meta("Run", &run.run_id)
-        .meta("Merchant", &run.merchant_id)
-        .meta("Started", &time(run.started_at));
+        .meta("Merchant", &run.merchant_id);
+    if let Some(wallet) = &run.wallet {
+        page.meta("Wallet", wallet);
+    }
+    page.meta("Started", &time(run.started_at));
     if let Some(end) = run.ended_at {
         page.meta("Ended", &time(end))
             .meta("Took", &format!("{:.1} s", run.duration_secs()));

@@ -138,11 +138,15 @@ fn timeline(run: &RunReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Run {} of {} ({}) by merchant {}: {}",
+        "Run {} of {} ({}) by merchant {}{}: {}",
         run.run_id,
         run.case.id,
         run.case.title,
         run.merchant_id,
+        run.wallet
+            .as_deref()
+            .map(|wallet| format!(" with wallet {wallet}"))
+            .unwrap_or_default(),
         outcome_word(run.outcome)
     );
     let _ = writeln!(out, "{}", run.summary);

@@ -64,6 +64,10 @@ pub struct RunReport {
     pub run_id: String,
     /// The merchant that ran it.
     pub merchant_id: String,
+    /// The wallet the hub played in the run, e.g. `GCASH` (absent: not recorded, as in runs
+    /// from hubs older than the choice, which always played `TEST_WALLET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
     /// When the run started.
     pub started_at: DateTime<Utc>,
     /// When it was decided, if it was.
@@ -125,6 +129,7 @@ impl RunReport {
             case: ReportCase::from(case),
             run_id: record.run_id.clone(),
             merchant_id: merchant_id.to_owned(),
+            wallet: None,
             started_at: record.started_at,
             ended_at,
             outcome: verdict.outcome,
@@ -132,6 +137,12 @@ impl RunReport {
             checks: verdict.checks.clone(),
             events: record.events.clone(),
         }
+    }
+
+    /// The run, naming the wallet the hub played in it.
+    pub fn with_wallet(mut self, wallet: Option<String>) -> RunReport {
+        self.wallet = wallet;
+        self
     }
 
     /// How long the run took, in seconds (0 when it has no end).

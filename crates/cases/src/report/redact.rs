@@ -186,6 +186,7 @@ pub(super) fn run(run: &RunReport) -> RunReport {
         case: run.case.clone(),
         run_id: run.run_id.clone(),
         merchant_id: run.merchant_id.clone(),
+        wallet: run.wallet.clone(),
         started_at: run.started_at,
         ended_at: run.ended_at,
         outcome: run.outcome,

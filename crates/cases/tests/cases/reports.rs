@@ -184,6 +184,33 @@ fn json_carries_every_exchange_as_evidence() {
     );
 }
 
+#[test]
+fn every_format_names_the_wallet_a_run_played_and_none_when_it_was_not_recorded() {
+    let mut report = sample();
+    let run = report.runs[0].clone();
+    report.runs[0] = run.clone().with_wallet(Some("GCASH".to_owned()));
+    let junit = to_junit(&report);
+    let json = to_json(&report);
+    let html = to_html(&report);
+    assert!(
+        junit.contains("with wallet GCASH"),
+        "JUnit names it: {junit}"
+    );
+    assert!(
+        json.contains("\"wallet\": \"GCASH\""),
+        "JSON names it: {json}"
+    );
+    assert!(
+        html.contains("<dt>Wallet</dt><dd>GCASH</dd>"),
+        "HTML names it: {html}"
+    );
+    let plain = sample();
+    assert!(
+        !to_junit(&plain).contains("with wallet") && !to_json(&plain).contains("\"wallet\""),
+        "a run without a recorded wallet says nothing of one"
+    );
+}
+
 // Snapshots of every format (tests/cases/snapshots/), so that a change to a report is reviewed
 // as a diff. The sample report has fixed times, run ids and hub URL, so nothing needs scrubbing.
 // `cargo insta review` (or INSTA_UPDATE=always) accepts a change; with CI=true a difference

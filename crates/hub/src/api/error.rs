@@ -23,7 +23,7 @@ impl IntoResponse for HubError {
             HubError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             HubError::Conflict(_) => StatusCode::CONFLICT,
             HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
-            HubError::RunOver(_) => StatusCode::CONFLICT,
+            HubError::RunOver(_) | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
             HubError::Store(_) | HubError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {

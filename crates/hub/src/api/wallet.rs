@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -69,25 +69,45 @@ pub(super) async fn wallet_sign_out(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A case as a merchant sees it: its definition and whether it can be run.
+/// A case as a merchant sees it: its definition, whether it can be run with the wallet under
+/// test, and why not.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct AssignedCase {
     #[serde(flatten)]
     case: &'static linker_cases::CaseDef,
     runnable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_runnable_reason: Option<String>,
+}
+
+/// `?wallet=GCASH`: the wallet under test the cases are for (TEST_WALLET when absent).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CasesQuery {
+    wallet: Option<String>,
 }
 
 pub(super) async fn wallet_cases(
     State(hub): State<Arc<Hub>>,
     WalletSession { merchant, .. }: WalletSession,
+    Query(query): Query<CasesQuery>,
 ) -> Result<Json<Vec<AssignedCase>>, HubError> {
+    let wallet = crate::domain::runs::lifecycle::wallet_named(query.wallet.as_deref())?;
     let cases = hub
         .assigned_cases(&merchant)?
         .into_iter()
-        .map(|case| AssignedCase {
-            case,
-            runnable: case.implemented,
+        .map(|case| {
+            let not_runnable_reason = if case.implemented {
+                case.not_runnable_with(wallet)
+            } else {
+                Some(format!("{} cannot be run yet on this hub", case.id))
+            };
+            AssignedCase {
+                case,
+                runnable: not_runnable_reason.is_none(),
+                not_runnable_reason,
+            }
         })
         .collect();
     Ok(Json(cases))
@@ -98,6 +118,8 @@ pub(super) async fn wallet_cases(
 pub(super) struct StartRun {
     case_id: String,
     slow_answer_secs: Option<u64>,
+    /// The wallet under test, e.g. `GCASH`; TEST_WALLET when absent.
+    wallet: Option<String>,
 }
 
 pub(super) async fn wallet_start_run(
@@ -112,6 +134,7 @@ pub(super) async fn wallet_start_run(
             &request.case_id,
             crate::domain::runs::RunOptions {
                 slow_answer_secs: request.slow_answer_secs,
+                wallet: request.wallet,
             },
         )?),
     ))

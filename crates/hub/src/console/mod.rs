@@ -117,7 +117,9 @@ impl IntoResponse for PageError {
                 let status = match &error {
                     HubError::NotFound(_) => StatusCode::NOT_FOUND,
                     HubError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                    HubError::Conflict(_) | HubError::RunOver(_) => StatusCode::CONFLICT,
+                    HubError::Conflict(_)
+                    | HubError::RunOver(_)
+                    | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
                     HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
                     HubError::Store(_) | HubError::Internal(_) => {
                         tracing::error!(%error, "console failure");

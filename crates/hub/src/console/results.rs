@@ -30,6 +30,8 @@ struct RunLine {
     case_id: String,
     status: String,
     started_at: String,
+    /// The wallet under test the hub played.
+    wallet: String,
 }
 
 fn project_runs(hub: &Hub, project_id: &str) -> Result<Vec<RunLine>, HubError> {
@@ -42,6 +44,9 @@ fn project_runs(hub: &Hub, project_id: &str) -> Result<Vec<RunLine>, HubError> {
             case_id: run.case_id,
             status: run.status.to_string(),
             started_at: run.started_at.to_rfc3339(),
+            wallet: crate::domain::payments::played_wallet(run.wallet.as_deref())
+                .name
+                .to_owned(),
         })
         .collect())
 }
@@ -97,7 +102,7 @@ struct TestDataPage {
     cases: Vec<(String, String)>,
     rows: Vec<MatrixRow>,
     products: Vec<ProductProgress>,
-    recent: Vec<(String, String, String, String, String)>,
+    recent: Vec<(String, String, String, String, String, String)>,
 }
 
 fn percent(passed: usize, assigned: usize) -> usize {
@@ -213,6 +218,7 @@ fn test_data(hub: &Hub, staff: &Staff, project: &Project) -> Result<TestDataPage
                     format!("/console/projects/{}/runs/{}", project.id, r.id),
                     r.case_id.clone(),
                     names.get(&r.merchant_id).cloned().unwrap_or_default(),
+                    r.wallet.clone(),
                     r.status.clone(),
                     r.started_at.clone(),
                 )
@@ -504,6 +510,8 @@ struct RunPage {
     view: RunView,
     case: &'static CaseDef,
     merchant: Merchant,
+    /// The wallet under test the hub played, e.g. `GCASH (GCash, pspId 1022170000000000000)`.
+    wallet: String,
     summary: String,
     checks: Vec<CheckLine>,
     timeline: Vec<TimelineItem>,
@@ -556,6 +564,13 @@ pub(super) async fn run_page(
                 "Running: the verdict comes when the checks are decided.".to_owned()
             }),
         timeline: timeline(&project.id, &view, case),
+        wallet: {
+            let wallet = crate::domain::payments::played_wallet(Some(&view.wallet));
+            format!(
+                "{} ({}, pspId {})",
+                wallet.name, wallet.brand_name, wallet.psp_id
+            )
+        },
         started: when(&view.started_at),
         ended: view.ended_at.as_ref().map(when).unwrap_or_default(),
         checks,
@@ -595,13 +610,10 @@ fn report_of(
             HubError::Internal(format!("case {} left the catalogue", view.case_id))
         })?;
         let record = hub.run_record(id)?;
-        runs.push(RunReport::new(
-            case,
-            &record,
-            &view.merchant_id,
-            view.ended_at,
-            verdict,
-        ));
+        runs.push(
+            RunReport::new(case, &record, &view.merchant_id, view.ended_at, verdict)
+                .with_wallet(Some(view.wallet.clone())),
+        );
         merchant = Some(view.merchant_id.clone());
     }
     runs.sort_by_key(|r| r.started_at);
@@ -655,7 +667,7 @@ pub(super) async fn export_csv(
             .map(|m| (m.id.clone(), m))
             .collect();
         let mut out = String::from(
-            "merchant,mid,case,product,title,status,run,started_at,ended_at,summary\r\n",
+            "merchant,mid,case,product,title,status,run,started_at,ended_at,summary,wallet\r\n",
         );
         let cell = |t: &str| {
             if t.contains([',', '"', '\n', '\r']) {
@@ -681,6 +693,7 @@ pub(super) async fn export_csv(
                 view.started_at.to_rfc3339(),
                 view.ended_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
                 view.verdict.map(|v| v.summary).unwrap_or_default(),
+                view.wallet.clone(),
             ];
             out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
             out.push_str("\r\n");

@@ -7,14 +7,16 @@ use linker_aplus::time::{beijing, format_wire_time};
 use linker_aplus::{ApiResult, ResultCode};
 
 use crate::Hub;
-use crate::domain::payments::{Payment, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID};
+use crate::domain::payments::{Payment, PaymentStatus};
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::store::deliveries::{Delivery, DeliveryStatus};
 
-/// The notifyPayment body for a payment that reached its outcome.
+/// The notifyPayment body for a payment that reached its outcome, from the wallet the hub plays
+/// for it.
 pub fn notify_body(project: &Project, payment: &Payment) -> String {
     let success = payment.status == PaymentStatus::Success;
+    let wallet = payment.played_wallet();
     let payment_result = if success {
         ApiResult::success()
     } else {
@@ -25,7 +27,7 @@ pub fn notify_body(project: &Project, payment: &Payment) -> String {
     };
     let request = NotifyPaymentRequest {
         acquirer_id: project.acquirer_id.clone(),
-        psp_id: TEST_WALLET_PSP_ID.to_owned(),
+        psp_id: wallet.psp_id.to_owned(),
         payment_result,
         payment_request_id: payment.payment_request_id.clone(),
         payment_id: payment.payment_id.clone(),
@@ -38,7 +40,7 @@ pub fn notify_body(project: &Project, payment: &Payment) -> String {
             None
         },
         customer_id: payment.customer_id.clone(),
-        wallet_brand_name: Some(TEST_WALLET.to_owned()),
+        wallet_brand_name: Some(wallet.brand_name.to_owned()),
     };
     serde_json::to_string(&request).unwrap_or_default()
 }

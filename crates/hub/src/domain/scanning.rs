@@ -5,24 +5,55 @@
 use linker_aplus::code::OrderCode;
 use linker_aplus::code::classify::{Classification, CodeKind, DomainRegistry, classify};
 use linker_aplus::message::Api;
+use linker_aplus::wallets::WalletUnderTest;
 use linker_aplus::{Amount, ResultCode};
 use linker_cases::{AcqpCall, CustomerBehaviour, EventKind, WalletActionKind};
 use serde::Serialize;
 
 use crate::Hub;
 use crate::domain::merchants::Merchant;
-use crate::domain::payments::{Payment, PaymentKey, PaymentStatus};
+use crate::domain::payments::{Payment, PaymentKey, PaymentStatus, wire_quote};
 use crate::domain::request_log::{Direction, Exchange, ExchangeFilter};
 use crate::domain::user_initiated::PrivateCodeAnswer;
 use crate::error::HubError;
 
-/// The User-Agent the wallet's web view sends to entry-code pages: `AlipayConnect` is how an
-/// ACQP's page recognises an Alipay+ wallet.
+/// The User-Agent the wallet's web view sends to entry-code pages when it plays TEST_WALLET:
+/// `AlipayConnect` is how an ACQP's page recognises an Alipay+ wallet.
 pub const WALLET_USER_AGENT: &str = concat!(
     "Mozilla/5.0 AlipayConnect LinkerWallet/",
     env!("CARGO_PKG_VERSION"),
     " TEST_WALLET"
 );
+
+/// The User-Agent of the wallet's web view when it plays `wallet` (its name last, as in
+/// [`WALLET_USER_AGENT`]).
+pub fn wallet_user_agent(wallet: &WalletUnderTest) -> String {
+    format!(
+        "Mozilla/5.0 AlipayConnect LinkerWallet/{} {}",
+        env!("CARGO_PKG_VERSION"),
+        wallet.name
+    )
+}
+
+/// The exchange rate a confirmation shows when the customer's wallet holds another currency
+/// than the order's: the hub's quote for the payment, the same one its `pay` and
+/// `inquiryPayment` answers give the ACQP (`paymentQuote`, `customerPayAmount`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeRate {
+    /// The order's currency.
+    pub from: String,
+    /// The customer's currency.
+    pub to: String,
+    /// Units of `to` per unit of `from`, e.g. `7.1795`.
+    pub rate: String,
+    /// What the customer pays, for people, labelled as Linker's test rate.
+    pub converted: String,
+    /// What the customer pays.
+    pub customer_amount: Amount,
+    /// The quote's id, as in `paymentQuote.quoteId`.
+    pub quote_id: Option<String>,
+}
 
 /// What the wallet shows for a payment it is about to confirm.
 #[derive(Debug, Clone, Serialize)]
@@ -43,6 +74,8 @@ pub struct PaymentPrompt {
     /// Where the wallet returns the customer after paying or leaving (a cashier payment's
     /// `paymentRedirectUrl`), when the ACQP gave one.
     pub redirect_url: Option<String>,
+    /// The exchange rate, when the wallet the hub plays holds another currency than the order's.
+    pub exchange_rate: Option<ExchangeRate>,
 }
 
 /// The result of a scan in a run.
@@ -308,10 +341,11 @@ impl Hub {
         let now = self.clock.now();
         self.store
             .db(|db| db.payments().mark_entry_opened(scanned.run_id, now))?;
+        let user_agent = wallet_user_agent(self.run_wallet(Some(scanned.run_id)));
         Ok(scanned.answer(
             "openPage",
             format!(
-                "Open the merchant's page and enter the amount; the wallet identifies itself as \"{WALLET_USER_AGENT}\"."
+                "Open the merchant's page and enter the amount; the wallet identifies itself as \"{user_agent}\"."
             ),
             None,
         ))
@@ -519,6 +553,18 @@ impl Hub {
             amount_text: payment.amount.to_string(),
             product_code: body["productCode"].as_str().map(str::to_owned),
             redirect_url: body["paymentRedirectUrl"].as_str().map(str::to_owned),
+            exchange_rate: payment.customer_quote().map(|quote| ExchangeRate {
+                from: quote.rate.from.code().to_owned(),
+                to: quote.rate.to.code().to_owned(),
+                rate: quote.rate.price(),
+                converted: format!(
+                    "{} ({})",
+                    quote.customer_amount,
+                    linker_aplus::fx::TEST_RATE_LABEL
+                ),
+                customer_amount: quote.customer_amount,
+                quote_id: wire_quote(&quote).quote_id,
+            }),
         })
     }
 

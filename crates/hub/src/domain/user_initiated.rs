@@ -12,9 +12,7 @@ use crate::domain::acqp::ReplySignature;
 
 use crate::Hub;
 use crate::domain::acqp::{SentCall, judge_reply};
-use crate::domain::payments::{
-    DEFAULT_PAYMENT_EXPIRY, Payment, PaymentKey, PaymentStatus, TEST_WALLET_PSP_ID,
-};
+use crate::domain::payments::{DEFAULT_PAYMENT_EXPIRY, Payment, PaymentKey, PaymentStatus};
 use crate::domain::projects::Project;
 use crate::error::HubError;
 
@@ -44,11 +42,12 @@ impl Hub {
                 "this acquirer registered no userInitiatedPay URL on the hub: set it in the project".to_owned(),
             ));
         };
+        let wallet = self.run_wallet(Some(run_id));
         let request = UserInitiatedPayRequest {
             acquirer_id: project.acquirer_id.clone(),
-            psp_id: TEST_WALLET_PSP_ID.to_owned(),
+            psp_id: wallet.psp_id.to_owned(),
             code_value: code_value.to_owned(),
-            customer_id: Some(format!("2188{}", self.ids.digits(12))),
+            customer_id: Some(self.customer_id(wallet)),
         };
         let body = serde_json::to_string(&request).unwrap_or_default();
         let mut first: Option<UserInitiatedPayResponse> = None;
@@ -174,6 +173,7 @@ impl Hub {
             closed_at: None,
             refunded_value: 0,
             run_id: Some(run_id.to_owned()),
+            wallet: self.store.db(|db| db.runs().wallet(run_id))?,
         };
         self.store.db(|db| db.payments().insert(&payment, &body))?;
         let payment = self

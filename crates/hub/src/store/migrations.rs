@@ -300,4 +300,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE authorizations ADD COLUMN ended_at TEXT;
     CREATE INDEX authorizations_by_merchant ON authorizations (merchant_id);
     "#,
+    // 15: the wallet under test travels with each run (the hub plays it for the run's payments),
+    // and each payment keeps the wallet it was played by. NULL, as in every row written before,
+    // is TEST_WALLET.
+    r#"
+    ALTER TABLE runs ADD COLUMN wallet TEXT;
+    ALTER TABLE payments ADD COLUMN wallet TEXT;
+    "#,
 ];

@@ -88,6 +88,9 @@ pub struct Payment {
     pub refunded_value: u64,
     /// The run it belongs to, if a run's wallet showed the code or scanned the order.
     pub run_id: Option<String>,
+    /// The wallet under test the hub plays for it (its run's, or for a payment waiting for its
+    /// customer the merchant's open run's); `None` is TEST_WALLET.
+    pub wallet: Option<String>,
 }
 
 /// A payment code as issued, for storing.
@@ -170,7 +173,7 @@ impl<'c> Db<'c> {
 
 const SELECT_PAYMENT: &str = "SELECT payment_id, project_id, payment_request_id, scenario, currency, \
     value, fingerprint, status, result_code, result_message, customer_id, code_value, payment_url, \
-    notify_url, created_at, expires_at, paid_at, closed_at, refunded_value, run_id FROM payments";
+    notify_url, created_at, expires_at, paid_at, closed_at, refunded_value, run_id, wallet FROM payments";
 
 fn conversion(
     index: usize,
@@ -211,6 +214,7 @@ fn payment_from_row(row: &Row<'_>) -> rusqlite::Result<Payment> {
         closed_at: time_column(17, row.get(17)?)?,
         refunded_value: u64::try_from(refunded).unwrap_or(0),
         run_id: row.get(19)?,
+        wallet: row.get(20)?,
     })
 }
 
@@ -327,8 +331,8 @@ impl Payments<'_> {
                 "INSERT INTO payments (payment_id, project_id, payment_request_id, scenario, \
                  currency, value, fingerprint, status, result_code, result_message, customer_id, \
                  code_value, payment_url, notify_url, created_at, expires_at, paid_at, closed_at, \
-                 refunded_value, request_body, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-                 ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                 refunded_value, request_body, run_id, wallet) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+                 ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
             )?
             .execute(params![
                 payment.payment_id,
@@ -352,6 +356,7 @@ impl Payments<'_> {
                 minor_units(payment.refunded_value),
                 request_body,
                 payment.run_id,
+                payment.wallet,
             ])?;
         Ok(())
     }
@@ -418,11 +423,13 @@ impl Payments<'_> {
         Ok(())
     }
 
-    /// Binds a payment to a run, unless it is bound already.
+    /// Binds a payment to a run, unless it is bound already; it is played by the run's wallet
+    /// from then on.
     pub fn bind_run(&self, payment_id: &str, run_id: &str) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
-                "UPDATE payments SET run_id = ?2 WHERE payment_id = ?1 AND run_id IS NULL",
+                "UPDATE payments SET run_id = ?2, wallet = (SELECT wallet FROM runs WHERE id = ?2) \
+                 WHERE payment_id = ?1 AND run_id IS NULL",
             )?
             .execute(params![payment_id, run_id])?;
         Ok(())

@@ -76,6 +76,8 @@ pub struct RunRow {
     pub ended_at: Option<DateTime<Utc>>,
     /// The verdict, as JSON, once decided.
     pub verdict: Option<String>,
+    /// The wallet under test the hub plays in the run (`None`: TEST_WALLET).
+    pub wallet: Option<String>,
 }
 
 /// A run to start.
@@ -93,6 +95,8 @@ pub struct NewRun<'a> {
     pub started_at: DateTime<Utc>,
     /// How long UPM-06 holds its `pay` answer, when set.
     pub slow_answer_secs: Option<i64>,
+    /// The wallet under test the hub plays in the run, e.g. `GCASH`.
+    pub wallet: &'a str,
 }
 
 /// Operations on runs and their events (`runs`, `run_events`).
@@ -133,7 +137,7 @@ impl Runs<'_> {
         self.connection
             .prepare_cached(
                 "INSERT INTO runs (id, project_id, merchant_id, case_id, status, started_at, \
-                 slow_answer_secs, seq) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, \
+                 slow_answer_secs, wallet, seq) VALUES (?1, ?2, ?3, ?4, 'open', ?5, ?6, ?7, \
                  (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs))",
             )?
             .execute(params![
@@ -143,6 +147,7 @@ impl Runs<'_> {
                 run.case_id,
                 time_text(run.started_at),
                 run.slow_answer_secs,
+                run.wallet,
             ])?;
         Ok(())
     }
@@ -153,7 +158,7 @@ impl Runs<'_> {
             self.connection
                 .prepare_cached(
                     "SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, \
-                     verdict FROM runs WHERE id = ?1",
+                     verdict, wallet FROM runs WHERE id = ?1",
                 )?
                 .query_row([run_id], run_row),
         )
@@ -162,8 +167,8 @@ impl Runs<'_> {
     /// A project's runs, newest first (runs started at the same instant: the later one first).
     pub fn of_project(&self, project_id: &str) -> Result<Vec<RunRow>, StoreError> {
         let mut statement = self.connection.prepare_cached(
-            "SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict \
-             FROM runs WHERE project_id = ?1 ORDER BY started_at DESC, seq DESC",
+            "SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict, \
+             wallet FROM runs WHERE project_id = ?1 ORDER BY started_at DESC, seq DESC",
         )?;
         let rows = statement.query_map([project_id], run_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -209,6 +214,16 @@ impl Runs<'_> {
             self.connection
                 .prepare_cached("SELECT slow_answer_secs FROM runs WHERE id = ?1")?
                 .query_row([run_id], |row| row.get::<_, Option<i64>>(0)),
+        )?
+        .flatten())
+    }
+
+    /// The wallet under test of a run (`None` for TEST_WALLET, or no such run).
+    pub fn wallet(&self, run_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(optional(
+            self.connection
+                .prepare_cached("SELECT wallet FROM runs WHERE id = ?1")?
+                .query_row([run_id], |row| row.get::<_, Option<String>>(0)),
         )?
         .flatten())
     }
@@ -348,7 +363,8 @@ impl Runs<'_> {
     }
 }
 
-/// A run from `id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict`.
+/// A run from `id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict,
+/// wallet`.
 fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
         id: row.get(0)?,
@@ -359,6 +375,7 @@ fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         started_at: time_column(5, Some(row.get(5)?))?.unwrap_or_default(),
         ended_at: time_column(6, row.get(6)?)?,
         verdict: row.get(7)?,
+        wallet: row.get(8)?,
     })
 }
 

@@ -131,3 +131,94 @@ async fn a_revocation_in_the_wallet_notifies_and_ends_the_token() {
         .await;
     assert_eq!(status.as_u16(), 404);
 }
+
+#[tokio::test]
+async fn a_dana_run_grants_notifies_and_debits_as_dana_and_revokes_as_dana() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let endpoint = NotifyEndpoint::start(&acqp, Ack::Signed).await;
+    hub.admin(
+        "PATCH",
+        &format!("/projects/{}", acqp.project.id),
+        Some(json!({"authNotifyUrl": endpoint.url})),
+    )
+    .await;
+    let wallet = Wallet::sign_in_with(&hub, &acqp, "M1", &["AUTO_DEBIT"]).await;
+    let (status, run) = wallet
+        .send(
+            &hub,
+            "POST",
+            "/runs",
+            Some(json!({"caseId": "ADB-01", "wallet": "DANA"})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 201, "DANA has Auto Debit: {run}");
+    let run = run["id"].as_str().unwrap().to_owned();
+    let prepared = acqp
+        .call(&hub, PREPARE, &json!({
+            "customerBelongsTo": "DANA", "authClientId": "M0001",
+            "authRedirectUrl": "https://acqp.example/back", "scopes": ["AGREEMENT_PAY"], "authState": "st-9"
+        }))
+        .await;
+    let auth_url = prepared.body["authUrl"].as_str().unwrap().to_owned();
+    let (status, granted) = wallet
+        .send(
+            &hub,
+            "POST",
+            "/authorizations",
+            Some(json!({"authUrl": auth_url, "runId": run})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{granted}");
+    let notified = endpoint.received.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        notified.body["pspId"], "1022166000000000001",
+        "authNotify AUTHCODE_CREATED comes from DANA: {}",
+        notified.body
+    );
+    assert!(
+        notified.body["customerId"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("2106")),
+        "a DANA customer: {}",
+        notified.body
+    );
+    let token = acqp
+        .call(
+            &hub,
+            APPLY,
+            &json!({"grantType": "AUTHORIZATION_CODE", "authCode": granted["authCode"]}),
+        )
+        .await;
+    let token = token.body["accessToken"].as_str().unwrap().to_owned();
+    let paid = acqp.call(&hub, PAY, &agreement_pay("ad-d", &token)).await;
+    assert_eq!(paid.code(), "SUCCESS", "{}", paid.raw);
+    assert_eq!(
+        (&paid.body["pspId"], &paid.body["walletBrandName"]),
+        (&json!("1022166000000000001"), &json!("DANA")),
+        "{}",
+        paid.raw
+    );
+    assert_eq!(
+        paid.body["customerPayAmount"],
+        json!({"currency": "IDR", "value": "19800000"}),
+        "HKD 99.00 at Linker's test rate 2000 IDR per HKD: {}",
+        paid.raw
+    );
+    let (_, revoked) = wallet
+        .send(
+            &hub,
+            "POST",
+            &format!("/authorizations/{}/revoke", granted["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(revoked["notified"], true, "{revoked}");
+    let last = endpoint.received.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        (&last.body["authorizationNotifyType"], &last.body["pspId"]),
+        (&json!("TOKEN_CANCELED"), &json!("1022166000000000001")),
+        "the revocation comes from the wallet that granted it: {}",
+        last.body
+    );
+}

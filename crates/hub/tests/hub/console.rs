@@ -1239,3 +1239,91 @@ async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it(
         "the list shows the remark"
     );
 }
+
+#[tokio::test]
+async fn the_run_page_test_data_and_exports_name_the_wallet_the_hub_played() {
+    use crate::support::Wallet;
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let (status, gcash) = wallet
+        .send(
+            &hub,
+            "POST",
+            "/runs",
+            Some(json!({"caseId": "UPM-01", "wallet": "GCASH"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{gcash}");
+    let gcash = gcash["id"].as_str().unwrap().to_owned();
+    wallet
+        .answer(&hub, &gcash, "w-1", "pos-shows-success", true)
+        .await;
+    let plain = wallet.start(&hub, "UPM-02").await;
+
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let project = &acqp.project.id;
+    let page = browser
+        .get(&format!("/console/projects/{project}/runs/{gcash}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<dd id=\"run-wallet\">GCASH (GCash, pspId 1022170000000000000)</dd>"),
+        "the run page names the wallet, its brand and pspId: {}",
+        page.body
+    );
+    let page = browser
+        .get(&format!("/console/projects/{project}/runs/{plain}"))
+        .await;
+    assert!(
+        page.body.contains(
+            "<dd id=\"run-wallet\">TEST_WALLET (TEST_WALLET, pspId 1022999000000000001)</dd>"
+        ),
+        "a run started without a choice played TEST_WALLET: {}",
+        page.body
+    );
+    let test_data = browser
+        .get(&format!("/console/projects/{project}/test-data"))
+        .await;
+    let recent = table_text(&test_data.body, "recent");
+    assert!(
+        recent.contains("GCASH") && recent.contains("TEST_WALLET"),
+        "Test Data's latest runs name each run's wallet: {recent}"
+    );
+    let csv = browser
+        .get(&format!(
+            "/console/projects/{project}/exports/test-data.csv"
+        ))
+        .await;
+    assert!(
+        csv.body
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .ends_with(",wallet")
+            && csv
+                .body
+                .lines()
+                .any(|l| l.contains("UPM-01") && l.ends_with(",GCASH")),
+        "the CSV export has the wallet: {}",
+        csv.body
+    );
+    let json = browser
+        .get(&format!(
+            "/console/projects/{project}/exports/test-data.json"
+        ))
+        .await;
+    let report: serde_json::Value = serde_json::from_str(&json.body).expect("JSON");
+    let run = report["runs"]
+        .as_array()
+        .and_then(|runs| runs.iter().find(|r| r["runId"] == gcash.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        run["wallet"], "GCASH",
+        "the report's run names it: {report}"
+    );
+}

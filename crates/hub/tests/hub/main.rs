@@ -23,3 +23,4 @@ mod runs;
 mod smtp;
 mod support;
 mod tls;
+mod wallets;

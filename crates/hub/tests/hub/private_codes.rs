@@ -231,3 +231,69 @@ async fn a_private_code_without_a_registered_url_says_what_to_set() {
         "{scanned}"
     );
 }
+
+#[tokio::test]
+async fn a_tng_run_asks_the_acqp_about_a_private_code_as_tng_and_a_test_wallet_run_as_before() {
+    for (chosen, psp_id, prefix, rate) in [
+        (
+            json!("TNG"),
+            "1022171000000000001",
+            "2104",
+            json!({"from": "HKD", "to": "MYR", "rate": "0.6026",
+                   "converted": "MYR 40.98 (Linker test rate)",
+                   "customerAmount": {"currency": "MYR", "value": "4098"},
+                   "quoteId": "LINKER-TEST-RATE-HKD-MYR"}),
+        ),
+        (json!(null), "1022999000000000001", "2188", Value::Null),
+    ] {
+        // A hub of its own each time: the test ACQP answers the code with the same order.
+        let hub = TestHub::new();
+        let acqp = hub.acqp().await;
+        let endpoint = notify_to(&hub, &acqp, Ack::Signed).await;
+        let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+        let orders = serve_orders(&hub, &acqp, false).await;
+        let (status, run) = wallet
+            .send(
+                &hub,
+                "POST",
+                "/runs",
+                Some(json!({"caseId": "MPC-01", "wallet": chosen})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{run}");
+        let run = run["id"].as_str().unwrap().to_owned();
+        let (_, scanned) = wallet
+            .send(
+                &hub,
+                "POST",
+                &format!("/runs/{run}/scan"),
+                Some(json!({"codeValue": ISSUED})),
+            )
+            .await;
+        assert_eq!(
+            scanned["payment"]["exchangeRate"], rate,
+            "{chosen}: the confirmation's rate: {scanned}"
+        );
+        let seen = orders.seen.lock().unwrap().clone();
+        assert_eq!(
+            seen[0]["pspId"], psp_id,
+            "{chosen}: userInitiatedPay comes from the run's wallet: {seen:?}"
+        );
+        assert!(
+            seen[0]["customerId"]
+                .as_str()
+                .is_some_and(|c| c.starts_with(prefix)),
+            "{chosen}: a customer of the run's wallet: {seen:?}"
+        );
+        wallet
+            .send(&hub, "POST", &format!("/runs/{run}/confirm"), None)
+            .await;
+        hub.hub.deliver_due().await.unwrap();
+        let notified = endpoint.received.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(
+            notified.body["pspId"], psp_id,
+            "{chosen}: notifyPayment from the run's wallet: {}",
+            notified.body
+        );
+    }
+}

@@ -316,3 +316,98 @@ async fn a_refund_cases_refund_step_is_not_done_by_the_sales_payment_alone() {
     );
     assert_eq!(json["steps"][1]["done"], true, "{json}");
 }
+
+#[tokio::test]
+async fn the_wallet_under_test_of_the_settings_travels_with_each_run_and_the_case_list() {
+    let setup = Setup::new().await;
+    let wallet = &setup.wallet;
+    let choose = |name: &str| {
+        wallet
+            .update_settings(linker_wallet::SettingsUpdate {
+                wallet: Some(name.to_owned()),
+                ..Default::default()
+            })
+            .unwrap()
+    };
+
+    // The default: TEST_WALLET, as before.
+    let run = wallet
+        .start_run("UPM-01", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(run.wallet.as_deref(), Some("TEST_WALLET"), "{run:?}");
+    let code = wallet.payment_code(None, ImageFormat::None).await.unwrap();
+    assert!(code.digits.starts_with("281999"), "{}", code.digits);
+
+    // GCASH chosen: the next run is GCash's, its codes carry GCash's routing number, and the
+    // POS is answered as GCash.
+    choose("GCASH");
+    let run = wallet
+        .start_run("UPM-01", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(run.wallet.as_deref(), Some("GCASH"), "{run:?}");
+    let code = wallet.payment_code(None, ImageFormat::None).await.unwrap();
+    assert!(
+        code.digits.starts_with("281105"),
+        "a GCASH code (routing 105): {}",
+        code.digits
+    );
+    let answer = setup
+        .acqp
+        .call(&setup.hub, PAY, &upm_pay("wut-w", &code.digits, "10000"))
+        .await;
+    assert_eq!(
+        (&answer["pspId"], &answer["walletBrandName"]),
+        (
+            &serde_json::json!("1022170000000000000"),
+            &serde_json::json!("GCash")
+        ),
+        "{answer}"
+    );
+    assert_eq!(
+        wallet.run(&run.id).await.unwrap().run.wallet.as_deref(),
+        Some("GCASH"),
+        "the run keeps its wallet"
+    );
+
+    // DANA chosen: the case list says which cases it cannot run and why, and the hub refuses
+    // to start one.
+    choose("DANA");
+    let list = wallet.cases().await.unwrap();
+    let upm01 = list
+        .groups
+        .iter()
+        .flat_map(|g| &g.cases)
+        .find(|c| c.id == "UPM-01")
+        .expect("UPM-01 listed");
+    assert!(!upm01.runnable, "DANA has no UPM: {upm01:?}");
+    assert!(
+        upm01
+            .not_runnable_reason
+            .as_deref()
+            .is_some_and(|why| why.contains("DANA") && why.contains("User-presented Mode")),
+        "{:?}",
+        upm01.not_runnable_reason
+    );
+    let error = wallet
+        .start_run("UPM-01", Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "WALLET_LACKS_PRODUCT", "{error}");
+    assert!(error.to_string().contains("DANA"), "{error}");
+
+    // Back to TEST_WALLET: UPM-01 is runnable again.
+    choose("TEST_WALLET");
+    let list = wallet.cases().await.unwrap();
+    let upm01 = list
+        .groups
+        .iter()
+        .flat_map(|g| &g.cases)
+        .find(|c| c.id == "UPM-01")
+        .expect("UPM-01 listed");
+    assert!(
+        upm01.runnable && upm01.not_runnable_reason.is_none(),
+        "{upm01:?}"
+    );
+}

@@ -119,6 +119,7 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
         .start_run("MOC-01", Default::default())
         .await
         .unwrap();
+    assert_eq!(run.wallet.as_deref(), Some("TEST_WALLET"), "{run:?}");
     let answer = setup
         .acqp
         .call(&setup.hub, PAY, &order_code_pay("moc-1", "1200"))
@@ -149,7 +150,8 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
     assert_eq!(payment.question(), "Pay HKD 12.00 to Linker Cafe?");
     assert_eq!(payment.exchange_rate, None, "same currency: no rate");
 
-    // The same code, scanned by a customer of a wallet that holds CNY: the rate is shown.
+    // The wallet under test travels with the run when it starts: switching it mid-run changes
+    // nothing for this run's payment (the hub plays TEST_WALLET here).
     wallet
         .update_settings(linker_wallet::SettingsUpdate {
             wallet: Some("ALIPAY_CN".into()),
@@ -157,13 +159,35 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
         })
         .unwrap();
     let again = wallet.scan(ScanInput::Text(&code_value)).await.unwrap();
-    let rate = again
+    assert_eq!(
+        again.payment.and_then(|p| p.exchange_rate),
+        None,
+        "the run plays the wallet it was started with"
+    );
+
+    // A run started with a wallet that holds CNY: the hub's quote for the payment is shown, the
+    // same one the ACQP gets in its inquiry.
+    let run = wallet
+        .start_run("MOC-01", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(run.wallet.as_deref(), Some("ALIPAY_CN"), "{run:?}");
+    let answer = setup
+        .acqp
+        .call(&setup.hub, PAY, &order_code_pay("moc-2", "1200"))
+        .await;
+    let code_value = answer["orderCodeForm"]["codeDetails"][0]["codeValue"]
+        .as_str()
+        .unwrap_or_else(|| panic!("an order code: {answer}"))
+        .to_owned();
+    let scanned = wallet.scan(ScanInput::Text(&code_value)).await.unwrap();
+    let rate = scanned
         .payment
         .and_then(|p| p.exchange_rate)
-        .expect("a CNY wallet paying HKD sees a rate");
+        .expect("an ALIPAY_CN customer paying HKD sees the hub's quote");
     assert_eq!(
-        (rate.from.as_str(), rate.to.as_str()),
-        ("HKD", "CNY"),
+        (rate.from.as_str(), rate.to.as_str(), rate.rate.as_str()),
+        ("HKD", "CNY", "0.9103"),
         "{rate:?}"
     );
     assert_eq!(
@@ -171,7 +195,11 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
         Some("CNY 10.92 (Linker test rate)"),
         "{rate:?}"
     );
-
+    assert_eq!(
+        rate.quote_id.as_deref(),
+        Some("LINKER-TEST-RATE-HKD-CNY"),
+        "{rate:?}"
+    );
     let after = wallet.confirm_payment(None).await.unwrap();
     assert!(
         after.events.iter().any(|e| matches!(
@@ -184,6 +212,23 @@ async fn an_order_code_scanned_from_a_camera_frame_shows_the_payment_to_confirm(
         after.events
     );
     assert_eq!(after.id, run.id);
+    let inquiry = setup
+        .acqp
+        .call(
+            &setup.hub,
+            "/aps/api/v1/payments/inquiryPayment",
+            &serde_json::json!({"paymentRequestId": "moc-2"}),
+        )
+        .await;
+    assert_eq!(
+        inquiry["customerPayAmount"],
+        serde_json::json!({"currency": "CNY", "value": "1092"}),
+        "the ACQP is told what the wallet showed: {inquiry}"
+    );
+    assert_eq!(
+        inquiry["paymentQuote"]["quoteId"], "LINKER-TEST-RATE-HKD-CNY",
+        "{inquiry}"
+    );
     let error = wallet.confirm_payment(None).await.unwrap_err();
     assert_eq!(error.code(), "CONFLICT", "nothing waits any more: {error}");
 }

@@ -14,7 +14,6 @@ use serde::Serialize;
 use super::{AUTH_CODE_VALIDITY, Granted};
 use crate::Hub;
 use crate::domain::merchants::Merchant;
-use crate::domain::payments::TEST_WALLET_PSP_ID;
 use crate::domain::request_log::{Direction, ExchangeFilter};
 use crate::domain::runs::RunStatus;
 use crate::error::HubError;
@@ -163,7 +162,9 @@ impl Hub {
         let found = self.project_authorization(merchant, auth_url)?;
         let id = found.id.clone();
         let code = self.ids.alphanumeric("", 32);
-        let customer = format!("2188{}", self.ids.digits(12));
+        // The customer is one of the run's wallet under test.
+        let wallet = self.run_wallet(run_id);
+        let customer = self.customer_id(wallet);
         let now = self.clock.now();
         let answer = Answer {
             merchant_id: &merchant.id,
@@ -198,7 +199,7 @@ impl Hub {
             auth_state: Some(found.auth_state.clone()),
             auth_code: Some(code.clone()),
             access_token: None,
-            psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+            psp_id: Some(wallet.psp_id.to_owned()),
             acquirer_id: Some(project.acquirer_id.clone()),
             customer_id: Some(customer),
             reason: None,
@@ -321,7 +322,8 @@ impl Hub {
             auth_state: None,
             auth_code: None,
             access_token: found.access_token.clone(),
-            psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+            // The wallet whose customer granted it: the one played in the run it was granted in.
+            psp_id: Some(self.run_wallet(found.run_id.as_deref()).psp_id.to_owned()),
             acquirer_id: Some(project.acquirer_id.clone()),
             customer_id: found.customer_id.clone(),
             reason: Some("the customer revoked the authorization in the wallet".to_owned()),

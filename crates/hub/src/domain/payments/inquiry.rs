@@ -12,6 +12,7 @@ use linker_cases::CancelBehaviour;
 
 use super::{
     Payment, PaymentKey, PaymentStatus, TEST_WALLET, TEST_WALLET_PSP_ID, cancel_deadline, internal,
+    wire_quote,
 };
 use crate::Hub;
 use crate::domain::api_outcome::ApiOutcome;
@@ -20,9 +21,11 @@ use crate::error::HubError;
 use crate::store::Db;
 use linker_aplus::time::beijing;
 
-/// The inquiry answer for a payment.
+/// The inquiry answer for a payment, from the wallet the hub plays for it.
 fn inquiry_response(project: &Project, payment: &Payment) -> InquiryPaymentResponse {
     let success = payment.status == PaymentStatus::Success;
+    let wallet = payment.played_wallet();
+    let quote = payment.customer_quote().filter(|_| success);
     InquiryPaymentResponse {
         result: ApiResult::success(),
         payment_result: Some(payment.result()),
@@ -34,7 +37,7 @@ fn inquiry_response(project: &Project, payment: &Payment) -> InquiryPaymentRespo
         } else {
             None
         },
-        psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+        psp_id: Some(wallet.psp_id.to_owned()),
         acquirer_id: Some(project.acquirer_id.clone()),
         customer_id: if success {
             payment.customer_id.clone()
@@ -42,11 +45,13 @@ fn inquiry_response(project: &Project, payment: &Payment) -> InquiryPaymentRespo
             None
         },
         wallet_brand_name: if success {
-            Some(TEST_WALLET.to_owned())
+            Some(wallet.brand_name.to_owned())
         } else {
             None
         },
         transactions: None,
+        customer_pay_amount: quote.map(|quote| quote.customer_amount),
+        payment_quote: quote.as_ref().map(wire_quote),
     }
 }
 
@@ -120,6 +125,12 @@ impl Hub {
             Err(refusal) => return refusal,
         };
         let now = self.clock.now();
+        // The wallet the hub plays for the payment (TEST_WALLET for an unknown one).
+        let psp_id = self
+            .payment(&project.id, key)
+            .ok()
+            .flatten()
+            .map_or(TEST_WALLET_PSP_ID, |payment| payment.played_wallet().psp_id);
         let scripted = self.run_script(&project.id, key, Api::CancelPayment);
         if let Some((case, earlier_calls)) = &scripted
             && case.sandbox.cancel == CancelBehaviour::UnknownOnce
@@ -131,7 +142,7 @@ impl Hub {
                     ResultCode::UnknownException,
                     "the cancel is being processed; retry until S",
                 ),
-                psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+                psp_id: Some(psp_id.to_owned()),
                 acquirer_id: Some(project.acquirer_id.clone()),
             });
             outcome.forced = true;
@@ -148,7 +159,7 @@ impl Hub {
         match result {
             Ok(result) => ApiOutcome::of(&CancelPaymentResponse {
                 result,
-                psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+                psp_id: Some(psp_id.to_owned()),
                 acquirer_id: Some(project.acquirer_id.clone()),
             }),
             Err(error) => internal(error),

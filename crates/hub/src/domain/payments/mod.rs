@@ -17,8 +17,10 @@ mod refund;
 mod settlement;
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use linker_aplus::message::{Api, CodeDetail, CodeValueType, OrderCodeForm, PayResponse};
+use linker_aplus::fx::FxQuote;
+use linker_aplus::message::{Api, CodeDetail, CodeValueType, OrderCodeForm, PayResponse, Quote};
 use linker_aplus::time::format_wire_time;
+use linker_aplus::wallets::{self, WalletUnderTest};
 use linker_aplus::{ApiResult, ResultCode};
 use serde::Serialize;
 
@@ -33,6 +35,30 @@ use linker_aplus::time::beijing;
 pub use crate::store::payments::{Payment, PaymentStatus};
 /// The wallet Linker plays by default, and its `pspId` (defined in linker-aplus).
 pub use linker_aplus::test_wallet::{TEST_WALLET, TEST_WALLET_PSP_ID};
+
+/// The wallet under test with this stored name; `None` (rows from before the choice, runs
+/// without one) and unknown names are TEST_WALLET.
+pub fn played_wallet(name: Option<&str>) -> &'static WalletUnderTest {
+    name.and_then(wallets::find)
+        .unwrap_or_else(wallets::test_wallet)
+}
+
+/// The `paymentQuote` the hub gives for a quote at Linker's fixed test rate: its id names the
+/// rate as Linker's (`LINKER-TEST-RATE-HKD-PHP`), and it has no validity window (the rates never
+/// change).
+pub fn wire_quote(quote: &FxQuote) -> Quote {
+    Quote {
+        quote_id: Some(format!(
+            "LINKER-TEST-RATE-{}-{}",
+            quote.rate.from.code(),
+            quote.rate.to.code()
+        )),
+        quote_currency_pair: Some(quote.rate.currency_pair()),
+        quote_price: Some(quote.rate.price()),
+        quote_start_time: None,
+        quote_expiry_time: None,
+    }
+}
 pub use settlement::Settlement;
 
 /// How long a payment code stays valid.
@@ -149,6 +175,18 @@ fn status_text(status: PaymentStatus) -> String {
 }
 
 impl Payment {
+    /// The wallet the hub plays for this payment.
+    pub fn played_wallet(&self) -> &'static WalletUnderTest {
+        played_wallet(self.wallet.as_deref())
+    }
+
+    /// What the customer pays at Linker's test rate, when the wallet holds another currency
+    /// than the payment's.
+    pub fn customer_quote(&self) -> Option<FxQuote> {
+        let currency = self.played_wallet().currency?;
+        linker_aplus::fx::quote(&self.amount, currency)
+    }
+
     fn result(&self) -> ApiResult {
         match self.status {
             PaymentStatus::Success => ApiResult::success(),
@@ -186,15 +224,20 @@ impl Payment {
     }
 
     fn pay_response(&self, project: &Project) -> PayResponse {
+        let wallet = self.played_wallet();
         let mut response = PayResponse::from_result(self.result());
         response.payment_id = Some(self.payment_id.clone());
         response.acquirer_id = Some(project.acquirer_id.clone());
-        response.psp_id = Some(TEST_WALLET_PSP_ID.to_owned());
+        response.psp_id = Some(wallet.psp_id.to_owned());
         response.payment_amount = Some(self.amount);
         if self.status == PaymentStatus::Success {
             response.payment_time = Payment::wire_time(self.paid_at);
             response.customer_id = self.customer_id.clone();
-            response.wallet_brand_name = Some(TEST_WALLET.to_owned());
+            response.wallet_brand_name = Some(wallet.brand_name.to_owned());
+            if let Some(quote) = self.customer_quote() {
+                response.customer_pay_amount = Some(quote.customer_amount);
+                response.payment_quote = Some(wire_quote(&quote));
+            }
         }
         if self.status == PaymentStatus::InProcess {
             if self.scenario == "orderCode" {

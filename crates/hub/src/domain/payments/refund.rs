@@ -179,7 +179,7 @@ fn refund_in(db: Db<'_>, asked: &Asked<'_>) -> Result<RefundAnswer, StoreError> 
 
 /// RFD-03: the refund is made, but the first answer is U; a retry with the same
 /// `refundRequestId` answers S.
-fn unknown_once(project: &Project) -> ApiOutcome {
+fn unknown_once(project: &Project, psp_id: &str) -> ApiOutcome {
     let mut outcome = ApiOutcome::of(&RefundResponse {
         result: ApiResult::unknown(
             ResultCode::UnknownException,
@@ -188,7 +188,7 @@ fn unknown_once(project: &Project) -> ApiOutcome {
         refund_id: None,
         refund_time: None,
         refund_amount: None,
-        psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+        psp_id: Some(psp_id.to_owned()),
         acquirer_id: Some(project.acquirer_id.clone()),
     });
     outcome.forced = true;
@@ -198,6 +198,7 @@ fn unknown_once(project: &Project) -> ApiOutcome {
 /// The refund answer for the ACQP.
 fn refund_response(
     project: &Project,
+    psp_id: &str,
     request: &RefundRequest,
     answer: RefundAnswer,
     now: DateTime<Utc>,
@@ -216,7 +217,7 @@ fn refund_response(
         } else {
             None
         },
-        psp_id: Some(TEST_WALLET_PSP_ID.to_owned()),
+        psp_id: Some(psp_id.to_owned()),
         acquirer_id: Some(project.acquirer_id.clone()),
     }
 }
@@ -247,13 +248,18 @@ impl Hub {
         };
         let answer = self.store.transaction(|db| refund_in(db, &asked));
         let scripted = self.run_script(&project.id, key, Api::Refund);
+        let payment = self.payment(&project.id, key).ok().flatten();
         if answer
             .as_ref()
             .is_ok_and(|a| a.refund_id.is_some() && a.at.is_some())
-            && let Ok(Some(payment)) = self.payment(&project.id, key)
+            && let Some(payment) = &payment
         {
-            self.record_payment_state(&payment);
+            self.record_payment_state(payment);
         }
+        // The wallet the hub plays for the payment (TEST_WALLET for an unknown one).
+        let psp_id = payment
+            .as_ref()
+            .map_or(TEST_WALLET_PSP_ID, |payment| payment.played_wallet().psp_id);
         let answer = match answer {
             Ok(answer) => answer,
             Err(error) => return internal(HubError::from(error)),
@@ -263,8 +269,8 @@ impl Hub {
             && *earlier_calls == 0
             && answer.result.is_success()
         {
-            return unknown_once(project);
+            return unknown_once(project, psp_id);
         }
-        ApiOutcome::of(&refund_response(project, request, answer, now))
+        ApiOutcome::of(&refund_response(project, psp_id, request, answer, now))
     }
 }

@@ -3,11 +3,31 @@
 
 use linker_cases::{CaseDef, Event, RunRecord, Verdict};
 
+use linker_aplus::wallets::{self, WalletUnderTest};
+
 use super::{RunOptions, RunStatus, RunView, catalogue};
 use crate::Hub;
 use crate::domain::merchants::Merchant;
+use crate::domain::payments::played_wallet;
 use crate::error::HubError;
 use crate::store::runs::{NewRun, RunRow};
+
+/// The wallet under test a run is started with: TEST_WALLET when none is named, and an
+/// `INVALID_INPUT` refusal naming the known wallets for a name that is none of them.
+pub fn wallet_named(name: Option<&str>) -> Result<&'static WalletUnderTest, HubError> {
+    match name {
+        None => Ok(wallets::test_wallet()),
+        Some(name) => wallets::find(name).ok_or_else(|| {
+            HubError::invalid(
+                "wallet",
+                format!(
+                    "{name:?} is not a wallet Linker plays; choose one of {}",
+                    wallets::names()
+                ),
+            )
+        }),
+    }
+}
 
 impl Hub {
     /// The case a merchant may run: it exists, can be run, and is for one of its products.
@@ -59,7 +79,11 @@ impl Hub {
         if options.slow_answer_secs.is_some_and(|secs| secs > 60) {
             return Err(HubError::invalid("slowAnswerSecs", "at most 60 seconds"));
         }
+        let wallet = wallet_named(options.wallet.as_deref())?;
         let case = self.case_for(merchant, case_id)?;
+        if let Some(why) = case.not_runnable_with(wallet) {
+            return Err(HubError::WalletLacksProduct(why));
+        }
         let now = self.clock.now();
         let id = self.ids.alphanumeric("run_", 14);
         let open = self
@@ -81,6 +105,7 @@ impl Hub {
                 slow_answer_secs: options
                     .slow_answer_secs
                     .and_then(|secs| i64::try_from(secs).ok()),
+                wallet: wallet.name,
             })
         })?;
         self.run_view(&id)
@@ -161,6 +186,7 @@ impl Hub {
             id: row.id,
             case_id: row.case_id,
             merchant_id: row.merchant_id,
+            wallet: played_wallet(row.wallet.as_deref()).name.to_owned(),
             status: row.status,
             started_at: row.started_at,
             ended_at: row.ended_at,
@@ -208,6 +234,30 @@ impl Hub {
             Some(secs) => case.sandbox.clone().with_slow_answer_secs(secs),
             None => case.sandbox.clone(),
         })
+    }
+
+    /// The wallet under test the hub plays in a run: the one the run was started with, and
+    /// TEST_WALLET for no run, an unknown one or one started without a choice.
+    pub fn run_wallet(&self, run_id: Option<&str>) -> &'static WalletUnderTest {
+        let name = run_id.and_then(|run| self.store.db(|db| db.runs().wallet(run)).ok().flatten());
+        played_wallet(name.as_deref())
+    }
+
+    /// The stored wallet of the open run of the project's merchant whose MID is `mid`, if it
+    /// has one.
+    pub(crate) fn merchant_open_wallet(&self, project_id: &str, mid: &str) -> Option<String> {
+        self.store
+            .db(|db| {
+                let Some(merchant) = db.merchants().by_mid(project_id, mid)? else {
+                    return Ok(None);
+                };
+                match db.runs().open_of_merchant(&merchant.id)?.first() {
+                    Some(run) => db.runs().wallet(run),
+                    None => Ok(None),
+                }
+            })
+            .ok()
+            .flatten()
     }
 
     /// The case of an open run.

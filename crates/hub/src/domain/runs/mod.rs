@@ -36,6 +36,9 @@ pub struct RunView {
     pub case_id: String,
     /// The merchant running it.
     pub merchant_id: String,
+    /// The wallet under test the hub plays in the run, e.g. `GCASH` (`TEST_WALLET` unless the
+    /// wallet chose another when it started the run).
+    pub wallet: String,
     /// `open`, `passed`, `failed`, `broken` or `skipped`.
     pub status: RunStatus,
     /// When it started.
@@ -57,6 +60,9 @@ pub struct RunOptions {
     /// How long UPM-06 holds its `pay` answer (30 s unless set; at most 60), so tests and demos
     /// can shorten the real-time wait.
     pub slow_answer_secs: Option<u64>,
+    /// The wallet under test the hub plays for the run's payments, a name of
+    /// `linker_aplus::wallets::WALLETS` (case-insensitive); TEST_WALLET when absent.
+    pub wallet: Option<String>,
 }
 
 /// The built-in catalogue, or an internal error naming what is wrong with it.

@@ -162,7 +162,7 @@ impl Hub {
                     Settlement::Declined { code, message }
                 }
                 _ => Settlement::Paid {
-                    customer_id: format!("2188{}", self.ids.digits(12)),
+                    customer_id: self.customer_id(self.run_wallet(Some(run_id))),
                 },
             }
         };

@@ -8,6 +8,7 @@ mod order_code;
 mod payment_code;
 
 use chrono::{DateTime, Utc};
+use linker_aplus::code::PaymentCode;
 use linker_aplus::message::{PayRequest, PayResponse, PayScenario};
 use linker_aplus::{ApiResult, ResultCode};
 use linker_cases::NotifyBehaviour;
@@ -32,6 +33,9 @@ struct Prepared {
     code_run: Option<(String, linker_cases::Sandbox)>,
     /// For an Auto Debit pay: the open run of the authorization behind its token.
     token_run: Option<String>,
+    /// The wallet of the open run of the merchant the pay names, if any: the wallet a payment
+    /// that joins no run yet is played by (an order code waits for that run's wallet to scan).
+    merchant_wallet: Option<String>,
 }
 
 /// What a run's script decided about the pay answer.
@@ -121,7 +125,20 @@ fn new_payment(
         closed_at: None,
         refunded_value: 0,
         run_id: None,
+        wallet: None,
     }
+}
+
+/// The wallet a payment code's Linker routing number names (`281105...` is GCASH's), for a
+/// payment-code pay; `None` for TEST_WALLET's codes and for codes of no wallet Linker plays.
+fn code_wallet(payment: &Payment) -> Option<String> {
+    if payment.scenario != scenario_name(PayScenario::PaymentCode) {
+        return None;
+    }
+    let code = PaymentCode::parse(payment.code_value.as_deref()?).ok()?;
+    code.linker_wallet()
+        .filter(|wallet| !wallet.is_test_wallet())
+        .map(|wallet| wallet.name.to_owned())
 }
 
 /// How long a payment waits for the customer: the default, or the ACQP's sooner expiry.
@@ -197,6 +214,12 @@ impl Hub {
             );
             let script =
                 self.apply_scenario(db, project, &request, &prepared, &mut payment, now)?;
+            // The hub plays the run's wallet; a payment of no run, the wallet its payment code's
+            // routing number names, else the wallet of its merchant's open run.
+            payment.wallet = match payment.run_id.as_deref() {
+                Some(run) => db.runs().wallet(run)?,
+                None => code_wallet(&payment).or_else(|| prepared.merchant_wallet.clone()),
+            };
             db.payments().insert(&payment, &body)?;
             Ok(Created::New(payment, script))
         })?;
@@ -250,12 +273,15 @@ impl Hub {
                 .and_then(|token| self.token_run(&project.id, token)),
             _ => None,
         };
+        let merchant_wallet =
+            self.merchant_open_wallet(&project.id, &request.order.merchant.reference_merchant_id);
         Prepared {
             payment_id,
             order_token,
             entry_run,
             code_run,
             token_run,
+            merchant_wallet,
         }
     }
 
