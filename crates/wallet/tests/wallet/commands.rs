@@ -267,6 +267,24 @@ async fn a_json_shell_pays_a_cashier_checkout_and_returns_the_customer_to_the_me
         vec![redirect],
         "the run records once where the wallet returned the customer: {returned}"
     );
+    let detail = commands::call(&wallet, "run", json!({"runId": run_id}))
+        .await
+        .unwrap();
+    let done: Vec<(&Value, &Value)> = detail["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (&s["doneWhen"], &s["done"]))
+        .collect();
+    assert_eq!(
+        done,
+        vec![
+            (&json!("payment-url-opened"), &json!(true)),
+            (&json!("redirected-to-merchant"), &json!(true))
+        ],
+        "both of CSH-01's steps are ticked by the wallet's own events: {}",
+        detail["steps"]
+    );
 }
 
 #[tokio::test]
