@@ -204,11 +204,19 @@ function render() {
   if (open) parts.push(stepsCard());
   parts.push(liveCard());
   if (model.verdict) parts.push(h("button", { type: "button", class: "button secondary wide", id: "run-again", text: t("run.startAgain"), onclick: startRun }));
-  // Keep the camera's video element alive across re-renders.
+  // Keep the camera's video element alive across re-renders, and the focus (and caret) of a
+  // field being typed in.
   const video = document.getElementById("camera");
+  const focused = document.activeElement;
+  const caret = focused?.id && focused.tagName === "INPUT" ? [focused.id, focused.selectionStart, focused.selectionEnd] : null;
   fill(container, ...parts);
   const slot = document.getElementById("camera-slot");
   if (video && slot) slot.replaceChildren(video);
+  const field = caret && document.getElementById(caret[0]);
+  if (field && field !== focused) {
+    field.focus();
+    field.setSelectionRange?.(caret[1], caret[2]);
+  }
   if (open && model.tool === "pay") ensureCode();
 }
 

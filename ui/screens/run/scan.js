@@ -38,7 +38,8 @@ export function scanCard() {
     h("div", { id: "camera-slot" }),
     h("p", { class: "hint", text: t("scan.drop") }),
     h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); scanText($("#scan-text").value); } },
-      h("input", { id: "scan-text", placeholder: t("scan.typed"), spellcheck: "false", autocomplete: "off", value: scan.typed ?? "" }),
+      // What is typed survives the screen drawing itself again as the run's events arrive.
+      h("input", { id: "scan-text", placeholder: t("scan.typed"), spellcheck: "false", autocomplete: "off", value: scan.typed ?? "", oninput: (e) => { model.scan = { ...(model.scan ?? {}), typed: e.target.value }; } }),
       h("button", { type: "submit", class: "button small primary", id: "scan-go", text: t("scan.go") }),
     ),
     scan.choices
