@@ -127,6 +127,7 @@ export const STRINGS = {
     "cashier.failedText": "{merchant} was not paid.",
     "cashier.waiting": "Payment sent",
     "cashier.waitingText": "Waiting for the result…",
+    "cashier.leftTitle": "Not paid",
     "cashier.left": "You left without paying.",
     "cashier.noRedirect": "The merchant gave no page to go back to (no paymentRedirectUrl).",
 
@@ -391,6 +392,7 @@ export const STRINGS = {
     "cashier.failedText": "未向 {merchant} 付款。",
     "cashier.waiting": "付款已提交",
     "cashier.waitingText": "正在等待结果…",
+    "cashier.leftTitle": "未付款",
     "cashier.left": "您未付款便离开了。",
     "cashier.noRedirect": "商户未提供返回页面（没有 paymentRedirectUrl）。",
 

@@ -53,7 +53,7 @@ export function cashierCard() {
         h("button", { type: "button", class: "button secondary wide", id: "back-out", disabled: busy, text: t("confirm.backOut"), onclick: leave })),
     );
   } else {
-    const result = cashier.left ? { kind: "left", title: t("confirm.backOut"), text: t("cashier.left") } : outcome(model);
+    const result = cashier.left ? { kind: "left", title: t("cashier.leftTitle"), text: t("cashier.left") } : outcome(model);
     parts.push(
       h("div", { class: `outcome ${result.kind}`, id: "cashier-outcome", "data-outcome": result.kind },
         h("span", { class: "outcome-mark", "aria-hidden": "true", text: result.kind === "paid" ? "✓" : result.kind === "waiting" ? "…" : "✕" }),

@@ -220,6 +220,51 @@ async fn cashier_and_auto_debit_cases_pass_from_a_phone_with_the_shops_pages() {
     scroll_to(&phone, "#verdict").await;
     shot(&phone, "phone-cashier-passed").await;
 
+    // CSH-02's way out: Leave without paying sends the customer back at once, and the run
+    // records both (its verdict waits for the shop to cancel the abandoned order: not here).
+    press(&phone, "#run-back").await;
+    press(&phone, "#case-CSH-02").await;
+    press(&phone, "#start-run").await;
+    let abandoned_run = run_id(&phone, "CSH-02").await;
+    phone.goto(&format!("{shop}/shop")).await.unwrap();
+    element(&phone, "#options .opt").await;
+    press(&phone, "#pay").await;
+    element(&phone, "#payLink[href]").await;
+    press(&phone, "#payLink").await;
+    element(&phone, "#cashier[data-phase='confirm']").await;
+    let tabs = phone.windows().await.unwrap();
+    press(&phone, "#back-out").await;
+    switch_to_new_tab(&phone, &tabs, "Leave without paying").await;
+    let state = wait_for(
+        &phone,
+        "const s = document.querySelector('#state'); return location.pathname.startsWith('/shop/return/') && s && s.className;",
+        30,
+        "leaving opens the shop's return page",
+    )
+    .await;
+    assert!(
+        !state.as_str().unwrap_or_default().contains("paid"),
+        "the shop does not believe the return: the order is not paid ({state})"
+    );
+    phone.close_window().await.unwrap();
+    phone.switch_to_window(wallet_tab.clone()).await.unwrap();
+    element(&phone, "#cashier-outcome[data-outcome='left']").await;
+    element(&phone, "#cashier-returned[data-opened='true']").await;
+    wallet_screen(&phone, "phone-cashier-left").await;
+    let recorded = wait_for(
+        &phone,
+        "const l = [...document.querySelectorAll('#live li[data-kind=wallet_action]')].map((li) => li.textContent).join(' | '); \
+         return l.includes('back out') && l.includes('redirected') && l;",
+        30,
+        "the run records leaving and the return",
+    )
+    .await;
+    assert_eq!(
+        run_id(&phone, "CSH-02").await,
+        abandoned_run,
+        "recorded in CSH-02's run: {recorded}"
+    );
+
     // ADB-01: the shop's account page links a wallet in another tab; the wallet's Scan screen
     // takes its link, pasted.
     press(&phone, "#run-back").await;
