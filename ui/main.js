@@ -1,13 +1,15 @@
 // The wallet's start: translations, the screens by name, the tabs, the run events, the
 // background sync, then the first screen (welcome, the demo, or the cases when signed in).
 // Every string comes from i18n.js; only lib/shell.js talks to the Rust side.
-import { applyTranslations, currentLanguage, setLanguage } from "./i18n.js";
+import { applyTranslations, currentLanguage, setLanguage, t } from "./i18n.js";
 import { go, register, tabs } from "./lib/nav.js";
 import { app, inApp } from "./lib/shell.js";
 import { state } from "./lib/state.js";
+import { showAuthorizations } from "./screens/authorizations.js";
 import { showCases } from "./screens/cases.js";
 import { showGenerate } from "./screens/generate.js";
 import { showHistory } from "./screens/history.js";
+import { keepForAfterSignIn, openLink, takePending } from "./screens/open-link.js";
 import { listenForRunEvents, showRun } from "./screens/run/run.js";
 import { showSettings } from "./screens/settings.js";
 import { showSignIn } from "./screens/sign-in.js";
@@ -16,11 +18,17 @@ import { showVersion, showWelcome, startDemo } from "./screens/welcome.js";
 register({
   welcome: showWelcome,
   signIn: showSignIn,
-  cases: showCases,
+  // A link opened before signing in (`#open=`) opens once the merchant is in.
+  cases: (...args) => {
+    const pending = takePending();
+    return pending ? openLink(pending) : showCases(...args);
+  },
   run: showRun,
   history: showHistory,
   generate: showGenerate,
   settings: showSettings,
+  authorizations: showAuthorizations,
+  openLink,
 });
 
 /** Sends the outbox whenever writes are waiting. */
@@ -63,13 +71,36 @@ async function start() {
   if (state.session?.active) showCases();
 }
 
-/** The web wallet: the app shell cached for the home screen, and an invitation link's code. */
+/** The link in the page's `#open=` (a hub page opened as a link), taken off the address bar. */
+function linkInAddress() {
+  const url = new URLSearchParams(location.hash.slice(1)).get("open");
+  if (url) history.replaceState(null, "", location.pathname);
+  return url;
+}
+
+/** The web wallet: the app shell cached for the home screen, an invitation link's code, and a
+ * hub page opened as a link (`#open=<URL>`), in the merchant's run. */
 async function startInBrowser() {
   // The service worker keeps the app shell for "Add to Home Screen"; the commands always go to
   // the hub. Browsers offer it only on secure pages (HTTPS, or this machine).
   navigator.serviceWorker?.register("sw.js").catch((error) => console.warn("no service worker", error));
   const invite = new URLSearchParams(location.hash.slice(1)).get("invite");
+  const link = linkInAddress();
   state.session = await app.session().catch(() => null);
+  // A link opened while the wallet is already on screen (the address bar's fragment changed).
+  addEventListener("hashchange", () => {
+    const again = linkInAddress();
+    if (again) openLink(again);
+  });
+  if (link && state.session?.active) return openLink(link);
+  if (link) {
+    keepForAfterSignIn(link);
+    const notice = document.querySelector("#notice");
+    if (notice) {
+      notice.textContent = t("openLink.signIn");
+      notice.hidden = false;
+    }
+  }
   if (invite) {
     history.replaceState(null, "", location.pathname);
     await go("signIn", "invitation");

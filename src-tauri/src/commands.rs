@@ -3,9 +3,9 @@
 //! (the demo, its windows, the screen reader, saving a file).
 
 use linker_wallet::{
-    CaseEntry, CaseList, ManualAnswerInput, OutboxEntry, PaymentCodeView, RunDetail, RunView,
-    ScanOutcome, SessionInfo, Settings, SettingsUpdate, SyncReport, SyncStatus, VerdictReport,
-    WalletUnderTest, WriteReceipt,
+    AuthorizationPrompt, AuthorizationView, CaseEntry, CaseList, Declined, Granted,
+    ManualAnswerInput, OutboxEntry, PaymentCodeView, RunDetail, RunView, ScanOutcome, SessionInfo,
+    Settings, SettingsUpdate, SyncReport, SyncStatus, VerdictReport, WalletUnderTest, WriteReceipt,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -223,6 +223,71 @@ pub async fn decline_payment(state: State<'_, AppState>, run_id: String) -> Answ
 #[tauri::command]
 pub async fn back_out(state: State<'_, AppState>, run_id: String) -> Answer<RunView> {
     commands::back_out(&state.wallet, &run_id).await
+}
+
+/// Done (or leaving) on a cashier payment: the wallet returned the customer to the merchant.
+#[tauri::command]
+pub async fn redirected(
+    state: State<'_, AppState>,
+    run_id: String,
+    url: String,
+) -> Answer<RunView> {
+    commands::redirected(&state.wallet, &run_id, &url).await
+}
+
+/// What an Auto Debit authorization URL asks, before the customer answers.
+#[tauri::command]
+pub async fn inspect_authorization(
+    state: State<'_, AppState>,
+    url: String,
+) -> Answer<AuthorizationPrompt> {
+    commands::inspect_authorization(&state.wallet, &url).await
+}
+
+/// Authorize: grants an Auto Debit authorization, in the run when one is named.
+#[tauri::command]
+pub async fn authorize(
+    state: State<'_, AppState>,
+    url: String,
+    run_id: Option<String>,
+) -> Answer<Granted> {
+    commands::authorize(&state.wallet, &url, run_id.as_deref()).await
+}
+
+/// Decline: refuses an Auto Debit authorization, in the run when one is named.
+#[tauri::command]
+pub async fn decline_authorization(
+    state: State<'_, AppState>,
+    url: String,
+    run_id: Option<String>,
+) -> Answer<Declined> {
+    commands::decline_authorization(&state.wallet, &url, run_id.as_deref()).await
+}
+
+/// The wallet's Auto Debit authorizations, newest first.
+#[tauri::command]
+pub async fn authorizations(state: State<'_, AppState>) -> Answer<Vec<AuthorizationView>> {
+    commands::authorizations(&state.wallet).await
+}
+
+/// Unbind: revokes an authorization; true when the merchant acknowledged the notice.
+#[tauri::command]
+pub async fn revoke_authorization(
+    state: State<'_, AppState>,
+    authorization_id: String,
+) -> Answer<bool> {
+    commands::revoke_authorization(&state.wallet, &authorization_id).await
+}
+
+/// Returns the customer to a merchant's page (a cashier `paymentRedirectUrl`, an Auto Debit
+/// `authRedirectUrl`); see [`crate::demo::open_merchant_site`].
+#[tauri::command]
+pub async fn open_merchant_site<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    url: String,
+) -> Answer<bool> {
+    demo::open_merchant_site(&app, &state, &url).await
 }
 
 /// Answers a manual question (kept in the outbox first: works offline).

@@ -93,6 +93,42 @@ pub async fn open_pos<R: Runtime>(app: &AppHandle<R>, state: &AppState) -> Resul
     pos_window(app, &url)
 }
 
+/// Returns the customer to a merchant's page (a cashier `paymentRedirectUrl`, an Auto Debit
+/// `authRedirectUrl`). In demo mode the merchant's site is the reference acquirer's, so the POS
+/// window shows it (opened again if it was closed): true. Without the demo the app has no browser
+/// of its own to hand the page to: false, and the screens show the link to copy.
+pub async fn open_merchant_site<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    url: &str,
+) -> Result<bool, ErrorView> {
+    let parsed: tauri::Url = url
+        .trim()
+        .parse()
+        .map_err(|error| app_error("INVALID_INPUT", format!("{url}: {error}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(app_error(
+            "INVALID_INPUT",
+            format!("{url}: not a web page (http or https)"),
+        ));
+    }
+    if info(state).await.is_none() {
+        return Ok(false);
+    }
+    if let Some(window) = app.get_webview_window(POS_WINDOW) {
+        window.navigate(parsed).map_err(|error| {
+            app_error(
+                "OPEN_PAGE",
+                format!("cannot open {url} in the POS window: {error}"),
+            )
+        })?;
+        let _ = window.show();
+        return Ok(true);
+    }
+    pos_window(app, parsed.as_str())?;
+    Ok(true)
+}
+
 fn pos_window<R: Runtime>(app: &AppHandle<R>, url: &str) -> Result<(), ErrorView> {
     if let Some(window) = app.get_webview_window(POS_WINDOW) {
         let _ = window.show();

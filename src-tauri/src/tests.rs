@@ -142,6 +142,48 @@ fn an_unreachable_hub_and_bad_input_are_errors_in_plain_words() {
 }
 
 #[test]
+fn the_cashier_and_auto_debit_commands_are_registered_with_the_screens_argument_names() {
+    let app = mock(Some("http://127.0.0.1:9".into()));
+    // Signed out: each answers the wallet's own error, so each is registered and its arguments
+    // (by the names ui/lib/shell.js sends) were read.
+    for (command, args) in [
+        (
+            "redirected",
+            json!({"runId": "run_1", "url": "https://shop.example/return/1"}),
+        ),
+        (
+            "inspect_authorization",
+            json!({"url": "http://127.0.0.1:9/authorize/auth_1"}),
+        ),
+        (
+            "authorize",
+            json!({"url": "http://127.0.0.1:9/authorize/auth_1", "runId": "run_1"}),
+        ),
+        (
+            "decline_authorization",
+            json!({"url": "http://127.0.0.1:9/authorize/auth_1"}),
+        ),
+        ("authorizations", json!({})),
+        ("revoke_authorization", json!({"authorizationId": "auth_1"})),
+    ] {
+        let error = app.err(command, args);
+        assert_eq!(
+            error["code"], "NOT_SIGNED_IN",
+            "{command} runs the wallet's command and needs a session: {error}"
+        );
+    }
+    // Without the demo the app has nothing to show the merchant's page in: the screens show the
+    // link instead. Only web pages are opened.
+    let opened = app.ok(
+        "open_merchant_site",
+        json!({"url": "https://shop.example/shop/return/1"}),
+    );
+    assert_eq!(opened, json!(false), "no demo, no POS window: {opened}");
+    let error = app.err("open_merchant_site", json!({"url": "file:///etc/passwd"}));
+    assert_eq!(error["code"], "INVALID_INPUT", "{error}");
+}
+
+#[test]
 fn generate_qr_makes_a_code_the_scanner_reads_back() {
     use base64::Engine as _;
     let app = mock(None);

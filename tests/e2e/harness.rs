@@ -113,9 +113,10 @@ pub struct App {
     shots: PathBuf,
     name: String,
     taken: Vec<PathBuf>,
-    // Dropped after the client: the driver before the display.
+    // Dropped after the client: the driver before the display, then the app's own storage.
     _driver: Driver,
     _display: Display,
+    _storage: tempfile::TempDir,
 }
 
 impl App {
@@ -124,7 +125,22 @@ impl App {
     /// `name` names this test's screenshots.
     pub async fn start_with(name: &str, env: &[(&str, String)]) -> App {
         let display = Display::start();
-        let driver = Driver::start(&display, env);
+        // The web view's own storage (local storage: the language chosen) in a folder of this
+        // test's, not the user's data folder: tests running side by side, or after one another,
+        // never see each other's choices.
+        let storage = tempfile::tempdir().expect("a folder for the web view's storage");
+        let mut env_with_storage = vec![
+            (
+                "XDG_DATA_HOME",
+                storage.path().join("data").display().to_string(),
+            ),
+            (
+                "XDG_CACHE_HOME",
+                storage.path().join("cache").display().to_string(),
+            ),
+        ];
+        env_with_storage.extend(env.iter().cloned());
+        let driver = Driver::start(&display, &env_with_storage);
         let application = env!("CARGO_BIN_EXE_linker-app");
         assert!(
             Path::new(application).exists(),
@@ -171,6 +187,7 @@ impl App {
             taken: Vec::new(),
             _driver: driver,
             _display: display,
+            _storage: storage,
         }
     }
 

@@ -13,3 +13,4 @@ mod first_screen;
 mod flows;
 mod harness;
 mod offline;
+mod online;

@@ -11,7 +11,9 @@ export const root = document.getElementById("app");
 /** The tab bar under the screens that have one. */
 export const tabs = document.getElementById("tabs");
 
-const TAB_SCREENS = ["cases", "run", "history", "generate", "settings"];
+const TAB_SCREENS = ["cases", "run", "history", "generate", "settings", "authorizations", "openLink"];
+/** The tab a screen belongs under: a run and an opened link under Cases, Authorizations under Settings. */
+const TAB_OF = { run: "cases", openLink: "cases", authorizations: "settings" };
 const screens = {};
 
 /** Adds screens by name: `{ cases: showCases, ... }`. */
@@ -40,7 +42,7 @@ export function show(name, ...children) {
   fill(root, ...nodes);
   tabs.hidden = !TAB_SCREENS.includes(name);
   for (const button of tabs.querySelectorAll("button")) {
-    const active = button.dataset.tab === name || (name === "run" && button.dataset.tab === "cases");
+    const active = button.dataset.tab === (TAB_OF[name] ?? name);
     button.classList.toggle("active", active);
   }
   document.body.classList.toggle("with-tabs", !tabs.hidden);

@@ -76,6 +76,7 @@ export const app = {
   cases: () => invoke("cases"),
   case: (caseId) => invoke("case", { caseId }),
   startRun: (caseId) => invoke("start_run", { caseId }),
+  currentRun: () => invoke("current_run"),
   followRun: (runId) => invoke("follow_run", { runId }),
   run: (runId) => invoke("run", { runId }),
   verdict: (runId) => invoke("verdict", { runId }),
@@ -95,6 +96,12 @@ export const app = {
   confirmPayment: (runId) => invoke("confirm_payment", { runId }),
   declinePayment: (runId) => invoke("decline_payment", { runId }),
   backOut: (runId) => invoke("back_out", { runId }),
+  redirected: (runId, url) => invoke("redirected", { runId, url }),
+  inspectAuthorization: (url) => invoke("inspect_authorization", { url }),
+  authorize: (url, runId) => invoke("authorize", { url, runId }),
+  declineAuthorization: (url, runId) => invoke("decline_authorization", { url, runId }),
+  authorizations: () => invoke("authorizations"),
+  revokeAuthorization: (authorizationId) => invoke("revoke_authorization", { authorizationId }),
   answerManual: (runId, answer) => invoke("answer_manual", { runId, answer }),
   attachPhoto: (runId, image) => invoke("attach_photo", { runId, image }),
 
@@ -107,6 +114,31 @@ export const app = {
   generateQr: (text) => invoke("generate_qr", { text }),
   saveQr: (text) => invoke("save_qr", { text }),
 };
+
+/**
+ * Returns the customer to a merchant's page (a cashier `paymentRedirectUrl`, an Auto Debit
+ * `authRedirectUrl`) after `first` (e.g. recording the return in the run): the desktop demo's POS
+ * window shows it; a browser opens it in a new tab, so the wallet and its run stay open. Resolves
+ * true when the page was opened, false when the customer has to follow the link themselves (the
+ * desktop app without the demo has no browser of its own to hand it to).
+ */
+export async function returnToMerchant(url, first = async () => {}) {
+  if (inApp) {
+    await first();
+    return Boolean(await invoke("open_merchant_site", { url }));
+  }
+  // The tab opens while the tap still counts (browsers block a later one), then goes to the page.
+  const tab = window.open("", "_blank");
+  try {
+    await first();
+  } finally {
+    if (tab) {
+      tab.opener = null;
+      tab.location.href = url;
+    }
+  }
+  return Boolean(tab);
+}
 
 /** Calls `handler(payload)` for every `name` event the app emits (`run-update`, `payment-url`). */
 export function listen(name, handler) {

@@ -64,6 +64,12 @@ export async function showSettings() {
         renderSync(await app.syncStatus().catch(() => null));
       } }),
     ),
+    // Auto Debit: the merchants this wallet authorized, and Unbind.
+    h("button", { type: "button", class: "card settings-link", id: "settings-authorizations", onclick: () => go("authorizations") },
+      h("span", { class: "settings-link-text" },
+        h("span", { class: "settings-link-title", text: t("authorizations.title") }),
+        h("span", { class: "muted small", text: t("authorizations.settingsHint") })),
+      h("span", { class: "chevron", "aria-hidden": "true", text: "›" })),
     h("section", { class: "card about" },
       h("h2", { text: t("settings.about") }),
       session ? h("p", { text: t("settings.account", { name: session.merchant.name, mid: session.merchant.mid }) }) : null,

@@ -191,6 +191,7 @@ impl Demo {
         let self_signed = server.self_signed.clone();
         let mut web_config = WebConfig::new(hub_dir.join("web-sessions"), hub_url.clone());
         web_config.secure_cookie = hub.public_url().starts_with("https://");
+        web_config.public_url = hub.public_url().to_owned();
         let web = Arc::new(WebShell::new(web_config, hub.clock()));
         WebShell::spawn_sweeper(&web);
         let server = server.mount(linker_web::router(web.clone()));

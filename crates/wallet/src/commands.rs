@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    CaseEntry, CaseList, ErrorView, ImageFormat, ManualAnswerInput, OutboxEntry, PaymentCodeView,
-    RunDetail, RunOptions, RunView, ScanInput, ScanOutcome, SessionInfo, Settings, SettingsUpdate,
-    SyncReport, SyncStatus, VerdictReport, WALLETS, Wallet, WalletError, WalletUnderTest,
-    WriteReceipt,
+    AuthorizationPrompt, AuthorizationView, CaseEntry, CaseList, Declined, ErrorView, Granted,
+    ImageFormat, ManualAnswerInput, OutboxEntry, PaymentCodeView, RunDetail, RunOptions, RunView,
+    ScanInput, ScanOutcome, SessionInfo, Settings, SettingsUpdate, SyncReport, SyncStatus,
+    VerdictReport, WALLETS, Wallet, WalletError, WalletUnderTest, WriteReceipt,
 };
 
 /// What every command answers: the value, or `{code, message}`.
@@ -265,6 +265,47 @@ pub async fn back_out(wallet: &Wallet, run_id: &str) -> Answer<RunView> {
     wallet.back_out(Some(run_id)).await.map_err(view)
 }
 
+/// Done (or leaving) on a cashier payment: the wallet returned the customer to the merchant's
+/// `paymentRedirectUrl`, recorded in the run.
+pub async fn redirected(wallet: &Wallet, run_id: &str, url: &str) -> Answer<RunView> {
+    wallet.redirected(Some(run_id), url).await.map_err(view)
+}
+
+/// What an Auto Debit authorization URL asks (who, which scopes), before the customer answers.
+pub async fn inspect_authorization(wallet: &Wallet, url: &str) -> Answer<AuthorizationPrompt> {
+    wallet.inspect_authorization(url).await.map_err(view)
+}
+
+/// Authorize: the customer grants an Auto Debit authorization, in the run when one is named.
+pub async fn authorize(wallet: &Wallet, url: &str, run_id: Option<&str>) -> Answer<Granted> {
+    wallet.authorize(url, run_id).await.map_err(view)
+}
+
+/// Decline: the customer refuses an Auto Debit authorization, in the run when one is named.
+pub async fn decline_authorization(
+    wallet: &Wallet,
+    url: &str,
+    run_id: Option<&str>,
+) -> Answer<Declined> {
+    wallet
+        .decline_authorization(url, run_id)
+        .await
+        .map_err(view)
+}
+
+/// The wallet's Auto Debit authorizations, newest first (the Authorizations screen).
+pub async fn authorizations(wallet: &Wallet) -> Answer<Vec<AuthorizationView>> {
+    wallet.authorizations().await.map_err(view)
+}
+
+/// Unbind: revokes an authorization; true when the merchant acknowledged the notice.
+pub async fn revoke_authorization(wallet: &Wallet, authorization_id: &str) -> Answer<bool> {
+    wallet
+        .revoke_authorization(authorization_id)
+        .await
+        .map_err(view)
+}
+
 /// Answers a manual question (kept in the outbox first: works offline).
 pub async fn answer_manual(
     wallet: &Wallet,
@@ -343,7 +384,7 @@ pub fn generate_qr(text: &str) -> Answer<GeneratedCode> {
 }
 
 /// The commands [`call`] serves: everything a screen needs that does not depend on a desktop.
-pub const PORTABLE: [&str; 31] = [
+pub const PORTABLE: [&str; 37] = [
     "session",
     "sign_in_with_invitation",
     "sign_in",
@@ -366,6 +407,12 @@ pub const PORTABLE: [&str; 31] = [
     "confirm_payment",
     "decline_payment",
     "back_out",
+    "redirected",
+    "inspect_authorization",
+    "authorize",
+    "decline_authorization",
+    "authorizations",
+    "revoke_authorization",
     "answer_manual",
     "attach_photo",
     "sync_status",
@@ -436,9 +483,28 @@ mod args {
 
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    pub struct PaymentUrl {
+    pub struct UrlInRun {
         pub run_id: Option<String>,
         pub url: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Redirect {
+        pub run_id: String,
+        pub url: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Url {
+        pub url: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct Authorization {
+        pub authorization_id: String,
     }
 
     #[derive(Deserialize)]
@@ -485,7 +551,7 @@ fn json<T: Serialize>(answer: Answer<T>) -> Answer<Value> {
 pub async fn call(wallet: &Wallet, command: &str, args: Value) -> Answer<Value> {
     match command {
         "session" | "cases" | "current_run" | "history" | "sign_out" | "sync_status"
-        | "sync_now" | "outbox" | "settings" | "wallets" => {
+        | "sync_now" | "outbox" | "settings" | "wallets" | "authorizations" => {
             parse::<args::None>(command, args)?;
             call_without_arguments(wallet, command).await
         }
@@ -516,6 +582,7 @@ async fn call_without_arguments(wallet: &Wallet, command: &str) -> Answer<Value>
         "sync_now" => json(sync_now(wallet).await),
         "outbox" => json(outbox(wallet)),
         "settings" => json(settings(wallet)),
+        "authorizations" => json(authorizations(wallet).await),
         _ => json(Ok(wallets())),
     }
 }
@@ -551,9 +618,17 @@ async fn call_with_input(wallet: &Wallet, command: &str, args: Value) -> Answer<
         }
         "read_codes" => json(read_codes(&parse::<args::Image>(command, args)?.image)),
         "open_payment_url" => {
-            let a: args::PaymentUrl = parse(command, args)?;
+            let a: args::UrlInRun = parse(command, args)?;
             json(open_payment_url(wallet, a.run_id.as_deref(), &a.url).await)
         }
+        "redirected" => {
+            let a: args::Redirect = parse(command, args)?;
+            json(redirected(wallet, &a.run_id, &a.url).await)
+        }
+        "inspect_authorization"
+        | "authorize"
+        | "decline_authorization"
+        | "revoke_authorization" => call_on_authorization(wallet, command, args).await,
         "answer_manual" => {
             let a: args::Manual = parse(command, args)?;
             json(answer_manual(wallet, &a.run_id, a.answer).await)
@@ -571,5 +646,25 @@ async fn call_with_input(wallet: &Wallet, command: &str, args: Value) -> Answer<
             "UNKNOWN_COMMAND",
             format!("{other} is not a command this shell serves"),
         )),
+    }
+}
+
+async fn call_on_authorization(wallet: &Wallet, command: &str, args: Value) -> Answer<Value> {
+    match command {
+        "inspect_authorization" => {
+            json(inspect_authorization(wallet, &parse::<args::Url>(command, args)?.url).await)
+        }
+        "revoke_authorization" => {
+            let a: args::Authorization = parse(command, args)?;
+            json(revoke_authorization(wallet, &a.authorization_id).await)
+        }
+        _ => {
+            let a: args::UrlInRun = parse(command, args)?;
+            let run_id = a.run_id.as_deref();
+            match command {
+                "authorize" => json(authorize(wallet, &a.url, run_id).await),
+                _ => json(decline_authorization(wallet, &a.url, run_id).await),
+            }
+        }
     }
 }

@@ -6,7 +6,9 @@
 //! is installable (a web app manifest, icons, and a service worker that caches the app shell),
 //! and an invitation mail's link (`/invite/<code>`) opens its sign-in with the code filled in.
 //! A sign-in link ([`WebShell::sign_in_link`], `/app/open/<secret>`) opens a wallet already
-//! signed in: the demo shows one as a QR code for a phone.
+//! signed in: the demo shows one as a QR code for a phone. The hub's own pages opened as links
+//! (a cashier checkout, `/checkout/<id>`, and an Auto Debit authorization, `/authorize/<id>`)
+//! open the web wallet with the page (`/app/#open=<URL>`), which the customer answers there.
 //!
 //! Each browser session gets a wallet of its own, with its own store in a folder under the data
 //! folder, named by a random session cookie (`HttpOnly`, `SameSite=Strict`). A session ends at
@@ -47,6 +49,9 @@ pub struct WebConfig {
     pub data_dir: PathBuf,
     /// The hub every session's wallet talks to.
     pub hub_url: String,
+    /// The URL people reach the hub at (its public URL): the links the hub issues (a cashier
+    /// checkout, an authorization page) start with it. [`WebConfig::new`] makes it `hub_url`.
+    pub public_url: String,
     /// How long a session lives without a request.
     pub idle: Duration,
     /// How many sessions may live at once.
@@ -58,9 +63,11 @@ pub struct WebConfig {
 impl WebConfig {
     /// A shell for `hub_url` with its sessions under `data_dir`, 30 minutes idle, 256 sessions.
     pub fn new(data_dir: impl Into<PathBuf>, hub_url: impl Into<String>) -> WebConfig {
+        let hub_url = hub_url.into();
         WebConfig {
             data_dir: data_dir.into(),
-            hub_url: hub_url.into(),
+            public_url: hub_url.clone(),
+            hub_url,
             idle: Duration::from_secs(30 * 60),
             max_sessions: 256,
             secure_cookie: false,
@@ -83,6 +90,8 @@ const SWEEP_AT_MOST: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct WebShell {
     sessions: Sessions,
+    /// The hub's public URL, without a trailing slash.
+    public_url: String,
     /// Sign-in links by their secret (only the process that runs the shell makes them).
     links: Mutex<HashMap<String, SignInGrant>>,
 }
@@ -91,6 +100,7 @@ impl WebShell {
     /// A web shell on the given clock (the sessions' idle time is measured on it).
     pub fn new(config: WebConfig, clock: Arc<dyn Clock>) -> WebShell {
         WebShell {
+            public_url: config.public_url.trim_end_matches('/').to_owned(),
             sessions: Sessions::new(config, clock),
             links: Mutex::new(HashMap::new()),
         }
@@ -159,6 +169,8 @@ pub fn router(shell: Arc<WebShell>) -> Router {
         .route("/app/", get(ui::index))
         .route("/app/sw.js", get(ui::service_worker))
         .route("/invite/{code}", get(invitation_link))
+        .route("/checkout/{id}", get(hub_page_link))
+        .route("/authorize/{id}", get(hub_page_link))
         .route("/app/open/{secret}", get(sign_in_link))
         .route("/app/api/{command}", post(command))
         .route("/app/api/runs/{run}/events", get(run_events))
@@ -178,6 +190,30 @@ async fn invitation_link(Path(code): Path<String>) -> Response {
     (
         StatusCode::SEE_OTHER,
         [(header::LOCATION, format!("/app/#invite={code}"))],
+    )
+        .into_response()
+}
+
+/// `GET /checkout/<id>` (a cashier `paymentUrl`) and `GET /authorize/<id>` (an Auto Debit
+/// `authUrl`), the hub's own pages opened as links (tapped, or scanned with a phone's camera
+/// app): the web wallet, which opens the page (`#open=<the whole URL>`) in the merchant's run.
+/// The hub serves nothing else at these paths: the wallet is where the customer pays or answers.
+async fn hub_page_link(State(shell): State<Arc<WebShell>>, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let id = path.rsplit('/').next().unwrap_or_default();
+    let plausible = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !plausible {
+        return (StatusCode::NOT_FOUND, "not a page of this hub").into_response();
+    }
+    let page = format!("{}{path}", shell.public_url);
+    let encoded = percent_encoding::utf8_percent_encode(&page, percent_encoding::NON_ALPHANUMERIC);
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/app/#open={encoded}"))],
     )
         .into_response()
 }

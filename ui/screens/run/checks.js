@@ -20,6 +20,11 @@ function answerState(questionId) {
   return { answer: local.answer, state: "synced" };
 }
 
+/** True for a case of an online product (Cashier Payment, Auto Debit): a site, not a POS. */
+export function onlineProduct(entry) {
+  return entry.product === "CASHIER" || entry.product === "AUTO_DEBIT";
+}
+
 /** The case's manual questions, with each answer's sync state. */
 export function checksCard() {
   const model = state.run;
@@ -27,7 +32,8 @@ export function checksCard() {
   return h(
     "section",
     { class: "card checks", id: "checks" },
-    h("h2", { text: t("check.title") }),
+    // Online products (a checkout, an account page) are judged on the merchant's site, not a POS.
+    h("h2", { text: t(onlineProduct(model.entry) ? "check.titleSite" : "check.title") }),
     model.entry.manual.map((question) => {
       const answered = answerState(question.id);
       return h(

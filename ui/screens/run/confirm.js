@@ -15,6 +15,18 @@ function walletDecided(events) {
   return events.some((e) => e.kind === "wallet_action" && ["confirm_payment", "decline_payment", "back_out"].includes(e.action?.action));
 }
 
+/** What the customer is asked to pay: merchant, order, amount, and the exchange rate and the
+ * amount in the wallet's currency when the currencies differ. */
+export function paymentFacts(payment) {
+  const rate = payment.exchangeRate;
+  return h("dl", { class: "facts" },
+    h("dt", { text: t("confirm.merchant") }), h("dd", { id: "confirm-merchant", text: payment.merchantName ?? "—" }),
+    payment.orderDescription ? [h("dt", { text: t("confirm.order") }), h("dd", { id: "confirm-order", text: payment.orderDescription })] : null,
+    h("dt", { text: t("confirm.amount") }), h("dd", { class: "amount", id: "confirm-amount", text: payment.amountText }),
+    rate ? [h("dt", { text: t("confirm.rate") }), h("dd", { id: "confirm-rate", text: `1 ${rate.from} = ${rate.rate} ${rate.to}` })] : null,
+    rate?.converted ? [h("dt", { text: t("confirm.youPay") }), h("dd", { id: "confirm-converted", text: rate.converted })] : null);
+}
+
 /** The confirm card, while the wallet has a payment to decide on (a scanned order, or a charge in process). */
 export function confirmCard() {
   const model = state.run;
@@ -22,20 +34,12 @@ export function confirmCard() {
   const payment = model.confirm;
   const charged = !payment && model.tool === "pay" && lastPaymentState(model.events) === "in_process";
   if (decided || (!payment && !charged)) return null;
-  const rate = payment?.exchangeRate;
   return h(
     "section",
     { class: "card confirm", id: "confirm" },
     h("h2", { text: t("confirm.title") }),
     charged ? h("p", { text: t("confirm.charged") }) : null,
-    payment
-      ? h("dl", { class: "facts" },
-          h("dt", { text: t("confirm.merchant") }), h("dd", { id: "confirm-merchant", text: payment.merchantName ?? "—" }),
-          payment.orderDescription ? [h("dt", { text: t("confirm.order") }), h("dd", { text: payment.orderDescription })] : null,
-          h("dt", { text: t("confirm.amount") }), h("dd", { class: "amount", id: "confirm-amount", text: payment.amountText }),
-          rate ? [h("dt", { text: t("confirm.rate") }), h("dd", { id: "confirm-rate", text: `1 ${rate.from} = ${rate.rate} ${rate.to}` })] : null,
-          rate?.converted ? [h("dt", { text: t("confirm.youPay") }), h("dd", { text: rate.converted })] : null)
-      : null,
+    payment ? paymentFacts(payment) : null,
     h("div", { class: "row" },
       h("button", { type: "button", class: "button secondary", id: "cancel-payment", text: t("confirm.cancel"), onclick: () => decide(app.declinePayment, t("confirm.cancel")) }),
       h("button", { type: "button", class: "button primary", id: "pay-now", text: t("confirm.payNow"), onclick: () => decide(app.confirmPayment, t("confirm.payNow")) })),

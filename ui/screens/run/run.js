@@ -6,16 +6,19 @@ import { currentScreen, go, show } from "../../lib/nav.js";
 import { app, listen } from "../../lib/shell.js";
 import { every, state } from "../../lib/state.js";
 import { errorText } from "../../lib/words.js";
+import { authorizationCard } from "./authorize.js";
+import { cashierCard } from "./cashier.js";
 import { checksCard } from "./checks.js";
 import { confirmCard } from "./confirm.js";
 import { liveCard } from "./live.js";
 import { mergeEvents, renderRun, setRenderer, setScan } from "./model.js";
 import { ensureCode, payCard } from "./pay.js";
-import { handleScan, scanCard } from "./scan.js";
+import { handleScan, scanCard, scanText } from "./scan.js";
 import { verdictCard } from "./verdict.js";
 
-/** Shows a case, and its run `runId` when given (from the history). */
-export async function showRun(caseId, runId = null) {
+/** Shows a case, and its run `runId` when given (from the history). With `open` (a link the
+ * customer opened, see open-link.js), the page opens in that run, or in a new one started first. */
+export async function showRun(caseId, runId = null, open = null) {
   let entry;
   try {
     entry = await app.case(caseId);
@@ -33,6 +36,8 @@ export async function showRun(caseId, runId = null) {
     code: null,
     codeUsed: false,
     scan: null,
+    cashier: null,
+    authorization: null,
     answers: {},
     photos: {},
     unsent: [],
@@ -53,13 +58,17 @@ export async function showRun(caseId, runId = null) {
   }
   renderRun();
   every(2500, refreshRun);
+  if (open) {
+    if (!runId) await startRun();
+    if (state.run?.runId) await scanText(open);
+  }
 }
 
 async function startRun() {
   const model = state.run;
   try {
     const run = await app.startRun(model.entry.id);
-    Object.assign(model, { runId: run.id, run, events: run.events ?? [], verdict: null, report: null, code: null, codeUsed: false, scan: null, answers: {}, photos: {}, steps: null });
+    Object.assign(model, { runId: run.id, run, events: run.events ?? [], verdict: null, report: null, code: null, codeUsed: false, scan: null, confirm: null, cashier: null, authorization: null, answers: {}, photos: {}, steps: null, notice: null });
     $("#run").dataset.runId = run.id;
     renderRun();
   } catch (error) {
@@ -183,19 +192,31 @@ function render() {
         h("button", { type: "button", id: "tool-scan", class: model.tool === "scan" ? "active" : "", text: t("run.toolScan"), onclick: () => { model.tool = "scan"; renderRun(); } }),
       ),
     );
-    const confirm = confirmCard();
+    const confirm = model.authorization ? authorizationCard() : model.cashier ? cashierCard() : confirmCard();
     if (confirm) parts.push(confirm);
     parts.push(model.tool === "pay" ? payCard() : scanCard());
+  }
+  // Auto Debit: the wallet's authorizations are one tap away (ADB-02 unbinds there).
+  if (model.runId && entry.product === "AUTO_DEBIT") {
+    parts.push(h("button", { type: "button", class: "button secondary wide", id: "open-authorizations", text: t("authorizations.title"), onclick: () => go("authorizations", { caseId: entry.id, runId: model.runId }) }));
   }
   if ((entry.manual ?? []).length) parts.push(checksCard());
   if (open) parts.push(stepsCard());
   parts.push(liveCard());
   if (model.verdict) parts.push(h("button", { type: "button", class: "button secondary wide", id: "run-again", text: t("run.startAgain"), onclick: startRun }));
-  // Keep the camera's video element alive across re-renders.
+  // Keep the camera's video element alive across re-renders, and the focus (and caret) of a
+  // field being typed in.
   const video = document.getElementById("camera");
+  const focused = document.activeElement;
+  const caret = focused?.id && focused.tagName === "INPUT" ? [focused.id, focused.selectionStart, focused.selectionEnd] : null;
   fill(container, ...parts);
   const slot = document.getElementById("camera-slot");
   if (video && slot) slot.replaceChildren(video);
+  const field = caret && document.getElementById(caret[0]);
+  if (field && field !== focused) {
+    field.focus();
+    field.setSelectionRange?.(caret[1], caret[2]);
+  }
   if (open && model.tool === "pay") ensureCode();
 }
 

@@ -6,7 +6,10 @@ import { currentScreen } from "../../lib/nav.js";
 import { app, inApp } from "../../lib/shell.js";
 import { state } from "../../lib/state.js";
 import { errorText } from "../../lib/words.js";
+import { openAuthorization } from "./authorize.js";
 import { cameraOn, toggleCamera } from "./camera.js";
+import { isCashier, openCashier } from "./cashier.js";
+import { onlineProduct } from "./checks.js";
 import { setScan } from "./model.js";
 
 /** The scan card: camera, screen, file, clipboard, typed text, and what the last scan said. */
@@ -16,7 +19,7 @@ export function scanCard() {
   return h(
     "section",
     { class: "card scan", id: "scan", ondragover: (e) => e.preventDefault(), ondrop: onDrop },
-    h("h2", { text: t("scan.title") }),
+    h("h2", { text: t(onlineProduct(model.entry) ? "scan.titleLink" : "scan.title") }),
     // A case whose customer scans a code the merchant never issued (MPC-02): the wallet makes one.
     model.entry.scansUnissuedCode
       ? h("div", { class: "unissued" },
@@ -35,7 +38,8 @@ export function scanCard() {
     h("div", { id: "camera-slot" }),
     h("p", { class: "hint", text: t("scan.drop") }),
     h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); scanText($("#scan-text").value); } },
-      h("input", { id: "scan-text", placeholder: t("scan.typed"), spellcheck: "false", autocomplete: "off", value: scan.typed ?? "" }),
+      // What is typed survives the screen drawing itself again as the run's events arrive.
+      h("input", { id: "scan-text", placeholder: t("scan.typed"), spellcheck: "false", autocomplete: "off", value: scan.typed ?? "", oninput: (e) => { model.scan = { ...(model.scan ?? {}), typed: e.target.value }; } }),
       h("button", { type: "submit", class: "button small primary", id: "scan-go", text: t("scan.go") }),
     ),
     scan.choices
@@ -71,7 +75,8 @@ async function scanImage(blob) {
   }
 }
 
-async function scanText(text) {
+/** Scans typed, pasted or linked text (a code, a payment page, an authorization page). */
+export async function scanText(text) {
   if (!text?.trim()) return;
   setScan({ status: t("scan.reading"), error: false, choices: null, typed: text });
   // A path to a picture (typed, or dropped from a file manager) is read as the picture.
@@ -135,14 +140,21 @@ document.addEventListener("paste", (event) => {
   if (text) scanText(text);
 });
 
-/** Acts on what a scan found: confirm a payment, open a merchant page, or say why not. */
+/** Acts on what a scan found: confirm a payment (a cashier page has its own card), answer an
+ * authorization, open a merchant page, or say why not. */
 export function handleScan(outcome) {
   const model = state.run;
   const next = outcome.next?.action;
   const read = t("scan.read", { text: outcome.read });
-  if (next === "confirm") {
+  if (next === "confirm" && isCashier(outcome.payment)) {
+    openCashier(outcome.payment);
+    setScan({ status: read, error: false, choices: null });
+  } else if (next === "confirm") {
     model.confirm = outcome.payment;
     setScan({ status: read, error: false, choices: null });
+  } else if (next === "authorize") {
+    setScan({ status: read, error: false, choices: null });
+    openAuthorization(outcome.next.url);
   } else if (next === "expired") {
     setScan({ status: `${read} · ${t("scan.expired")}`, error: true, choices: null });
   } else if (next === "openPage") {

@@ -79,6 +79,7 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
                 linker_web::WebConfig::new(args.data.join("web-sessions"), server.internal_url());
             // Reached over HTTPS (here, or at a proxy in front): the session cookie is Secure.
             web.secure_cookie = server.hub.public_url().starts_with("https://");
+            web.public_url = server.hub.public_url().to_owned();
             let shell = std::sync::Arc::new(linker_web::WebShell::new(web, server.hub.clock()));
             linker_web::WebShell::spawn_sweeper(&shell);
             server = server.mount(linker_web::router(shell));

@@ -198,6 +198,11 @@ impl Acqp {
 
     /// Invites a merchant for UPM and MPM; returns its invitation code.
     pub async fn invite(&self, hub: &HubProcess, mid: &str) -> String {
+        self.invite_for(hub, mid, &["UPM", "MPM"]).await
+    }
+
+    /// Invites a merchant for `products`; returns its invitation code.
+    pub async fn invite_for(&self, hub: &HubProcess, mid: &str, products: &[&str]) -> String {
         let (status, invited) = hub
             .admin(
                 "POST",
@@ -206,7 +211,7 @@ impl Acqp {
                     "name": format!("Cafe {mid}"),
                     "mid": mid,
                     "email": format!("{}@shop.example", mid.to_lowercase()),
-                    "products": ["UPM", "MPM"],
+                    "products": products,
                 })),
             )
             .await;

@@ -113,6 +113,59 @@ async fn an_invitation_link_opens_the_web_wallet_with_its_code_and_nothing_else_
     }
 }
 
+#[tokio::test]
+async fn a_checkout_or_authorization_link_opens_the_web_wallet_with_the_whole_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/checkout/pay_2026ABC-12_x", "/authorize/auth_9XY"] {
+        let response = client
+            .get(format!("{}{path}", site.url))
+            .send()
+            .await
+            .unwrap();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let page = format!("{}{path}", site.url);
+        let expected: String = page
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        assert_eq!(
+            (response.status().as_u16(), location),
+            (303, Some(format!("/app/#open={expected}"))),
+            "{path}, the hub's own page, opens the web wallet with {page} percent-encoded"
+        );
+    }
+    for hostile in [
+        "/checkout/%3Cscript%3E",
+        "/authorize/a%22b",
+        "/checkout/a.b",
+    ] {
+        let response = client
+            .get(format!("{}{hostile}", site.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status().as_u16(),
+            404,
+            "{hostile:?} names no page of the hub and is not echoed anywhere"
+        );
+    }
+}
+
 /// A Chrome DevTools Protocol command, sent through chromedriver's
 /// `POST /session/{id}/goog/cdp/execute`.
 #[derive(Debug)]

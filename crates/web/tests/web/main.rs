@@ -6,6 +6,7 @@ mod browser;
 mod camera;
 mod https;
 mod install;
+mod online;
 mod screens;
 mod sessions;
 mod support;

@@ -17,7 +17,7 @@ use crate::support::Pos;
 /// inputs, selects, text areas, disclosure summaries and labels that wrap a control, each as
 /// `tag#id.class "text" W x H`. Controls below the fold count (the page scrolls to them); those
 /// in a closed disclosure do not (they count once it is opened).
-async fn small_touch_targets(client: &Client) -> Vec<String> {
+pub async fn small_touch_targets(client: &Client) -> Vec<String> {
     let found = client
         .execute(
             r##"const small = [];
