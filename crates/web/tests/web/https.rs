@@ -175,9 +175,12 @@ async fn a_phone_over_https_passes_moc_01_and_upm_01_with_the_reference_acquirer
         .unwrap();
     let verdicts = wait_for(
         &console,
-        "const rows = [...document.querySelectorAll('#recent tr')].slice(1)
+        "const all = [...document.querySelectorAll('#recent tr')]
            .map((tr) => [...tr.cells].map((td) => td.textContent.trim()));
-         const seen = (id) => rows.some((r) => r[0] === id && r[2] === 'passed');
+         if (!all.length) return false;
+         const verdict = all[0].indexOf('Verdict');
+         const rows = all.slice(1);
+         const seen = (id) => rows.some((r) => r[0] === id && r[verdict] === 'passed');
          return seen('MOC-01') && seen('UPM-01') ? rows : false;",
         30,
         "Test Data lists MOC-01 and UPM-01 as passed",
