@@ -30,4 +30,4 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   target/debug/linker-app "${@:1}" & app=$!
   sleep 18
   import -window root "$0" 2>/dev/null || echo "(install imagemagick for the screenshot)" >&2
-  kill $app' "$shot" "${mode[@]}"
+  kill $app' "$shot" "${mode[@]}" "${args[@]}"

@@ -363,7 +363,7 @@ pub fn load_or_create_key(data_dir: &Path) -> Result<PrivateKey, AcquirerError> 
         Ok(text) => PrivateKey::from_base64_or_pem(&text)
             .map_err(|e| AcquirerError::Key(format!("{}: {e}", path.display()))),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir).map_err(|source| AcquirerError::Io {
+            linker_base::private::create_dir(data_dir).map_err(|source| AcquirerError::Io {
                 path: data_dir.to_owned(),
                 source,
             })?;

@@ -100,6 +100,9 @@ impl From<linker_base::sqlite::OpenError> for AcquirerError {
     fn from(error: linker_base::sqlite::OpenError) -> AcquirerError {
         match error {
             linker_base::sqlite::OpenError::Sqlite(error) => AcquirerError::Database(error),
+            linker_base::sqlite::OpenError::Create { path, source } => {
+                AcquirerError::Io { path, source }
+            }
             linker_base::sqlite::OpenError::NewerSchema { found, supported } => {
                 AcquirerError::NewerDatabase { found, supported }
             }
@@ -122,7 +125,7 @@ impl Acquirer {
     pub async fn start(config: AcquirerConfig) -> Result<RunningAcquirer, AcquirerError> {
         let currency = Currency::from_code(&config.merchant.currency)
             .map_err(|e| AcquirerError::Config(format!("merchant currency: {e}")))?;
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| AcquirerError::Io {
+        linker_base::private::create_dir(&config.data_dir).map_err(|source| AcquirerError::Io {
             path: config.data_dir.clone(),
             source,
         })?;

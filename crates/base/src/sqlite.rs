@@ -11,6 +11,14 @@ use rusqlite::Connection;
 /// Why a database could not be opened or brought up to date.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// The database file could not be created.
+    #[error("cannot create the database {path}: {source}")]
+    Create {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// SQLite failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -71,6 +79,11 @@ pub fn open_and_migrate(
     pragmas: Pragmas,
     migrations: &[&str],
 ) -> Result<Connection, OpenError> {
+    // SQLite gives the -wal and -shm files the database file's permissions.
+    crate::private::create_file(path).map_err(|source| OpenError::Create {
+        path: path.to_owned(),
+        source,
+    })?;
     let mut connection = Connection::open(path)?;
     prepare(&mut connection, pragmas, migrations)?;
     Ok(connection)

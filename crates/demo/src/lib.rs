@@ -170,7 +170,7 @@ impl Demo {
                 (Some(temp), path)
             }
         };
-        std::fs::create_dir_all(&data_dir).map_err(|source| DemoError::Io {
+        linker_base::private::create_dir(&data_dir).map_err(|source| DemoError::Io {
             path: data_dir.clone(),
             source,
         })?;

@@ -76,9 +76,11 @@ fn reachable(mut address: SocketAddr) -> SocketAddr {
 impl Server {
     /// Opens the data folder (creating the admin credential on first start) and binds the port.
     pub async fn bind(config: &ServeConfig) -> Result<Server, ServeError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServeError::DataDir {
-            path: config.data_dir.clone(),
-            source,
+        linker_base::private::create_dir(&config.data_dir).map_err(|source| {
+            ServeError::DataDir {
+                path: config.data_dir.clone(),
+                source,
+            }
         })?;
         let store = Store::open(&database_path(&config.data_dir))?;
         let listener = tokio::net::TcpListener::bind(config.listen)

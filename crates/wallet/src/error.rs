@@ -222,6 +222,9 @@ impl From<linker_base::sqlite::OpenError> for WalletError {
     fn from(error: linker_base::sqlite::OpenError) -> WalletError {
         match error {
             linker_base::sqlite::OpenError::Sqlite(error) => WalletError::from(error),
+            create @ linker_base::sqlite::OpenError::Create { .. } => {
+                WalletError::Storage(create.to_string())
+            }
             linker_base::sqlite::OpenError::NewerSchema { found, supported } => {
                 WalletError::NewerSchema { found, supported }
             }

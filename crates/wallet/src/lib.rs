@@ -165,7 +165,7 @@ impl Wallet {
     /// Opens (or creates) the wallet whose data lives in `data_dir`.
     pub fn open(data_dir: impl AsRef<Path>, options: WalletOptions) -> Result<Wallet, WalletError> {
         let data_dir = data_dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&data_dir).map_err(|error| {
+        linker_base::private::create_dir(&data_dir).map_err(|error| {
             WalletError::Storage(format!("cannot create {}: {error}", data_dir.display()))
         })?;
         let store = store::Store::open(&database_path(&data_dir))?;

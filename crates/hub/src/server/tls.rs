@@ -71,7 +71,8 @@ pub fn self_signed(dir: &Path, names: &[String]) -> Result<SelfSigned, String> {
         && cert.is_file()
         && key.is_file();
     if !kept {
-        std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+        linker_base::private::create_dir(dir)
+            .map_err(|error| format!("{}: {error}", dir.display()))?;
         let mut params = rcgen::CertificateParams::new(names.to_vec())
             .map_err(|error| format!("cannot make a certificate for {names:?}: {error}"))?;
         params

@@ -49,6 +49,9 @@ pub enum StoreError {
     /// The data folder's lock could not be taken (another hub uses it).
     #[error("cannot lock the database: {0}")]
     Lock(String),
+    /// The database file could not be created.
+    #[error("{0}")]
+    Create(String),
     /// The checkpoint thread could not be started.
     #[error("cannot start the checkpoint thread: {0}")]
     Thread(String),
@@ -84,9 +87,9 @@ impl Store {
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
         let lock_path = std::path::PathBuf::from(lock_path);
+        linker_base::private::create_file(&lock_path)
+            .map_err(|error| StoreError::Lock(format!("{}: {error}", lock_path.display())))?;
         let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
             .write(true)
             .open(&lock_path)
             .map_err(|error| StoreError::Lock(format!("{}: {error}", lock_path.display())))?;
@@ -96,6 +99,10 @@ impl Store {
                 path.display()
             )));
         }
+        // Every project's private key lives here: the owner's alone (SQLite gives the -wal and
+        // -shm files the database's permissions).
+        linker_base::private::create_file(path)
+            .map_err(|error| StoreError::Create(format!("{}: {error}", path.display())))?;
         let mut store = Store::prepare(Connection::open(path)?, true)?;
         store.checkpointer = Some(Checkpointer::start(Connection::open(path)?)?);
         store._lock = Some(lock);
@@ -185,6 +192,7 @@ impl From<sqlite::OpenError> for StoreError {
     fn from(error: sqlite::OpenError) -> StoreError {
         match error {
             sqlite::OpenError::Sqlite(error) => StoreError::Sqlite(error),
+            create @ sqlite::OpenError::Create { .. } => StoreError::Create(create.to_string()),
             sqlite::OpenError::NewerSchema { found, supported } => {
                 StoreError::NewerSchema { found, supported }
             }
