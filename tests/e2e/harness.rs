@@ -78,7 +78,8 @@ impl Driver {
         });
         let port = free_port();
         let native_port = free_port();
-        let child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .args([
                 "--port",
                 &port.to_string(),
@@ -90,17 +91,24 @@ impl Driver {
             .env("DISPLAY", &display.name)
             .envs(env.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!("driver: could not start {}: {error}", binary.display())
-            });
+            .stderr(Stdio::null());
+        // A process group of its own: WebKitWebDriver and the app it starts end with it.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().unwrap_or_else(|error| {
+            panic!("driver: could not start {}: {error}", binary.display())
+        });
         Driver { port, child }
     }
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole group: tauri-driver, WebKitWebDriver and the app, pass or fail.
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
