@@ -6,9 +6,12 @@
 //! Every handler is a thin adapter over the same [`Hub`] methods the admin API uses.
 //!
 //! Security: console users sign in with email and password ([`crate::domain::console_users`]); the
-//! session cookie is HttpOnly and SameSite=Lax; every form carries a CSRF token that must equal
-//! the HttpOnly, SameSite=Strict `linker_csrf` cookie (double submit); a user of one project gets
-//! 404 for every page and export of another.
+//! session cookie is HttpOnly and SameSite=Lax, and over HTTPS `Secure` with the `__Host-` prefix
+//! (so no other site, nor another port of the same host, can plant it). A signed-in user's forms
+//! carry a CSRF token derived from the session token itself ([`session_csrf`]), so a cookie
+//! planted by someone else proves nothing; the sign-in and setup forms, before any session, use a
+//! double-submit cookie. Every form post must also come from the console's own origin (`Origin`,
+//! `Sec-Fetch-Site`). A user of one project gets 404 for every page and export of another.
 
 mod accounts;
 mod pages;
@@ -33,7 +36,8 @@ use crate::error::HubError;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "linker_console";
-/// The CSRF cookie's name (double submit: forms carry the same value in `csrf`).
+/// The CSRF cookie's name, before sign-in (double submit: the sign-in and setup forms carry the
+/// same value in `csrf`).
 pub const CSRF_COOKIE: &str = "linker_csrf";
 
 /// The console's routes, to be nested under `/console`.
@@ -174,6 +178,62 @@ pub fn page(template: &impl Template) -> Result<Page, PageError> {
     Ok(Page(template.render()?))
 }
 
+/// True when the console is reached over HTTPS (its cookies are then `Secure`, `__Host-`).
+fn secure(hub: &Hub) -> bool {
+    hub.public_url().starts_with("https://")
+}
+
+/// A console cookie's name: `__Host-<base>` over HTTPS, `<base>` otherwise.
+pub fn cookie_name(hub: &Hub, base: &str) -> String {
+    if secure(hub) {
+        format!("__Host-{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// The value of one of the console's cookies in the request.
+pub fn console_cookie<'a>(hub: &Hub, headers: &'a HeaderMap, base: &str) -> Option<&'a str> {
+    cookie(headers, &cookie_name(hub, base))
+}
+
+/// The CSRF token of a signed-in session: derived from its token, so only the holder of the
+/// session cookie can know it (a planted CSRF cookie proves nothing).
+pub fn session_csrf(session_token: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("linker-console-csrf:{session_token}"));
+    hex::encode(digest)
+}
+
+/// Refuses a form post that did not come from the console's own origin: a browser's
+/// `Sec-Fetch-Site` other than `same-origin` (or `none`, typed by the user), or an `Origin` that
+/// is neither the hub's public origin nor the one the request was addressed to.
+pub fn check_origin(hub: &Hub, headers: &HeaderMap) -> Result<(), PageError> {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site"))
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(PageError::Csrf);
+    }
+    let Some(origin) = text(header::ORIGIN) else {
+        return Ok(());
+    };
+    let public = hub.public_url();
+    let scheme = public
+        .split_once("://")
+        .map_or("http", |(scheme, _)| scheme);
+    let public_origin = public
+        .split_once("://")
+        .map(|(scheme, rest)| format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)))
+        .unwrap_or_default();
+    let addressed = text(header::HOST).map(|host| format!("{scheme}://{host}"));
+    if origin == public_origin || addressed.as_deref() == Some(origin) {
+        Ok(())
+    } else {
+        Err(PageError::Csrf)
+    }
+}
+
 /// The value of a cookie in the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -187,11 +247,18 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// A `Set-Cookie` value scoped to the console.
-pub fn set_cookie(name: &str, value: &str, same_site: &str) -> HeaderValue {
+/// A `Set-Cookie` value for one of the console's cookies: scoped to `/console` over HTTP; over
+/// HTTPS `Secure` with the `__Host-` prefix (which requires `Path=/`).
+pub fn set_cookie(hub: &Hub, base: &str, value: &str, same_site: &str) -> HeaderValue {
     let max_age = if value.is_empty() { "; Max-Age=0" } else { "" };
+    let name = cookie_name(hub, base);
+    let scope = if secure(hub) {
+        "Path=/; Secure"
+    } else {
+        "Path=/console"
+    };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/console; HttpOnly; SameSite={same_site}{max_age}"
+        "{name}={value}; {scope}; HttpOnly; SameSite={same_site}{max_age}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -201,7 +268,7 @@ pub fn set_cookie(name: &str, value: &str, same_site: &str) -> HeaderValue {
 pub struct Staff {
     /// Who.
     pub user: ConsoleUser,
-    /// The CSRF token (the `linker_csrf` cookie).
+    /// The CSRF token its forms carry ([`session_csrf`] of its session).
     pub csrf: String,
 }
 
@@ -225,15 +292,17 @@ impl FromRequestParts<Arc<Hub>> for Staff {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Staff, PageError> {
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
-        let csrf = cookie(&parts.headers, CSRF_COOKIE).ok_or(PageError::SignIn)?;
+        let token = console_cookie(hub, &parts.headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
         let user = hub.console_user(token).map_err(|error| match error {
             HubError::Denied { .. } => PageError::SignIn,
             other => PageError::Hub(other),
         })?;
+        if parts.method != axum::http::Method::GET && parts.method != axum::http::Method::HEAD {
+            check_origin(hub, &parts.headers)?;
+        }
         Ok(Staff {
             user,
-            csrf: csrf.to_owned(),
+            csrf: session_csrf(token),
         })
     }
 }

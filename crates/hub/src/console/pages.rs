@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{
-    CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff, blocking, cookie,
-    page, set_cookie,
+    CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff, blocking,
+    check_origin, console_cookie, page, set_cookie,
 };
 use crate::Hub;
 use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
@@ -74,7 +74,7 @@ fn new_csrf(hub: &Hub) -> String {
 }
 
 pub(super) async fn home(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
-    if cookie(&headers, SESSION_COOKIE).is_some_and(|t| hub.console_user(t).is_ok()) {
+    if console_cookie(&hub, &headers, SESSION_COOKIE).is_some_and(|t| hub.console_user(t).is_ok()) {
         Redirect::to("/console/projects").into_response()
     } else if hub.has_console_users().unwrap_or(true) {
         Redirect::to("/console/sign-in").into_response()
@@ -110,21 +110,23 @@ fn anonymous(
     headers: &HeaderMap,
     render: impl FnOnce(&str) -> Result<Page, PageError>,
 ) -> Result<Response, PageError> {
-    match cookie(headers, CSRF_COOKIE) {
+    match console_cookie(hub, headers, CSRF_COOKIE) {
         Some(csrf) => Ok(render(csrf)?.into_response()),
         None => {
             let csrf = new_csrf(hub);
             let mut response = render(&csrf)?.into_response();
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &csrf, "Strict"));
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(hub, CSRF_COOKIE, &csrf, "Strict"),
+            );
             Ok(response)
         }
     }
 }
 
-fn check_anonymous_csrf(headers: &HeaderMap, form: &FormData) -> Result<(), PageError> {
-    match cookie(headers, CSRF_COOKIE) {
+fn check_anonymous_csrf(hub: &Hub, headers: &HeaderMap, form: &FormData) -> Result<(), PageError> {
+    check_origin(hub, headers)?;
+    match console_cookie(hub, headers, CSRF_COOKIE) {
         Some(csrf) if crate::domain::admin_credential::constant_time_eq(csrf, form.get("csrf")) => {
             Ok(())
         }
@@ -147,14 +149,18 @@ pub(super) async fn sign_in_page(
     })
 }
 
-/// Signs in: the session cookie, and a fresh CSRF cookie.
+/// Signs in: the session cookie (its forms' CSRF token derives from it), and the sign-in's
+/// CSRF cookie replaced, so a token seen before sign-in is worth nothing after.
 fn signed_in(hub: &Hub, token: &str, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, token, "Lax"));
     headers.append(
         header::SET_COOKIE,
-        set_cookie(CSRF_COOKIE, &new_csrf(hub), "Strict"),
+        set_cookie(hub, SESSION_COOKIE, token, "Lax"),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        set_cookie(hub, CSRF_COOKIE, &new_csrf(hub), "Strict"),
     );
     response
 }
@@ -165,7 +171,7 @@ pub(super) async fn sign_in(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormData::parse(&body);
-    check_anonymous_csrf(&headers, &form)?;
+    check_anonymous_csrf(&hub, &headers, &form)?;
     let (email, password) = (
         form.get("email").to_owned(),
         form.get("password").to_owned(),
@@ -197,13 +203,14 @@ pub(super) async fn sign_out(
     body: Bytes,
 ) -> Result<Response, PageError> {
     staff.check(&FormData::parse(&body))?;
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) = console_cookie(&hub, &headers, SESSION_COOKIE) {
         hub.console_sign_out(token)?;
     }
     let mut response = Redirect::to("/console/sign-in").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", "Lax"));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&hub, SESSION_COOKIE, "", "Lax"),
+    );
     Ok(response)
 }
 
@@ -234,7 +241,7 @@ pub(super) async fn setup(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormData::parse(&body);
-    check_anonymous_csrf(&headers, &form)?;
+    check_anonymous_csrf(&hub, &headers, &form)?;
     let (token, email, password) = (
         form.get("adminToken").to_owned(),
         form.get("email").to_owned(),

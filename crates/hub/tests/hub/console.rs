@@ -76,8 +76,12 @@ impl<'a> Browser<'a> {
         self.send(Request::builder().uri(path), Body::empty()).await
     }
 
+    /// The token a form carries: a signed-in session's own, else the sign-in's cookie.
     fn csrf(&self) -> String {
-        self.cookies.get("linker_csrf").cloned().unwrap_or_default()
+        match self.cookies.get("linker_console") {
+            Some(session) => linker_hub::console::session_csrf(session),
+            None => self.cookies.get("linker_csrf").cloned().unwrap_or_default(),
+        }
     }
 
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
@@ -1325,5 +1329,112 @@ async fn the_run_page_test_data_and_exports_name_the_wallet_the_hub_played() {
     assert_eq!(
         run["wallet"], "GCASH",
         "the report's run names it: {report}"
+    );
+}
+
+/// Posts a form creating a merchant with `csrf` and extra headers; the answer's status.
+async fn post_merchant(
+    browser: &mut Browser<'_>,
+    project: &str,
+    csrf: &str,
+    headers: &[(&str, &str)],
+) -> StatusCode {
+    let mut request = Request::builder()
+        .method("POST")
+        .uri(format!("/console/projects/{project}/merchants"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "127.0.0.1:8480");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mid = format!("M{}", browser.cookies.len() + csrf.len());
+    browser
+        .send(
+            request,
+            Body::from(format!(
+                "csrf={csrf}&name=Shop&mid={mid}&email={}%40example.com&products=UPM",
+                mid.to_lowercase()
+            )),
+        )
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn a_planted_csrf_cookie_or_a_post_from_another_origin_changes_nothing() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let project = acqp.project.id.clone();
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+
+    // Another site on the same host (another port) planted a CSRF cookie it knows and submits
+    // the same value: the session's token is not the cookie's, so nothing happens.
+    browser
+        .cookies
+        .insert("linker_csrf".to_owned(), "planted".to_owned());
+    assert_eq!(
+        post_merchant(&mut browser, &project, "planted", &[]).await,
+        StatusCode::FORBIDDEN,
+        "a planted double-submit cookie proves nothing after sign-in"
+    );
+    let token = browser.csrf();
+    for (name, value) in [
+        ("origin", "http://127.0.0.1:9999"),
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "same-site"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        assert_eq!(
+            post_merchant(&mut browser, &project, &token, &[(name, value)]).await,
+            StatusCode::FORBIDDEN,
+            "{name}: {value} is refused even with the session's token"
+        );
+    }
+    for headers in [
+        vec![
+            ("origin", "http://127.0.0.1:8480"),
+            ("sec-fetch-site", "same-origin"),
+        ],
+        vec![],
+    ] {
+        let status = post_merchant(&mut browser, &project, &token, &headers).await;
+        assert!(
+            status.is_redirection() || status.is_success(),
+            "the console's own form ({headers:?}) goes through: {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn over_https_the_consoles_cookies_are_secure_and_host_only() {
+    let hub = TestHub::with_public_url("https://linker.example.com");
+    let mut browser = Browser::new(&hub);
+    let page = browser
+        .send(Request::builder().uri("/console/setup"), Body::empty())
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let planted = hub
+        .router()
+        .oneshot(
+            Request::builder()
+                .uri("/console/sign-in")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let set: Vec<String> = planted
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        !set.is_empty()
+            && set.iter().all(|c| c.starts_with("__Host-")
+                && c.contains("; Secure")
+                && c.contains("Path=/;")),
+        "over HTTPS every console cookie is __Host-, Secure, Path=/: {set:?}"
     );
 }

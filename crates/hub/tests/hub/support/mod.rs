@@ -33,6 +33,11 @@ pub struct TestHub {
 
 impl TestHub {
     pub fn new() -> TestHub {
+        TestHub::with_public_url("http://127.0.0.1:8480")
+    }
+
+    /// A hub whose public URL (its links, its cookies' scheme) is `public_url`.
+    pub fn with_public_url(public_url: &str) -> TestHub {
         let clock = Arc::new(FixedClock::at(
             Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap(),
         ));
@@ -40,7 +45,7 @@ impl TestHub {
             Store::in_memory().unwrap(),
             clock.clone(),
             Ids::seeded(1),
-            "http://127.0.0.1:8480",
+            public_url,
         )
         .with_test_clock(true);
         hub.set_admin_token(ADMIN_TOKEN).unwrap();
