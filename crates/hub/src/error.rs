@@ -3,7 +3,7 @@
 use crate::store::StoreError;
 
 /// The codes of [`HubError::Denied`]: why a merchant's credential was refused.
-pub const DENIED_CODES: [&str; 7] = [
+pub const DENIED_CODES: [&str; 8] = [
     "INVITATION_INVALID",
     "INVITATION_USED",
     "INVITATION_EXPIRED",
@@ -11,6 +11,7 @@ pub const DENIED_CODES: [&str; 7] = [
     "NOT_SIGNED_IN",
     "SESSION_REVOKED",
     "SESSION_EXPIRED",
+    "ACCESS_REVOKED",
 ];
 
 /// Something a hub operation refused or failed to do.
@@ -50,6 +51,12 @@ pub enum HubError {
     /// the message names the wallet and the product.
     #[error("{0}")]
     WalletLacksProduct(String),
+    /// Too many failed attempts from this login or address: wait `retry_after` seconds.
+    #[error("too many failed attempts: try again in {retry_after} s")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after: i64,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -85,6 +92,7 @@ impl HubError {
             HubError::Denied { code, .. } => code,
             HubError::RunOver(_) => "RUN_OVER",
             HubError::WalletLacksProduct(_) => "WALLET_LACKS_PRODUCT",
+            HubError::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",
             HubError::Store(_) | HubError::Internal(_) => "INTERNAL",
         }
     }

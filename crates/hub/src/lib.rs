@@ -53,6 +53,8 @@ pub struct Hub {
     projects_by_client_id: domain::project_cache::ProjectCache,
     forgery: std::sync::Mutex<Option<String>>,
     mail_relay: std::sync::Mutex<Option<mail::MailRelay>>,
+    throttle: domain::throttle::Throttle,
+    password_work: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -90,6 +92,10 @@ impl Hub {
             projects_by_client_id: domain::project_cache::ProjectCache::default(),
             forgery: std::sync::Mutex::new(None),
             mail_relay: std::sync::Mutex::new(None),
+            throttle: domain::throttle::Throttle::default(),
+            password_work: Arc::new(tokio::sync::Semaphore::new(
+                domain::throttle::PASSWORD_WORK_AT_ONCE,
+            )),
         }
     }
 

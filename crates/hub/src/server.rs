@@ -239,9 +239,7 @@ impl Server {
     }
 }
 
-/// The client's address, for handlers that ask for `ConnectInfo<Peer>`, over HTTP or HTTPS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Peer(pub SocketAddr);
+pub use crate::domain::throttle::Peer;
 
 impl
     axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>

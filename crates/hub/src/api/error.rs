@@ -24,6 +24,7 @@ impl IntoResponse for HubError {
             HubError::Conflict(_) => StatusCode::CONFLICT,
             HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
             HubError::RunOver(_) | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
+            HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             HubError::Store(_) | HubError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -33,6 +34,14 @@ impl IntoResponse for HubError {
             code: self.code().to_owned(),
             message: self.to_string(),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let HubError::TooManyAttempts { retry_after } = &self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

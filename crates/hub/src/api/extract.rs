@@ -14,6 +14,24 @@ use crate::Hub;
 use crate::domain::merchants::Merchant;
 use crate::error::HubError;
 
+/// The client's address, when the server knows it (`Server::run` records it; a router driven
+/// without a socket, as in tests, does not).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<crate::domain::throttle::Peer>>()
+                .map(|info| info.0.0.ip()),
+        ))
+    }
+}
+
 /// The request carries the admin token (`Authorization: Bearer <token>`).
 #[derive(Debug, Clone, Copy)]
 pub struct AdminAuth;

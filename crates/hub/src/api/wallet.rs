@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{JsonBody, WalletSession};
+use super::extract::{ClientAddress, JsonBody, WalletSession};
 use crate::Hub;
 use crate::domain::merchants::{Merchant, Session};
 use crate::domain::payments::IssuedPaymentCode;
@@ -27,10 +27,13 @@ pub(super) struct InvitationSignIn {
 
 pub(super) async fn wallet_sign_in_invitation(
     State(hub): State<Arc<Hub>>,
+    ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<InvitationSignIn>,
 ) -> Result<Json<Session>, HubError> {
+    let turn = hub.password_turn().await?;
     let session = tokio::task::spawn_blocking(move || {
-        hub.sign_in_with_invitation(&request.invitation_code, &request.password)
+        let _turn = turn;
+        hub.sign_in_with_invitation(&request.invitation_code, &request.password, client)
     })
     .await
     .map_err(|error| HubError::Internal(error.to_string()))??;
@@ -47,13 +50,17 @@ pub(super) struct PasswordSignIn {
 
 pub(super) async fn wallet_sign_in(
     State(hub): State<Arc<Hub>>,
+    ClientAddress(client): ClientAddress,
     JsonBody(request): JsonBody<PasswordSignIn>,
 ) -> Result<Json<Session>, HubError> {
+    let turn = hub.password_turn().await?;
     let session = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         hub.sign_in(
             &request.login,
             &request.password,
             request.project_id.as_deref(),
+            client,
         )
     })
     .await

@@ -125,6 +125,7 @@ impl IntoResponse for PageError {
                     | HubError::RunOver(_)
                     | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
                     HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
+                    HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
                     HubError::Store(_) | HubError::Internal(_) => {
                         tracing::error!(%error, "console failure");
                         StatusCode::INTERNAL_SERVER_ERROR
@@ -304,6 +305,23 @@ impl FromRequestParts<Arc<Hub>> for Staff {
             user,
             csrf: session_csrf(token),
         })
+    }
+}
+
+/// The client's address, when the server knows it (for the sign-in and setup limits).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<crate::domain::throttle::Peer>>()
+                .map(|info| info.0.0.ip()),
+        ))
     }
 }
 

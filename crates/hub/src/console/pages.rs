@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{
-    CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff, blocking,
-    check_origin, console_cookie, page, set_cookie,
+    CSRF_COOKIE, ClientAddress, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff,
+    blocking, check_origin, console_cookie, page, set_cookie,
 };
 use crate::Hub;
 use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
@@ -167,6 +167,7 @@ fn signed_in(hub: &Hub, token: &str, to: &str) -> Response {
 
 pub(super) async fn sign_in(
     State(hub): State<Arc<Hub>>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -178,7 +179,12 @@ pub(super) async fn sign_in(
     );
     let attempt = {
         let email = email.clone();
-        blocking(&hub, move |hub| hub.console_sign_in(&email, &password)).await
+        let turn = hub.password_turn().await?;
+        blocking(&hub, move |hub| {
+            let _turn = turn;
+            hub.console_sign_in(&email, &password, client)
+        })
+        .await
     };
     match attempt {
         Ok(login) => Ok(signed_in(&hub, &login.token, "/console/projects")),
@@ -237,6 +243,7 @@ pub(super) async fn setup_page(
 
 pub(super) async fn setup(
     State(hub): State<Arc<Hub>>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -249,9 +256,11 @@ pub(super) async fn setup(
     );
     let created = {
         let (email, password) = (email.clone(), password.clone());
+        let turn = hub.password_turn().await?;
         blocking(&hub, move |hub| {
-            hub.bootstrap_console_user(&token, &email, &password)?;
-            hub.console_sign_in(&email, &password)
+            let _turn = turn;
+            hub.bootstrap_console_user(&token, &email, &password, client)?;
+            hub.console_sign_in(&email, &password, client)
         })
         .await
     };

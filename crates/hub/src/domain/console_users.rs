@@ -78,9 +78,14 @@ impl Hub {
         admin_token: &str,
         email: &str,
         password: &str,
+        client: Option<std::net::IpAddr>,
     ) -> Result<ConsoleUser, HubError> {
-        self.check_admin_token(admin_token)
-            .map_err(|_| HubError::invalid("adminToken", "the admin token is wrong"))?;
+        let keys = crate::domain::throttle::attempt_keys("admin-token", None, client);
+        self.check_attempt(&keys)?;
+        if self.check_admin_token(admin_token).is_err() {
+            self.attempt_failed(&keys);
+            return Err(HubError::invalid("adminToken", "the admin token is wrong"));
+        }
         let projects: Vec<String> = self.projects()?.into_iter().map(|p| p.id).collect();
         self.create_console_user(email, password, &projects)
     }
@@ -126,12 +131,38 @@ impl Hub {
     }
 
     /// Signs a console user in.
-    pub fn console_sign_in(&self, email: &str, password: &str) -> Result<ConsoleLogin, HubError> {
+    pub fn console_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<ConsoleLogin, HubError> {
+        let keys = crate::domain::throttle::attempt_keys("console-login", Some(email), client);
+        self.check_attempt(&keys)?;
+        let signed_in = self.password_console_sign_in(email, password);
+        match &signed_in {
+            Ok(_) => self.attempt_succeeded(&keys),
+            Err(HubError::Denied { .. }) => self.attempt_failed(&keys),
+            Err(_) => {}
+        }
+        signed_in
+    }
+
+    fn password_console_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<ConsoleLogin, HubError> {
         let email = email.trim().to_ascii_lowercase();
         let found = self.store.db(|db| db.console_users().credentials(&email))?;
-        let verified = found
-            .as_ref()
-            .is_some_and(|(_, hash)| verify_password(hash, password));
+        // An unknown email costs the same time as a known one.
+        let verified = match found.as_ref() {
+            Some((_, hash)) => verify_password(hash, password),
+            None => {
+                let _ = verify_password(crate::domain::merchants::unknown_login_hash(), password);
+                false
+            }
+        };
         let (Some((id, _)), true) = (found, verified) else {
             return Err(HubError::denied(
                 "WRONG_CREDENTIALS",

@@ -19,4 +19,5 @@ pub mod projects;
 pub mod request_log;
 pub mod runs;
 pub mod scanning;
+pub mod throttle;
 pub mod user_initiated;

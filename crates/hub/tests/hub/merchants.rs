@@ -434,3 +434,92 @@ async fn a_revoked_merchant_cannot_sign_back_in_any_way_until_invited_again() {
         "the password from before the revocation stays dead: {error}"
     );
 }
+
+#[tokio::test]
+async fn wrong_passwords_for_a_login_are_limited_and_say_how_long_to_wait() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let invited = invite(&hub, &acqp.project.id, "M010").await;
+    let code = invited["invitation"]["code"].as_str().unwrap();
+    wallet(
+        &hub,
+        "POST",
+        "/sign-in/invitation",
+        None,
+        Some(json!({"invitationCode": code, "password": "long enough"})),
+    )
+    .await;
+    let attempt = |password: &'static str| {
+        let hub = &hub;
+        async move {
+            wallet(
+                hub,
+                "POST",
+                "/sign-in",
+                None,
+                Some(json!({"login": "M010", "password": password})),
+            )
+            .await
+        }
+    };
+    for n in 1..=4 {
+        let (status, error) = attempt("a wrong guess").await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("WRONG_CREDENTIALS")),
+            "guess {n}: {error}"
+        );
+    }
+    let (status, _) = attempt("a wrong guess").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the 5th guess is still an answer"
+    );
+    let (status, error) = attempt("long enough").await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("TOO_MANY_ATTEMPTS")),
+        "after 5 wrong guesses even the right password waits: {error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("try again in 30 s"),
+        "{error}"
+    );
+    hub.clock.advance(Duration::seconds(31));
+    let (status, session) = attempt("long enough").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "after the wait the owner gets in: {session}"
+    );
+    let (status, _) = attempt("a wrong guess").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "getting in cleared the count: a new wrong guess is just wrong"
+    );
+    // An unknown login is limited the same way (and costs the same work).
+    for _ in 0..5 {
+        wallet(
+            &hub,
+            "POST",
+            "/sign-in",
+            None,
+            Some(json!({"login": "nobody", "password": "x"})),
+        )
+        .await;
+    }
+    let (status, _) = wallet(
+        &hub,
+        "POST",
+        "/sign-in",
+        None,
+        Some(json!({"login": "nobody", "password": "x"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -13,6 +13,8 @@
 mod csv;
 mod sessions;
 
+pub(crate) use sessions::unknown_login_hash;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 

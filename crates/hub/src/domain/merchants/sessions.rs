@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{MIN_PASSWORD_LEN, Merchant, SESSION_IDLE_TIMEOUT, normalise_code};
 use crate::Hub;
 use crate::domain::admin_credential::{constant_time_eq, token_hash};
+use crate::domain::throttle::attempt_keys;
 use crate::error::HubError;
 use crate::store::merchants::MerchantStatus;
 
@@ -25,6 +26,23 @@ pub struct Session {
 }
 
 /// True when `password` matches an argon2 hash (PHC string); a malformed hash matches nothing.
+/// A password hash no password matches, verified for an unknown login so that it costs what a
+/// known one does.
+pub(crate) fn unknown_login_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        SaltString::from_b64("bGlua2VydW5rbm93bnNhbHQ")
+            .ok()
+            .and_then(|salt| {
+                Argon2::default()
+                    .hash_password(b"no password is this one", &salt)
+                    .ok()
+                    .map(|hash| hash.to_string())
+            })
+            .unwrap_or_default()
+    })
+}
+
 pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| {
         Argon2::default()
@@ -52,7 +70,22 @@ impl Hub {
     }
 
     /// First sign-in: the invitation code and a new password.
-    pub fn sign_in_with_invitation(&self, code: &str, password: &str) -> Result<Session, HubError> {
+    pub fn sign_in_with_invitation(
+        &self,
+        code: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<Session, HubError> {
+        let keys = attempt_keys("invitation", None, client);
+        self.check_attempt(&keys)?;
+        let signed_in = self.invitation_sign_in(code, password);
+        if matches!(&signed_in, Err(HubError::Denied { .. })) {
+            self.attempt_failed(&keys);
+        }
+        signed_in
+    }
+
+    fn invitation_sign_in(&self, code: &str, password: &str) -> Result<Session, HubError> {
         if password.chars().count() < MIN_PASSWORD_LEN {
             return Err(HubError::invalid(
                 "password",
@@ -98,12 +131,31 @@ impl Hub {
         login: &str,
         password: &str,
         project_id: Option<&str>,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<Session, HubError> {
+        let keys = attempt_keys("wallet-login", Some(login), client);
+        self.check_attempt(&keys)?;
+        let signed_in = self.password_sign_in(login, password, project_id);
+        match &signed_in {
+            Ok(_) => self.attempt_succeeded(&keys),
+            Err(HubError::Denied { .. }) => self.attempt_failed(&keys),
+            Err(_) => {}
+        }
+        signed_in
+    }
+
+    fn password_sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        project_id: Option<&str>,
     ) -> Result<Session, HubError> {
         let login = login.trim();
         let candidates = self
             .store
             .db(|db| db.merchants().by_login(login, project_id))?;
         let refused = || HubError::denied("WRONG_CREDENTIALS", "wrong MID, email or password");
+        let any_hash = candidates.iter().any(|c| c.password_hash.is_some());
         let mut matching = candidates.into_iter().filter(|candidate| {
             candidate
                 .password_hash
@@ -111,6 +163,10 @@ impl Hub {
                 .is_some_and(|hash| verify_password(hash, password))
         });
         let Some(found) = matching.next() else {
+            if !any_hash {
+                // An unknown login costs the same time as a known one.
+                let _ = verify_password(unknown_login_hash(), password);
+            }
             return Err(refused());
         };
         if matching.next().is_some() {
