@@ -12,6 +12,10 @@ use crate::store::attachments::NewAttachment;
 
 /// The largest attachment accepted.
 pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+/// The most photos one run holds.
+pub const MAX_ATTACHMENTS_PER_RUN: usize = 20;
+/// The most bytes of photos one run holds.
+pub const MAX_RUN_ATTACHMENT_BYTES: usize = 25 * 1024 * 1024;
 
 /// An attachment as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,7 +53,7 @@ impl Hub {
         id: &str,
         bytes: &[u8],
     ) -> Result<Attachment, HubError> {
-        self.merchant_run(merchant, run_id)?;
+        let run = self.merchant_run(merchant, run_id)?;
         if id.is_empty()
             || id.len() > 64
             || !id
@@ -85,6 +89,27 @@ impl Hub {
                 Some(_) => Err(HubError::Conflict(format!(
                     "attachment {id} already holds another photo: give a new photo a new id"
                 ))),
+                // A new photo: only for an open run, and within the run's bounds.
+                None if run.status != crate::domain::runs::RunStatus::Open => {
+                    Err(HubError::RunOver(format!(
+                        "run {run_id} was decided ({}): it takes no new photos",
+                        run.status
+                    )))
+                }
+                None if {
+                    let (count, total) = attachments.usage(&merchant.id, run_id)?;
+                    count >= MAX_ATTACHMENTS_PER_RUN
+                        || total.saturating_add(bytes.len()) > MAX_RUN_ATTACHMENT_BYTES
+                } =>
+                {
+                    Err(HubError::invalid(
+                        "body",
+                        format!(
+                            "a run holds at most {MAX_ATTACHMENTS_PER_RUN} photos and {} MB of them",
+                            MAX_RUN_ATTACHMENT_BYTES / 1024 / 1024
+                        ),
+                    ))
+                }
                 None => Ok(attachments.insert(&NewAttachment {
                     id,
                     merchant_id: &merchant.id,

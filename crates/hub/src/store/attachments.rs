@@ -95,6 +95,23 @@ impl Attachments<'_> {
         )
     }
 
+    /// How many photos a run holds, and their bytes in all.
+    pub fn usage(&self, merchant_id: &str, run_id: &str) -> Result<(usize, usize), StoreError> {
+        let (count, bytes): (i64, i64) = self
+            .connection
+            .prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(bytes)), 0) FROM attachments \
+                 WHERE merchant_id = ?1 AND run_id = ?2",
+            )?
+            .query_row(params![merchant_id, run_id], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
+        Ok((
+            usize::try_from(count).unwrap_or(usize::MAX),
+            usize::try_from(bytes).unwrap_or(usize::MAX),
+        ))
+    }
+
     /// True when the merchant attached `id` to the run.
     pub fn exists(&self, merchant_id: &str, run_id: &str, id: &str) -> Result<bool, StoreError> {
         Ok(optional(

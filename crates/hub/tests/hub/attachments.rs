@@ -74,3 +74,71 @@ async fn a_photo_is_stored_once_per_id_and_named_by_a_manual_answer() {
         "not on another merchant's run"
     );
 }
+
+#[tokio::test]
+async fn a_run_holds_a_bounded_number_of_photos_notes_are_bounded_and_a_closed_run_takes_none() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let run = wallet.start(&hub, "UPM-01").await;
+    for n in 0..linker_hub::domain::attachments::MAX_ATTACHMENTS_PER_RUN {
+        let (status, error) = put(
+            &hub,
+            wallet.token(),
+            &format!("/runs/{run}/attachments/p{n}"),
+            PNG,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "photo {n}: {error}");
+    }
+    let (status, error) = put(
+        &hub,
+        wallet.token(),
+        &format!("/runs/{run}/attachments/one-more"),
+        PNG,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one photo too many: {error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 20 photos"),
+        "{error}"
+    );
+
+    let long = "x".repeat(linker_hub::domain::runs::wallet::MAX_NOTE_CHARS + 1);
+    let (status, error) = wallet
+        .send(&hub, "POST", &format!("/runs/{run}/manual-answers"), Some(json!({"writeId": "w1", "questionId": "pos-shows-success", "answer": true, "note": long})))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a note too long: {error}"
+    );
+
+    // Starting another run ends this one: it takes no new photo, but a retry of one it holds
+    // still answers (the wallet's outbox may send it again).
+    wallet.start(&hub, "UPM-02").await;
+    let (status, error) = put(
+        &hub,
+        wallet.token(),
+        &format!("/runs/{run}/attachments/late"),
+        PNG,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(error["code"], "RUN_OVER", "{error}");
+    let (status, _) = put(
+        &hub,
+        wallet.token(),
+        &format!("/runs/{run}/attachments/p0"),
+        PNG,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "a retry of a photo it holds");
+}

@@ -11,6 +11,9 @@ use crate::domain::payments::IssuedPaymentCode;
 use crate::error::HubError;
 use crate::store::runs::RunRow;
 
+/// The longest note a manual answer may carry.
+pub const MAX_NOTE_CHARS: usize = 2000;
+
 impl Hub {
     /// The wallet shows a payment code for its open run (valid 60 s, single use).
     pub fn show_payment_code(
@@ -109,6 +112,16 @@ impl Hub {
             return Err(HubError::invalid(
                 "attachment",
                 format!("no photo {photo} was attached to this run: upload it first"),
+            ));
+        }
+        if answer
+            .note
+            .as_deref()
+            .is_some_and(|note| note.chars().count() > MAX_NOTE_CHARS)
+        {
+            return Err(HubError::invalid(
+                "note",
+                format!("a note holds at most {MAX_NOTE_CHARS} characters"),
             ));
         }
         if write_id.trim().is_empty() || write_id.len() > 64 {
