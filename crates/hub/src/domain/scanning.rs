@@ -609,7 +609,9 @@ impl Hub {
         let replayed: Vec<&Exchange> = log
             .iter()
             .rev()
-            .filter(|e| e.direction == Direction::Inbound)
+            .filter(|e| {
+                e.direction == Direction::Inbound && e.signature_verdict.verdict().is_valid()
+            })
             .filter(mine)
             .collect();
         let seqs: Vec<i64> = replayed.iter().map(|e| e.seq).collect();
@@ -658,6 +660,7 @@ impl Hub {
             .rev()
             .filter(|e| {
                 e.direction == Direction::Inbound
+                    && e.signature_verdict.verdict().is_valid()
                     && e.run_id.is_none()
                     && e.at <= payment.created_at
             })

@@ -229,8 +229,12 @@ impl Hub {
             started,
             signature_verdict,
         } = logged;
+        // Only a verified call counts for a run: a call anyone could have sent (unsigned, or
+        // signed with another key) stays in the request log as rejected and is no evidence.
         let run_id = match (project, api) {
-            (Some(project), Some(api)) => self.bind_run(&project.id, Some(api), parsed),
+            (Some(project), Some(api)) if signature_verdict.verdict().is_valid() => {
+                self.bind_run(&project.id, Some(api), parsed)
+            }
             _ => None,
         };
         let exchange = Exchange {

@@ -127,12 +127,21 @@ async fn upm_01_fails_a_pay_without_the_store_and_one_without_a_signature() {
         .await;
     hub.clock.advance(Duration::seconds(301));
     let view = wallet.run(&hub, &run).await;
-    assert_eq!(view["status"], "failed", "{view}");
+    // An unsigned call counts for no run (anyone knowing the Client-Id could send one), so the
+    // run never heard the ACQP: broken, saying why.
+    assert_eq!(view["status"], "broken", "{view}");
     assert!(
-        view.to_string().contains("protocol-signatures"),
-        "the signature check is named: {}",
+        summary(&view).contains("rejected 1 call(s)") && summary(&view).contains("signature"),
+        "the verdict names the rejected call: {}",
         summary(&view)
     );
+    let pays = view["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["api"] == "pay")
+        .count();
+    assert_eq!(pays, 0, "the unsigned pay is no evidence in the run");
 }
 
 #[tokio::test]

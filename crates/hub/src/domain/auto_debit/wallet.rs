@@ -401,6 +401,7 @@ impl Hub {
         let suffix = format!("/authorize/{}", authorization.id);
         let prepare = log.iter().find(|exchange| {
             exchange.direction == Direction::Inbound
+                && exchange.signature_verdict.verdict().is_valid()
                 && exchange.api == "prepare"
                 && serde_json::from_str::<serde_json::Value>(&exchange.response_body)
                     .ok()

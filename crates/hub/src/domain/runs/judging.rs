@@ -48,10 +48,52 @@ impl Hub {
             })?;
             let judgement = judge(case, &record, self.clock.now());
             if let Some(verdict) = judgement.verdict() {
-                self.store_verdict(run_id, verdict)?;
+                let verdict = self.with_rejected_calls(&row, verdict.clone());
+                self.store_verdict(run_id, &verdict)?;
             }
         }
         self.run_view(run_id)
+    }
+
+    /// A run broken for want of the ACQP's calls says so when the hub rejected calls from its
+    /// Client-Id meanwhile (they count for no run: anyone could have sent them).
+    fn with_rejected_calls(
+        &self,
+        row: &crate::store::runs::RunRow,
+        mut verdict: Verdict,
+    ) -> Verdict {
+        if verdict.outcome != Outcome::Broken {
+            return verdict;
+        }
+        let rejected = self
+            .exchanges(
+                &row.project_id,
+                &crate::domain::request_log::ExchangeFilter {
+                    since: Some(row.started_at),
+                    limit: Some(1000),
+                    ..Default::default()
+                },
+            )
+            .map(|log| {
+                log.iter()
+                    .filter(|e| {
+                        e.direction == crate::store::exchanges::Direction::Inbound
+                            && matches!(
+                                e.signature_verdict,
+                                crate::store::exchanges::LoggedSignature::Checked(_)
+                            )
+                            && !e.signature_verdict.verdict().is_valid()
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        if rejected > 0 {
+            verdict.summary = format!(
+                "{} The hub rejected {rejected} call(s) from this project's Client-Id since the run began because their signature did not verify: they count for no run; see the request log.",
+                verdict.summary
+            );
+        }
+        verdict
     }
 
     /// Judges every open run (the background sweep): decides those past their deadline.
