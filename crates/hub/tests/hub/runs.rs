@@ -72,7 +72,7 @@ async fn upm_01_passes_a_correct_pos_and_fails_one_whose_pos_shows_no_success() 
 }
 
 #[tokio::test]
-async fn upm_01_fails_a_pay_without_the_store_and_one_without_a_signature() {
+async fn upm_01_fails_a_pay_without_the_store_and_an_unsigned_one_counts_for_nothing() {
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
     let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
