@@ -74,7 +74,10 @@ impl Hub {
         ids: Ids,
         public_url: impl Into<String>,
     ) -> Hub {
+        // Calls to ACQP endpoints never follow a redirect: the URL the project registered is
+        // the only one the hub dials.
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(callbacks::CALLBACK_TIMEOUT)
             .build()
             .unwrap_or_default();

@@ -62,6 +62,61 @@ pub struct SentCall {
     pub latency: StdDuration,
 }
 
+/// The most bytes of an ACQP's reply the hub reads: an ack is a few hundred bytes.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Reads a reply's body, refusing one longer than `cap` bytes (without reading past it).
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > cap {
+                    return Err(format!(
+                        "the reply is longer than {} KB: an Alipay+ answer is a small JSON document",
+                        cap / 1024
+                    ));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(error) => return Err(format!("the reply could not be read: {error}")),
+        }
+    }
+}
+
+/// Takes an ACQP's reply into `sent`: its status and headers, and its body up to
+/// [`MAX_REPLY_BYTES`]; a redirect is noted, never followed.
+async fn read_response(sent: &mut SentCall, response: reqwest::Response) {
+    sent.http_status = Some(response.status().as_u16());
+    sent.response_headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    if response.status().is_redirection() {
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("nowhere")
+            .to_owned();
+        sent.error = Some(format!(
+            "the endpoint redirected (HTTP {}) to {to}: the hub does not follow redirects; register the final URL",
+            response.status().as_u16()
+        ));
+    }
+    match read_capped(response, MAX_REPLY_BYTES).await {
+        Ok(reply) => sent.reply = Some(reply),
+        Err(why) => sent.error = Some(why),
+    }
+}
+
 impl Hub {
     /// POSTs a body to an ACQP endpoint, signed with the project's hub key (or, `forged`, with
     /// a key that is not it), within [`CALLBACK_TIMEOUT`].
@@ -124,20 +179,7 @@ impl Hub {
                     format!("the request failed: {error}")
                 });
             }
-            Ok(response) => {
-                sent.http_status = Some(response.status().as_u16());
-                sent.response_headers = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect();
-                sent.reply = Some(response.text().await.unwrap_or_default());
-            }
+            Ok(response) => read_response(&mut sent, response).await,
         }
         sent.latency = started.elapsed();
         Ok(sent)

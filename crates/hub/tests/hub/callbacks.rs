@@ -275,3 +275,75 @@ async fn pending_notifications_survive_a_restart_and_are_delivered_after_it() {
     );
     let _ = second.clock.now();
 }
+
+/// Serves `app` on a free loopback port; its base URL.
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn the_hub_follows_no_redirect_and_reads_no_giant_reply_from_an_acqp_endpoint() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let trap = serve(axum::Router::new().route(
+        "/elsewhere",
+        axum::routing::any(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                "{}"
+            }
+        }),
+    ))
+    .await;
+    let target = format!("{trap}/elsewhere");
+    let redirecting = serve(axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move || {
+            let target = target.clone();
+            async move { axum::response::Redirect::temporary(&target) }
+        }),
+    ))
+    .await;
+    let giant = serve(axum::Router::new().route(
+        "/notify",
+        axum::routing::post(|| async { "x".repeat(1024 * 1024) }),
+    ))
+    .await;
+
+    let notify = format!("/projects/{}/test-notifications", acqp.project.id);
+    let (status, check) = hub
+        .admin(
+            "POST",
+            &notify,
+            Some(json!({"url": format!("{redirecting}/notify")})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{check}");
+    assert_eq!(check["verdict"]["acknowledged"], false, "{check}");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the redirect's target never hears from the hub: {check}"
+    );
+
+    let (_, check) = hub
+        .admin(
+            "POST",
+            &notify,
+            Some(json!({"url": format!("{giant}/notify")})),
+        )
+        .await;
+    assert_eq!(check["verdict"]["acknowledged"], false, "{check}");
+    assert!(
+        check.to_string().contains("longer than 64 KB"),
+        "a reply past the cap is refused, saying so: {check}"
+    );
+}
