@@ -16,6 +16,8 @@ use crate::store::console::ConsoleUserRow;
 
 /// How long a console session lives without use.
 pub const CONSOLE_IDLE_TIMEOUT: Duration = Duration::hours(8);
+/// How long a console session lives at most, however busy: then its user signs in again.
+pub const CONSOLE_SESSION_LIFETIME: Duration = Duration::hours(24);
 
 /// A console user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -193,7 +195,9 @@ impl Hub {
                 "this session was signed out",
             ));
         }
-        if now - session.last_used_at >= CONSOLE_IDLE_TIMEOUT {
+        if now - session.last_used_at >= CONSOLE_IDLE_TIMEOUT
+            || now - session.created_at >= CONSOLE_SESSION_LIFETIME
+        {
             return Err(HubError::denied(
                 "SESSION_EXPIRED",
                 "the session expired: sign in again",

@@ -30,6 +30,8 @@ pub struct ConsoleSessionRow {
     pub last_used_at: DateTime<Utc>,
     /// True once it was signed out.
     pub revoked: bool,
+    /// When it was opened (a session lives at most so long, used or not).
+    pub created_at: DateTime<Utc>,
 }
 
 /// Operations on console users (`console_users`).
@@ -182,7 +184,8 @@ impl ConsoleSessions<'_> {
         optional(
             self.connection
                 .prepare_cached(
-                    "SELECT u.id, u.email, s.last_used_at, s.revoked_at FROM console_sessions s \
+                    "SELECT u.id, u.email, s.last_used_at, s.revoked_at, s.created_at \
+                     FROM console_sessions s \
                      JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = ?1",
                 )?
                 .query_row([token_hash], |row| {
@@ -191,6 +194,7 @@ impl ConsoleSessions<'_> {
                         email: row.get(1)?,
                         last_used_at: time_column(2, Some(row.get(2)?))?.unwrap_or_default(),
                         revoked: row.get::<_, Option<String>>(3)?.is_some(),
+                        created_at: time_column(4, Some(row.get(4)?))?.unwrap_or_default(),
                     })
                 }),
         )

@@ -1438,3 +1438,29 @@ async fn over_https_the_consoles_cookies_are_secure_and_host_only() {
         "over HTTPS every console cookie is __Host-, Secure, Path=/: {set:?}"
     );
 }
+
+#[tokio::test]
+async fn a_console_session_ends_after_a_day_however_busy() {
+    use linker_hub::Clock;
+
+    let hub = TestHub::new();
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    for hour in (2..=22).step_by(2) {
+        hub.clock.advance(chrono::Duration::hours(2));
+        let page = browser.get("/console/projects").await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "still signed in after {hour} h of use"
+        );
+    }
+    hub.clock.advance(chrono::Duration::hours(2));
+    let page = browser.get("/console/projects").await;
+    assert!(
+        page.status.is_redirection() && page.location == "/console/sign-in",
+        "24 h after sign-in the session is over, however busy: {} {}",
+        page.status,
+        page.location
+    );
+}
