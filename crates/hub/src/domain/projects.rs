@@ -247,10 +247,17 @@ impl Hub {
     }
 }
 
-fn required_text(field: &str, value: &str, max: usize) -> Result<String, HubError> {
+pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<String, HubError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(HubError::invalid(field, "required"));
+    }
+    // Names end up in mail headers, CSV cells and pages: no line breaks or other controls.
+    if value.chars().any(char::is_control) {
+        return Err(HubError::invalid(
+            field,
+            "no line breaks, tabs or other control characters",
+        ));
     }
     if value.chars().count() > max {
         return Err(HubError::invalid(

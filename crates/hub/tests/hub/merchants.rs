@@ -523,3 +523,46 @@ async fn wrong_passwords_for_a_login_are_limited_and_say_how_long_to_wait() {
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn names_with_line_breaks_are_refused_so_no_header_can_be_smuggled_into_a_mail() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    for (field, name, mid) in [
+        ("name", "Cafe\r\nBcc: someone@evil.example", "M020"),
+        ("mid", "Cafe", "M021\nX"),
+        ("name", "Cafe\u{7}", "M022"),
+    ] {
+        let (status, error) = hub
+            .admin(
+                "POST",
+                &format!("/projects/{}/merchants", acqp.project.id),
+                Some(json!({"name": name, "mid": mid, "email": "a@shop.example", "products": ["UPM"]})),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}/{mid:?}: {error}"
+        );
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{field}:")),
+            "the field is named: {error}"
+        );
+    }
+    let (status, error) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{}", acqp.project.id),
+            Some(json!({"name": "Linker\r\nSubject: free money"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a project's name too: {error}"
+    );
+}

@@ -184,14 +184,8 @@ pub(crate) fn check_email(email: &str) -> Result<String, HubError> {
 /// Checks and normalises what a TSP gave to invite a merchant (name, MID, email, products),
 /// naming the first wrong field.
 pub fn check_new_merchant(new: &NewMerchant) -> Result<NewMerchant, HubError> {
-    let name = new.name.trim().to_owned();
-    if name.is_empty() {
-        return Err(HubError::invalid("name", "required"));
-    }
-    let mid = new.mid.trim().to_owned();
-    if mid.is_empty() || mid.len() > 64 {
-        return Err(HubError::invalid("mid", "required, at most 64 characters"));
-    }
+    let name = crate::domain::projects::required_text("name", &new.name, 128)?;
+    let mid = crate::domain::projects::required_text("mid", &new.mid, 64)?;
     let email = check_email(&new.email)?;
     let products = parse_products(&new.products)?;
     Ok(NewMerchant {
