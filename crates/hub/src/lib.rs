@@ -54,6 +54,7 @@ pub struct Hub {
     forgery: std::sync::Mutex<Option<String>>,
     mail_relay: std::sync::Mutex<Option<mail::MailRelay>>,
     throttle: domain::throttle::Throttle,
+    streams: domain::runs::watching::StreamCounts,
     password_work: Arc<tokio::sync::Semaphore>,
 }
 
@@ -96,6 +97,7 @@ impl Hub {
             forgery: std::sync::Mutex::new(None),
             mail_relay: std::sync::Mutex::new(None),
             throttle: domain::throttle::Throttle::default(),
+            streams: domain::runs::watching::StreamCounts::default(),
             password_work: Arc::new(tokio::sync::Semaphore::new(
                 domain::throttle::PASSWORD_WORK_AT_ONCE,
             )),

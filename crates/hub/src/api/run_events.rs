@@ -22,6 +22,8 @@ struct Follow {
     signals: tokio::sync::broadcast::Receiver<RunSignal>,
     closing: tokio::sync::watch::Receiver<bool>,
     finished: bool,
+    /// Counts this stream against its merchant's until it ends.
+    _ticket: crate::domain::runs::watching::StreamTicket,
 }
 
 /// The run's events after `last_seen`, then the live ones, then the verdict.
@@ -29,8 +31,10 @@ pub(super) fn follow(
     hub: Arc<Hub>,
     run: String,
     last_seen: u32,
+    ticket: crate::domain::runs::watching::StreamTicket,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let start = Follow {
+        _ticket: ticket,
         signals: hub.subscribe_runs(),
         closing: hub.closing(),
         hub,

@@ -183,7 +183,8 @@ pub(super) async fn wallet_run_events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
-    let stream = super::run_events::follow(hub, run, last_seen);
+    let ticket = hub.stream_ticket(&merchant.id)?;
+    let stream = super::run_events::follow(hub, run, last_seen, ticket);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -102,3 +102,39 @@ async fn a_reconnect_with_last_event_id_gets_only_what_it_missed() {
         "another merchant's run"
     );
 }
+
+#[tokio::test]
+async fn a_merchant_holds_a_bounded_number_of_live_streams_and_a_closed_one_frees_its_place() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let run = wallet.start(&hub, "UPM-01").await;
+    let open = || async {
+        let request = Request::builder()
+            .uri(format!("/wallet/v1/runs/{run}/events"))
+            .header("authorization", format!("Bearer {}", wallet.token()))
+            .body(Body::empty())
+            .unwrap();
+        hub.router().oneshot(request).await.unwrap()
+    };
+    let mut held = Vec::new();
+    for n in 0..linker_hub::domain::runs::watching::MAX_STREAMS_PER_MERCHANT {
+        let response = open().await;
+        assert_eq!(response.status(), 200, "stream {n}");
+        held.push(response);
+    }
+    let refused = open().await;
+    assert_eq!(refused.status(), 409, "one stream too many");
+    drop(held.pop());
+    let again = open().await;
+    assert_eq!(again.status(), 200, "a closed stream frees its place");
+    // Another merchant is not held up by the first one's streams.
+    let other = Wallet::sign_in(&hub, &acqp, "M2").await;
+    let other_run = other.start(&hub, "UPM-01").await;
+    let request = Request::builder()
+        .uri(format!("/wallet/v1/runs/{other_run}/events"))
+        .header("authorization", format!("Bearer {}", other.token()))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(hub.router().oneshot(request).await.unwrap().status(), 200);
+}
