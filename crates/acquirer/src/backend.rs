@@ -366,13 +366,7 @@ impl Backend {
                 }
                 ResultStatus::Unknown => answer.result.result_code.as_str().to_owned(),
             },
-            Reply::Unknown(why) => {
-                let _ = self.store.set_message(
-                    &payment.pos_payment_id,
-                    &format!("No clear answer yet ({why}); checking…"),
-                );
-                "UNKNOWN".to_owned()
-            }
+            Reply::Unknown(why) => self.in_doubt(&payment, &why),
         };
         if self.has(Fault::RetryWithChangedBody) {
             let mut changed = request.clone();
@@ -445,6 +439,16 @@ impl Backend {
             let _ = backend.cancel_with_retries(&target).await;
         });
         PosError::Backend(format!("Alipay+ did not answer: {why}"))
+    }
+
+    /// Alipay+ gave no clear answer to a payment's `pay`: the POS says it is checking, and the
+    /// doubt to resolve is `UNKNOWN`.
+    pub(crate) fn in_doubt(&self, payment: &PosPayment, why: &str) -> String {
+        let _ = self.store.set_message(
+            &payment.pos_payment_id,
+            &format!("No clear answer yet ({why}); checking…"),
+        );
+        "UNKNOWN".to_owned()
     }
 
     fn mark_failed(&self, payment: &PosPayment, result: &ApiResult) {

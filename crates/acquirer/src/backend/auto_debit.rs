@@ -586,13 +586,7 @@ impl Backend {
                 }
                 ResultStatus::Unknown => answer.result.result_code.as_str().to_owned(),
             },
-            Reply::Unknown(why) => {
-                let _ = self.store.set_message(
-                    &payment.pos_payment_id,
-                    &format!("No clear answer yet ({why}); checking…"),
-                );
-                "UNKNOWN".to_owned()
-            }
+            Reply::Unknown(why) => self.in_doubt(&payment, &why),
         };
         let deadline =
             self.clock.now() + chrono::Duration::from_std(self.timing.poll_for).unwrap_or_default();
