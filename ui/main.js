@@ -2,6 +2,7 @@
 // background sync, then the first screen (welcome, the demo, or the cases when signed in).
 // Every string comes from i18n.js; only lib/shell.js talks to the Rust side.
 import { applyTranslations, currentLanguage, setLanguage, t } from "./i18n.js";
+import { drawIcons } from "./lib/icons.js";
 import { go, register, tabs } from "./lib/nav.js";
 import { app, inApp } from "./lib/shell.js";
 import { state } from "./lib/state.js";
@@ -43,6 +44,7 @@ async function syncInBackground() {
 
 async function start() {
   applyTranslations(document);
+  drawIcons(document);
   for (const button of tabs.querySelectorAll("button")) {
     button.addEventListener("click", () => {
       const tab = button.dataset.tab;

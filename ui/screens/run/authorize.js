@@ -4,6 +4,7 @@
 // merchant's site (the authRedirectUrl, with the code when authorized).
 import { has, t } from "../../i18n.js";
 import { h } from "../../lib/dom.js";
+import { icon } from "../../lib/icons.js";
 import { app } from "../../lib/shell.js";
 import { state } from "../../lib/state.js";
 import { errorText } from "../../lib/words.js";
@@ -67,7 +68,7 @@ export function authorizationCard() {
     const granted = result.granted;
     parts.push(
       h("div", { class: `outcome ${granted ? "paid" : "failed"}`, id: "authorization-outcome", "data-outcome": granted ? "authorized" : "declined" },
-        h("span", { class: "outcome-mark", "aria-hidden": "true", text: granted ? "✓" : "✕" }),
+        h("span", { class: "outcome-mark", "aria-hidden": "true" }, icon(granted ? "check" : "cross")),
         h("div", {},
           h("h2", { text: granted ? t("auth.granted") : t("auth.declined") }),
           h("p", { text: granted ? t("auth.grantedText", { client }) : t("auth.declinedText", { client }) }),

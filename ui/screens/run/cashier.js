@@ -4,6 +4,7 @@
 // back to the merchant's site (the payment's paymentRedirectUrl), and the run records the return.
 import { t } from "../../i18n.js";
 import { h } from "../../lib/dom.js";
+import { icon } from "../../lib/icons.js";
 import { app } from "../../lib/shell.js";
 import { state } from "../../lib/state.js";
 import { errorText } from "../../lib/words.js";
@@ -56,7 +57,7 @@ export function cashierCard() {
     const result = cashier.left ? { kind: "left", title: t("cashier.leftTitle"), text: t("cashier.left") } : outcome(model);
     parts.push(
       h("div", { class: `outcome ${result.kind}`, id: "cashier-outcome", "data-outcome": result.kind },
-        h("span", { class: "outcome-mark", "aria-hidden": "true", text: result.kind === "paid" ? "✓" : result.kind === "waiting" ? "…" : "✕" }),
+        h("span", { class: "outcome-mark", "aria-hidden": "true" }, icon(result.kind === "paid" ? "check" : result.kind === "waiting" ? "more" : "cross")),
         h("div", {}, h("h2", { text: result.title }), h("p", { text: result.text }))),
     );
     if (cashier.returned) parts.push(returnedView(cashier.returned, "cashier-returned"));

@@ -2,6 +2,7 @@
 // device until the hub has them.
 import { t } from "../../i18n.js";
 import { fileBase64, h } from "../../lib/dom.js";
+import { icon } from "../../lib/icons.js";
 import { app } from "../../lib/shell.js";
 import { state } from "../../lib/state.js";
 import { errorText } from "../../lib/words.js";
@@ -52,7 +53,7 @@ export function checksCard() {
           : null,
         open && !answered
           ? h("label", { class: "link photo" },
-              model.photos[question.id] ? `✓ ${t("check.photoAdded")}` : `+ ${t("check.photo")}`,
+              model.photos[question.id] ? [icon("check"), " ", t("check.photoAdded")] : [icon("camera"), " ", t("check.photo")],
               h("input", { type: "file", accept: "image/*", capture: "environment", class: "file-input", id: `photo-${question.id}`, onchange: (e) => addPhoto(question.id, e.target.files?.[0]) }))
           : null,
       );

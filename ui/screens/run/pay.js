@@ -1,6 +1,7 @@
 // Pay: the customer shows a payment code; the POS scans it and calls pay.
 import { t } from "../../i18n.js";
 import { h } from "../../lib/dom.js";
+import { icon } from "../../lib/icons.js";
 import { currentScreen } from "../../lib/nav.js";
 import { app } from "../../lib/shell.js";
 import { onLeave, state } from "../../lib/state.js";
@@ -54,7 +55,7 @@ export function payCard() {
             : h("p", { class: "muted center", id: "pay-countdown", text: t("pay.refreshIn", { seconds: Math.max(0, model.secondsLeft ?? 0) }) }),
         ]
       : h("p", { class: "muted", text: "…" }),
-    h("p", { class: "hint center", text: `☀ ${t("pay.hint")}` }),
+    h("p", { class: "hint center" }, icon("sun"), " ", t("pay.hint")),
     h("button", { type: "button", class: "button small secondary", id: "pay-refresh", text: t("pay.refresh"), onclick: () => fetchCode(true) }),
   );
 }

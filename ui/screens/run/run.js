@@ -2,6 +2,7 @@
 // folder (pay, scan, confirm, checks, live, verdict) laid out by the run's state.
 import { t } from "../../i18n.js";
 import { $, fill, h } from "../../lib/dom.js";
+import { icon } from "../../lib/icons.js";
 import { currentScreen, go, show } from "../../lib/nav.js";
 import { app, listen } from "../../lib/shell.js";
 import { every, state } from "../../lib/state.js";
@@ -162,7 +163,7 @@ function render() {
       h("ol", { class: "steps", id: "steps" },
         steps.map((step, i) =>
           h("li", { class: stepDone(model, i) ? "done" : "", "data-done": stepDone(model, i) ? "true" : "false" },
-            h("span", { class: "tick", "aria-hidden": "true", text: stepDone(model, i) ? "✓" : String(i + 1) }),
+            h("span", { class: "tick", "aria-hidden": "true" }, stepDone(model, i) ? icon("check") : String(i + 1)),
             h("div", {}, h("p", { text: step.instruction }), h("p", { class: "muted small", text: t("run.expected", { text: step.expected }) })),
           ),
         ),

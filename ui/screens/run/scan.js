@@ -2,6 +2,7 @@
 // a file, the clipboard or typed text.
 import { t } from "../../i18n.js";
 import { $, fileBase64, h } from "../../lib/dom.js";
+import { icon } from "../../lib/icons.js";
 import { currentScreen } from "../../lib/nav.js";
 import { app, inApp } from "../../lib/shell.js";
 import { state } from "../../lib/state.js";
@@ -27,10 +28,10 @@ export function scanCard() {
           h("p", { class: "hint", text: t("scan.unissuedHint") }))
       : null,
     h("div", { class: "tool-grid" },
-      h("button", { type: "button", class: "tool", id: "scan-camera", onclick: () => toggleCamera(handleScan) }, h("span", { class: "tool-icon", text: "◉" }), cameraOn() ? t("scan.stopCamera") : t("scan.camera")),
-      h("button", { type: "button", class: "tool", id: "scan-screen", onclick: scanScreen }, h("span", { class: "tool-icon", text: "▭" }), t("scan.screen")),
-      h("button", { type: "button", class: "tool", id: "scan-file", onclick: () => $("#scan-file-input").click() }, h("span", { class: "tool-icon", text: "▣" }), t("scan.file")),
-      h("button", { type: "button", class: "tool", id: "scan-paste", onclick: scanClipboard }, h("span", { class: "tool-icon", text: "▤" }), t("scan.paste")),
+      h("button", { type: "button", class: "tool", id: "scan-camera", onclick: () => toggleCamera(handleScan) }, h("span", { class: "tool-icon" }, icon("camera")), cameraOn() ? t("scan.stopCamera") : t("scan.camera")),
+      h("button", { type: "button", class: "tool", id: "scan-screen", onclick: scanScreen }, h("span", { class: "tool-icon" }, icon("screen")), t("scan.screen")),
+      h("button", { type: "button", class: "tool", id: "scan-file", onclick: () => $("#scan-file-input").click() }, h("span", { class: "tool-icon" }, icon("picture")), t("scan.file")),
+      h("button", { type: "button", class: "tool", id: "scan-paste", onclick: scanClipboard }, h("span", { class: "tool-icon" }, icon("paste")), t("scan.paste")),
     ),
     // In a browser on a phone, `capture` opens the phone's own camera app: it works where the
     // camera is refused or absent, and over plain HTTP.

@@ -1,6 +1,7 @@
 // Verdict: the outcome of a run, each check with the evidence it was judged on.
 import { t } from "../../i18n.js";
 import { h } from "../../lib/dom.js";
+import { icon } from "../../lib/icons.js";
 import { state } from "../../lib/state.js";
 import { badge, outcomeOf } from "../../lib/words.js";
 import { describeEvent } from "./live.js";
@@ -48,7 +49,7 @@ export function verdictCard() {
     h("h3", { text: t("verdict.checks") }),
     checks.map((check) =>
       h("details", { class: `check ${check.outcome}`, "data-check": check.check, "data-outcome": check.outcome, open: check.outcome === "failed" },
-        h("summary", {}, h("span", { class: "check-mark", text: check.outcome === "passed" ? "✓" : check.outcome === "failed" ? "✗" : "…" }), " ", h("b", { text: check.check }), h("span", { class: "check-reason", text: ` ${check.reason ?? check.waiting_for ?? ""}` })),
+        h("summary", {}, h("span", { class: "check-mark" }, icon(check.outcome === "passed" ? "check" : check.outcome === "failed" ? "cross" : "more")), " ", h("b", { text: check.check }), h("span", { class: "check-reason", text: ` ${check.reason ?? check.waiting_for ?? ""}` })),
         h("div", { class: "evidence-list" },
           (check.evidence ?? []).length
             ? check.evidence.map((seq) => evidence.find((e) => e.seq === seq)).filter(Boolean).map(evidenceItem)

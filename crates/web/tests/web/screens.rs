@@ -1,6 +1,7 @@
 //! Every screen of the web wallet on a phone (390 x 844): written to
 //! `target/web-screenshots/phone-<screen>.png`, no wider than the phone, and every control on it
-//! big enough for a finger (44 x 44 CSS px). The runs on them are real: the demo's reference
+//! big enough for a finger (44 x 44 CSS px), with no icon drawn from a symbol font (SVG only).
+//! The runs on them are real: the demo's reference
 //! acquirer charges the payment code and shows the order code, through its POS driver.
 
 use fantoccini::Client;
@@ -42,10 +43,33 @@ pub async fn small_touch_targets(client: &Client) -> Vec<String> {
     serde_json::from_value(found).unwrap()
 }
 
-/// The screens looked at, and the controls too small on each.
+/// The visible text that needs a symbol font to draw (arrows, shapes, dingbats, emoji): on a
+/// fresh Linux machine such a glyph is an empty box, so icons are SVG (`ui/lib/icons.js`).
+pub async fn symbol_glyphs(client: &Client) -> Vec<String> {
+    let found = client
+        .execute(
+            r##"const found = [];
+            const symbol = /[\u2190-\u21FF\u2300-\u27BF\u2B00-\u2BFF\u{1F000}-\u{1FAFF}]/u;
+            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              const el = node.parentElement;
+              if (!el || !symbol.test(node.textContent)) continue;
+              if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+              found.push(`${el.tagName.toLowerCase()}.${el.className} "${node.textContent.trim().slice(0, 40)}"`);
+            }
+            return found;"##,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+/// The screens looked at, the controls too small on each, and the glyphs that need a symbol font.
 #[derive(Default)]
 struct Survey {
     small: Vec<String>,
+    glyphs: Vec<String>,
 }
 
 impl Survey {
@@ -56,6 +80,9 @@ impl Survey {
         assert_fits_the_phone(client, name).await;
         for control in small_touch_targets(client).await {
             self.small.push(format!("{name}: {control}"));
+        }
+        for glyph in symbol_glyphs(client).await {
+            self.glyphs.push(format!("{name}: {glyph}"));
         }
     }
 }
@@ -207,6 +234,12 @@ async fn every_web_wallet_screen_fits_a_phone_and_its_controls_fit_a_finger() {
         survey.small.is_empty(),
         "every control on every screen is at least 44 x 44 CSS px for a finger; these are not:\n{}",
         survey.small.join("\n")
+    );
+    assert!(
+        survey.glyphs.is_empty(),
+        "no screen draws an icon with a glyph that needs a symbol font (an empty box on a fresh \
+         machine); these do:\n{}",
+        survey.glyphs.join("\n")
     );
     phone.close().await.ok();
     drop(driver);
