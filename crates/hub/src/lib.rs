@@ -56,6 +56,10 @@ pub struct Hub {
     throttle: domain::throttle::Throttle,
     streams: domain::runs::watching::StreamCounts,
     password_work: Arc<tokio::sync::Semaphore>,
+    /// Held while a run starts, so a merchant never has two open runs (two starts at once would
+    /// each see none open and each insert one).
+    run_starts: std::sync::Mutex<()>,
+    trusted_proxies: std::sync::RwLock<domain::throttle::TrustedProxies>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -101,6 +105,8 @@ impl Hub {
             password_work: Arc::new(tokio::sync::Semaphore::new(
                 domain::throttle::PASSWORD_WORK_AT_ONCE,
             )),
+            run_starts: std::sync::Mutex::new(()),
+            trusted_proxies: std::sync::RwLock::default(),
         }
     }
 

@@ -47,6 +47,11 @@ pub struct ServeArgs {
     /// Do not serve the web wallet at /app/ (the wallet's screens for a phone's browser).
     #[arg(long)]
     no_web_wallet: bool,
+    /// A reverse proxy in front of the hub (an address or a CIDR block; repeat for several):
+    /// the sign-in limits then count the client address it appends to X-Forwarded-For instead
+    /// of the proxy's own. Without it the header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "ADDRESS[/BITS]")]
+    trusted_proxies: Vec<String>,
 }
 
 /// Runs a `hub` subcommand.
@@ -72,8 +77,11 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
             .as_deref()
             .map(linker_hub::mail::MailRelay::parse)
             .transpose()?;
+        let proxies = linker_hub::domain::throttle::TrustedProxies::parse(&args.trusted_proxies)
+            .map_err(|why| anyhow::anyhow!("--trusted-proxy: {why}"))?;
         let mut server = Server::bind(&config).await?;
         server.hub.set_mail_relay(relay.clone());
+        server.hub.trust_proxies(proxies);
         if !args.no_web_wallet {
             let mut web =
                 linker_web::WebConfig::new(args.data.join("web-sessions"), server.internal_url());

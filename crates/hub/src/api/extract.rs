@@ -15,19 +15,23 @@ use crate::domain::merchants::Merchant;
 use crate::error::HubError;
 
 /// The client's address, when the server knows it (`Server::run` records it; a router driven
-/// without a socket, as in tests, does not).
+/// without a socket, as in tests, does not); behind a trusted proxy, the client it forwarded for
+/// ([`Hub::client_address`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<Arc<Hub>> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        hub: &Arc<Hub>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<crate::domain::throttle::Peer>>();
         Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<crate::domain::throttle::Peer>>()
-                .map(|info| info.0.0.ip()),
+            hub.client_address(peer.map(|info| &info.0), &parts.headers),
         ))
     }
 }
@@ -68,6 +72,36 @@ impl FromRequestParts<Arc<Hub>> for WalletSession {
             merchant: hub.authenticate(token)?,
             token: token.to_owned(),
         })
+    }
+}
+
+/// A signed-in merchant and the run its path names (`{run}`), which must be the merchant's own:
+/// another merchant's run is not found before anything the request sends is read, so a body
+/// error never tells a stranger that the run exists.
+#[derive(Debug, Clone)]
+pub struct MerchantRun {
+    /// The merchant signed in.
+    pub merchant: Merchant,
+    /// The run's id.
+    pub run: String,
+}
+
+impl FromRequestParts<Arc<Hub>> for MerchantRun {
+    type Rejection = HubError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Self, HubError> {
+        let WalletSession { merchant, .. } = WalletSession::from_request_parts(parts, hub).await?;
+        let axum::extract::Path(params) = axum::extract::Path::<
+            std::collections::HashMap<String, String>,
+        >::from_request_parts(parts, hub)
+        .await
+        .map_err(|_| HubError::NotFound("run".to_owned()))?;
+        let run = params
+            .get("run")
+            .cloned()
+            .ok_or_else(|| HubError::NotFound("run".to_owned()))?;
+        hub.check_run_owner(&merchant, &run)?;
+        Ok(MerchantRun { merchant, run })
     }
 }
 

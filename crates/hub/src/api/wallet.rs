@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ClientAddress, JsonBody, WalletSession};
+use super::extract::{ClientAddress, JsonBody, MerchantRun, WalletSession};
 use crate::Hub;
 use crate::domain::merchants::{Merchant, Session};
 use crate::domain::payments::IssuedPaymentCode;
@@ -156,8 +156,7 @@ pub(super) async fn wallet_runs(
 
 pub(super) async fn wallet_run(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
 ) -> Result<Json<RunView>, HubError> {
     Ok(Json(hub.merchant_run(&merchant, &run)?))
 }
@@ -190,8 +189,7 @@ pub(super) async fn wallet_run_events(
 
 pub(super) async fn wallet_payment_code(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
 ) -> Result<(StatusCode, Json<IssuedPaymentCode>), HubError> {
     Ok((
         StatusCode::CREATED,
@@ -201,8 +199,7 @@ pub(super) async fn wallet_payment_code(
 
 pub(super) async fn wallet_confirm(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
 ) -> Result<Json<RunView>, HubError> {
     Ok(Json(hub.wallet_decides(&merchant, &run, true)?))
 }
@@ -215,8 +212,7 @@ pub(super) struct ScanRequest {
 
 pub(super) async fn wallet_scan(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
     JsonBody(request): JsonBody<ScanRequest>,
 ) -> Result<Json<crate::domain::scanning::ScanResult>, HubError> {
     if request.code_value.trim().is_empty() || request.code_value.len() > 512 {
@@ -237,8 +233,7 @@ pub(super) struct CodeToScan {
 
 pub(super) async fn wallet_unissued_code(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
 ) -> Result<(StatusCode, Json<CodeToScan>), HubError> {
     Ok((
         StatusCode::CREATED,
@@ -256,8 +251,7 @@ pub(super) struct OpenUrlRequest {
 
 pub(super) async fn wallet_open_url(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
     JsonBody(request): JsonBody<OpenUrlRequest>,
 ) -> Result<Json<crate::domain::scanning::ScanResult>, HubError> {
     if request.url.trim().is_empty() || request.url.len() > 2048 {
@@ -271,8 +265,7 @@ pub(super) async fn wallet_open_url(
 
 pub(super) async fn wallet_redirected(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
     JsonBody(request): JsonBody<OpenUrlRequest>,
 ) -> Result<Json<RunView>, HubError> {
     if request.url.trim().is_empty() || request.url.len() > 2048 {
@@ -375,16 +368,14 @@ pub(super) async fn wallet_revoke(
 
 pub(super) async fn wallet_back_out(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
 ) -> Result<Json<RunView>, HubError> {
     Ok(Json(hub.back_out(&merchant, &run)?))
 }
 
 pub(super) async fn wallet_decline(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
 ) -> Result<Json<RunView>, HubError> {
     Ok(Json(hub.wallet_decides(&merchant, &run, false)?))
 }
@@ -401,8 +392,7 @@ pub(super) struct ManualAnswerRequest {
 
 pub(super) async fn wallet_manual_answer(
     State(hub): State<Arc<Hub>>,
-    WalletSession { merchant, .. }: WalletSession,
-    Path(run): Path<String>,
+    MerchantRun { merchant, run }: MerchantRun,
     JsonBody(request): JsonBody<ManualAnswerRequest>,
 ) -> Result<Json<RunView>, HubError> {
     let answer = linker_cases::ManualAnswer {

@@ -308,19 +308,23 @@ impl FromRequestParts<Arc<Hub>> for Staff {
     }
 }
 
-/// The client's address, when the server knows it (for the sign-in and setup limits).
+/// The client's address, when the server knows it (for the sign-in and setup limits): behind
+/// a trusted proxy, the client it forwarded for ([`Hub::client_address`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<Arc<Hub>> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        hub: &Arc<Hub>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<crate::domain::throttle::Peer>>();
         Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<crate::domain::throttle::Peer>>()
-                .map(|info| info.0.0.ip()),
+            hub.client_address(peer.map(|info| &info.0), &parts.headers),
         ))
     }
 }

@@ -4,6 +4,7 @@
 mod admin_api;
 mod after_payment;
 mod attachments;
+mod authz;
 mod auto_debit;
 mod browser;
 mod callbacks;
@@ -20,6 +21,7 @@ mod openapi;
 mod order_codes;
 mod payments;
 mod private_codes;
+mod proxies;
 mod runs;
 mod smtp;
 mod support;

@@ -583,3 +583,42 @@ async fn pay_is_answered_on_the_blocking_pool_only_while_a_run_may_hold_it() {
         "an open UPM-06 run holds its pay answer: the blocking pool"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_has_at_most_one_open_run_however_many_it_starts_at_once() {
+    let hub = std::sync::Arc::new(TestHub::new());
+    let acqp = hub.acqp().await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let token = wallet.token().to_owned();
+    let starts = (0..24).map(|i| {
+        let (hub, token) = (hub.clone(), token.clone());
+        let case = if i % 2 == 0 { "UPM-01" } else { "UPM-04" };
+        tokio::spawn(async move {
+            call(
+                &hub,
+                "POST",
+                "/runs",
+                Some(&token),
+                Some(json!({"caseId": case})),
+            )
+            .await
+        })
+    });
+    for start in starts.collect::<Vec<_>>() {
+        let (status, run) = start.await.unwrap();
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "every start is answered: {run}"
+        );
+    }
+    let (_, runs) = wallet.send(&hub, "GET", "/runs", None).await;
+    let runs = runs.as_array().cloned().unwrap_or_default();
+    let open: Vec<_> = runs.iter().filter(|run| run["status"] == "open").collect();
+    assert_eq!(runs.len(), 24, "24 runs were started: {runs:?}");
+    assert_eq!(
+        open.len(),
+        1,
+        "one run is open and the other 23 were skipped by the starts after them: {open:?}"
+    );
+}

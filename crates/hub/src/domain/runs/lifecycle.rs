@@ -84,6 +84,12 @@ impl Hub {
         if let Some(why) = case.not_runnable_with(wallet) {
             return Err(HubError::WalletLacksProduct(why));
         }
+        // One start at a time: ending the merchant's open run and inserting the new one is
+        // what keeps a merchant at one open run, whatever a client sends at once.
+        let _one_at_a_time = self
+            .run_starts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = self.clock.now();
         let id = self.ids.alphanumeric("run_", 14);
         let open = self
@@ -126,6 +132,14 @@ impl Hub {
     /// The project a run belongs to.
     pub fn run_project(&self, run_id: &str) -> Result<String, HubError> {
         Ok(self.run_row(run_id)?.project_id)
+    }
+
+    /// Not found unless the run is this merchant's (checked before a request's body is read).
+    pub fn check_run_owner(&self, merchant: &Merchant, run_id: &str) -> Result<(), HubError> {
+        match self.store.db(|db| db.runs().get(run_id))? {
+            Some(row) if row.merchant_id == merchant.id => Ok(()),
+            _ => Err(HubError::NotFound(format!("run {run_id}"))),
+        }
     }
 
     /// A run of this merchant (another merchant's run is not found).

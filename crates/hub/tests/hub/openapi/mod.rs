@@ -23,18 +23,18 @@ const METHODS: [&str; 9] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace", "any",
 ];
 
-fn crate_file(relative: &str) -> String {
+pub(crate) fn crate_file(relative: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn document() -> Value {
+pub(crate) fn document() -> Value {
     let text = crate_file("api/openapi.json");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("api/openapi.json is not JSON: {e}"))
 }
 
 /// The text inside the parentheses that open at `open` (the index of `(`).
-fn balanced(text: &str, open: usize) -> &str {
+pub(crate) fn balanced(text: &str, open: usize) -> &str {
     let mut depth = 0usize;
     let mut in_string = false;
     let bytes = text.as_bytes();
@@ -54,14 +54,14 @@ fn balanced(text: &str, open: usize) -> &str {
     panic!("unbalanced parentheses in src/api/mod.rs after byte {open}")
 }
 
-fn first_string(text: &str) -> &str {
+pub(crate) fn first_string(text: &str) -> &str {
     let start = text.find('"').expect("a string literal") + 1;
     let end = start + text[start..].find('"').expect("a closing quote");
     &text[start..end]
 }
 
 /// The method routers a `.route(...)` call uses: `get(a).post(b)` → {get, post}.
-fn methods_in(args: &str) -> BTreeSet<String> {
+pub(crate) fn methods_in(args: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for method in METHODS {
         let needle = format!("{method}(");

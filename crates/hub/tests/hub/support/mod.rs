@@ -4,6 +4,7 @@
 //! notify endpoint ([`notify`]), a signed-in merchant's wallet ([`wallet`]) and a loopback SMTP
 //! server ([`smtp`]).
 
+pub mod console;
 pub mod notify;
 pub mod smtp;
 pub mod wallet;
