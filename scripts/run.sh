@@ -26,7 +26,7 @@ fi
 
 shot="target/linker-app-headless.png"
 say "no display: running under Xvfb for 20 s and saving a screenshot to $shot"
-xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+xvfb-run -a -s "-screen 0 1280x860x24" bash -c '
   target/debug/linker-app "${@:1}" & app=$!
   sleep 18
   import -window root "$0" 2>/dev/null || echo "(install imagemagick for the screenshot)" >&2

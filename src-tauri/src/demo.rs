@@ -129,6 +129,9 @@ pub async fn open_merchant_site<R: Runtime>(
     Ok(true)
 }
 
+/// The wallet window's width in `tauri.conf.json`, in logical pixels.
+const WALLET_WIDTH: f64 = 400.0;
+
 fn pos_window<R: Runtime>(app: &AppHandle<R>, url: &str) -> Result<(), ErrorView> {
     if let Some(window) = app.get_webview_window(POS_WINDOW) {
         let _ = window.show();
@@ -143,16 +146,20 @@ fn pos_window<R: Runtime>(app: &AppHandle<R>, url: &str) -> Result<(), ErrorView
         .inner_size(420.0, 820.0)
         .min_inner_size(340.0, 480.0)
         .focused(false);
-    // Beside the wallet, so both fit on one screen.
+    // Beside the wallet, so both fit on one screen. A window not yet drawn reports a zero size
+    // (seen under a bare X server): then its configured width stands in.
     let beside = app.get_webview_window("main").and_then(|main| {
         let (position, size, scale) = (
             main.outer_position().ok()?,
             main.outer_size().ok()?,
             main.scale_factor().ok()?,
         );
-        let x = f64::from(position.x + i32::try_from(size.width).unwrap_or(400)) / scale + 12.0;
+        let width = match f64::from(size.width) / scale {
+            drawn if drawn >= 1.0 => drawn,
+            _ => WALLET_WIDTH,
+        };
         Some(tauri::LogicalPosition::new(
-            x,
+            f64::from(position.x) / scale + width + 12.0,
             f64::from(position.y) / scale,
         ))
     });

@@ -221,7 +221,15 @@ async fn csh_01_in_demo_mode_pay_now_then_done_shows_the_shops_return_page_in_th
         .await;
     }
     app.screenshot("pos-return").await;
+    // The POS window opens beside the wallet, not over it (a bare X server, as under
+    // `scripts/run.sh` headless, places every window at the top-left corner unless told).
+    let pos_at = app.client.get_window_rect().await.unwrap();
     app.client.switch_to_window(main).await.unwrap();
+    let wallet_at = app.client.get_window_rect().await.unwrap();
+    assert!(
+        pos_at.0 >= wallet_at.0 + wallet_at.2,
+        "the POS window (x, y, w, h = {pos_at:?}) lies beside the wallet's ({wallet_at:?}), not over it"
+    );
     app.click("#answer-yes-site-shows-paid").await;
     let outcome = wait_in(
         &mut app,
