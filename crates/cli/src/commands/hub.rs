@@ -33,8 +33,9 @@ pub struct ServeArgs {
     test_clock: bool,
     /// Mail invitations through this SMTP server: smtp://host:port for a local relay,
     /// smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host:465,
-    /// plus &from=address and &ca=file.pem (a private CA). Without it, invitations go to the
-    /// outbox the console shows. Prefer LINKER_SMTP_URL for a URL with a password.
+    /// plus &from=address and &ca=file.pem (a private CA). A login goes only over TLS unless
+    /// ?auth=clear (a relay on a network you trust). Without it, invitations go to the outbox
+    /// the console shows. Prefer LINKER_SMTP_URL for a URL with a password.
     #[arg(
         long,
         value_name = "URL",

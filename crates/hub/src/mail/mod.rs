@@ -1,5 +1,5 @@
-//! Delivering invitations: by SMTP when the hub has a mail relay (`linker hub serve --smtp
-//! smtp://host:port`), otherwise into an outbox the console shows. While a mail is being sent
+//! Delivering invitations: by SMTP (through `lettre`, see `smtp.rs`) when the hub has a mail
+//! relay (`linker hub serve --smtp smtp://host:port`), otherwise into an outbox the console shows. While a mail is being sent
 //! the merchant is `processing`; a delivery that fails marks it `failed` with the reason in its
 //! remark. Every invitation mail is kept, so the console can show the outbox, copy the latest
 //! invitation link and draw its QR code; revoking a merchant forgets the link.
@@ -122,7 +122,7 @@ impl Hub {
         };
         if let Some(relay) = relay {
             self.set_merchant_status(&merchant.id, MerchantStatus::Processing, None)?;
-            match smtp::send_smtp(&relay, &mail.recipient, &mail.subject, &mail.body).await {
+            match smtp::send_smtp(&relay, &mail).await {
                 Ok(()) => mail.status = MailStatus::Sent,
                 Err(why) => {
                     mail.status = MailStatus::Failed;

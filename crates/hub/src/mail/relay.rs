@@ -1,6 +1,6 @@
 //! The SMTP relay the hub hands invitation mail to, as `linker hub serve --smtp URL` names it:
 //! the URL read into host, port, sender, TLS mode, login and extra CA file, and shown back
-//! without its password.
+//! without its password. `smtp.rs` sends through it.
 
 use crate::error::HubError;
 
@@ -44,16 +44,19 @@ pub struct MailRelay {
     pub from: String,
     /// Plain, STARTTLS or TLS.
     pub security: SmtpSecurity,
-    /// SMTP AUTH credentials (`user:password@` in the URL), sent only over TLS.
+    /// SMTP AUTH credentials (`user:password@` in the URL), sent only over TLS unless
+    /// [`MailRelay::clear_auth`].
     pub login: Option<SmtpLogin>,
     /// A PEM file of extra certificate authorities to trust (`ca=` query parameter), for a relay
     /// whose certificate a private CA signed; the system's roots are trusted as well.
     pub ca_file: Option<std::path::PathBuf>,
+    /// AUTH may go over plain SMTP (`auth=clear`), for a relay on loopback or a trusted network.
+    pub clear_auth: bool,
 }
 
 impl MailRelay {
     /// Reads `smtp://[user:password@]host[:port][?from=address&tls=required&ca=file]` or
-    /// `smtps://...`. Credentials need TLS: `smtps://` or `tls=required`.
+    /// `smtps://...`. Credentials need TLS (`smtps://` or `tls=required`) unless `auth=clear`.
     pub fn parse(url: &str) -> Result<MailRelay, HubError> {
         let bad = |why: &str| HubError::invalid("smtp", format!("{}: {why}", redact(url)));
         let url = url.trim();
@@ -73,9 +76,16 @@ impl MailRelay {
                 .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
         };
         let security = with_tls_parameter(security, parameter("tls")).map_err(|why| bad(&why))?;
-        if login.is_some() && security == SmtpSecurity::Plain {
+        let clear_auth = match parameter("auth") {
+            None => false,
+            Some("clear") if security == SmtpSecurity::Plain => true,
+            Some("clear") => return Err(bad("auth=clear is for smtp:// without tls=required")),
+            Some(other) => return Err(bad(&format!("auth={other}: the only value is auth=clear"))),
+        };
+        if login.is_some() && security == SmtpSecurity::Plain && !clear_auth {
             return Err(bad(
-                "a password would travel in clear: use smtps:// or add ?tls=required (STARTTLS)",
+                "a password would travel in clear: use smtps:// or add ?tls=required (STARTTLS), \
+                 or ?auth=clear for a relay on a network you trust",
             ));
         }
         let ca_file = parameter("ca")
@@ -86,8 +96,10 @@ impl MailRelay {
             .map(decode)
             .transpose()
             .map_err(&bad)?
-            .filter(|from| from.contains('@'))
             .unwrap_or_else(|| "linker-hub@localhost".to_owned());
+        if let Err(e) = from.parse::<lettre::Address>() {
+            return Err(bad(&format!("from={from:?} is not a mail address ({e})")));
+        }
         Ok(MailRelay {
             host: host.trim_matches(['[', ']']).to_owned(),
             port,
@@ -95,6 +107,7 @@ impl MailRelay {
             security,
             login,
             ca_file,
+            clear_auth,
         })
     }
 
@@ -109,10 +122,10 @@ impl MailRelay {
             .as_ref()
             .map(|login| format!("{}@", login.user))
             .unwrap_or_default();
-        let starttls = if self.security == SmtpSecurity::StartTls {
-            " (STARTTLS)"
-        } else {
-            ""
+        let starttls = match self.security {
+            SmtpSecurity::StartTls => " (STARTTLS)",
+            SmtpSecurity::Plain if self.clear_auth && self.login.is_some() => " (AUTH in clear)",
+            SmtpSecurity::Plain | SmtpSecurity::Tls => "",
         };
         format!("{scheme}://{user}{}:{}{starttls}", self.host, self.port)
     }
@@ -227,6 +240,7 @@ mod tests {
                 security: SmtpSecurity::Plain,
                 login: None,
                 ca_file: None,
+                clear_auth: false,
             }
         );
         assert_eq!(MailRelay::parse("smtp://mail.local").unwrap().port, 25);
@@ -238,6 +252,11 @@ mod tests {
             "smtp://u:p@h:25",
             "smtp://h:25?tls=maybe",
             "smtps://h?ca=/nonexistent/ca.pem",
+            "smtp://h:25?from=nobody",
+            "smtp://h:25?from=a@b.example%0D%0ABcc:%20c@d.example",
+            "smtp://h:25?auth=maybe",
+            "smtps://u:p@h?auth=clear",
+            "smtp://u:p@h:25?tls=required&auth=clear",
         ] {
             assert!(MailRelay::parse(bad).is_err(), "{bad} should be refused");
         }
@@ -266,6 +285,12 @@ mod tests {
         assert!(
             error.contains("in clear") && !error.contains("hunter2"),
             "refused without showing the password: {error}"
+        );
+        let allowed = MailRelay::parse("smtp://u:hunter2@h:25?auth=clear").unwrap();
+        assert!(
+            allowed.clear_auth && allowed.describe() == "smtp://u@h:25 (AUTH in clear)",
+            "allowed when asked, and said so: {}",
+            allowed.describe()
         );
     }
 }

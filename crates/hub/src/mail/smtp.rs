@@ -1,62 +1,39 @@
-//! The SMTP client that hands an invitation mail to the relay: one conversation (EHLO,
-//! STARTTLS, AUTH PLAIN or LOGIN, MAIL FROM, RCPT TO, DATA, QUIT) under a timeout, over plain
-//! TCP or TLS checked against the system's roots and the relay's own CA file.
+//! Handing an invitation mail to the relay with `lettre`: the message built by its builder
+//! (addresses checked, the Subject RFC 2047 encoded, a header value with CR or LF encoded rather
+//! than let through, the body in a transfer encoding SMTP carries), then one conversation
+//! (EHLO, STARTTLS, AUTH PLAIN or LOGIN, MAIL FROM, RCPT TO, DATA, QUIT) under a timeout, over
+//! plain TCP or rustls checked against the system's roots and the relay's own CA file. AUTH goes
+//! only over TLS unless the relay URL allows it in clear (`auth=clear`).
 
 use std::time::Duration as StdDuration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
+};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 
 use super::relay::{MailRelay, SmtpSecurity};
+use crate::store::invitation_mail::MailRow;
 
 /// How long one SMTP conversation may take.
 pub const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
-/// One SMTP conversation: EHLO, STARTTLS and AUTH when the relay asks for them, MAIL FROM,
-/// RCPT TO, DATA, QUIT; the error says which step the server refused, or that it could not be
-/// reached.
-pub(super) async fn send_smtp(
-    relay: &MailRelay,
-    to: &str,
-    subject: &str,
-    body: &str,
-) -> Result<(), String> {
-    let conversation = async {
-        let stream = tokio::net::TcpStream::connect((relay.host.as_str(), relay.port))
-            .await
-            .map_err(|e| {
-                format!(
-                    "cannot connect to the SMTP server {}:{} ({e})",
-                    relay.host, relay.port
-                )
-            })?;
-        let message = message(relay, to, subject, body);
-        match relay.security {
-            SmtpSecurity::Tls => {
-                let mut tls = BufReader::new(tls_handshake(relay, stream).await?);
-                expect(&mut tls, "the greeting", &[220]).await?;
-                let offer = step(&mut tls, "EHLO linker-hub\r\n", "EHLO", &[250]).await?;
-                deliver(&mut tls, relay, &offer, to, &message).await
-            }
-            SmtpSecurity::Plain | SmtpSecurity::StartTls => {
-                let mut plain = BufReader::new(stream);
-                expect(&mut plain, "the greeting", &[220]).await?;
-                let offer = step(&mut plain, "EHLO linker-hub\r\n", "EHLO", &[250]).await?;
-                if relay.security == SmtpSecurity::Plain {
-                    return deliver(&mut plain, relay, &offer, to, &message).await;
-                }
-                if !offers(&offer, "STARTTLS") {
-                    return Err(format!(
-                        "the SMTP server {}:{} does not offer STARTTLS, which the relay URL requires",
-                        relay.host, relay.port
-                    ));
-                }
-                step(&mut plain, "STARTTLS\r\n", "STARTTLS", &[220]).await?;
-                let mut tls = BufReader::new(tls_handshake(relay, plain.into_inner()).await?);
-                let offer = step(&mut tls, "EHLO linker-hub\r\n", "EHLO", &[250]).await?;
-                deliver(&mut tls, relay, &offer, to, &message).await
-            }
-        }
-    };
+/// The name the hub gives in EHLO.
+const HELLO: &str = "linker-hub";
+
+/// The AUTH mechanisms the hub uses, in order of preference.
+const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
+
+/// Sends `mail` through `relay`; the error says which step the server refused, or that it could
+/// not be reached, and never holds the password.
+pub(super) async fn send_smtp(relay: &MailRelay, mail: &MailRow) -> Result<(), String> {
+    let message = message(relay, mail)?;
+    let formatted = message.formatted();
+    let conversation = conversation(relay, message.envelope(), &formatted);
     match tokio::time::timeout(SMTP_TIMEOUT, conversation).await {
         Ok(result) => result,
         Err(_) => Err(format!(
@@ -68,220 +45,318 @@ pub(super) async fn send_smtp(
     }
 }
 
-/// The mail as DATA carries it: headers, the body with leading dots doubled, the final dot.
-fn message(relay: &MailRelay, to: &str, subject: &str, body: &str) -> String {
-    let mut message = format!(
-        "From: Linker hub <{}>\r\nTo: <{to}>\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\n\r\n",
-        relay.from
-    );
-    for line in body.split("\r\n") {
-        if line.starts_with('.') {
-            message.push('.');
-        }
-        message.push_str(line);
-        message.push_str("\r\n");
-    }
-    message.push_str(".\r\n");
-    message
+/// The mail as the relay receives it: From the relay's sender, To the recipient, the Subject
+/// encoded as RFC 2047 asks, Date and Message-ID from the stored mail, a UTF-8 text body.
+fn message(relay: &MailRelay, mail: &MailRow) -> Result<Message, String> {
+    let from = relay
+        .from
+        .parse()
+        .map_err(|e| format!("the sender {:?} is not a mail address ({e})", relay.from))?;
+    let to = mail.recipient.parse().map_err(|e| {
+        format!(
+            "the recipient {:?} is not a mail address ({e})",
+            mail.recipient
+        )
+    })?;
+    Message::builder()
+        .from(Mailbox::new(Some("Linker hub".to_owned()), from))
+        .to(Mailbox::new(None, to))
+        .subject(mail.subject.as_str())
+        .date(mail.created_at.into())
+        .message_id(Some(format!("<{}@{HELLO}>", mail.id)))
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body.clone())
+        .map_err(|e| format!("the mail cannot be written: {e}"))
 }
 
-/// True when an EHLO reply lists the extension (`STARTTLS`, `AUTH PLAIN LOGIN`, ...).
-fn offers(ehlo: &str, extension: &str) -> bool {
-    ehlo.split('\n').any(|line| {
-        line.get(4..)
-            .unwrap_or_default()
-            .to_ascii_uppercase()
-            .split_whitespace()
-            .next()
-            == Some(extension)
-    })
-}
-
-/// The AUTH mechanisms an EHLO reply lists.
-fn auth_mechanisms(ehlo: &str) -> Vec<String> {
-    ehlo.split('\n')
-        .filter_map(|line| {
-            let words: Vec<String> = line
-                .get(4..)?
-                .split_whitespace()
-                .map(str::to_ascii_uppercase)
-                .collect();
-            (words.first().map(String::as_str) == Some("AUTH")).then(|| words[1..].to_vec())
-        })
-        .flatten()
-        .collect()
-}
-
-/// TLS over the connection, checking the server's certificate against the system's roots and
-/// the relay's `ca=` file.
-async fn tls_handshake(
+/// One SMTP conversation with the relay, each refusal named by its step.
+async fn conversation(
     relay: &MailRelay,
-    stream: tokio::net::TcpStream,
-) -> Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>, String> {
-    use tokio_rustls::rustls;
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
-    use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-
-    let mut roots = rustls::RootCertStore::empty();
-    for certificate in rustls_native_certs::load_native_certs().certs {
-        // A system certificate rustls cannot use is skipped, as browsers do.
-        let _ = roots.add(certificate);
-    }
-    if let Some(path) = &relay.ca_file {
-        let certificates = CertificateDer::pem_file_iter(path)
-            .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
-        for certificate in certificates {
-            let certificate = certificate
-                .map_err(|e| format!("the CA file {} is not PEM: {e}", path.display()))?;
-            roots.add(certificate).map_err(|e| {
-                format!(
-                    "the CA file {} holds a bad certificate: {e}",
-                    path.display()
-                )
-            })?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| format!("TLS set-up failed: {e}"))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let name = ServerName::try_from(relay.host.clone())
-        .map_err(|e| format!("{} is not a host name TLS can check: {e}", relay.host))?;
-    tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-        .connect(name, stream)
-        .await
-        .map_err(|e| {
-            format!(
-                "the TLS handshake with the SMTP server {}:{} failed: {e}",
-                relay.host, relay.port
-            )
-        })
-}
-
-/// AUTH when the relay has a login, then the mail itself.
-async fn deliver<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
-    stream: &mut BufReader<S>,
-    relay: &MailRelay,
-    offer: &str,
-    to: &str,
-    message: &str,
+    envelope: &lettre::address::Envelope,
+    message: &[u8],
 ) -> Result<(), String> {
-    use base64::Engine as _;
-    let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let hello = ClientId::Domain(HELLO.to_owned());
+    let tls = match relay.security {
+        SmtpSecurity::Plain => None,
+        SmtpSecurity::StartTls | SmtpSecurity::Tls => Some(tls_parameters(relay)?),
+    };
+    let implicit = tls.clone().filter(|_| relay.security == SmtpSecurity::Tls);
+    let mut connection = AsyncSmtpConnection::connect_tokio1(
+        (relay.host.as_str(), relay.port),
+        Some(SMTP_TIMEOUT),
+        &hello,
+        implicit,
+        None,
+    )
+    .await
+    .map_err(|e| connect_error(relay, &e))?;
+    if let (SmtpSecurity::StartTls, Some(tls)) = (relay.security, tls) {
+        if !connection.can_starttls() {
+            return Err(format!(
+                "the SMTP server {}:{} does not offer STARTTLS, which the relay URL requires",
+                relay.host, relay.port
+            ));
+        }
+        connection
+            .starttls(tls, &hello)
+            .await
+            .map_err(|e| handshake_error(relay, &e, "STARTTLS"))?;
+    }
     if let Some(login) = &relay.login {
-        let mechanisms = auth_mechanisms(offer);
-        if mechanisms.iter().any(|m| m == "PLAIN") {
-            let token = encode(&format!("\0{}\0{}", login.user, login.password));
-            step(stream, &format!("AUTH PLAIN {token}\r\n"), "AUTH", &[235]).await?;
-        } else if mechanisms.iter().any(|m| m == "LOGIN") {
-            step(stream, "AUTH LOGIN\r\n", "AUTH", &[334]).await?;
-            step(
-                stream,
-                &format!("{}\r\n", encode(&login.user)),
-                "AUTH (user)",
-                &[334],
-            )
-            .await?;
-            step(
-                stream,
-                &format!("{}\r\n", encode(&login.password)),
-                "AUTH (password)",
-                &[235],
-            )
-            .await?;
-        } else {
+        if !connection.is_encrypted() && !relay.clear_auth {
+            return Err(format!(
+                "the password for the SMTP server {}:{} would travel in clear: use smtps:// or \
+                 ?tls=required, or allow it with ?auth=clear",
+                relay.host, relay.port
+            ));
+        }
+        if connection
+            .server_info()
+            .get_auth_mechanism(&MECHANISMS)
+            .is_none()
+        {
             return Err(format!(
                 "the SMTP server {}:{} offers no AUTH PLAIN or LOGIN for the relay URL's user",
                 relay.host, relay.port
             ));
         }
+        let credentials = Credentials::new(login.user.clone(), login.password.clone());
+        connection
+            .auth(&MECHANISMS, &credentials)
+            .await
+            .map_err(|e| format!("the SMTP server refused AUTH: {e}"))?;
     }
-    step(
-        stream,
-        &format!("MAIL FROM:<{}>\r\n", relay.from),
-        "MAIL FROM",
-        &[250],
-    )
-    .await?;
-    step(
-        stream,
-        &format!("RCPT TO:<{to}>\r\n"),
-        "RCPT TO",
-        &[250, 251],
-    )
-    .await?;
-    step(stream, "DATA\r\n", "DATA", &[354]).await?;
-    step(stream, message, "the message", &[250]).await?;
-    let _ = stream.write_all(b"QUIT\r\n").await;
-    let _ = stream.flush().await;
+    if let Err(why) = deliver(&mut connection, envelope, message).await {
+        connection.abort().await;
+        return Err(why);
+    }
+    // The mail is queued; a server that drops the line at QUIT has it all the same.
+    let _ = connection.quit().await;
     Ok(())
 }
 
-/// Sends one SMTP command and checks the reply's code; returns the reply.
-async fn step<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
-    stream: &mut BufReader<S>,
-    command: &str,
-    what: &str,
-    codes: &[u16],
-) -> Result<String, String> {
-    stream
-        .write_all(command.as_bytes())
+/// MAIL FROM, RCPT TO, DATA and the message, as lettre's `send` does them, with the refused
+/// step named.
+async fn deliver(
+    connection: &mut AsyncSmtpConnection,
+    envelope: &lettre::address::Envelope,
+    message: &[u8],
+) -> Result<(), String> {
+    let refused = |step: &str| {
+        let step = step.to_owned();
+        move |e: lettre::transport::smtp::Error| format!("the SMTP server refused {step}: {e}")
+    };
+    let mut parameters = Vec::new();
+    let mut addresses = envelope.to().iter().chain(envelope.from());
+    if addresses.any(|address: &lettre::Address| !AsRef::<str>::as_ref(address).is_ascii()) {
+        parameters.push(MailParameter::SmtpUtfEight);
+    }
+    if !message.is_ascii() {
+        parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    let from = Mail::new(envelope.from().cloned(), parameters);
+    connection
+        .command(from)
         .await
-        .map_err(|e| format!("the SMTP connection broke at {what}: {e}"))?;
-    stream
-        .flush()
+        .map_err(refused("MAIL FROM"))?;
+    for to in envelope.to() {
+        connection
+            .command(Rcpt::new(to.clone(), Vec::new()))
+            .await
+            .map_err(refused(&format!("RCPT TO <{to}>")))?;
+    }
+    connection.command(Data).await.map_err(refused("DATA"))?;
+    connection
+        .message(message)
         .await
-        .map_err(|e| format!("the SMTP connection broke at {what}: {e}"))?;
-    expect(stream, what, codes).await
+        .map_err(refused("the message"))?;
+    Ok(())
 }
 
-/// Reads one (possibly multi-line) SMTP reply and checks its code; returns its lines.
-async fn expect<R: tokio::io::AsyncBufRead + Unpin>(
-    read: &mut R,
-    what: &str,
-    codes: &[u16],
-) -> Result<String, String> {
-    let mut text = String::new();
-    loop {
-        let mut line = String::new();
-        let n = read
-            .read_line(&mut line)
-            .await
-            .map_err(|e| format!("the SMTP connection broke at {what}: {e}"))?;
-        if n == 0 {
-            return Err(format!("the SMTP server closed the connection at {what}"));
+/// True when `error` is TLS failing (a certificate not trusted, a handshake refused), which
+/// lettre reports as a connection error wrapping rustls's.
+fn is_tls_failure(error: &lettre::transport::smtp::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        let inner = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if current.is::<tokio_rustls::rustls::Error>()
+            || inner.is_some_and(|inner| inner.is::<tokio_rustls::rustls::Error>())
+        {
+            return true;
         }
-        text.push_str(line.trim_end());
-        text.push('\n');
-        if line.len() < 4 || line.as_bytes().get(3) != Some(&b'-') {
-            break;
-        }
+        cause = current.source();
     }
-    let code: u16 = text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-    if codes.contains(&code) {
-        Ok(text)
+    error.is_tls()
+}
+
+/// Why the connection (TCP, TLS from the first byte for smtps, greeting, EHLO) failed.
+fn connect_error(relay: &MailRelay, error: &lettre::transport::smtp::Error) -> String {
+    if is_tls_failure(error) {
+        handshake_error(relay, error, "TLS")
+    } else if error.is_permanent() || error.is_transient() || error.is_response() {
+        format!(
+            "the SMTP server {}:{} refused the greeting or EHLO: {error}",
+            relay.host, relay.port
+        )
     } else {
-        Err(format!(
-            "the SMTP server refused {what}: {}",
-            text.trim().replace('\n', " ")
-        ))
+        format!(
+            "cannot connect to the SMTP server {}:{} ({error})",
+            relay.host, relay.port
+        )
     }
+}
+
+/// Why STARTTLS or the TLS handshake failed.
+fn handshake_error(
+    relay: &MailRelay,
+    error: &lettre::transport::smtp::Error,
+    step: &str,
+) -> String {
+    if is_tls_failure(error) {
+        format!(
+            "the TLS handshake with the SMTP server {}:{} failed: {error}",
+            relay.host, relay.port
+        )
+    } else {
+        format!("the SMTP server refused {step}: {error}")
+    }
+}
+
+/// TLS checked against the system's roots and the relay's `ca=` file, for the relay's host.
+fn tls_parameters(relay: &MailRelay) -> Result<TlsParameters, String> {
+    let mut builder =
+        TlsParameters::builder(relay.host.clone()).certificate_store(CertificateStore::Default);
+    if let Some(path) = &relay.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+        let certificate = Certificate::from_pem(&pem)
+            .ok()
+            .filter(|_| String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----"))
+            .ok_or_else(|| format!("the CA file {} holds no PEM certificate", path.display()))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| format!("TLS set-up for the SMTP server {} failed: {e}", relay.host))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::invitation_mail::{MailChannel, MailStatus};
+
+    fn relay(from: &str) -> MailRelay {
+        MailRelay {
+            host: "127.0.0.1".to_owned(),
+            port: 25,
+            from: from.to_owned(),
+            security: SmtpSecurity::Plain,
+            login: None,
+            ca_file: None,
+            clear_auth: false,
+        }
+    }
+
+    fn mail(recipient: &str, subject: &str) -> MailRow {
+        MailRow {
+            id: "mail_test".to_owned(),
+            merchant_id: "mer_test".to_owned(),
+            recipient: recipient.to_owned(),
+            subject: subject.to_owned(),
+            body: "Hello,\r\n\r\n.a line with a dot\r\n".to_owned(),
+            link: None,
+            channel: MailChannel::Smtp,
+            status: MailStatus::Outbox,
+            error: None,
+            created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+        }
+    }
+
+    /// The header lines of a formatted message, folded lines joined back.
+    fn headers(message: &Message) -> Vec<String> {
+        let text = String::from_utf8_lossy(&message.formatted()).into_owned();
+        let head = text.split("\r\n\r\n").next().unwrap_or_default().to_owned();
+        let mut lines: Vec<String> = Vec::new();
+        for line in head.split("\r\n") {
+            match lines.last_mut() {
+                Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+                _ => lines.push(line.to_owned()),
+            }
+        }
+        lines
+    }
 
     #[test]
-    fn ehlo_replies_are_read_for_starttls_and_auth() {
-        let ehlo = "250-mail.example\n250-STARTTLS\n250-AUTH LOGIN PLAIN\n250 8BITMIME\n";
-        assert!(offers(ehlo, "STARTTLS"));
-        assert!(!offers("250-mail.example\n250 8BITMIME\n", "STARTTLS"));
-        assert_eq!(auth_mechanisms(ehlo), ["LOGIN", "PLAIN"]);
-        assert!(auth_mechanisms("250 mail.example\n").is_empty());
+    fn a_cr_or_lf_in_the_subject_is_encoded_and_cannot_start_a_header() {
+        let message = message(
+            &relay("tsp@acq.example"),
+            &mail(
+                "shop@example.com",
+                "Hi\r\nBcc: evil@attacker.example\r\n\r\nbody",
+            ),
+        )
+        .unwrap();
+        let headers = headers(&message);
+        assert!(
+            !headers
+                .iter()
+                .any(|h| h.to_ascii_lowercase().starts_with("bcc")),
+            "no Bcc header was injected: {headers:?}"
+        );
+        let subject = headers.iter().find(|h| h.starts_with("Subject: ")).unwrap();
+        assert!(
+            subject.contains("=?utf-8?b?") && !subject.contains("evil"),
+            "the subject is one encoded header: {subject}"
+        );
+        assert_eq!(message.envelope().to().len(), 1, "one recipient only");
+    }
+
+    #[test]
+    fn a_cr_or_lf_in_an_address_is_refused_before_connecting() {
+        for (from, to) in [
+            (
+                "tsp@acq.example\r\nBcc: evil@attacker.example",
+                "shop@example.com",
+            ),
+            (
+                "tsp@acq.example",
+                "shop@example.com\r\nBcc: evil@attacker.example",
+            ),
+            (
+                "tsp@acq.example",
+                "shop@example.com>\r\nRCPT TO:<evil@attacker.example",
+            ),
+        ] {
+            let refused = message(&relay(from), &mail(to, "Hello"));
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains("not a mail address")),
+                "{from:?} -> {to:?} should be refused: {:?}",
+                refused.map(|m| m.formatted())
+            );
+        }
+    }
+
+    #[test]
+    fn an_ascii_mail_reads_plainly_with_date_and_id_from_the_stored_mail() {
+        let message = message(
+            &relay("tsp@acq.example"),
+            &mail("shop@example.com", "Hello"),
+        )
+        .unwrap();
+        let text = String::from_utf8_lossy(&message.formatted()).into_owned();
+        for expected in [
+            "From: \"Linker hub\" <tsp@acq.example>\r\n",
+            "Subject: Hello\r\n",
+            "Message-ID: <mail_test@linker-hub>\r\n",
+            "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n",
+            "Content-Transfer-Encoding: 7bit\r\n",
+        ] {
+            assert!(text.contains(expected), "{expected:?} in {text}");
+        }
     }
 }

@@ -990,7 +990,7 @@ async fn invitations_go_out_by_smtp_resend_replaces_the_code_and_revoke_ends_it(
     assert!(
         mails[0]
             .message
-            .contains("From: Linker hub <tsp@example.com>")
+            .contains("From: \"Linker hub\" <tsp@example.com>")
             && mails[0]
                 .message
                 .contains("Subject: Your Linker test account"),

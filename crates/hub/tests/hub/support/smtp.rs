@@ -1,6 +1,7 @@
 //! A small SMTP server on a loopback port, in plain text, with STARTTLS or with TLS from the
 //! first byte, and a test certificate (`tests/fixtures/smtp-test-*.pem`, for 127.0.0.1 and
-//! localhost, signed by a test-only CA). It records what it received.
+//! localhost, signed by a test-only CA). It records what it received, and every AUTH attempt
+//! with whether it came over TLS.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -29,6 +30,36 @@ pub enum Mode {
     Implicit,
     /// Plain only, as a local relay: no STARTTLS on offer, no AUTH needed.
     PlainOnly,
+    /// As [`Mode::StartTls`], but offers AUTH LOGIN only (no PLAIN).
+    StartTlsLoginOnly,
+    /// Plain only, and wants AUTH, which it offers (and takes) in clear.
+    PlainWithAuth,
+}
+
+impl Mode {
+    /// True when the server offers STARTTLS on a plain connection.
+    fn offers_starttls(self) -> bool {
+        matches!(self, Mode::StartTls | Mode::StartTlsLoginOnly)
+    }
+
+    /// The AUTH line of the EHLO reply, if AUTH is on offer.
+    fn auth_offer(self, over_tls: bool) -> Option<&'static str> {
+        match self {
+            Mode::StartTlsLoginOnly if over_tls => Some("250-AUTH LOGIN\r\n"),
+            Mode::PlainWithAuth => Some("250-AUTH LOGIN PLAIN\r\n"),
+            _ if over_tls => Some("250-AUTH LOGIN PLAIN\r\n"),
+            _ => None,
+        }
+    }
+}
+
+/// An AUTH command the server received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthAttempt {
+    /// `PLAIN` or `LOGIN`.
+    pub mechanism: String,
+    /// Whether it came over TLS.
+    pub over_tls: bool,
 }
 
 /// What the server received.
@@ -45,6 +76,7 @@ pub struct Seen {
 pub struct Server {
     pub address: std::net::SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
+    auths: Arc<Mutex<Vec<AuthAttempt>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -77,7 +109,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: BufReader<S>,
     mode: Mode,
     over_tls: bool,
-    seen: &Mutex<Vec<Seen>>,
+    record: &Record,
 ) -> Option<S> {
     let mut user: Option<String> = None;
     let mut recipient = String::new();
@@ -90,28 +122,43 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
         let upper = command.to_ascii_uppercase();
         let reply: String = if upper.starts_with("EHLO") {
             let mut reply = "250-smtp.test\r\n".to_owned();
-            if mode == Mode::StartTls && !over_tls {
+            if mode.offers_starttls() && !over_tls {
                 reply.push_str("250-STARTTLS\r\n");
             }
-            if over_tls {
-                reply.push_str("250-AUTH LOGIN PLAIN\r\n");
-            }
+            reply.push_str(mode.auth_offer(over_tls).unwrap_or_default());
             reply.push_str("250 8BITMIME\r\n");
             reply
-        } else if upper == "STARTTLS" && mode == Mode::StartTls && !over_tls {
+        } else if upper == "STARTTLS" && mode.offers_starttls() && !over_tls {
             stream.write_all(b"220 ready to start TLS\r\n").await.ok()?;
             stream.flush().await.ok()?;
             return Some(stream.into_inner());
-        } else if let Some(token) = command.strip_prefix("AUTH PLAIN ") {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(token)
-                .unwrap_or_default();
-            let parts: Vec<&[u8]> = decoded.split(|b| *b == 0).collect();
-            if over_tls
-                && parts.len() == 3
-                && parts[1] == USER.as_bytes()
-                && parts[2] == PASSWORD.as_bytes()
-            {
+        } else if let Some(auth) = upper.strip_prefix("AUTH ") {
+            let mechanism = auth.split_whitespace().next().unwrap_or_default();
+            record.auths.lock().unwrap().push(AuthAttempt {
+                mechanism: mechanism.to_owned(),
+                over_tls,
+            });
+            let offered = mode
+                .auth_offer(over_tls)
+                .is_some_and(|offer| offer.contains(mechanism));
+            let credentials = match mechanism {
+                "PLAIN" => command.get(11..).map(|token| {
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(token)
+                        .unwrap_or_default();
+                    let parts: Vec<String> = decoded
+                        .split(|b| *b == 0)
+                        .map(|part| String::from_utf8_lossy(part).into_owned())
+                        .collect();
+                    (parts.get(1).cloned(), parts.get(2).cloned())
+                }),
+                "LOGIN" => Some((
+                    challenge(&mut stream, "Username:").await,
+                    challenge(&mut stream, "Password:").await,
+                )),
+                _ => None,
+            };
+            if offered && credentials == Some((Some(USER.to_owned()), Some(PASSWORD.to_owned()))) {
                 user = Some(USER.to_owned());
                 "235 2.7.0 authenticated\r\n".to_owned()
             } else {
@@ -143,7 +190,7 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 message.push_str(&line);
             }
-            seen.lock().unwrap().push(Seen {
+            record.seen.lock().unwrap().push(Seen {
                 recipient: recipient.clone(),
                 message,
                 user: user.clone(),
@@ -161,15 +208,41 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+/// Sends an AUTH LOGIN challenge (`334` and the prompt in base64); returns the decoded answer.
+async fn challenge<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut BufReader<S>,
+    prompt: &str,
+) -> Option<String> {
+    let prompt = base64::engine::general_purpose::STANDARD.encode(prompt);
+    stream
+        .write_all(format!("334 {prompt}\r\n").as_bytes())
+        .await
+        .ok()?;
+    stream.flush().await.ok()?;
+    let mut line = String::new();
+    stream.read_line(&mut line).await.ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(line.trim_end())
+        .ok()?;
+    String::from_utf8(decoded).ok()
+}
+
+/// What the server keeps: mail received and AUTH attempts.
+#[derive(Default)]
+struct Record {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    auths: Arc<Mutex<Vec<AuthAttempt>>>,
+}
+
 impl Server {
     pub async fn start(mode: Mode) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let kept = seen.clone();
+        let record = Arc::new(Record::default());
+        let (seen, auths) = (record.seen.clone(), record.auths.clone());
         let task = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
-                let seen = kept.clone();
+                let record = record.clone();
                 tokio::spawn(async move {
                     let acceptor = acceptor();
                     if mode == Mode::Implicit {
@@ -180,17 +253,17 @@ impl Server {
                             return;
                         }
                         let _ = tls.flush().await;
-                        session(BufReader::new(tls), mode, true, &seen).await;
+                        session(BufReader::new(tls), mode, true, &record).await;
                         return;
                     }
                     let mut tcp = tcp;
                     if tcp.write_all(b"220 smtp.test ESMTP\r\n").await.is_err() {
                         return;
                     }
-                    if let Some(tcp) = session(BufReader::new(tcp), mode, false, &seen).await
+                    if let Some(tcp) = session(BufReader::new(tcp), mode, false, &record).await
                         && let Ok(tls) = acceptor.accept(tcp).await
                     {
-                        session(BufReader::new(tls), mode, true, &seen).await;
+                        session(BufReader::new(tls), mode, true, &record).await;
                     }
                 });
             }
@@ -198,11 +271,17 @@ impl Server {
         Server {
             address,
             seen,
+            auths,
             task,
         }
     }
 
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Every AUTH command received, in order.
+    pub fn auths(&self) -> Vec<AuthAttempt> {
+        self.auths.lock().unwrap().clone()
     }
 }
