@@ -13,5 +13,6 @@
 pub mod clock;
 pub mod private;
 pub mod sqlite;
+pub mod throttle;
 
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};

@@ -187,7 +187,11 @@ impl Server {
         let app = match self.extra {
             Some(extra) => router(self.hub.clone()).merge(extra),
             None => router(self.hub.clone()),
-        };
+        }
+        .layer(axum::middleware::from_fn_with_state(
+            self.hub.clone(),
+            record_client,
+        ));
         let notifier = callbacks::spawn_notifier(self.hub.clone());
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let stopped = move || {
@@ -239,6 +243,7 @@ impl Server {
     }
 }
 
+use crate::domain::throttle::ClientIp;
 pub use crate::domain::throttle::Peer;
 
 impl
@@ -311,4 +316,21 @@ pub async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// Records who the client is ([`ClientIp`]: the peer, or the client a trusted proxy forwarded
+/// for) in every request, for every handler served, the web wallet's included.
+async fn record_client(
+    axum::extract::State(hub): axum::extract::State<Arc<Hub>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<Peer>>()
+        .map(|info| info.0);
+    if let Some(ip) = hub.client_address(peer.as_ref(), request.headers()) {
+        request.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(request).await
 }

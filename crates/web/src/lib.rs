@@ -36,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::Stream;
 use linker_base::clock::Clock;
+use linker_base::throttle::{ClientIp, Throttle, attempt_keys};
 use linker_wallet::ErrorView;
 use linker_wallet::commands::{self, Shell, app_error};
 use serde_json::{Value, json};
@@ -94,6 +95,10 @@ pub struct WebShell {
     public_url: String,
     /// Sign-in links by their secret (only the process that runs the shell makes them).
     links: Mutex<HashMap<String, SignInGrant>>,
+    /// Failed sign-ins per client address. The hub limits each login itself, but every web
+    /// wallet session reaches it from this process, so only the shell sees the phone's address.
+    attempts: Throttle,
+    clock: Arc<dyn Clock>,
 }
 
 impl WebShell {
@@ -101,8 +106,10 @@ impl WebShell {
     pub fn new(config: WebConfig, clock: Arc<dyn Clock>) -> WebShell {
         WebShell {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
-            sessions: Sessions::new(config, clock),
+            sessions: Sessions::new(config, clock.clone()),
             links: Mutex::new(HashMap::new()),
+            attempts: Throttle::default(),
+            clock,
         }
     }
 
@@ -264,6 +271,7 @@ fn error_response(error: ErrorView) -> Response {
     let status = match error.code.as_str() {
         "INVALID_INPUT" | "UNKNOWN_COMMAND" | "NOT_IN_BROWSER" => StatusCode::BAD_REQUEST,
         "TOO_MANY_SESSIONS" => StatusCode::SERVICE_UNAVAILABLE,
+        "TOO_MANY_ATTEMPTS" => StatusCode::TOO_MANY_REQUESTS,
         "NOT_SIGNED_IN" | "SESSION_EXPIRED" | "SESSION_REVOKED" | "WRONG_CREDENTIALS"
         | "ACCESS_REVOKED" => StatusCode::UNAUTHORIZED,
         "INTERNAL" | "STORAGE" => StatusCode::INTERNAL_SERVER_ERROR,
@@ -274,10 +282,14 @@ fn error_response(error: ErrorView) -> Response {
     (status, axum::Json(error)).into_response()
 }
 
+/// The answers to a sign-in that count as a failed attempt (a guess at a password or a code).
+const FAILED_SIGN_IN: [&str; 3] = ["WRONG_CREDENTIALS", "INVITATION_INVALID", "INVITATION_USED"];
+
 /// `POST /app/api/<command>` with the command's JSON arguments.
 async fn command(
     State(shell): State<Arc<WebShell>>,
     Path(command): Path<String>,
+    client: Option<axum::Extension<ClientIp>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -302,6 +314,15 @@ async fn command(
             }
         }
     };
+    // Sign-ins count against the phone's address: five wrong ones free, then a doubling wait.
+    let signing_in = matches!(command.as_str(), "sign_in" | "sign_in_with_invitation");
+    let keys = attempt_keys("web", None, client.filter(|_| signing_in).map(|c| c.0.0));
+    if let Some(wait) = shell.attempts.wait(&keys, shell.clock.now()) {
+        return error_response(app_error(
+            "TOO_MANY_ATTEMPTS",
+            format!("too many failed sign-ins from this address: try again in {wait} s"),
+        ));
+    }
     let (session, new_cookie) = match shell.sessions.for_request(&headers) {
         Ok(found) => found,
         Err(error) => return error_response(error),
@@ -312,6 +333,11 @@ async fn command(
         "demo_info" => Ok(Value::Null),
         _ => commands::call(&session.wallet, &command, args).await,
     };
+    if let Err(error) = &answer
+        && FAILED_SIGN_IN.contains(&error.code.as_str())
+    {
+        shell.attempts.failed(&keys, shell.clock.now());
+    }
     if command == "sign_out" && answer.is_ok() {
         shell.sessions.end(&session.id);
     }

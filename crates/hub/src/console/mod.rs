@@ -313,18 +313,15 @@ impl FromRequestParts<Arc<Hub>> for Staff {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub Option<std::net::IpAddr>);
 
-impl FromRequestParts<Arc<Hub>> for ClientAddress {
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        hub: &Arc<Hub>,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<crate::domain::throttle::Peer>>();
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(ClientAddress(
-            hub.client_address(peer.map(|info| &info.0), &parts.headers),
+            parts
+                .extensions
+                .get::<crate::domain::throttle::ClientIp>()
+                .map(|client| client.0),
         ))
     }
 }

@@ -306,3 +306,61 @@ async fn a_revoked_merchant_is_out_of_its_open_web_wallet_and_cannot_sign_back_i
     assert_eq!(status, 401, "{answer}");
     assert_eq!(answer["code"], "ACCESS_REVOKED", "{answer}");
 }
+
+#[tokio::test]
+async fn wrong_sign_ins_from_one_phone_wait_after_five_and_other_phones_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::start(dir.path()).await;
+    let code = site.invite("W300", &["UPM"]).await;
+    let mut phone = Browser::new(&site);
+    phone.forwarded_for = Some("198.51.100.7".to_owned());
+    // Each guess at another MID: the hub's per-login limit never starts; only the address does.
+    for n in 1..=5 {
+        let (status, error) = phone
+            .call(
+                "sign_in",
+                json!({"login": format!("W9{n:02}"), "password": "guess"}),
+            )
+            .await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (401, Some("WRONG_CREDENTIALS")),
+            "guess {n} from the phone is answered: {error}"
+        );
+    }
+    let (status, error) = phone
+        .call("sign_in", json!({"login": "W999", "password": "guess"}))
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (429, Some("TOO_MANY_ATTEMPTS")),
+        "the sixth guess from the same phone waits: {error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("try again in 30 s"),
+        "it says how long: {error}"
+    );
+    let (status, error) = phone
+        .call(
+            "sign_in_with_invitation",
+            json!({"code": code, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        status, 429,
+        "an invitation code from that phone waits as well: {error}"
+    );
+
+    let mut other = Browser::new(&site);
+    other.forwarded_for = Some("198.51.100.8".to_owned());
+    let (status, session) = other
+        .call(
+            "sign_in_with_invitation",
+            json!({"code": code, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "another phone signs in at once: {session}");
+}

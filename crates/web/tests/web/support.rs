@@ -31,6 +31,10 @@ impl Site {
             tls: None,
         };
         let server = Server::bind(&config).await.unwrap();
+        // The tests play phones behind a proxy on this machine (`Browser::forwarded_for`).
+        server.hub.trust_proxies(
+            linker_hub::domain::throttle::TrustedProxies::parse(&["127.0.0.1"]).unwrap(),
+        );
         let url = server.local_url();
         let shell = Arc::new(WebShell::new(
             WebConfig::new(dir.join("web-sessions"), url.clone()),
@@ -238,6 +242,8 @@ impl Site {
 pub struct Browser {
     url: String,
     pub cookie: Option<String>,
+    /// The phone's address, as the proxy in front of the hub forwards it (`X-Forwarded-For`).
+    pub forwarded_for: Option<String>,
     http: reqwest::Client,
 }
 
@@ -246,6 +252,7 @@ impl Browser {
         Browser {
             url: site.url.clone(),
             cookie: None,
+            forwarded_for: None,
             http: reqwest::Client::new(),
         }
     }
@@ -258,6 +265,9 @@ impl Browser {
             .json(&args);
         if let Some(cookie) = &self.cookie {
             request = request.header("cookie", cookie);
+        }
+        if let Some(client) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", client);
         }
         let response = request.send().await.unwrap();
         if let Some(set) = response.headers().get("set-cookie") {
