@@ -21,6 +21,7 @@ mod order_codes;
 mod payments;
 mod private_codes;
 mod runs;
+mod sheets;
 mod smtp;
 mod support;
 mod tls;
