@@ -21,6 +21,29 @@ pub struct AdminArgs {
     data: Option<PathBuf>,
 }
 
+/// The hub's refusal of a request: its HTTP status and `{code, message}`.
+#[derive(Debug)]
+pub struct Refused {
+    /// The HTTP status.
+    pub status: u16,
+    /// The stable code (`INVALID_INPUT`, ...).
+    pub code: String,
+    /// What the hub said, for people.
+    pub message: String,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the hub refused ({} {}): {}",
+            self.status, self.code, self.message
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
+
 /// An authenticated admin API client.
 #[derive(Debug)]
 pub struct AdminClient {
@@ -93,13 +116,13 @@ impl AdminClient {
         self.execute(request)
     }
 
-    /// POSTs a text body (a CSV file) to an admin API path.
-    pub fn send_text(&self, path: &str, text: String) -> Result<Value> {
+    /// POSTs a file's bytes (a CSV file or an Excel workbook) to an admin API path.
+    pub fn send_file(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> Result<Value> {
         let request = self
             .http
             .post(format!("{}/admin/v1{path}", self.base))
-            .header("content-type", "text/csv; charset=utf-8")
-            .body(text);
+            .header("content-type", content_type)
+            .body(bytes);
         self.execute(request)
     }
 
@@ -124,10 +147,12 @@ impl AdminClient {
                     .get("message")
                     .and_then(Value::as_str)
                     .unwrap_or(&text);
-                Err(anyhow!(
-                    "the hub refused ({} {code}): {message}",
-                    status.as_u16()
-                ))
+                Err(Refused {
+                    status: status.as_u16(),
+                    code: code.to_owned(),
+                    message: message.to_owned(),
+                }
+                .into())
             }
         })
     }

@@ -1,13 +1,12 @@
 //! `linker merchant ...`: the project's test accounts (invite one, import many, list).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::read_text;
 use crate::Outcome;
-use crate::admin_client::{AdminArgs, AdminClient};
+use crate::admin_client::{AdminArgs, AdminClient, Refused};
 
 /// Merchant (test account) commands.
 #[derive(Debug, clap::Subcommand)]
@@ -33,14 +32,16 @@ pub enum MerchantCommand {
         #[arg(long)]
         products: String,
     },
-    /// Invite every row of a CSV file (columns name, mid, email, products) and report each row.
+    /// Invite every row of a CSV file or Excel workbook (columns name, mid, email, products), all
+    /// or none: when a row is wrong, nothing is created and each wrong row is named by its line
+    /// (exit code 1).
     Import {
         #[command(flatten)]
         admin: AdminArgs,
         /// The project's id (prj_...).
         #[arg(long)]
         project: String,
-        /// The CSV file.
+        /// The CSV file (UTF-8) or Excel workbook (.xlsx).
         file: PathBuf,
     },
     /// List the project's merchants with their status.
@@ -76,34 +77,7 @@ pub fn run(command: MerchantCommand) -> Result<Outcome> {
             admin,
             project,
             file,
-        } => {
-            let text = read_text(&file, "CSV")?;
-            let client = AdminClient::new(&admin)?;
-            let answer =
-                client.send_text(&format!("/projects/{project}/merchants/import"), text)?;
-            let rejected = answer.as_array().map_or(0, |rows| {
-                rows.iter().filter(|row| row["error"].is_string()).count()
-            });
-            for row in answer.as_array().into_iter().flatten() {
-                let line = row["line"].as_u64().unwrap_or(0);
-                let mid = row["mid"].as_str().unwrap_or("?");
-                match row["error"].as_str() {
-                    Some(error) => eprintln!("line {line} ({mid}): rejected: {error}"),
-                    None => eprintln!(
-                        "line {line} ({mid}): invited, code {}",
-                        row["invited"]["invitation"]["code"].as_str().unwrap_or("?")
-                    ),
-                }
-            }
-            (
-                answer,
-                if rejected == 0 {
-                    Outcome::Success
-                } else {
-                    Outcome::Negative
-                },
-            )
-        }
+        } => import(&admin, &project, &file)?,
         MerchantCommand::List { admin, project } => {
             let answer = AdminClient::new(&admin)?.send(
                 "GET",
@@ -118,4 +92,44 @@ pub fn run(command: MerchantCommand) -> Result<Outcome> {
         serde_json::to_string_pretty(&answer).context("cannot print the answer")?
     );
     Ok(outcome)
+}
+
+/// `merchant import`: sends the file to the hub, which creates every row or none.
+fn import(admin: &AdminArgs, project: &str, file: &Path) -> Result<(Value, Outcome)> {
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("cannot read the merchant file {}", file.display()))?;
+    let is_xlsx = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let content_type = if is_xlsx {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    let client = AdminClient::new(admin)?;
+    let path = format!("/projects/{project}/merchants/import");
+    match client.send_file(&path, content_type, bytes) {
+        Ok(answer) => {
+            for row in answer.as_array().into_iter().flatten() {
+                eprintln!(
+                    "line {} ({}): invited, code {}",
+                    row["line"].as_u64().unwrap_or(0),
+                    row["mid"].as_str().unwrap_or("?"),
+                    row["invited"]["invitation"]["code"].as_str().unwrap_or("?")
+                );
+            }
+            Ok((answer, Outcome::Success))
+        }
+        // A file the hub refused (bad rows, not a sheet, ...): nothing was created; the message
+        // names each bad row by its line, one per line.
+        Err(error) => match error.downcast::<Refused>() {
+            Ok(refused) if refused.code == "INVALID_INPUT" => {
+                eprintln!("nothing was imported: {}", refused.message);
+                let answer = json!({"code": refused.code, "message": refused.message});
+                Ok((answer, Outcome::Negative))
+            }
+            Ok(refused) => Err(refused.into()),
+            Err(error) => Err(error),
+        },
+    }
 }

@@ -163,33 +163,89 @@ fn a_fresh_hub_a_project_from_the_cli_and_a_signed_call_over_http() {
         "{invited}"
     );
 
+    // The import is all or none: one bad row and nothing is created, each bad row named by its
+    // line; Excel's byte-order mark and a quoted cell over two lines are read as Excel meant.
+    let import = |file: &std::path::Path| {
+        linker()
+            .args([
+                "merchant",
+                "import",
+                "--hub",
+                &hub.url,
+                "--token",
+                token.trim(),
+                "--project",
+                project_id,
+            ])
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let list = || {
+        let output = linker()
+            .args([
+                "merchant",
+                "list",
+                "--hub",
+                &hub.url,
+                "--token",
+                token.trim(),
+                "--project",
+                project_id,
+            ])
+            .output()
+            .unwrap();
+        let list: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["mid"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
     let csv = keys_dir.path().join("merchants.csv");
-    std::fs::write(&csv, "name,mid,email,products\nShop Two,M002,two@shop.example,UPM\nShop Dup,M001,x@shop.example,UPM\n").unwrap();
-    let output = linker()
-        .args([
-            "merchant",
-            "import",
-            "--hub",
-            &hub.url,
-            "--token",
-            token.trim(),
-            "--project",
-            project_id,
-        ])
-        .arg(&csv)
-        .output()
-        .unwrap();
+    std::fs::write(
+        &csv,
+        "name,mid,email,products\nShop Two,M002,two@shop.example,UPM\nShop Dup,M001,x@shop.example,UPM\nShop Odd,M003,odd@shop.example,TELEPORT\n",
+    )
+    .unwrap();
+    let output = import(&csv);
     assert_eq!(
         output.status.code(),
         Some(1),
         "a rejected row makes the exit code 1: {output:?}"
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("line 2 (M002): invited"), "{stderr}");
     assert!(
-        stderr.contains("line 3 (M001): rejected") && stderr.contains("already invited"),
+        stderr.contains("2 of 3 rows are wrong, so no merchant was created"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("line 3 (M001): mid: M001 is already invited")
+            && stderr.contains("line 4 (M003): products")
+            && !stderr.contains("line 2"),
+        "each bad row by its line, and only those: {stderr}"
+    );
+    assert_eq!(list(), ["M001"], "the good row M002 was not created either");
+
+    std::fs::write(
+        &csv,
+        "\u{feff}name,mid,email,products\r\nShop Two,M002,two@shop.example,\"UPM,\r\nMPM\"\r\nShop Three,M003,three@shop.example,UPM\r\n",
+    )
+    .unwrap();
+    let output = import(&csv);
+    assert!(output.status.success(), "merchant import: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 2 (M002): invited") && stderr.contains("line 4 (M003): invited"),
+        "the multi-line cell is one cell, and the next row is on line 4: {stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report[0]["invited"]["merchant"]["products"],
+        serde_json::json!(["UPM", "ORDER_CODE", "PRIVATE_ORDER_CODE", "ENTRY_CODE"]),
+        "both lines of the products cell count: {report}"
+    );
+    assert_eq!(list(), ["M001", "M002", "M003"]);
 
     // A signed inquiry over real HTTP; the answer is signed with the project's hub key.
     let path = "/aps/api/v1/payments/inquiryPayment";

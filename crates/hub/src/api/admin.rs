@@ -11,12 +11,13 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{AdminAuth, JsonBody, json_body};
 use crate::Hub;
-use crate::domain::merchants::{ImportRow, Invited, Merchant, NewMerchant};
+use crate::domain::merchants::{Invited, Merchant, NewMerchant};
 use crate::domain::payments::IssuedPaymentCode;
 use crate::domain::projects::{NewProject, ProjectUpdate, ProjectView};
 use crate::domain::request_log::{Exchange, ExchangeFilter};
 use crate::domain::runs::RunView;
 use crate::error::HubError;
+use crate::import::ImportRow;
 
 pub(super) async fn list_projects(
     State(hub): State<Arc<Hub>>,
@@ -173,22 +174,14 @@ pub(super) async fn import_merchants(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Vec<ImportRow>>, HubError> {
-    let text = std::str::from_utf8(&body).map_err(|_| {
-        HubError::invalid(
-            "file",
-            "the file is not UTF-8 text (save the sheet as CSV UTF-8)",
-        )
-    })?;
+    // Reading a sheet (and unpacking a workbook) is CPU work: off the async workers.
     let hub2 = hub.clone();
-    let text = text.to_owned();
-    let report = tokio::task::spawn_blocking(move || hub2.import_merchants(&id, &text))
-        .await
-        .map_err(|error| HubError::Internal(error.to_string()))??;
-    let mut report = report;
+    let mut report =
+        tokio::task::spawn_blocking(move || hub2.import_merchant_sheet(&id, "", &body))
+            .await
+            .map_err(|error| HubError::Internal(error.to_string()))??;
     for row in &mut report {
-        if let Some(invited) = row.invited.as_mut() {
-            delivered(&hub, invited).await?;
-        }
+        delivered(&hub, &mut row.invited).await?;
     }
     Ok(Json(report))
 }

@@ -20,7 +20,7 @@ use crate::Hub;
 use crate::domain::merchants::{Invited, Merchant, NewMerchant, PRODUCTS};
 use crate::domain::projects::Project;
 use crate::error::HubError;
-use crate::import::{SheetRow, read_merchant_sheet};
+use crate::import::{Cells, SheetRow, read_merchant_sheet, write_csv};
 use crate::mail::InvitationMail;
 
 /// A merchant row of the Test Accounts list.
@@ -188,7 +188,7 @@ pub(super) async fn template_csv(
     Ok(download(
         "text/csv; charset=utf-8",
         "linker-merchants.csv",
-        crate::import::template_csv().into_bytes(),
+        crate::import::template_csv()?.into_bytes(),
     ))
 }
 
@@ -222,28 +222,23 @@ struct ImportPage {
     csv: String,
 }
 
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-fn rows_as_csv(rows: &[SheetRow]) -> String {
-    let mut out = String::from("line,name,mid,email,products\n");
-    for row in rows {
-        let m = &row.merchant;
-        out.push_str(&format!(
-            "{},{},{},{},{}\n",
-            row.line,
-            csv_cell(&m.name),
-            csv_cell(&m.mid),
-            csv_cell(&m.email),
-            csv_cell(&m.products.join(", "))
-        ));
-    }
-    out
+/// The previewed rows as CSV, for the confirm form to send back (cells as they are: this text
+/// comes back to the hub, not to a spreadsheet).
+fn rows_as_csv(rows: &[SheetRow]) -> Result<String, HubError> {
+    let header = ["line", "name", "mid", "email", "products"].map(str::to_owned);
+    write_csv(
+        std::iter::once(header).chain(rows.iter().map(|row| {
+            let m = &row.merchant;
+            [
+                row.line.to_string(),
+                m.name.clone(),
+                m.mid.clone(),
+                m.email.clone(),
+                m.products.join(", "),
+            ]
+        })),
+        Cells::AsTheyAre,
+    )
 }
 
 pub(super) async fn import_preview(
@@ -263,16 +258,23 @@ pub(super) async fn import_preview(
     let Some((file_name, bytes)) = upload.file("file") else {
         return refuse("choose a CSV or Excel (.xlsx) file".to_owned());
     };
-    let rows = match read_merchant_sheet(file_name, bytes) {
-        Ok(rows) if rows.is_empty() => {
+    // Reading a sheet (and unpacking a workbook) is CPU work: off the async workers.
+    let (name, file) = (file_name.to_owned(), bytes.to_vec());
+    let checked = blocking(&hub, move |hub| {
+        let rows = read_merchant_sheet(&name, &file)?;
+        let batch: Vec<NewMerchant> = rows.iter().map(|r| r.merchant.clone()).collect();
+        let problems = hub.check_merchant_batch(&id, &batch)?;
+        Ok((rows, problems))
+    })
+    .await;
+    let (rows, problems) = match checked {
+        Ok((rows, _)) if rows.is_empty() => {
             return refuse("the file has a header but no merchant rows".to_owned());
         }
-        Ok(rows) => rows,
+        Ok(checked) => checked,
         Err(HubError::Invalid { message, .. }) => return refuse(message),
         Err(other) => return Err(other.into()),
     };
-    let batch: Vec<NewMerchant> = rows.iter().map(|r| r.merchant.clone()).collect();
-    let problems = hub.check_merchant_batch(&id, &batch)?;
     let preview: Vec<PreviewRow> = rows
         .iter()
         .zip(problems)
@@ -287,7 +289,7 @@ pub(super) async fn import_preview(
         file_name: file_name.to_owned(),
         bad: preview.iter().filter(|r| !r.problem.is_empty()).count(),
         rows: preview,
-        csv: rows_as_csv(&rows),
+        csv: rows_as_csv(&rows)?,
     })?
     .into_response())
 }
@@ -301,11 +303,15 @@ pub(super) async fn import_confirm(
     staff.project(&hub, &id)?;
     let form = FormData::parse(&body);
     staff.check(&form)?;
-    let rows = read_merchant_sheet("import.csv", form.get("rows").as_bytes())?;
-    let batch: Vec<NewMerchant> = rows.into_iter().map(|r| r.merchant).collect();
+    let rows = form.get("rows").to_owned();
     let invited = {
         let id = id.clone();
-        blocking(&hub, move |hub| hub.invite_merchants(&id, &batch)).await?
+        blocking(&hub, move |hub| {
+            let rows = read_merchant_sheet("import.csv", rows.as_bytes())?;
+            let batch: Vec<NewMerchant> = rows.into_iter().map(|r| r.merchant).collect();
+            hub.invite_merchants(&id, &batch)
+        })
+        .await?
     };
     deliver_all(&hub, &invited).await?;
     Ok(Redirect::to(&format!(

@@ -21,6 +21,7 @@ use crate::domain::merchants::Merchant;
 use crate::domain::projects::Project;
 use crate::domain::runs::{RunView, catalogue};
 use crate::error::HubError;
+use crate::import::{Cells, write_csv};
 
 /// A run as the matrix needs it.
 #[derive(Debug, Clone)]
@@ -666,23 +667,28 @@ pub(super) async fn export_csv(
             .into_iter()
             .map(|m| (m.id.clone(), m))
             .collect();
-        let mut out = String::from(
-            "merchant,mid,case,product,title,status,run,started_at,ended_at,summary,wallet\r\n",
-        );
-        let cell = |t: &str| {
-            if t.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", t.replace('"', "\"\""))
-            } else {
-                t.to_owned()
-            }
-        };
+        let header = [
+            "merchant",
+            "mid",
+            "case",
+            "product",
+            "title",
+            "status",
+            "run",
+            "started_at",
+            "ended_at",
+            "summary",
+            "wallet",
+        ]
+        .map(str::to_owned);
         let mut lines: Vec<RunLine> = latest_runs(hub, &project.id)?.into_values().collect();
         lines.sort_by(|a, b| (&a.merchant_id, &a.case_id).cmp(&(&b.merchant_id, &b.case_id)));
+        let mut rows = vec![header];
         for line in lines {
             let view = hub.judge_run(&line.id)?;
             let merchant = merchants.get(&view.merchant_id);
             let case = catalogue()?.case(&view.case_id);
-            let row = [
+            rows.push([
                 merchant.map(|m| m.name.clone()).unwrap_or_default(),
                 merchant.map(|m| m.mid.clone()).unwrap_or_default(),
                 view.case_id.clone(),
@@ -694,11 +700,11 @@ pub(super) async fn export_csv(
                 view.ended_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
                 view.verdict.map(|v| v.summary).unwrap_or_default(),
                 view.wallet.clone(),
-            ];
-            out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-            out.push_str("\r\n");
+            ]);
         }
-        Ok(out)
+        // Names, MIDs and verdicts come from merchants and POS answers: a spreadsheet must
+        // not run them as formulas.
+        write_csv(rows, Cells::Neutralised)
     })
     .await?;
     Ok(file(

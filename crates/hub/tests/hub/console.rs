@@ -1319,3 +1319,109 @@ async fn a_console_session_ends_after_a_day_however_busy() {
         page.location
     );
 }
+
+#[tokio::test]
+async fn the_test_data_export_neutralises_cells_a_spreadsheet_would_run_as_formulas() {
+    use crate::support::Wallet;
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    // Names and MIDs are the merchants' own text, as are the verdicts' summaries.
+    let merchants = [
+        ("=1+1", "=1+1"),
+        ("+x", "+x"),
+        ("-x", "-x"),
+        ("@x", "M4"),
+        ("Cafe", "M5"),
+    ];
+    for (i, (name, mid)) in merchants.iter().enumerate() {
+        let email = format!("m{i}@shop.example");
+        let wallet = Wallet::sign_in_named(&hub, &acqp, name, mid, &email, &["UPM"]).await;
+        wallet.start(&hub, "UPM-01").await;
+    }
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    let project = &acqp.project.id;
+    let csv = browser
+        .get(&format!(
+            "/console/projects/{project}/exports/test-data.csv"
+        ))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    for (name, mid) in &merchants[..4] {
+        let neutral = |cell: &str| {
+            if cell.starts_with(['=', '+', '-', '@']) {
+                format!("'{cell}")
+            } else {
+                cell.to_owned()
+            }
+        };
+        let line = format!("{},{},UPM-01,", neutral(name), neutral(mid));
+        assert!(
+            csv.body.lines().any(|l| l.starts_with(&line)),
+            "{name} / {mid} are exported as {line:?}: {}",
+            csv.body
+        );
+    }
+    assert!(
+        csv.body
+            .lines()
+            .any(|line| line.starts_with("Cafe,M5,UPM-01,")),
+        "plain cells are left as they are: {}",
+        csv.body
+    );
+    assert!(
+        !csv.body
+            .lines()
+            .flat_map(|line| line.split(','))
+            .any(|cell| cell.starts_with(['=', '+', '-', '@'])),
+        "no cell starts a formula: {}",
+        csv.body
+    );
+}
+
+#[tokio::test]
+async fn the_import_page_refuses_a_workbook_over_its_budget_with_the_reason() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let project = acqp.project.id.clone();
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+    // The template with one cell far to the right (column XFD, Excel's last).
+    let mut file = zip::ZipArchive::new(std::io::Cursor::new(
+        linker_hub::import::template_xlsx().unwrap(),
+    ))
+    .unwrap();
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..file.len() {
+        let mut part = file.by_index(index).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut part, &mut text).unwrap();
+        let text = text.replace(
+            "</sheetData>",
+            r#"<row r="9"><c r="XFD9" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#,
+        );
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut writer, text.as_bytes()).unwrap();
+    }
+    let wide = writer.finish().unwrap().into_inner();
+    let answer = browser
+        .upload(
+            &format!("/console/projects/{project}/merchants/import"),
+            &[],
+            Some(("file", "merchants.xlsx", &wide)),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("the sheet is too wide: cell XFD9 is past column Z"),
+        "{}",
+        answer.body
+    );
+    assert!(hub.hub.merchants(&project).unwrap().is_empty());
+}

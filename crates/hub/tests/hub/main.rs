@@ -23,6 +23,7 @@ mod payments;
 mod private_codes;
 mod proxies;
 mod runs;
+mod sheets;
 mod smtp;
 mod support;
 mod tls;

@@ -1,5 +1,5 @@
 //! Test accounts: invitations, first sign-in with a password, later sign-ins, sessions that
-//! expire when idle, imports that report per row.
+//! expire when idle, imports that create every row or none.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -240,67 +240,82 @@ async fn sessions_expire_after_30_idle_minutes_and_sign_out_revokes_them() {
     let _ = hub.clock.now();
 }
 
-#[tokio::test]
-async fn an_import_creates_the_good_rows_and_says_why_the_others_were_rejected() {
-    let hub = TestHub::new();
-    let acqp = hub.acqp().await;
-    let csv = "name,mid,email,products\n\
-               Cafe One,M100,one@shop.example,UPM\n\
-               \"Cafe, Two\",M101,two@shop.example,\"UPM,MPM\"\n\
-               Cafe Dup,M100,dup@shop.example,UPM\n\
-               Cafe Bad,M102,not-an-email,UPM\n\
-               Cafe Odd,M103,odd@shop.example,TELEPORT\n";
+/// POSTs a merchant file to the admin API's import; the status and the JSON answer.
+pub async fn import_sheet(
+    hub: &TestHub,
+    project: &str,
+    file: impl Into<Body>,
+) -> (StatusCode, Value) {
     let request = Request::builder()
         .method("POST")
-        .uri(format!(
-            "/admin/v1/projects/{}/merchants/import",
-            acqp.project.id
-        ))
+        .uri(format!("/admin/v1/projects/{project}/merchants/import"))
         .header(
             "authorization",
             format!("Bearer {}", crate::support::ADMIN_TOKEN),
         )
-        .body(Body::from(csv))
+        .body(file.into())
         .unwrap();
     let response = hub.router().oneshot(request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let report: Value =
-        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
-    let rows = report.as_array().unwrap();
-    assert_eq!(rows.len(), 5, "{report}");
-    let created: Vec<&str> = rows
-        .iter()
-        .filter(|r| r["invited"].is_object())
-        .map(|r| r["mid"].as_str().unwrap())
-        .collect();
-    assert_eq!(created, ["M100", "M101"], "{report}");
-    assert_eq!(rows[1]["invited"]["merchant"]["name"], "Cafe, Two");
-    assert!(
-        rows[2]["error"]
-            .as_str()
-            .unwrap()
-            .contains("already invited"),
-        "line 4: {}",
-        rows[2]
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[tokio::test]
+async fn an_import_creates_every_row_or_none_and_names_each_bad_row_by_its_line() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let project = acqp.project.id.as_str();
+    let good = "name,mid,email,products\n\
+                Cafe One,M100,one@shop.example,UPM\n\
+                \"Cafe, Two\",M101,two@shop.example,\"UPM,MPM\"\n";
+    let bad = format!(
+        "{good}Cafe Dup,M100,dup@shop.example,UPM\n\
+         Cafe Bad,M102,not-an-email,UPM\n\
+         Cafe Odd,M103,odd@shop.example,TELEPORT\n"
     );
-    assert_eq!(rows[2]["line"], 4);
-    assert!(
-        rows[3]["error"].as_str().unwrap().contains("email"),
-        "{}",
-        rows[3]
+    let (status, error) = import_sheet(&hub, project, bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["code"], "INVALID_INPUT", "{error}");
+    let message = error["message"].as_str().unwrap();
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(
+        lines[0],
+        "file: 3 of 5 rows are wrong, so no merchant was created; fix them and import the file again:",
+        "{message}"
     );
     assert!(
-        rows[4]["error"].as_str().unwrap().contains("TELEPORT"),
-        "{}",
-        rows[4]
+        lines[1].starts_with("line 4 (M100): mid: M100 appears twice")
+            && lines[2].starts_with("line 5 (M102): email")
+            && lines[3].starts_with("line 6 (M103): products")
+            && lines[3].contains("TELEPORT")
+            && lines.len() == 4,
+        "each bad row by its line, and only those: {message}"
+    );
+    let (_, merchants) = hub
+        .admin("GET", &format!("/projects/{project}/merchants"), None)
+        .await;
+    assert_eq!(
+        merchants.as_array().unwrap().len(),
+        0,
+        "the good rows were not created either: {merchants}"
     );
 
+    let (status, report) = import_sheet(&hub, project, good).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let rows = report.as_array().unwrap();
+    let created: Vec<(u64, &str)> = rows
+        .iter()
+        .map(|r| (r["line"].as_u64().unwrap(), r["mid"].as_str().unwrap()))
+        .collect();
+    assert_eq!(created, [(2, "M100"), (3, "M101")], "{report}");
+    assert_eq!(rows[1]["invited"]["merchant"]["name"], "Cafe, Two");
+    assert!(
+        rows[1]["invited"]["invitation"]["code"].is_string(),
+        "{report}"
+    );
     let (_, merchants) = hub
-        .admin(
-            "GET",
-            &format!("/projects/{}/merchants", acqp.project.id),
-            None,
-        )
+        .admin("GET", &format!("/projects/{project}/merchants"), None)
         .await;
     assert_eq!(merchants.as_array().unwrap().len(), 2);
 

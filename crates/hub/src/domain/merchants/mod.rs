@@ -8,9 +8,9 @@
 //! says why).
 //!
 //! Here: merchants, their invitations and revocation; `sessions.rs` signs them in (argon2
-//! passwords, wallet sessions); `csv.rs` invites them from a CSV file.
+//! passwords, wallet sessions). Importing a sheet of them is the `import` module's, over
+//! [`Hub::invite_merchants`] (all or none) and [`Hub::check_merchant_batch`].
 
-mod csv;
 mod sessions;
 
 pub(crate) use sessions::unknown_login_hash;
@@ -24,7 +24,6 @@ use crate::error::HubError;
 use crate::store::merchants::{Clash, MerchantRow, MerchantStatus};
 use crate::store::{Db, StoreError};
 
-pub use csv::ImportRow;
 pub use sessions::Session;
 pub(crate) use sessions::verify_password;
 
@@ -46,10 +45,12 @@ pub const PRODUCTS: [&str; 6] = [
 ];
 
 /// Reads a product list: the names of [`PRODUCTS`], case-insensitive, and `MPM` for the three
-/// merchant-presented kinds.
+/// merchant-presented kinds, separated by commas, semicolons or any white space (a line break
+/// in a spreadsheet cell too).
 pub fn parse_products(items: &[String]) -> Result<Vec<String>, HubError> {
     let mut out: Vec<String> = Vec::new();
-    for item in items.iter().flat_map(|i| i.split([',', ';', ' '])) {
+    let separates = |c: char| c == ',' || c == ';' || c.is_whitespace();
+    for item in items.iter().flat_map(|i| i.split(separates)) {
         let name = item.trim().to_ascii_uppercase().replace('-', "_");
         if name.is_empty() {
             continue;

@@ -26,11 +26,31 @@ impl Wallet {
 
     /// Invites a merchant with `products` and signs its wallet in.
     pub async fn sign_in_with(hub: &TestHub, acqp: &Acqp, mid: &str, products: &[&str]) -> Wallet {
+        Wallet::sign_in_named(
+            hub,
+            acqp,
+            "Cafe",
+            mid,
+            &format!("{mid}@shop.example"),
+            products,
+        )
+        .await
+    }
+
+    /// Invites a merchant named `name` and signs its wallet in.
+    pub async fn sign_in_named(
+        hub: &TestHub,
+        acqp: &Acqp,
+        name: &str,
+        mid: &str,
+        email: &str,
+        products: &[&str],
+    ) -> Wallet {
         let (status, invited) = hub
             .admin(
                 "POST",
                 &format!("/projects/{}/merchants", acqp.project.id),
-                Some(json!({"name": "Cafe", "mid": mid, "email": format!("{mid}@shop.example"), "products": products})),
+                Some(json!({"name": name, "mid": mid, "email": email, "products": products})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{invited}");
