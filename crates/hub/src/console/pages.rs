@@ -420,7 +420,7 @@ struct SettingsPage {
     form: FormData,
     errors: Errors,
     check: Option<NotificationCheck>,
-    members: Vec<String>,
+    members: Vec<crate::domain::console_users::ConsoleUser>,
     member_errors: Errors,
 }
 
@@ -626,6 +626,50 @@ pub(super) async fn add_member(
     }
 }
 
+pub(super) async fn remove_member(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, user)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    match hub.remove_console_member(&staff.user, &id, &user) {
+        Ok(removed) if removed.id == staff.user.id => {
+            Ok(Redirect::to("/console/projects").into_response())
+        }
+        Ok(removed) => Ok(page(&settings_page_of(
+            &hub,
+            &staff,
+            &project,
+            &format!("{} can no longer open this project.", removed.email),
+        )?)?
+        .into_response()),
+        Err(HubError::Conflict(message)) => {
+            let mut settings = settings_page_of(&hub, &staff, &project, "")?;
+            settings.member_errors = Errors::one("remove", message);
+            Ok((axum::http::StatusCode::CONFLICT, page(&settings)?).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Signs out every session of the signed-in user, this one included.
+pub(super) async fn sign_out_everywhere(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    staff.check(&FormData::parse(&body))?;
+    hub.console_sign_out_everywhere(&staff.user)?;
+    let mut response = Redirect::to("/console/sign-in").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&hub, SESSION_COOKIE, "", "Lax"),
+    );
+    Ok(response)
+}
+
 /// The console's routes for sign-in, setup, projects, settings and members.
 pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
@@ -633,6 +677,7 @@ pub(super) fn routes() -> Router<Arc<Hub>> {
         .route("/setup", get(setup_page).post(setup))
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", post(sign_out))
+        .route("/sign-out/everywhere", post(sign_out_everywhere))
         .route("/projects", get(projects_page).post(create_project))
         .route("/projects/{id}", get(project_home))
         .route(
@@ -641,4 +686,5 @@ pub(super) fn routes() -> Router<Arc<Hub>> {
         )
         .route("/projects/{id}/settings/check", post(check_setup))
         .route("/projects/{id}/members", post(add_member))
+        .route("/projects/{id}/members/{user}/remove", post(remove_member))
 }

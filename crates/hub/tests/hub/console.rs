@@ -12,26 +12,31 @@ use tower::ServiceExt;
 use crate::support::{ADMIN_TOKEN, TestHub};
 
 /// A browser: a cookie jar over the router.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     hub: &'a TestHub,
-    cookies: BTreeMap<String, String>,
+    pub(crate) cookies: BTreeMap<String, String>,
 }
 
-struct Answer {
-    status: StatusCode,
-    location: String,
-    body: String,
+/// A page or a redirect as the browser got it.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) location: String,
+    pub(crate) body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(hub: &'a TestHub) -> Browser<'a> {
+    pub(crate) fn new(hub: &'a TestHub) -> Browser<'a> {
         Browser {
             hub,
             cookies: BTreeMap::new(),
         }
     }
 
-    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> Answer {
+    pub(crate) async fn send(
+        &mut self,
+        request: axum::http::request::Builder,
+        body: Body,
+    ) -> Answer {
         let cookie: Vec<String> = self
             .cookies
             .iter()
@@ -72,19 +77,19 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(crate) async fn get(&mut self, path: &str) -> Answer {
         self.send(Request::builder().uri(path), Body::empty()).await
     }
 
     /// The token a form carries: a signed-in session's own, else the sign-in's cookie.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         match self.cookies.get("linker_console") {
             Some(session) => linker_hub::console::session_csrf(session),
             None => self.cookies.get("linker_csrf").cloned().unwrap_or_default(),
         }
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let mut body: Vec<String> = vec![format!("csrf={}", self.csrf())];
         for (name, value) in fields {
             body.push(format!(
@@ -102,7 +107,7 @@ impl<'a> Browser<'a> {
         .await
     }
 
-    async fn upload(
+    pub(crate) async fn upload(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
@@ -131,8 +136,20 @@ impl<'a> Browser<'a> {
         .await
     }
 
+    /// Signs in with an email and a password; the answer is the sign-in form's. A session
+    /// cookie left from before is dropped first, as the sign-in form carries the sign-in's token.
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
+        self.cookies.remove("linker_console");
+        self.get("/console/sign-in").await;
+        self.post(
+            "/console/sign-in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
     /// Creates the first user with the admin token and is signed in.
-    async fn bootstrap(&mut self, email: &str) {
+    pub(crate) async fn bootstrap(&mut self, email: &str) {
         let page = self.get("/console/setup").await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let done = self

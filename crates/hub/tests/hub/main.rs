@@ -8,6 +8,7 @@ mod auto_debit;
 mod browser;
 mod callbacks;
 mod console;
+mod console_members;
 mod data_folder;
 mod entry_codes;
 mod events;
