@@ -21,6 +21,7 @@ mod openapi;
 mod order_codes;
 mod payments;
 mod private_codes;
+mod project_tokens;
 mod runs;
 mod smtp;
 mod support;
