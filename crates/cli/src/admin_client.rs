@@ -1,6 +1,8 @@
 //! A small client of the hub's admin API, shared by every command that manages the hub. The
-//! admin credential comes from `--token`, `LINKER_ADMIN_TOKEN`, or `--data DIR` (the hub's data
-//! folder, whose `admin-token` file the hub wrote on first start).
+//! credential comes from `--token` / `LINKER_ADMIN_TOKEN` (the admin token), else
+//! `--project-token` / `LINKER_PROJECT_TOKEN` (a project's API token, `lkp_...`, made in the
+//! console's project settings: what CI should use; it opens only that project's commands), else
+//! `--data DIR` (the hub's data folder, whose `admin-token` file the hub wrote on first start).
 
 use std::path::PathBuf;
 
@@ -16,6 +18,10 @@ pub struct AdminArgs {
     /// The admin token.
     #[arg(long, env = "LINKER_ADMIN_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// A project's API token (lkp_..., from the console's project settings), for CI: opens that
+    /// project's commands only, not the hub-wide ones (project create, project list).
+    #[arg(long, env = "LINKER_PROJECT_TOKEN", hide_env_values = true)]
+    project_token: Option<String>,
     /// The hub's data folder, to read the admin token from.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -59,9 +65,14 @@ impl AdminArgs {
         self.hub.trim_end_matches('/').to_owned()
     }
 
-    /// The admin token, from `--token`, `LINKER_ADMIN_TOKEN` or the data folder.
+    /// The bearer token: the admin token from `--token` or `LINKER_ADMIN_TOKEN`, else the
+    /// project token from `--project-token` or `LINKER_PROJECT_TOKEN`, else the admin token
+    /// from the data folder.
     pub fn token(&self) -> Result<String> {
-        admin_token(self.token.as_deref(), self.data.as_deref())
+        match (&self.token, &self.project_token) {
+            (None, Some(project_token)) => Ok(project_token.trim().to_owned()),
+            _ => admin_token(self.token.as_deref(), self.data.as_deref()),
+        }
     }
 }
 
@@ -77,7 +88,8 @@ pub fn admin_token(token: Option<&str>, hub_data: Option<&std::path::Path>) -> R
                 .to_owned()
         }
         (None, None) => bail!(
-            "no admin token: pass --token, set LINKER_ADMIN_TOKEN, or pass the hub's data folder"
+            "no admin token: pass --token, set LINKER_ADMIN_TOKEN, or pass the hub's data folder \
+             (or, for one project's commands, its token: --project-token or LINKER_PROJECT_TOKEN)"
         ),
     })
 }

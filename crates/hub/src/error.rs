@@ -34,6 +34,10 @@ pub enum HubError {
     /// No credential, or a wrong one.
     #[error("{0}")]
     Unauthorized(String),
+    /// A valid credential that does not open this (a project token on another project's route,
+    /// or on a hub-wide one).
+    #[error("{0}")]
+    Forbidden(String),
     /// A merchant's credential refused for a reason the wallet tells apart (HTTP 401):
     /// `INVITATION_INVALID`, `INVITATION_USED`, `INVITATION_EXPIRED`, `WRONG_CREDENTIALS`,
     /// `NOT_SIGNED_IN`, `SESSION_REVOKED`, `SESSION_EXPIRED`.
@@ -89,6 +93,7 @@ impl HubError {
             HubError::Invalid { .. } => "INVALID_INPUT",
             HubError::Conflict(_) => "CONFLICT",
             HubError::Unauthorized(_) => "UNAUTHORIZED",
+            HubError::Forbidden(_) => "FORBIDDEN",
             HubError::Denied { code, .. } => code,
             HubError::RunOver(_) => "RUN_OVER",
             HubError::WalletLacksProduct(_) => "WALLET_LACKS_PRODUCT",

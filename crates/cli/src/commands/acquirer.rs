@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// The hub's admin token (to read the project and register the acquirer in it).
     #[arg(long, env = "LINKER_ADMIN_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Instead of the admin token, the project's API token (lkp_..., from the console's
+    /// project settings): it is all the acquirer needs.
+    #[arg(long, env = "LINKER_PROJECT_TOKEN", hide_env_values = true)]
+    project_token: Option<String>,
     /// The hub's data folder, to read the admin token from (when the hub runs on this machine).
     #[arg(long)]
     hub_data: Option<PathBuf>,
@@ -72,7 +76,10 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
         })
         .collect::<Result<BTreeSet<Fault>>>()?;
     let hub_url = args.hub.trim_end_matches('/').to_owned();
-    let token = admin_token(args.token.as_deref(), args.hub_data.as_deref())?;
+    let token = match (&args.token, &args.project_token) {
+        (None, Some(project_token)) => project_token.trim().to_owned(),
+        _ => admin_token(args.token.as_deref(), args.hub_data.as_deref())?,
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let admin = HubAdmin::new(&hub_url, &token);

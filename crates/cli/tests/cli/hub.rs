@@ -307,3 +307,82 @@ fn a_hub_that_cannot_listen_says_why_with_exit_code_2() {
     assert!(stderr.contains("cannot listen on"), "{stderr}");
     drop(first);
 }
+
+#[test]
+fn a_project_token_from_the_environment_runs_that_projects_commands_only() {
+    let hub = RunningHub::start();
+    let create = |client_id: &str| {
+        let keys = KeyPair::generate().unwrap();
+        let public = hub.data.path().join(format!("{client_id}.b64"));
+        std::fs::write(&public, keys.public.to_base64()).unwrap();
+        let output = linker()
+            .args(["project", "create", "--hub", &hub.url, "--data"])
+            .arg(hub.data.path())
+            .args([
+                "--name",
+                "CI",
+                "--client-id",
+                client_id,
+                "--acqp-public-key",
+            ])
+            .arg(&public)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "project create: {output:?}");
+        let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        project["id"].as_str().unwrap().to_owned()
+    };
+    let (mine, theirs) = (create("TEST_CI_0001"), create("TEST_CI_0002"));
+
+    // A member makes the project's token (as the console's settings do), while the hub is down.
+    let data = hub.kill();
+    let token = {
+        let store =
+            linker_hub::Store::open(&linker_hub::server::database_path(data.path())).unwrap();
+        let hub = linker_hub::Hub::new(
+            store,
+            std::sync::Arc::new(linker_hub::SystemClock),
+            linker_hub::Ids::random(),
+            "http://127.0.0.1:8480",
+        );
+        let member = hub
+            .create_console_user(
+                "ci@example.com",
+                "correct horse",
+                std::slice::from_ref(&mine),
+            )
+            .unwrap();
+        hub.rotate_project_token(&member, &mine).unwrap().token
+    };
+    let hub = RunningHub::start_in(data, &[]);
+    let run = |args: &[&str]| {
+        linker()
+            .args(args)
+            .args(["--hub", &hub.url])
+            .env_remove("LINKER_ADMIN_TOKEN")
+            .env("LINKER_PROJECT_TOKEN", &token)
+            .output()
+            .unwrap()
+    };
+
+    let output = run(&["merchant", "list", "--project", &mine]);
+    assert!(
+        output.status.success(),
+        "its project's merchants: {output:?}"
+    );
+    let output = run(&["project", "show", &mine]);
+    assert!(output.status.success(), "its project: {output:?}");
+    for (what, output) in [
+        (
+            "another project",
+            run(&["merchant", "list", "--project", &theirs]),
+        ),
+        ("the hub-wide list", run(&["project", "list"])),
+    ] {
+        assert_eq!(output.status.code(), Some(2), "{what}: {output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("403 FORBIDDEN"),
+            "{what} is refused, saying why: {output:?}"
+        );
+    }
+}

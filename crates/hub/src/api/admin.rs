@@ -1,5 +1,7 @@
 //! The admin API (`/admin/v1/...`): projects, merchants, assignments, forced results, the
-//! request log, deliveries, runs and the test clock, for a holder of the admin token.
+//! request log, deliveries, runs and the test clock, for a holder of the admin token. A
+//! project's own routes (`/projects/{id}...`, [`ProjectAuth`]) also take that project's token,
+//! for CI; the hub-wide ones (create and list projects, the clock, [`AdminAuth`]) do not.
 
 use std::sync::Arc;
 
@@ -9,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{AdminAuth, JsonBody, json_body};
+use super::extract::{AdminAuth, JsonBody, ProjectAuth, json_body};
 use crate::Hub;
 use crate::domain::merchants::{Invited, Merchant, NewMerchant};
 use crate::domain::payments::IssuedPaymentCode;
@@ -45,7 +47,7 @@ pub(super) async fn create_project(
 
 pub(super) async fn show_project(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
 ) -> Result<Json<ProjectView>, HubError> {
     Ok(Json(hub.project(&id)?.view(hub.public_url())))
@@ -53,7 +55,7 @@ pub(super) async fn show_project(
 
 pub(super) async fn update_project(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
     JsonBody(update): JsonBody<ProjectUpdate>,
 ) -> Result<Json<ProjectView>, HubError> {
@@ -70,7 +72,7 @@ pub(super) struct IssueCode {
 
 pub(super) async fn issue_payment_code(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<IssuedPaymentCode>), HubError> {
@@ -85,7 +87,7 @@ pub(super) async fn issue_payment_code(
 
 pub(super) async fn list_exchanges(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
     Query(filter): Query<ExchangeFilter>,
 ) -> Result<Json<Vec<Exchange>>, HubError> {
@@ -95,7 +97,7 @@ pub(super) async fn list_exchanges(
 
 pub(super) async fn list_deliveries(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<crate::callbacks::Delivery>>, HubError> {
     hub.project(&id)?;
@@ -150,7 +152,7 @@ pub(super) async fn admin_not_found(uri: Uri) -> HubError {
 
 pub(super) async fn list_merchants(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Merchant>>, HubError> {
     hub.project(&id)?;
@@ -159,7 +161,7 @@ pub(super) async fn list_merchants(
 
 pub(super) async fn invite_merchant(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
     JsonBody(new): JsonBody<NewMerchant>,
 ) -> Result<(StatusCode, Json<Invited>), HubError> {
@@ -170,7 +172,7 @@ pub(super) async fn invite_merchant(
 
 pub(super) async fn import_merchants(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Vec<ImportRow>>, HubError> {
@@ -195,7 +197,7 @@ pub(super) async fn delivered(hub: &Hub, invited: &mut Invited) -> Result<(), Hu
 
 pub(super) async fn list_forced(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<crate::domain::forced::ForcedResult>>, HubError> {
     hub.project(&id)?;
@@ -204,7 +206,7 @@ pub(super) async fn list_forced(
 
 pub(super) async fn create_forced(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
     JsonBody(new): JsonBody<crate::domain::forced::NewForcedResult>,
 ) -> Result<(StatusCode, Json<crate::domain::forced::ForcedResult>), HubError> {
@@ -213,7 +215,7 @@ pub(super) async fn create_forced(
 
 pub(super) async fn delete_forced(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path((id, forced)): Path<(String, String)>,
 ) -> Result<StatusCode, HubError> {
     hub.unforce_result(&id, &forced)?;
@@ -222,7 +224,7 @@ pub(super) async fn delete_forced(
 
 pub(super) async fn resend_invitation(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path((id, merchant)): Path<(String, String)>,
 ) -> Result<Json<Invited>, HubError> {
     let mut invited = hub.resend_invitation(&id, &merchant)?;
@@ -232,7 +234,7 @@ pub(super) async fn resend_invitation(
 
 pub(super) async fn revoke_merchant(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path((id, merchant)): Path<(String, String)>,
 ) -> Result<Json<Merchant>, HubError> {
     hub.revoke_merchant(&id, &merchant)?;
@@ -241,7 +243,7 @@ pub(super) async fn revoke_merchant(
 
 pub(super) async fn show_assignment(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path((id, merchant)): Path<(String, String)>,
 ) -> Result<Json<crate::domain::assignments::Assignment>, HubError> {
     Ok(Json(hub.assignment(&id, &merchant)?))
@@ -256,7 +258,7 @@ pub(super) struct AssignmentUpdate {
 
 pub(super) async fn replace_assignment(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path((id, merchant)): Path<(String, String)>,
     JsonBody(update): JsonBody<AssignmentUpdate>,
 ) -> Result<Json<crate::domain::assignments::Assignment>, HubError> {
@@ -289,7 +291,7 @@ fn yes() -> bool {
 
 pub(super) async fn test_notification(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<TestNotificationRequest>,
 ) -> Result<Json<crate::callbacks::test_notification::NotificationCheck>, HubError> {
@@ -308,7 +310,7 @@ pub(super) async fn test_notification(
 
 pub(super) async fn show_run(
     State(hub): State<Arc<Hub>>,
-    _: AdminAuth,
+    _: ProjectAuth,
     Path((id, run)): Path<(String, String)>,
 ) -> Result<Json<RunView>, HubError> {
     let view = tokio::task::spawn_blocking(move || hub.project_run(&id, &run))

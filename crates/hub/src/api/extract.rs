@@ -1,17 +1,18 @@
-//! Extractors for what the JSON APIs' handlers need before they run: the admin credential, the
-//! wallet's session, and JSON bodies. Every rejection is a [`HubError`] (so it answers as the
+//! Extractors for what the JSON APIs' handlers need before they run: the admin credential (or,
+//! on a project's routes, that project's token), the wallet's session, and JSON bodies. Every rejection is a [`HubError`] (so it answers as the
 //! same `{code, message}` as any other error), but for a body axum cannot read at all.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::Hub;
 use crate::domain::merchants::Merchant;
+use crate::domain::project_tokens::is_project_token;
 use crate::error::HubError;
 
 /// The client's address, when the server knows it (`Server::run` records it; a router driven
@@ -33,7 +34,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
-/// The request carries the admin token (`Authorization: Bearer <token>`).
+/// The request carries the admin token (`Authorization: Bearer <token>`). A project token is
+/// refused here with `FORBIDDEN`: these routes are the whole hub's.
 #[derive(Debug, Clone, Copy)]
 pub struct AdminAuth;
 
@@ -41,8 +43,43 @@ impl FromRequestParts<Arc<Hub>> for AdminAuth {
     type Rejection = HubError;
 
     async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Self, HubError> {
-        admin(hub, &parts.headers)?;
+        let token = bearer(&parts.headers)?;
+        if is_project_token(token) {
+            return Err(HubError::Forbidden(
+                "a project token opens only its project's routes (/admin/v1/projects/{id}/...); \
+                 this one is the whole hub's and needs the admin token"
+                    .to_owned(),
+            ));
+        }
+        hub.check_admin_token(token)?;
         Ok(AdminAuth)
+    }
+}
+
+/// The request may act on the project its path names (`/projects/{id}/...`): it carries the
+/// admin token, or that project's own token (`lkp_...`, [`crate::domain::project_tokens`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectAuth;
+
+impl FromRequestParts<Arc<Hub>> for ProjectAuth {
+    type Rejection = HubError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Self, HubError> {
+        let token = bearer(&parts.headers)?.to_owned();
+        if !is_project_token(&token) {
+            hub.check_admin_token(&token)?;
+            return Ok(ProjectAuth);
+        }
+        let params = RawPathParams::from_request_parts(parts, hub)
+            .await
+            .map_err(|error| HubError::Internal(format!("project route: {error}")))?;
+        let project = params
+            .iter()
+            .find(|(name, _)| *name == "id")
+            .map(|(_, value)| value.to_owned())
+            .ok_or_else(|| HubError::Internal("a project route without {id}".to_owned()))?;
+        hub.check_project_token(&token, &project)?;
+        Ok(ProjectAuth)
     }
 }
 
@@ -121,18 +158,19 @@ impl<T: serde::de::DeserializeOwned> FromRequest<Arc<Hub>> for JsonBody<T> {
     }
 }
 
-/// Checks the admin bearer token.
-fn admin(hub: &Hub, headers: &HeaderMap) -> Result<(), HubError> {
-    let token = headers
+/// The bearer token of an admin API request.
+fn bearer(headers: &HeaderMap) -> Result<&str, HubError> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .ok_or_else(|| {
             HubError::Unauthorized(
-                "send the admin token as Authorization: Bearer <token>".to_owned(),
+                "send the admin token (or, on a project's routes, its project token) as \
+                 Authorization: Bearer <token>"
+                    .to_owned(),
             )
-        })?;
-    hub.check_admin_token(token)
+        })
 }
 
 /// Reads a JSON body into `T`, turning serde's complaint into a field error.

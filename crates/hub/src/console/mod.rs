@@ -125,6 +125,7 @@ impl IntoResponse for PageError {
                     | HubError::RunOver(_)
                     | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
                     HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
+                    HubError::Forbidden(_) => StatusCode::FORBIDDEN,
                     HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
                     HubError::Store(_) | HubError::Internal(_) => {
                         tracing::error!(%error, "console failure");

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::Hub;
 use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
+use crate::domain::project_tokens::ProjectToken;
 use crate::domain::projects::{NewProject, Project, ProjectUpdate, ProjectView};
 use crate::error::HubError;
 
@@ -420,11 +421,22 @@ struct SettingsPage {
     form: FormData,
     errors: Errors,
     check: Option<NotificationCheck>,
-    members: Vec<String>,
+    members: Vec<crate::domain::console_users::ConsoleUser>,
     member_errors: Errors,
+    /// What is shown of the project's API token, if it has one.
+    token: Option<ProjectToken>,
+    /// A token just created or rotated: shown this once.
+    fresh_token: String,
 }
 
 impl SettingsPage {
+    fn token_created(&self) -> String {
+        self.token
+            .as_ref()
+            .map(|t| super::when(&t.created_at))
+            .unwrap_or_default()
+    }
+
     fn check_headers(&self) -> String {
         self.check
             .as_ref()
@@ -489,6 +501,8 @@ fn settings_page_of(
         check: None,
         members: hub.console_members(&project.id)?,
         member_errors: Errors::default(),
+        token: hub.project_token(&project.id)?,
+        fresh_token: String::new(),
     })
 }
 
@@ -626,13 +640,96 @@ pub(super) async fn add_member(
     }
 }
 
-/// The console's routes for sign-in, setup, projects, settings and members.
+pub(super) async fn remove_member(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path((id, user)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    match hub.remove_console_member(&staff.user, &id, &user) {
+        Ok(removed) if removed.id == staff.user.id => {
+            Ok(Redirect::to("/console/projects").into_response())
+        }
+        Ok(removed) => Ok(page(&settings_page_of(
+            &hub,
+            &staff,
+            &project,
+            &format!("{} can no longer open this project.", removed.email),
+        )?)?
+        .into_response()),
+        Err(HubError::Conflict(message)) => {
+            let mut settings = settings_page_of(&hub, &staff, &project, "")?;
+            settings.member_errors = Errors::one("remove", message);
+            Ok((axum::http::StatusCode::CONFLICT, page(&settings)?).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Creates the project's API token, or replaces it: the new one is shown once.
+pub(super) async fn rotate_token(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    let replaced = hub.project_token(&id)?.is_some();
+    let created = hub.rotate_project_token(&staff.user, &id)?;
+    let notice = if replaced {
+        "A new API token replaces the old one, which no longer works. Copy it now: it is shown only once."
+    } else {
+        "API token created. Copy it now: it is shown only once."
+    };
+    let mut settings = settings_page_of(&hub, &staff, &project, notice)?;
+    settings.fresh_token = created.token;
+    page(&settings)
+}
+
+/// Revokes the project's API token.
+pub(super) async fn revoke_token(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    let project = staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    let notice = if hub.revoke_project_token(&staff.user, &id)? {
+        "The API token is revoked: it no longer works."
+    } else {
+        "This project has no API token."
+    };
+    page(&settings_page_of(&hub, &staff, &project, notice)?)
+}
+
+/// Signs out every session of the signed-in user, this one included.
+pub(super) async fn sign_out_everywhere(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    staff.check(&FormData::parse(&body))?;
+    hub.console_sign_out_everywhere(&staff.user)?;
+    let mut response = Redirect::to("/console/sign-in").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&hub, SESSION_COOKIE, "", "Lax"),
+    );
+    Ok(response)
+}
+
+/// The console's routes for sign-in, setup, projects, settings, members and the API token.
 pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         .route("/", get(home))
         .route("/setup", get(setup_page).post(setup))
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", post(sign_out))
+        .route("/sign-out/everywhere", post(sign_out_everywhere))
         .route("/projects", get(projects_page).post(create_project))
         .route("/projects/{id}", get(project_home))
         .route(
@@ -641,4 +738,7 @@ pub(super) fn routes() -> Router<Arc<Hub>> {
         )
         .route("/projects/{id}/settings/check", post(check_setup))
         .route("/projects/{id}/members", post(add_member))
+        .route("/projects/{id}/members/{user}/remove", post(remove_member))
+        .route("/projects/{id}/token", post(rotate_token))
+        .route("/projects/{id}/token/revoke", post(revoke_token))
 }

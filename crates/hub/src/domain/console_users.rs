@@ -3,6 +3,14 @@
 //! [`Hub::console_project`], which answers "not found" for a project the user is not a member of.
 //! Sessions are random tokens stored hashed that expire when idle. The hub's admin credential
 //! creates the first user ([`Hub::bootstrap_console_user`]).
+//!
+//! Members of a project are equals (there are no roles): any member may add a user, remove any
+//! member (themselves included) with [`Hub::remove_console_member`], but never the last one, so a
+//! project always has someone who can open it. Removal takes effect on the removed user's next
+//! request, since every read checks membership; their sessions stay valid for their other
+//! projects. Signing out everywhere ([`Hub::console_sign_out_everywhere`]) is for oneself only: a
+//! member of one project must not end sessions a user holds for the projects they share with no
+//! one else, so another member's access is cut by removing them instead.
 
 use chrono::Duration;
 use serde::Serialize;
@@ -120,11 +128,49 @@ impl Hub {
         }
     }
 
-    /// The emails of a project's console users.
-    pub fn console_members(&self, project_id: &str) -> Result<Vec<String>, HubError> {
+    /// A project's console users, by email.
+    pub fn console_members(&self, project_id: &str) -> Result<Vec<ConsoleUser>, HubError> {
+        let members = self.store.db(|db| db.console_members().list(project_id))?;
+        Ok(members
+            .into_iter()
+            .map(|(id, email)| ConsoleUser { id, email })
+            .collect())
+    }
+
+    /// Removes `user_id` from a project `by` a member of it; refused for someone who is not a
+    /// member (not found) and for the project's last member (a conflict).
+    pub fn remove_console_member(
+        &self,
+        by: &ConsoleUser,
+        project_id: &str,
+        user_id: &str,
+    ) -> Result<ConsoleUser, HubError> {
+        self.console_project(by, project_id)?;
+        self.store.transaction(|db| {
+            let members = db.console_members().list(project_id)?;
+            let Some((id, email)) = members.into_iter().find(|(id, _)| id == user_id) else {
+                return Err(HubError::NotFound(format!(
+                    "console user {user_id} in this project"
+                )));
+            };
+            if db.console_members().count(project_id)? <= 1 {
+                return Err(HubError::Conflict(format!(
+                    "{email} is the project's last member and cannot be removed: a project keeps \
+                     at least one member (add another first)"
+                )));
+            }
+            db.console_members().remove(&id, project_id)?;
+            Ok(ConsoleUser { id, email })
+        })
+    }
+
+    /// Signs out every session of the user, this one included ("sign out everywhere"); each
+    /// ends on its next request. Returns how many were open.
+    pub fn console_sign_out_everywhere(&self, user: &ConsoleUser) -> Result<usize, HubError> {
+        let now = self.clock.now();
         Ok(self
             .store
-            .db(|db| db.console_members().emails(project_id))?)
+            .db(|db| db.console_sessions().revoke_all(&user.id, now))?)
     }
 
     /// True when at least one console user exists.

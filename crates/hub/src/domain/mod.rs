@@ -15,6 +15,7 @@ pub mod merchants;
 pub mod notifications;
 pub mod payments;
 pub mod project_cache;
+pub mod project_tokens;
 pub mod projects;
 pub mod request_log;
 pub mod runs;

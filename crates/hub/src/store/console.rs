@@ -131,14 +131,31 @@ impl ConsoleMembers<'_> {
         Ok(())
     }
 
-    /// The emails of a project's members, in order.
-    pub fn emails(&self, project_id: &str) -> Result<Vec<String>, StoreError> {
+    /// A project's members as (user id, email), by email.
+    pub fn list(&self, project_id: &str) -> Result<Vec<(String, String)>, StoreError> {
         let mut statement = self.connection.prepare_cached(
-            "SELECT u.email FROM console_users u JOIN console_members m ON m.user_id = u.id \
+            "SELECT u.id, u.email FROM console_users u JOIN console_members m ON m.user_id = u.id \
              WHERE m.project_id = ?1 ORDER BY u.email",
         )?;
-        let rows = statement.query_map([project_id], |row| row.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+        let rows = statement.query_map([project_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<(String, String)>>>()?)
+    }
+
+    /// How many members a project has.
+    pub fn count(&self, project_id: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT COUNT(*) FROM console_members WHERE project_id = ?1")?
+            .query_row([project_id], |row| row.get(0))?)
+    }
+
+    /// Ends a user's membership of a project; false when it was not a member.
+    pub fn remove(&self, user_id: &str, project_id: &str) -> Result<bool, StoreError> {
+        let removed = self
+            .connection
+            .prepare_cached("DELETE FROM console_members WHERE user_id = ?1 AND project_id = ?2")?
+            .execute(params![user_id, project_id])?;
+        Ok(removed > 0)
     }
 
     /// The ids of the projects a user belongs to.
@@ -217,5 +234,16 @@ impl ConsoleSessions<'_> {
             )?
             .execute(params![token_hash, time_text(now)])?;
         Ok(())
+    }
+
+    /// Signs out every open session of a user now; returns how many there were.
+    pub fn revoke_all(&self, user_id: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "UPDATE console_sessions SET revoked_at = ?2 \
+                 WHERE user_id = ?1 AND revoked_at IS NULL",
+            )?
+            .execute(params![user_id, time_text(now)])?)
     }
 }

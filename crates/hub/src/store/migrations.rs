@@ -307,4 +307,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN wallet TEXT;
     ALTER TABLE payments ADD COLUMN wallet TEXT;
     "#,
+    // 16: a project's API token for CI (at most one per project; rotating replaces it), stored
+    // as its SHA-256 with only a hint of its end for the console; and a user's sessions found by
+    // user, for "sign out everywhere".
+    r#"
+    CREATE TABLE project_tokens (
+        project_id  TEXT PRIMARY KEY REFERENCES projects(id),
+        token_hash  TEXT NOT NULL UNIQUE,
+        hint        TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX console_sessions_by_user ON console_sessions (user_id);
+    "#,
 ];

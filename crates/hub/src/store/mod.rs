@@ -15,6 +15,7 @@ pub mod invitation_mail;
 pub mod merchants;
 mod migrations;
 pub mod payments;
+pub mod project_tokens;
 pub mod projects;
 pub mod runs;
 

@@ -4,7 +4,8 @@
 //! console's from its source, so a route added later joins the matrix by itself.
 //!
 //! Callers: nobody; another merchant of the same project; a revoked merchant; the right
-//! merchant (wallet) · nobody; a wrong token; the admin token (admin) · nobody; a console user
+//! merchant (wallet) · nobody; a wrong token; a merchant's session; another project's API token;
+//! the project's own API token; the admin token (admin) · nobody; a console user
 //! asking for a project it is not a member of; the same user in its own project but naming
 //! another project's record; the right user (console). Path parameters name real records: the
 //! right principal's own, or, for the "other" callers, records that are not theirs.
@@ -244,7 +245,19 @@ impl<'h> Fixture<'h> {
         user.bootstrap("tsp@example.com").await;
         let theirs_acqp = hub.acqp().await;
         let stranger = Wallet::sign_in(hub, &theirs_acqp, "M-THEIRS").await;
-        let theirs = project_records(hub, &theirs_acqp, &stranger, "M-THEIRS").await;
+        let mut theirs = project_records(hub, &theirs_acqp, &stranger, "M-THEIRS").await;
+        let mut mine = mine;
+        let me = console_user(hub, &mine["id"], "tsp@example.com");
+        mine.insert("user", me.id);
+        let carol = hub
+            .hub
+            .create_console_user(
+                "carol@example.com",
+                "correct horse",
+                &[theirs["id"].clone()],
+            )
+            .unwrap();
+        theirs.insert("user", carol.id);
         let (_, merchants) = hub
             .admin("GET", &format!("/projects/{}/merchants", mine["id"]), None)
             .await;
@@ -341,6 +354,25 @@ async fn open(browser: &mut Browser<'_>, method: &str, url: &str) -> Seen {
         code: String::new(),
         location: answer.location,
     }
+}
+
+/// The console user with `email` among a project's members.
+fn console_user(
+    hub: &TestHub,
+    project: &str,
+    email: &str,
+) -> linker_hub::domain::console_users::ConsoleUser {
+    hub.hub
+        .console_members(project)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.email == email)
+        .unwrap_or_else(|| panic!("{email} is a member of {project}"))
+}
+
+/// Routes that end the caller's session, asked last.
+fn ends_session(path: &str) -> bool {
+    path.ends_with("/sign-out") || path.ends_with("/sign-out/everywhere")
 }
 
 /// The cells that did not answer as they must, one line each.
@@ -454,8 +486,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_must() {
     let user = &mut f.user;
     let mut nobody = Browser::new(hub);
     let mut routes = console_routes();
-    routes
-        .sort_by_key(|(method, path)| (path.ends_with("/sign-out"), path.clone(), method.clone()));
+    routes.sort_by_key(|(method, path)| (ends_session(path), path.clone(), method.clone()));
     for (method, path) in &routes {
         let route = format!("{method} {path}");
         if PUBLIC_CONSOLE.contains(&route.as_str()) {
@@ -496,7 +527,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_must() {
             }
         }
         let seen = open(user, method, &url).await;
-        if path.ends_with("/sign-out") {
+        if ends_session(path) {
             let after = open(user, "GET", "/console/projects").await;
             wrong.check(
                 &route,
@@ -518,11 +549,54 @@ async fn every_route_answers_each_kind_of_caller_as_it_must() {
     }
 
     // The admin API (after the console, whose invitation page needs the invitation the admin's
-    // revoke ends): the admin token only. Another project's records through this project's
-    // path are not found.
+    // revoke ends): the admin token, or a project's API token for that project's routes.
+    // Another project's records through this project's path are not found.
+    // A project's API token for CI opens that project's routes and nothing else.
+    let token_of = |project: &str, email: &str| {
+        hub.hub
+            .rotate_project_token(&console_user(hub, project, email), project)
+            .unwrap()
+            .token
+    };
+    let my_token = token_of(&f.mine["id"], "tsp@example.com");
+    let their_token = token_of(&f.theirs["id"], "carol@example.com");
     for (method, path) in documented("/admin/v1") {
         let route = format!("{method} {path}");
         let url = fill(&path, &f.mine);
+        if path.starts_with("/admin/v1/projects/{id}") {
+            let foreign = ask(hub, &method, &url, Some(&their_token)).await;
+            wrong.check(
+                &route,
+                "another project's API token",
+                &foreign,
+                "403 FORBIDDEN",
+                foreign.status == 403 && foreign.code == "FORBIDDEN",
+            );
+            cells += 1;
+            // Reading with the project's own token (a write would be undone by the admin's
+            // write below, which asks the same record).
+            if method == "GET" {
+                let own = ask(hub, &method, &url, Some(&my_token)).await;
+                wrong.check(
+                    &route,
+                    "the project's API token",
+                    &own,
+                    "through",
+                    through(&own),
+                );
+                cells += 1;
+            }
+        } else {
+            let scoped = ask(hub, &method, &url, Some(&my_token)).await;
+            wrong.check(
+                &route,
+                "a project's API token on a hub-wide route",
+                &scoped,
+                "403 FORBIDDEN",
+                scoped.status == 403 && scoped.code == "FORBIDDEN",
+            );
+            cells += 1;
+        }
         let nobody = ask(hub, &method, &url, None).await;
         wrong.check(&route, "nobody", &nobody, "401", nobody.status == 401);
         let guess = ask(hub, &method, &url, Some("not-the-admin-token")).await;

@@ -68,6 +68,36 @@ async fn real_admin_answers_match_the_documented_schemas() {
     let (status, body) = raw(&hub, request).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     c.check("GET", "/admin/v1/projects", status, &body);
+    // A project token (the docs project's) on a hub-wide route and on another project's.
+    let member = hub
+        .hub
+        .create_console_user(
+            "docs@example.com",
+            "correct horse",
+            std::slice::from_ref(&docs_project),
+        )
+        .unwrap();
+    let docs_token = hub
+        .hub
+        .rotate_project_token(&member, &docs_project)
+        .unwrap()
+        .token;
+    for (template, path) in [
+        ("/admin/v1/projects", "/admin/v1/projects".to_owned()),
+        (
+            "/admin/v1/projects/{id}/merchants",
+            format!("/admin/v1/projects/{project}/merchants"),
+        ),
+    ] {
+        let request = Request::builder()
+            .uri(path)
+            .header("authorization", format!("Bearer {docs_token}"))
+            .body(Body::empty())
+            .unwrap();
+        let (status, body) = raw(&hub, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{template}: {body}");
+        c.check("GET", template, status, &body);
+    }
 
     // Admin: merchants.
     let (status, invited) = hub

@@ -343,7 +343,9 @@ fn operations_are_described_secured_and_their_parameters_declared() {
                 .iter()
                 .flat_map(|s| s.as_object().unwrap().keys().cloned())
                 .collect();
-            let expected: &[&str] = if path.starts_with("/admin/v1/") {
+            let expected: &[&str] = if path.starts_with("/admin/v1/projects/{id}") {
+                &["adminToken", "projectToken"]
+            } else if path.starts_with("/admin/v1/") {
                 &["adminToken"]
             } else if path.starts_with("/wallet/v1/sign-in")
                 || path == "/health"

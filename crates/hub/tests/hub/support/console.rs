@@ -140,6 +140,18 @@ impl<'a> Browser<'a> {
         .await
     }
 
+    /// Signs in with an email and a password; the answer is the sign-in form's. A session
+    /// cookie left from before is dropped first, as the sign-in form carries the sign-in's token.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
+        self.cookies.remove("linker_console");
+        self.get("/console/sign-in").await;
+        self.post(
+            "/console/sign-in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
     /// Creates the first user with the admin token and is signed in.
     pub async fn bootstrap(&mut self, email: &str) {
         let page = self.get("/console/setup").await;
