@@ -18,6 +18,7 @@ mod merchants;
 mod online_runs;
 mod openapi;
 mod order_codes;
+mod outbound;
 mod payments;
 mod private_codes;
 mod runs;
