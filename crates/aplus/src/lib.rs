@@ -17,6 +17,7 @@
 //! - [`wallets`]: every wallet Linker can play (pspId, brand, currency, products, and Linker's own
 //!   routing numbers and customer-id prefixes).
 //! - [`fx`]: Linker's fixed test exchange rates and the quotes made from them.
+//! - [`callback_url`]: the URLs the hub calls back, read by the parser its HTTP client dials with.
 //! - [`code`]: payment codes, order codes, Alipay+ MPM and EMVCo payloads, and deciding what a
 //!   scanned code is.
 //!
@@ -56,6 +57,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod amount;
+pub mod callback_url;
 pub mod code;
 pub mod fx;
 pub mod keys;

@@ -9,8 +9,8 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::callback_url::CallbackUrl;
 use crate::code::payment_code::PaymentCode;
-use crate::code::url::HttpUrl;
 use crate::message::{
     ApplyTokenRequest, ApplyTokenResponse, AuthNotifyRequest, AuthorizationNotifyType,
     CONNECT_WALLET, CancelPaymentRequest, CancelPaymentResponse, CancelTokenRequest, CodeDetail,
@@ -165,17 +165,13 @@ fn check_time(field: &str, value: Option<&String>) -> Result<(), ValidationError
     }
 }
 
-/// Callback URLs must be HTTPS (HTTP accepted on loopback addresses).
+/// Callback URLs must be HTTPS (HTTP accepted on loopback addresses), without user info, as
+/// [`CallbackUrl`] reads them (the parser the hub dials with).
 fn check_callback_url(field: &str, value: Option<&String>) -> Result<(), ValidationError> {
     let Some(url) = value else { return Ok(()) };
-    match HttpUrl::parse(url) {
-        Ok(parsed) if parsed.is_https() || parsed.is_loopback() => Ok(()),
-        Ok(_) => Err(ValidationError::new(
-            field,
-            format!("{url:?} must be https:// (http:// is accepted only on loopback addresses)"),
-        )),
-        Err(e) => Err(ValidationError::new(field, e.to_string())),
-    }
+    CallbackUrl::parse(url)
+        .map(|_| ())
+        .map_err(|e| ValidationError::new(field, e.to_string()))
 }
 
 /// A known result code must travel with its own status (`SUCCESS` with `S`, ...).

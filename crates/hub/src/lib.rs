@@ -45,7 +45,7 @@ pub struct Hub {
     ids: Ids,
     public_url: String,
     test_clock: bool,
-    http: reqwest::Client,
+    outbound: std::sync::RwLock<domain::outbound::Outbound>,
     signals: tokio::sync::broadcast::Sender<domain::runs::RunSignal>,
     closing: tokio::sync::watch::Sender<bool>,
     in_flight: callbacks::InFlight,
@@ -79,20 +79,15 @@ impl Hub {
         ids: Ids,
         public_url: impl Into<String>,
     ) -> Hub {
-        // Calls to ACQP endpoints never follow a redirect: the URL the project registered is
-        // the only one the hub dials.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(callbacks::CALLBACK_TIMEOUT)
-            .build()
-            .unwrap_or_default();
         Hub {
             store,
             clock,
             ids,
             public_url: public_url.into(),
             test_clock: false,
-            http,
+            // Calls to ACQP endpoints never follow a redirect: the URL the project registered
+            // is the only one the hub dials. Any address may be called until `--public`.
+            outbound: std::sync::RwLock::new(domain::outbound::Outbound::new(false)),
             signals: tokio::sync::broadcast::channel(1024).0,
             closing: tokio::sync::watch::channel(false).0,
             in_flight: callbacks::InFlight::default(),
@@ -114,6 +109,27 @@ impl Hub {
     pub fn with_test_clock(mut self, enabled: bool) -> Hub {
         self.test_clock = enabled;
         self
+    }
+
+    /// With `true`, calls to ACQPs go only to global addresses (`linker hub serve --public`, a
+    /// hub on the internet): not loopback, private, link-local, CGNAT or other non-global ones,
+    /// checked at connect time. Off by default.
+    pub fn set_public_targets(&self, public: bool) {
+        *self.outbound.write().unwrap_or_else(|p| p.into_inner()) =
+            domain::outbound::Outbound::new(public);
+    }
+
+    /// True when calls to ACQPs go only to global addresses.
+    pub fn has_public_targets(&self) -> bool {
+        self.outbound().is_public()
+    }
+
+    /// The client calls to ACQPs go through, as configured now.
+    pub(crate) fn outbound(&self) -> domain::outbound::Outbound {
+        self.outbound
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The URL the hub is reached at, e.g. `http://127.0.0.1:8480`; also the gateway URL.

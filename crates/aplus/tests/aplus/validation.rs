@@ -163,6 +163,26 @@ fn each_broken_rule_names_its_field() {
             "https",
         ),
         (
+            "notify URL whose host hides behind a backslash (dialled at evil.example)",
+            set(
+                upm_pay(),
+                "/paymentNotifyUrl",
+                json!("http://evil.example\\@127.0.0.1/notify"),
+            ),
+            "paymentNotifyUrl",
+            "https",
+        ),
+        (
+            "notify URL with user info",
+            set(
+                upm_pay(),
+                "/paymentNotifyUrl",
+                json!("https://acqp@127.0.0.1/notify"),
+            ),
+            "paymentNotifyUrl",
+            "user info",
+        ),
+        (
             "bad expiry",
             set(upm_pay(), "/paymentExpiryTime", json!("tomorrow")),
             "paymentExpiryTime",

@@ -45,6 +45,13 @@ pub struct ServeArgs {
     smtp: Option<String>,
     #[command(flatten)]
     tls: TlsArgs,
+    /// For a hub on the internet: call ACQP endpoints (notifications, userInitiatedPay,
+    /// authNotify, "check my setup") only at public addresses. Loopback, private (10/8,
+    /// 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, cloud metadata, fe80::/10),
+    /// CGNAT (100.64/10), unspecified and other non-global targets are refused, checked when the
+    /// connection is made, and no proxy is used. Off by default: the hub calls ACQPs on loopback.
+    #[arg(long)]
+    public: bool,
     /// Do not serve the web wallet at /app/ (the wallet's screens for a phone's browser).
     #[arg(long)]
     no_web_wallet: bool,
@@ -83,6 +90,7 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
         let mut server = Server::bind(&config).await?;
         server.hub.set_mail_relay(relay.clone());
         server.hub.trust_proxies(proxies);
+        server.hub.set_public_targets(args.public);
         if !args.no_web_wallet {
             let mut web =
                 linker_web::WebConfig::new(args.data.join("web-sessions"), server.internal_url());
@@ -124,6 +132,9 @@ fn serve(args: ServeArgs) -> Result<Outcome> {
         println!("  console:      {}/console", server.hub.public_url());
         if !args.no_web_wallet {
             println!("  web wallet:   {}/app/", server.hub.public_url());
+        }
+        if args.public {
+            println!("  ACQP calls:   public addresses only (--public)");
         }
         if args.test_clock {
             println!("  clock:        test clock (POST /admin/v1/clock/advance moves it)");

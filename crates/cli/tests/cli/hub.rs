@@ -386,3 +386,78 @@ fn a_project_token_from_the_environment_runs_that_projects_commands_only() {
         );
     }
 }
+
+/// Asks a running hub to send a test notification to `url` ("check my setup"); its answer.
+fn check_my_setup(hub: &RunningHub, url: &str) -> serde_json::Value {
+    let keys_dir = tempfile::tempdir().unwrap();
+    let public = keys_dir.path().join("public.b64");
+    std::fs::write(&public, KeyPair::generate().unwrap().public.to_base64()).unwrap();
+    let output = linker()
+        .args(["project", "create", "--hub", &hub.url, "--data"])
+        .arg(hub.data.path())
+        .args(["--name", "Public ACQP", "--client-id", "TEST_CLI_PUBLIC"])
+        .arg("--acqp-public-key")
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "project create: {output:?}");
+    let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let token = std::fs::read_to_string(hub.data.path().join("admin-token")).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/admin/v1/projects/{}/test-notifications",
+                hub.url,
+                project["id"].as_str().unwrap()
+            ))
+            .bearer_auth(token.trim())
+            .json(&serde_json::json!({"url": url}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn with_public_the_hub_calls_no_loopback_acqp_and_without_it_does() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // An "ACQP" on loopback that counts connections and closes each at once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/notify", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+
+    let public = RunningHub::start_in(tempfile::tempdir().unwrap(), &["--public"]);
+    let check = check_my_setup(&public, &url);
+    let problem = check["verdict"]["problem"].as_str().unwrap_or_default();
+    assert!(
+        problem
+            .starts_with("refused: 127.0.0.1 is a loopback address; this hub runs with --public"),
+        "{check}"
+    );
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "nothing dialled: {check}"
+    );
+
+    let local = RunningHub::start();
+    let check = check_my_setup(&local, &url);
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "without --public the loopback ACQP is dialled: {check}"
+    );
+}

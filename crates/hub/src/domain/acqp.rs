@@ -1,7 +1,8 @@
 //! The hub as a client of the ACQP: a body signed with the project's hub key (or, on purpose,
 //! with another key), POSTed within [`CALLBACK_TIMEOUT`], logged in the request log, and the
 //! reply judged as an ack (HTTP 200, signed with the ACQP's key, `SUCCESS`/`S`). notifyPayment
-//! deliveries (the callbacks layer), userInitiatedPay and authNotify all go through here.
+//! deliveries (the callbacks layer), userInitiatedPay and authNotify all go through here, to a
+//! target [`outbound`] admits.
 
 use std::time::{Duration as StdDuration, Instant};
 
@@ -14,14 +15,13 @@ use linker_cases::SignatureVerdict;
 use serde::Serialize;
 
 use crate::Hub;
+use crate::domain::outbound;
+pub use crate::domain::outbound::CALLBACK_TIMEOUT;
 use crate::domain::projects::Project;
 use crate::domain::request_log::{Direction, Exchange};
 use crate::error::HubError;
 pub use crate::store::exchanges::ReplySignature;
 use linker_aplus::time::beijing;
-
-/// How long the hub waits for an ACQP to answer a callback.
-pub const CALLBACK_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 
 /// What one attempt found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -119,7 +119,9 @@ async fn read_response(sent: &mut SentCall, response: reqwest::Response) {
 
 impl Hub {
     /// POSTs a body to an ACQP endpoint, signed with the project's hub key (or, `forged`, with
-    /// a key that is not it), within [`CALLBACK_TIMEOUT`].
+    /// a key that is not it), within [`CALLBACK_TIMEOUT`]. The URL is read once (see
+    /// [`crate::domain::outbound`]) and that reading is both signed over and dialled; a target
+    /// the hub refuses is not called, and the refusal is the call's error.
     pub(crate) async fn call_acqp(
         &self,
         project: &Project,
@@ -127,37 +129,15 @@ impl Hub {
         body: &str,
         forged: bool,
     ) -> Result<SentCall, HubError> {
+        let outbound = self.outbound();
+        let target = outbound.target(url);
         let sent_at = self.clock.now();
-        let path = path_for_signing(url).to_owned();
-        let request_time = format_wire_time(&sent_at.with_timezone(&beijing()));
-        let signature = if forged {
-            Signer::new(project.client_id.clone(), self.forgery_key()?).sign(
-                "POST",
-                &path,
-                &request_time,
-                body.as_bytes(),
-            )
-        } else {
-            self.project_keys(project)?
-                .signer
-                .sign("POST", &path, &request_time, body.as_bytes())
-        }
-        .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
-        .format();
-        let request_headers = vec![
-            (
-                "content-type".to_owned(),
-                "application/json; charset=UTF-8".to_owned(),
-            ),
-            ("client-id".to_owned(), project.client_id.clone()),
-            ("request-time".to_owned(), request_time),
-            ("signature".to_owned(), signature),
-        ];
+        let path = match &target {
+            Ok(target) => target.path_and_query(),
+            Err(_) => path_for_signing(url).to_owned(),
+        };
+        let request_headers = self.signed_headers(project, &path, &sent_at, body, forged)?;
         let started = Instant::now();
-        let mut request = self.http.post(url).timeout(CALLBACK_TIMEOUT);
-        for (name, value) in &request_headers {
-            request = request.header(name, value);
-        }
         let mut sent = SentCall {
             sent_at,
             path,
@@ -169,9 +149,25 @@ impl Hub {
             error: None,
             latency: StdDuration::ZERO,
         };
+        let target = match target {
+            Ok(target) => target,
+            Err(refused) => {
+                sent.error = Some(refused);
+                return Ok(sent);
+            }
+        };
+        let mut request = outbound
+            .client()
+            .post(target.url().clone())
+            .timeout(CALLBACK_TIMEOUT);
+        for (name, value) in &sent.request_headers {
+            request = request.header(name, value);
+        }
         match request.body(body.to_owned()).send().await {
             Err(error) => {
-                sent.error = Some(if error.is_timeout() {
+                sent.error = Some(if let Some(refused) = outbound::refusal(&error) {
+                    refused
+                } else if error.is_timeout() {
                     format!("no answer within {} s", CALLBACK_TIMEOUT.as_secs())
                 } else if error.is_connect() {
                     format!("cannot connect to {url}")
@@ -183,6 +179,41 @@ impl Hub {
         }
         sent.latency = started.elapsed();
         Ok(sent)
+    }
+
+    /// The headers of a signed call: Content-Type, Client-Id, Request-Time and Signature.
+    fn signed_headers(
+        &self,
+        project: &Project,
+        path: &str,
+        sent_at: &DateTime<Utc>,
+        body: &str,
+        forged: bool,
+    ) -> Result<Vec<(String, String)>, HubError> {
+        let request_time = format_wire_time(&sent_at.with_timezone(&beijing()));
+        let signature = if forged {
+            Signer::new(project.client_id.clone(), self.forgery_key()?).sign(
+                "POST",
+                path,
+                &request_time,
+                body.as_bytes(),
+            )
+        } else {
+            self.project_keys(project)?
+                .signer
+                .sign("POST", path, &request_time, body.as_bytes())
+        }
+        .map_err(|e| HubError::Internal(format!("cannot sign a callback: {e}")))?
+        .format();
+        Ok(vec![
+            (
+                "content-type".to_owned(),
+                "application/json; charset=UTF-8".to_owned(),
+            ),
+            ("client-id".to_owned(), project.client_id.clone()),
+            ("request-time".to_owned(), request_time),
+            ("signature".to_owned(), signature),
+        ])
     }
 
     /// A key that is not the project's hub key, for callbacks signed wrongly on purpose.

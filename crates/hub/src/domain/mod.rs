@@ -1,6 +1,6 @@
 //! What the hub does, without HTTP or SQL: projects, merchants and their sessions, payments by
 //! scenario, runs and their evidence, assignments, forced results, scanning, user-initiated
-//! payments, Auto Debit, and the signed calls the hub makes to the ACQP. Every operation is a
+//! payments, Auto Debit, and the signed calls the hub makes to the ACQP (and where they may go). Every operation is a
 //! method of [`crate::Hub`] over the store.
 
 pub mod acqp;
@@ -13,6 +13,7 @@ pub mod console_users;
 pub mod forced;
 pub mod merchants;
 pub mod notifications;
+pub mod outbound;
 pub mod payments;
 pub mod project_cache;
 pub mod project_tokens;

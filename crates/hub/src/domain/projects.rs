@@ -2,6 +2,7 @@
 //! the key pair the hub signs that project's answers and callbacks with, the ACQP's callback URLs
 //! and registered domains, and the notification retry schedule.
 
+use linker_aplus::callback_url::CallbackUrl;
 use linker_aplus::{KeyPair, PrivateKey, PublicKey};
 use serde::{Deserialize, Serialize};
 
@@ -285,47 +286,14 @@ fn normalise_public_key(text: &str) -> Result<String, HubError> {
 }
 
 /// Checks a callback URL: `https://` anywhere, `http://` only on loopback addresses (spec,
-/// "ours"); `""` or absent means none.
+/// "ours"), no user info; `""` or absent means none. Read by [`CallbackUrl`], the parser the
+/// hub dials with, so the host judged here is the host called.
 pub fn callback_url(field: &str, url: Option<String>) -> Result<Option<String>, HubError> {
     let Some(url) = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| HubError::invalid(field, format!("{url:?} is not an http(s) URL")))?;
-    let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host_of(host_port);
-    if host.is_empty() {
-        return Err(HubError::invalid(field, format!("{url:?} has no host")));
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(Some(url)),
-        "http" if is_loopback(host) => Ok(Some(url)),
-        "http" => Err(HubError::invalid(
-            field,
-            format!("{url:?}: use https:// (http:// is accepted only for loopback addresses)"),
-        )),
-        _ => Err(HubError::invalid(
-            field,
-            format!("{url:?} is not an http(s) URL"),
-        )),
-    }
-}
-
-fn host_of(host_port: &str) -> &str {
-    let without_user = host_port.rsplit('@').next().unwrap_or(host_port);
-    if let Some(rest) = without_user.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or_default();
-    }
-    without_user.split(':').next().unwrap_or_default()
-}
-
-/// True for `localhost`, `127.0.0.0/8` and `::1`.
-pub fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    CallbackUrl::parse(&url).map_err(|e| HubError::invalid(field, e.to_string()))?;
+    Ok(Some(url))
 }
 
 fn domains(field: &str, list: Vec<String>) -> Result<Vec<String>, HubError> {
@@ -387,12 +355,31 @@ mod tests {
         assert!(ok("http://127.0.0.1:9000/notify").is_ok());
         assert!(ok("http://localhost/notify").is_ok());
         assert!(ok("http://[::1]:8080/n").is_ok());
+        assert!(ok("http://[::1]").is_ok());
+        assert!(
+            ok("http://127.0.0.1#@evil.example").is_ok(),
+            "the fragment is not the host"
+        );
+        assert!(
+            ok("http://2130706433/").is_ok(),
+            "127.0.0.1 in decimal is loopback"
+        );
+        assert!(
+            ok("http://0177.0.0.1/").is_ok(),
+            "127.0.0.1 in octal is loopback"
+        );
         assert_eq!(ok("").ok(), Some(None), "empty clears");
         for bad in [
             "http://acqp.example/notify",
             "ftp://x/y",
             "notify",
-            "https:///x",
+            "https://",
+            // The backslash ends the host: this is dialled at evil.example, over plain HTTP.
+            "http://evil.example\\@127.0.0.1/",
+            "http://evil.example@127.0.0.1/",
+            "https://user:pw@acqp.example/",
+            "http://127.0.0.1.evil.example/",
+            "file:///etc/passwd",
         ] {
             let error = ok(bad).expect_err(bad);
             assert!(

@@ -20,6 +20,7 @@ mod merchants;
 mod online_runs;
 mod openapi;
 mod order_codes;
+mod outbound;
 mod payments;
 mod private_codes;
 mod project_tokens;
