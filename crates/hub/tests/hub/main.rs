@@ -8,6 +8,7 @@ mod auto_debit;
 mod browser;
 mod callbacks;
 mod console;
+mod crash;
 mod data_folder;
 mod entry_codes;
 mod events;

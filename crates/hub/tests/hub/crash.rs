@@ -1,0 +1,308 @@
+//! Crash consistency: the hub's failure model is SIGKILL at any instant. Each test stops a hub on
+//! a real SQLite file between two steps (a request cut off while the hub's call to the ACQP is on
+//! the wire, or the ACQP down), opens a new hub on the same file with a moved test clock, runs
+//! the worker, and checks the receiver got the message: retried, never lost, and once acknowledged
+//! never sent again.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use linker_cases::CallbackKind;
+use linker_hub::callbacks::DeliveryStatus;
+use linker_hub::domain::payments::{PaymentKey, PaymentStatus};
+use linker_hub::{Clock, FixedClock, Hub, Ids, Store};
+use serde_json::json;
+use tokio::io::AsyncReadExt;
+
+use crate::private_codes::{ISSUED, serve_orders_on};
+use crate::support::{Ack, Acqp, NotifyEndpoint, TestHub, Wallet};
+
+const PREPARE: &str = "/aps/api/v1/authorizations/prepare";
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
+}
+
+/// A hub on the SQLite file `database`, its clock at `at`.
+fn open(database: &Path, at: DateTime<Utc>) -> TestHub {
+    let clock = Arc::new(FixedClock::at(at));
+    let hub = Hub::new(
+        Store::open(database).unwrap(),
+        clock.clone(),
+        Ids::random(),
+        "http://127.0.0.1:8480",
+    )
+    .with_test_clock(true);
+    hub.set_admin_token(crate::support::ADMIN_TOKEN).unwrap();
+    TestHub {
+        hub: Arc::new(hub),
+        clock,
+    }
+}
+
+/// An ACQP that takes the hub's call and never answers: while it holds one, the call is on the
+/// wire. Dropping it closes the port.
+struct Silent {
+    address: std::net::SocketAddr,
+    arrived: tokio::sync::mpsc::UnboundedReceiver<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Silent {
+    async fn start() -> Silent {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (tell, arrived) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = [0_u8; 1024];
+                let _ = socket.read(&mut buffer).await;
+                let _ = tell.send(());
+                held.push(socket);
+            }
+        });
+        Silent {
+            address,
+            arrived,
+            task,
+        }
+    }
+
+    /// Waits until a call has reached it.
+    async fn called(&mut self) {
+        self.arrived.recv().await.unwrap();
+    }
+
+    /// Closes the port (and every call it held).
+    async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+/// Drives `request` until the ACQP holds the hub's call, then abandons it: the hub stops between
+/// sending and recording, as a SIGKILL would stop it.
+async fn cut_off<F: std::future::Future>(request: F, acqp: &mut Silent) {
+    tokio::select! {
+        _ = request => panic!("the request finished although the ACQP never answered"),
+        () = acqp.called() => {}
+    }
+}
+
+async fn prepare(hub: &TestHub, acqp: &Acqp) -> String {
+    let prepared = acqp
+        .call(hub, PREPARE, &json!({
+            "customerBelongsTo": "TEST_WALLET", "authClientId": "M0001",
+            "authRedirectUrl": "https://acqp.example/back", "scopes": ["AGREEMENT_PAY"], "authState": "st-1"
+        }))
+        .await;
+    assert_eq!(prepared.code(), "SUCCESS", "{}", prepared.raw);
+    prepared.body["authUrl"].as_str().unwrap().to_owned()
+}
+
+async fn point_auth_notify_at(hub: &TestHub, acqp: &Acqp, url: &str) {
+    let (status, body) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{}", acqp.project.id),
+            Some(json!({"authNotifyUrl": url})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+}
+
+#[tokio::test]
+async fn an_auth_notify_cut_off_by_a_crash_is_sent_after_the_restart_and_acknowledged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("hub.sqlite");
+    let first = open(&database, start());
+    let acqp = first.acqp().await;
+    let mut silent = Silent::start().await;
+    let address = silent.address.to_string();
+    point_auth_notify_at(&first, &acqp, &format!("http://{address}/notify")).await;
+    let wallet = Wallet::sign_in(&first, &acqp, "M1").await;
+    let auth_url = prepare(&first, &acqp).await;
+    cut_off(
+        wallet.send(
+            &first,
+            "POST",
+            "/authorizations",
+            Some(json!({"authUrl": auth_url})),
+        ),
+        &mut silent,
+    )
+    .await;
+    drop(first);
+    silent.stop().await;
+
+    let second = open(&database, start() + Duration::seconds(5));
+    let queued = second.hub.deliveries(&acqp.project.id).unwrap();
+    assert_eq!(
+        queued.len(),
+        1,
+        "the grant's authNotify is queued: {queued:?}"
+    );
+    assert_eq!(
+        (queued[0].api.as_str(), queued[0].status, queued[0].attempts),
+        ("authNotify", DeliveryStatus::Pending, 0),
+        "the cut-off attempt left it pending, unrecorded: {:?}",
+        queued[0]
+    );
+    let endpoint = NotifyEndpoint::start_on(&acqp, Ack::Signed, &address).await;
+    assert_eq!(
+        second.hub.deliver_due().await.unwrap(),
+        1,
+        "sent after the restart"
+    );
+    assert_eq!(
+        endpoint.count(),
+        1,
+        "the ACQP got it once after the restart"
+    );
+    let received = endpoint.received.lock().unwrap()[0].clone();
+    assert_eq!(
+        received.body["authorizationNotifyType"], "AUTHCODE_CREATED",
+        "{:?}",
+        received.body
+    );
+    assert!(
+        received.signature_valid,
+        "signed with the project's hub key"
+    );
+    let delivery = second.hub.delivery(&queued[0].id).unwrap();
+    assert_eq!(
+        (delivery.status, delivery.attempts),
+        (DeliveryStatus::Delivered, 1),
+        "{delivery:?}"
+    );
+    second.clock.advance(Duration::hours(2));
+    assert_eq!(second.hub.deliver_due().await.unwrap(), 0);
+    assert_eq!(
+        endpoint.count(),
+        1,
+        "an acknowledged authNotify is never sent again"
+    );
+}
+
+#[tokio::test]
+async fn an_acqp_down_at_a_grant_gets_the_auth_notify_on_the_retry_schedule_with_each_attempt_kept()
+{
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    point_auth_notify_at(&hub, &acqp, &format!("http://{address}/notify")).await;
+    let wallet = Wallet::sign_in(&hub, &acqp, "M1").await;
+    let auth_url = prepare(&hub, &acqp).await;
+    let (status, granted) = wallet
+        .send(
+            &hub,
+            "POST",
+            "/authorizations",
+            Some(json!({"authUrl": auth_url})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "the grant stands: {granted}");
+    assert_eq!(granted["notified"], false, "{granted}");
+    let delivery = hub.hub.deliveries(&acqp.project.id).unwrap().remove(0);
+    assert_eq!(delivery.status, DeliveryStatus::Pending, "{delivery:?}");
+    assert!(
+        delivery
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("cannot connect")),
+        "{delivery:?}"
+    );
+    assert_eq!(
+        hub.hub.deliver_due().await.unwrap(),
+        0,
+        "not due before 4 s"
+    );
+
+    let endpoint = NotifyEndpoint::start_on(&acqp, Ack::Signed, &address).await;
+    hub.clock.advance(Duration::seconds(4));
+    assert_eq!(hub.hub.deliver_due().await.unwrap(), 1);
+    assert_eq!(endpoint.count(), 1);
+    let attempts = hub.hub.delivery_attempts(&delivery.id).unwrap();
+    let outcomes: Vec<_> = attempts
+        .iter()
+        .map(|(n, _, v)| (*n, v.acknowledged))
+        .collect();
+    assert_eq!(outcomes, vec![(1, false), (2, true)], "{attempts:?}");
+    hub.clock.advance(Duration::hours(2));
+    assert_eq!(hub.hub.deliver_due().await.unwrap(), 0);
+    assert_eq!(endpoint.count(), 1, "delivered once, never again");
+}
+
+#[tokio::test]
+async fn a_user_initiated_pay_cut_off_by_a_crash_is_asked_again_and_its_order_joins_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("hub.sqlite");
+    let first = open(&database, start());
+    let acqp = first.acqp().await;
+    let mut silent = Silent::start().await;
+    let address = silent.address.to_string();
+    let (status, body) = first
+        .admin(
+            "PATCH",
+            &format!("/projects/{}", acqp.project.id),
+            Some(json!({
+                "userInitiatedPayUrl": format!("http://{address}/user-initiated-pay"),
+                "privateCodeDomains": ["pay.acqp.example"]
+            })),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    let wallet = Wallet::sign_in(&first, &acqp, "M1").await;
+    let run = wallet.start(&first, "MPC-01").await;
+    cut_off(
+        wallet.send(
+            &first,
+            "POST",
+            &format!("/runs/{run}/scan"),
+            Some(json!({"codeValue": ISSUED})),
+        ),
+        &mut silent,
+    )
+    .await;
+    drop(first);
+    silent.stop().await;
+
+    let second = open(&database, start() + Duration::seconds(5));
+    let orders = serve_orders_on(&second, &acqp, false, &address).await;
+    assert_eq!(second.hub.deliver_due().await.unwrap(), 1, "asked again");
+    assert_eq!(
+        orders.calls.load(Ordering::SeqCst),
+        1,
+        "once after the restart"
+    );
+    let payment = second
+        .hub
+        .payment(&acqp.project.id, PaymentKey::RequestId("uip-order-1"))
+        .unwrap()
+        .expect("the order the retry got made the payment");
+    assert_eq!(payment.status, PaymentStatus::InProcess, "{payment:?}");
+    assert_eq!(payment.run_id.as_deref(), Some(run.as_str()), "{payment:?}");
+    let record = second.hub.run_record(&run).unwrap();
+    let asked = record.callbacks_of(CallbackKind::UserInitiatedPay);
+    assert_eq!(
+        asked.len(),
+        1,
+        "the run shows the attempt: {:?}",
+        record.events
+    );
+    assert!(asked[0].1.reply_valid, "{:?}", asked[0].1);
+    second.clock.advance(Duration::hours(2));
+    assert_eq!(second.hub.deliver_due().await.unwrap(), 0);
+    assert_eq!(
+        orders.calls.load(Ordering::SeqCst),
+        1,
+        "a usable answer ends it"
+    );
+}
