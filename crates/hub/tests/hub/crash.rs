@@ -11,12 +11,14 @@ use std::sync::atomic::Ordering;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use linker_cases::CallbackKind;
 use linker_hub::callbacks::DeliveryStatus;
+use linker_hub::domain::merchants::{MAIL_LEASE, NewMerchant};
 use linker_hub::domain::payments::{PaymentKey, PaymentStatus};
+use linker_hub::mail::MailRelay;
 use linker_hub::{Clock, FixedClock, Hub, Ids, Store};
 use serde_json::json;
-use tokio::io::AsyncReadExt;
 
 use crate::private_codes::{ISSUED, serve_orders_on};
+use crate::support::smtp::{Mode, Server};
 use crate::support::{Ack, Acqp, NotifyEndpoint, TestHub, Wallet};
 
 const PREPARE: &str = "/aps/api/v1/authorizations/prepare";
@@ -57,9 +59,9 @@ impl Silent {
         let (tell, arrived) = tokio::sync::mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             let mut held = Vec::new();
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let mut buffer = [0_u8; 1024];
-                let _ = socket.read(&mut buffer).await;
+            // Told on accept: an SMTP client waits for a greeting, an HTTP client sends at once;
+            // either way the hub is mid-call.
+            while let Ok((socket, _)) = listener.accept().await {
                 let _ = tell.send(());
                 held.push(socket);
             }
@@ -305,4 +307,135 @@ async fn a_user_initiated_pay_cut_off_by_a_crash_is_asked_again_and_its_order_jo
         1,
         "a usable answer ends it"
     );
+}
+
+/// A plain relay on `address`, as a local relay would be.
+fn relay(address: impl std::fmt::Display) -> Option<MailRelay> {
+    Some(MailRelay::parse(&format!("smtp://{address}?from=tsp@example.com")).unwrap())
+}
+
+#[tokio::test]
+async fn an_invitation_mail_cut_off_by_a_crash_is_sent_once_its_lease_runs_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("hub.sqlite");
+    let first = open(&database, start());
+    let acqp = first.acqp().await;
+    let mut silent = Silent::start().await;
+    first.hub.set_mail_relay(relay(silent.address));
+    cut_off(
+        first.admin(
+            "POST",
+            &format!("/projects/{}/merchants", acqp.project.id),
+            Some(json!({"name": "Shop", "mid": "C1", "email": "c1@shop.example", "products": ["UPM"]})),
+        ),
+        &mut silent,
+    )
+    .await;
+    drop(first);
+    silent.stop().await;
+
+    let second = open(&database, start() + Duration::seconds(5));
+    let merchant = second.hub.merchants(&acqp.project.id).unwrap().remove(0);
+    assert_eq!(merchant.status, "processing", "{merchant:?}");
+    let mail = second.hub.invitation_mail(&acqp.project.id).unwrap();
+    assert_eq!(mail.len(), 1, "written with the invitation: {mail:?}");
+    assert_eq!(mail[0].status, "queued", "{mail:?}");
+    let sink = Server::start(Mode::PlainOnly).await;
+    second.hub.set_mail_relay(relay(sink.address));
+    assert_eq!(
+        second.hub.send_queued_mail().await.unwrap(),
+        0,
+        "the stopped sender's lease still runs"
+    );
+    assert!(sink.seen().is_empty(), "{:?}", sink.seen());
+
+    second.clock.advance(MAIL_LEASE);
+    assert_eq!(second.hub.send_queued_mail().await.unwrap(), 1);
+    let seen = sink.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].recipient, "c1@shop.example");
+    let link = mail[0].link.clone().unwrap();
+    assert!(
+        seen[0].message.contains(&link),
+        "carries {link}: {}",
+        seen[0].message
+    );
+    let merchant = second.hub.merchant(&merchant.id).unwrap();
+    assert_eq!(
+        merchant.status, "inactive",
+        "no longer processing: {merchant:?}"
+    );
+    let mail = second.hub.invitation_mail(&acqp.project.id).unwrap();
+    assert_eq!(
+        (mail[0].status.as_str(), mail[0].channel.as_str()),
+        ("sent", "smtp")
+    );
+
+    second.clock.advance(Duration::hours(1));
+    assert_eq!(second.hub.send_queued_mail().await.unwrap(), 0);
+    assert_eq!(sink.seen().len(), 1, "a sent mail is never sent again");
+}
+
+#[tokio::test]
+async fn a_queued_invitation_mail_of_a_revoked_or_reinvited_merchant_is_never_sent() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    let sink = Server::start(Mode::PlainOnly).await;
+    hub.hub.set_mail_relay(relay(sink.address));
+    let invite = |mid: &str| NewMerchant {
+        name: "Shop".to_owned(),
+        mid: mid.to_owned(),
+        email: format!("{mid}@shop.example").to_lowercase(),
+        products: vec!["UPM".to_owned()],
+    };
+    // Invited, their mail queued, and no sender left (as after a crash before sending).
+    let revoked = hub
+        .hub
+        .invite_merchant(&acqp.project.id, invite("R1"))
+        .unwrap();
+    let reinvited = hub
+        .hub
+        .invite_merchant(&acqp.project.id, invite("R2"))
+        .unwrap();
+    hub.hub
+        .revoke_merchant(&acqp.project.id, &revoked.merchant.id)
+        .unwrap();
+    let fresh = hub
+        .hub
+        .resend_invitation(&acqp.project.id, &reinvited.merchant.id)
+        .unwrap();
+
+    hub.clock.advance(MAIL_LEASE);
+    assert_eq!(
+        hub.hub.send_queued_mail().await.unwrap(),
+        1,
+        "only the new invitation"
+    );
+    let seen = sink.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].recipient, "r2@shop.example");
+    assert!(
+        seen[0].message.contains(&fresh.invitation.code)
+            && !seen[0].message.contains(&reinvited.invitation.code),
+        "the new code, not the replaced one: {}",
+        seen[0].message
+    );
+    let mail = hub.hub.invitation_mail(&acqp.project.id).unwrap();
+    let of = |id: &str| {
+        mail.iter()
+            .find(|m| m.id == id)
+            .map(|m| (m.status.clone(), m.error.clone().unwrap_or_default()))
+            .unwrap()
+    };
+    let (status, why) = of(&revoked.mail_id);
+    assert!(
+        status == "failed" && why.contains("revoked"),
+        "{status}: {why}"
+    );
+    let (status, why) = of(&reinvited.mail_id);
+    assert!(
+        status == "failed" && why.contains("replaced"),
+        "{status}: {why}"
+    );
+    assert_eq!(of(&fresh.mail_id).0, "sent");
 }
