@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::error::HubError;
 use crate::ids::Ids;
 use crate::store::{Store, StoreError};
-use crate::{Clock, Hub, SystemClock, TestClock, api, callbacks, console};
+use crate::{Clock, Hub, SystemClock, TestClock, api, callbacks, console, mail};
 
 /// The whole hub as an axum router: the Alipay+ gateway, the admin and wallet APIs, and the web
 /// console under `/console` (tests drive it with `tower::ServiceExt::oneshot`, no socket needed).
@@ -193,6 +193,7 @@ impl Server {
             record_client,
         ));
         let notifier = callbacks::spawn_notifier(self.hub.clone());
+        let mailer = mail::spawn_mailer(self.hub.clone());
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let stopped = move || {
             let mut stopping = stopping.clone();
@@ -237,8 +238,10 @@ impl Server {
         }
         served.map_err(ServeError::Serve)?;
         notifier.abort();
-        // Wait for the worker to let go of the hub (and its store's lock) before returning.
+        mailer.abort();
+        // Wait for the workers to let go of the hub (and its store's lock) before returning.
         let _ = notifier.await;
+        let _ = mailer.await;
         Ok(())
     }
 }

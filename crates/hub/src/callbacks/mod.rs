@@ -1,17 +1,17 @@
-//! Delivering the callbacks the domain queued (`crate::domain::notifications`): each signed with
-//! the project's hub key, sent with a timeout, the reply verified (signature and body), every
-//! attempt logged and recorded in its run, and retried on the project's schedule until an S
-//! ack. Deliveries live in the database, so a hub restart resumes them.
+//! Delivering the calls the domain queued (`crate::domain::notifications`: notifyPayment,
+//! authNotify, userInitiatedPay): each signed with the project's hub key, sent with a timeout,
+//! the reply verified (signature and body), every attempt logged and recorded in its run, and
+//! retried on the project's schedule until the ACQP acknowledges (or, for userInitiatedPay,
+//! answers usably). Deliveries live in the database, so a hub restart resumes them.
 //!
 //! [`Hub::deliver_due`] sends whatever is due on the hub's clock and returns; the background
 //! loop of [`spawn_notifier`] calls it twice a second. Tests call it directly after moving a test
 //! clock, so no test waits for a retry.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 pub mod test_notification;
 
@@ -22,7 +22,6 @@ pub use crate::domain::acqp::{
 pub use crate::domain::notifications::notify_body;
 use crate::error::HubError;
 use crate::store::StoreError;
-use crate::store::deliveries::AttemptRow;
 pub use crate::store::deliveries::{Delivery, DeliveryStatus};
 
 /// How many due deliveries one sweep attempts at most.
@@ -43,26 +42,10 @@ fn stored_verdict(text: &str) -> Option<AttemptVerdict> {
         })
 }
 
-/// Deliveries being attempted right now, so two sweeps never send one twice at once.
-#[derive(Debug, Default)]
-pub struct InFlight(Mutex<HashSet<String>>);
-
-impl InFlight {
-    fn claim(&self, id: &str) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id.to_owned())
-    }
-
-    fn release(&self, id: &str) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
-    }
-}
-
 impl Hub {
     /// Sends every delivery that is due on the hub's clock, concurrently; returns how many were
-    /// attempted.
+    /// attempted. A delivery another sender holds is left to it, and one that changed since the
+    /// sweep read it (another sender attempted it meanwhile) waits for its next turn.
     pub async fn deliver_due(self: &Arc<Self>) -> Result<usize, HubError> {
         let now = self.clock.now();
         let due = self
@@ -70,21 +53,27 @@ impl Hub {
             .db(|db| db.deliveries().due(now, DUE_PER_SWEEP))?;
         let mut tasks = Vec::new();
         for delivery in due {
-            if !self.in_flight.claim(&delivery.id) {
-                continue;
-            }
             let hub = Arc::clone(self);
             tasks.push(tokio::spawn(async move {
-                let id = delivery.id.clone();
-                let result = hub.attempt(delivery).await;
-                hub.in_flight.release(&id);
-                result
+                let Some(_held) = hub.hold_delivery(&delivery.id) else {
+                    return Ok(false);
+                };
+                let fresh = hub.store.db(|db| db.deliveries().get(&delivery.id))?;
+                let Some(mut fresh) = fresh.filter(|fresh| {
+                    fresh.status == DeliveryStatus::Pending
+                        && fresh.next_attempt_at.is_some_and(|at| at <= now)
+                }) else {
+                    return Ok(false);
+                };
+                let verdict = hub.attempt_delivery(&mut fresh).await?;
+                hub.after_delivery(&fresh, &verdict)?;
+                Ok::<_, HubError>(true)
             }));
         }
-        let count = tasks.len();
+        let mut count = 0;
         for task in tasks {
             match task.await {
-                Ok(Ok(())) => {}
+                Ok(Ok(attempted)) => count += usize::from(attempted),
                 Ok(Err(error)) => {
                     tracing::error!(%error, "a delivery attempt could not be recorded")
                 }
@@ -92,70 +81,6 @@ impl Hub {
             }
         }
         Ok(count)
-    }
-
-    async fn attempt(&self, delivery: Delivery) -> Result<(), HubError> {
-        let project = self.project(&delivery.project_id)?;
-        let sent = self
-            .call_acqp(&project, &delivery.url, &delivery.body, delivery.forged)
-            .await?;
-        let verdict = match (sent.http_status, &sent.reply) {
-            (Some(status), Some(body)) => {
-                judge_reply(&project, &sent.path, status, &sent.response_headers, body)
-            }
-            _ => AttemptVerdict {
-                http_status: None,
-                reply: None,
-                reply_signature: ReplySignature::missing(),
-                acknowledged: false,
-                problem: sent.error.clone(),
-            },
-        };
-        self.log_outbound(
-            &project,
-            &delivery.api,
-            &sent,
-            &verdict.reply_signature,
-            delivery.forged,
-            delivery.run_id.as_deref(),
-        )?;
-        let (sent_at, latency) = (sent.sent_at, sent.latency);
-
-        let attempts = delivery.attempts + 1;
-        if let Some(run_id) = delivery.run_id.as_deref() {
-            self.record_callback(run_id, sent_at, &delivery, attempts, &verdict, latency);
-        }
-        let (status, next) = if delivery.forged {
-            (DeliveryStatus::SentForged, None)
-        } else if verdict.acknowledged {
-            (DeliveryStatus::Delivered, None)
-        } else {
-            match project.notify_retry_schedule.get(attempts as usize) {
-                Some(&delay) => {
-                    let due = delivery.created_at
-                        + Duration::seconds(i64::try_from(delay).unwrap_or(i64::MAX / 2));
-                    (DeliveryStatus::Pending, Some(due.max(sent_at)))
-                }
-                None => (DeliveryStatus::GaveUp, None),
-            }
-        };
-        let attempt = AttemptRow {
-            attempt: attempts,
-            at: sent_at,
-            verdict: serde_json::to_string(&verdict).unwrap_or_default(),
-        };
-        self.store.transaction(|db| {
-            let deliveries = db.deliveries();
-            deliveries.update_after_attempt(
-                &delivery.id,
-                attempts,
-                status,
-                next,
-                verdict.problem.as_deref(),
-            )?;
-            deliveries.insert_attempt(&delivery.id, &attempt)
-        })?;
-        Ok(())
     }
 
     /// Every attempt of a delivery, oldest first.
@@ -171,47 +96,6 @@ impl Hub {
             out.push((row.attempt, row.at, verdict));
         }
         Ok(out)
-    }
-
-    fn record_callback(
-        &self,
-        run_id: &str,
-        at: DateTime<Utc>,
-        delivery: &Delivery,
-        attempt: u32,
-        verdict: &AttemptVerdict,
-        latency: StdDuration,
-    ) {
-        use linker_cases::{CallbackKind, EventKind, HubCallback};
-        if !self.run_is_open(run_id) {
-            return;
-        }
-        let reply_signature = verdict.reply_signature.verdict().clone();
-        // A notification's reply is valid when it is an S SUCCESS ack, whatever its signature.
-        let reply_valid = verdict.reply.as_deref().is_some_and(|reply| {
-            serde_json::from_str::<serde_json::Value>(reply).is_ok_and(|v| {
-                v["result"]["resultCode"] == "SUCCESS" && v["result"]["resultStatus"] == "S"
-            })
-        }) && verdict.http_status == Some(200);
-        let callback = HubCallback {
-            callback: CallbackKind::NotifyPayment,
-            attempt,
-            forged: delivery.forged,
-            request_body: delivery.body.clone(),
-            http_status: verdict.http_status,
-            reply_body: verdict.reply.clone(),
-            reply_signature,
-            reply_valid,
-            error: if verdict.http_status.is_none() {
-                verdict.problem.clone()
-            } else {
-                None
-            },
-            latency_ms: u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
-        };
-        if let Err(error) = self.append_event(run_id, at, EventKind::HubCallback(callback), None) {
-            tracing::error!(%error, run_id, "could not record a callback");
-        }
     }
 }
 

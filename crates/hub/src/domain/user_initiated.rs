@@ -1,20 +1,20 @@
 //! Private order codes: the wallet scanned a code on a domain the ACQP registered, so the hub
-//! asks the ACQP what it is with `userInitiatedPay` (signed, reply verified, logged and recorded
-//! in the run), and turns a valid order into a payment waiting for the customer.
+//! asks the ACQP what it is with `userInitiatedPay` (queued, signed, reply verified, logged and
+//! recorded in the run), and turns a valid order into a payment waiting for the customer. When
+//! no usable answer comes (the ACQP is down, or the hub stopped mid-call), the queued call is
+//! asked again on the project's schedule, and a valid order then still makes the payment.
 
 use chrono::Utc;
 use linker_aplus::message::{UserInitiatedPayRequest, UserInitiatedPayResponse};
 use linker_aplus::validate::parse_and_validate;
 use linker_aplus::{ApiResult, ResultCode, ResultStatus};
-use linker_cases::{CallbackKind, EventKind, HubCallback};
-
-use crate::domain::acqp::ReplySignature;
 
 use crate::Hub;
-use crate::domain::acqp::{SentCall, judge_reply};
+use crate::domain::acqp::{AttemptVerdict, ReplySignature, SentCall, judge_reply};
 use crate::domain::payments::{DEFAULT_PAYMENT_EXPIRY, Payment, PaymentKey, PaymentStatus};
 use crate::domain::projects::Project;
 use crate::error::HubError;
+use crate::store::deliveries::{Delivery, USER_INITIATED_PAY};
 
 /// What the ACQP said about a private order code.
 #[derive(Debug, Clone)]
@@ -50,19 +50,32 @@ impl Hub {
             customer_id: Some(self.customer_id(wallet)),
         };
         let body = serde_json::to_string(&request).unwrap_or_default();
+        // Queued before it is sent: a crash or an ACQP outage leaves it pending, and the worker
+        // asks again on the project's schedule (the order it gets then still makes the payment).
+        let mut delivery = self.new_delivery(project, USER_INITIATED_PAY, url, body, Some(run_id));
+        let held = self.hold_delivery(&delivery.id);
+        self.store.db(|db| db.deliveries().insert(&delivery))?;
         let mut first: Option<UserInitiatedPayResponse> = None;
         let mut problem = None;
-        for attempt in 1..=calls.max(1) {
-            let (parsed, why) = self.ask_once(project, run_id, &url, &body, attempt).await?;
+        for _ in 1..=calls.max(1) {
+            let verdict = self.attempt_delivery(&mut delivery).await?;
+            let parsed = verdict
+                .reply
+                .as_deref()
+                .filter(|_| verdict.acknowledged)
+                .and_then(|reply| {
+                    parse_and_validate::<UserInitiatedPayResponse>(reply.as_bytes()).ok()
+                });
             match parsed {
                 Some(parsed) if first.is_none() => first = Some(parsed),
                 _ => {
                     if problem.is_none() {
-                        problem = why;
+                        problem = verdict.problem;
                     }
                 }
             }
         }
+        drop(held);
         let Some(answer) = first else {
             return Ok(PrivateCodeAnswer::Broken(problem.unwrap_or_else(|| {
                 "the acquirer gave no usable answer".to_owned()
@@ -75,45 +88,35 @@ impl Hub {
         Ok(PrivateCodeAnswer::Order(payment))
     }
 
-    /// One `userInitiatedPay` call, logged and recorded in the run: the answer when it is valid
-    /// (HTTP 200, a valid body, a valid signature), and otherwise why not.
-    async fn ask_once(
+    /// After the worker attempted a delivery: a userInitiatedPay that finally got a valid order
+    /// makes its payment, waiting for the customer in the run (as the scan would have).
+    pub(crate) fn after_delivery(
         &self,
-        project: &Project,
-        run_id: &str,
-        url: &str,
-        body: &str,
-        attempt: u32,
-    ) -> Result<(Option<UserInitiatedPayResponse>, Option<String>), HubError> {
-        let sent = self.call_acqp(project, url, body, false).await?;
-        let (valid, parsed, signature, why) = judge_answer(project, &sent);
-        self.log_outbound(
-            project,
-            "userInitiatedPay",
-            &sent,
-            &signature,
-            false,
-            Some(run_id),
-        )?;
-        let callback = HubCallback {
-            callback: CallbackKind::UserInitiatedPay,
-            attempt,
-            forged: false,
-            request_body: body.to_owned(),
-            http_status: sent.http_status,
-            reply_body: sent.reply.clone(),
-            reply_signature: signature.into_verdict(),
-            reply_valid: valid,
-            error: if sent.http_status.is_none() {
-                sent.error.clone()
-            } else {
-                None
-            },
-            latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
+        delivery: &Delivery,
+        verdict: &AttemptVerdict,
+    ) -> Result<(), HubError> {
+        if delivery.api != USER_INITIATED_PAY || !verdict.acknowledged {
+            return Ok(());
+        }
+        let Some(run_id) = delivery.run_id.as_deref() else {
+            return Ok(());
         };
-        self.append_event(run_id, sent.sent_at, EventKind::HubCallback(callback), None)?;
-        Ok((parsed.filter(|_| valid), why))
+        let answer = verdict.reply.as_deref().and_then(|reply| {
+            parse_and_validate::<UserInitiatedPayResponse>(reply.as_bytes()).ok()
+        });
+        let (Some(answer), Ok(request)) = (
+            answer,
+            serde_json::from_str::<UserInitiatedPayRequest>(&delivery.body),
+        ) else {
+            return Ok(());
+        };
+        if answer.result.result_status == ResultStatus::Success {
+            let project = self.project(&delivery.project_id)?;
+            self.payment_for_order(&project, run_id, &answer, &request)?;
+        }
+        Ok(())
     }
+
     /// The payment behind a private order (the same order scanned again finds the same one).
     fn payment_for_order(
         &self,
@@ -187,7 +190,7 @@ impl Hub {
 
 /// Judges a `userInitiatedPay` reply: whether it is usable, the parsed answer, the reply's
 /// signature verdict, and why it is not usable.
-fn judge_answer(
+pub(crate) fn judge_answer(
     project: &Project,
     sent: &SentCall,
 ) -> (

@@ -1,7 +1,9 @@
-//! Delivering invitations: by SMTP (through `lettre`, see `smtp.rs`) when the hub has a mail
-//! relay (`linker hub serve --smtp smtp://host:port`), otherwise into an outbox the console shows. While a mail is being sent
-//! the merchant is `processing`; a delivery that fails marks it `failed` with the reason in its
-//! remark. Every invitation mail is kept, so the console can show the outbox, copy the latest
+//! Delivering invitations: by SMTP (through `lettre`, see `smtp.rs`) when the hub has a mail relay (`linker hub serve --smtp
+//! smtp://host:port`), otherwise into an outbox the console shows. Each mail was queued with its
+//! invitation (`domain/merchants/outbox.rs`); the request that queued it sends it at once, and
+//! [`spawn_mailer`]'s sweep sends again one whose sender stopped (its lease ran out). While a
+//! mail is being sent the merchant is `processing`; a delivery that fails marks it `failed` with
+//! the reason in its remark (not retried: the TSP resends). Every invitation mail is kept, so the console can show the outbox, copy the latest
 //! invitation link and draw its QR code; revoking a merchant forgets the link.
 
 pub mod relay;
@@ -10,12 +12,34 @@ pub mod smtp;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use std::sync::{Arc, Weak};
+use std::time::Duration as StdDuration;
+
 use crate::Hub;
-use crate::domain::merchants::Invited;
-use crate::domain::projects::Project;
+use crate::domain::merchants::{Invited, MAIL_LEASE};
 use crate::error::HubError;
+use crate::store::StoreError;
 use crate::store::invitation_mail::{MailChannel, MailRow, MailStatus};
 use crate::store::merchants::MerchantStatus;
+
+/// How many queued mails one sweep takes at most.
+const QUEUED_PER_SWEEP: u32 = 16;
+
+/// Runs [`Hub::send_queued_mail`] every five seconds until the hub is dropped.
+pub fn spawn_mailer(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
+    let weak: Weak<Hub> = Arc::downgrade(&hub);
+    drop(hub);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(StdDuration::from_secs(5));
+        loop {
+            ticker.tick().await;
+            let Some(hub) = weak.upgrade() else { break };
+            if let Err(error) = hub.send_queued_mail().await {
+                tracing::error!(%error, "the invitation mail sweep failed");
+            }
+        }
+    })
+}
 
 pub use relay::{MailRelay, SmtpLogin, SmtpSecurity};
 pub use smtp::SMTP_TIMEOUT;
@@ -38,7 +62,7 @@ pub struct InvitationMail {
     pub link: Option<String>,
     /// `smtp` or `outbox`.
     pub channel: String,
-    /// `sent`, `outbox` or `failed`.
+    /// `queued`, `sent`, `outbox` or `failed`.
     pub status: String,
     /// Why delivery failed.
     pub error: Option<String>,
@@ -63,26 +87,6 @@ impl From<MailRow> for InvitationMail {
     }
 }
 
-/// The invitation mail's subject and text.
-fn compose(project: &Project, invited: &Invited) -> (String, String) {
-    let merchant = &invited.merchant;
-    let subject = format!("Your Linker test account for {}", project.name);
-    let body = format!(
-        "Hello {name},\r\n\r\n{project} invites you to test your payment integration with the \
-         Linker wallet.\r\n\r\nInstall the Linker wallet, then sign in with this invitation:\r\n\r\n\
-         \x20 invitation code: {code}\r\n  or open: {link}\r\n\r\nYour login is your MID ({mid}) \
-         or this email; the first sign-in sets your password.\r\nThe invitation works until \
-         {expires}.\r\n",
-        name = merchant.name,
-        project = project.name,
-        code = invited.invitation.code,
-        link = invited.invitation.link,
-        mid = merchant.mid,
-        expires = invited.invitation.expires_at.format("%Y-%m-%d %H:%M UTC"),
-    );
-    (subject, body)
-}
-
 impl Hub {
     /// Sets (or clears) the SMTP relay invitations are sent through.
     pub fn set_mail_relay(&self, relay: Option<MailRelay>) {
@@ -97,53 +101,89 @@ impl Hub {
             .clone()
     }
 
-    /// Delivers a fresh invitation: by SMTP when a relay is set (the merchant is `processing`
-    /// meanwhile, `failed` with the reason if it cannot be delivered), else into the outbox.
+    /// Delivers a fresh invitation's queued mail (see [`Invited::mail_id`]): by SMTP when a
+    /// relay is set (the merchant is `processing` meanwhile, `failed` with the reason if it
+    /// cannot be delivered), else into the outbox. The request that queued it holds its lease.
     pub async fn deliver_invitation(&self, invited: &Invited) -> Result<InvitationMail, HubError> {
-        let project = self.project(&invited.merchant.project_id)?;
-        let merchant = &invited.merchant;
-        let (subject, body) = compose(&project, invited);
+        let id = &invited.mail_id;
+        let mail = self.store.db(|db| db.invitation_mail().get(id))?;
+        let mail = mail.ok_or_else(|| HubError::NotFound(format!("invitation mail {id}")))?;
+        Ok(self.send_queued(mail, false).await?.into())
+    }
+
+    /// Sends every queued invitation mail whose lease ran out (its sender stopped before it
+    /// recorded the outcome: a crash, a restart); returns how many it took. The background
+    /// loop of [`spawn_mailer`] calls it; tests call it after moving a test clock.
+    pub async fn send_queued_mail(&self) -> Result<usize, HubError> {
+        let now = self.clock.now();
+        let queued = self
+            .store
+            .db(|db| db.invitation_mail().unleased(now, QUEUED_PER_SWEEP))?;
+        let mut taken = 0;
+        for mail in queued {
+            let before = mail.attempts;
+            let after = self.send_queued(mail, true).await?;
+            taken += usize::from(after.attempts > before);
+        }
+        Ok(taken)
+    }
+
+    /// Takes a queued mail (under a fresh lease; `only_unleased`: unless another sender's lease
+    /// still runs), sends it, and records the outcome with the merchant's status in one
+    /// transaction. Returns the mail as it stands after.
+    async fn send_queued(&self, mail: MailRow, only_unleased: bool) -> Result<MailRow, HubError> {
+        let now = self.clock.now();
         let relay = self.mail_relay();
-        let mut mail = MailRow {
-            id: self.ids.alphanumeric("mail_", 12),
-            merchant_id: merchant.id.clone(),
-            recipient: merchant.email.clone(),
-            subject,
-            body,
-            link: Some(invited.invitation.link.clone()),
-            channel: if relay.is_some() {
-                MailChannel::Smtp
-            } else {
-                MailChannel::Outbox
-            },
-            status: MailStatus::Outbox,
-            error: None,
-            created_at: self.clock.now(),
-        };
-        if let Some(relay) = relay {
-            self.set_merchant_status(&merchant.id, MerchantStatus::Processing, None)?;
-            match smtp::send_smtp(&relay, &mail).await {
-                Ok(()) => mail.status = MailStatus::Sent,
-                Err(why) => {
-                    mail.status = MailStatus::Failed;
-                    mail.error = Some(why);
+        let merchant_id = mail.merchant_id.clone();
+        let taken = self.store.transaction(|db| {
+            let taken =
+                db.invitation_mail()
+                    .take(&mail.id, now, now + MAIL_LEASE, only_unleased)?;
+            if taken && relay.is_some() {
+                db.merchants()
+                    .set_status(&merchant_id, MerchantStatus::Processing, None)?;
+            }
+            Ok::<_, StoreError>(taken)
+        })?;
+        if !taken {
+            return self.mail_row(&mail.id);
+        }
+        let (channel, status, error) = match relay {
+            None => (MailChannel::Outbox, MailStatus::Outbox, None),
+            Some(relay) => {
+                match smtp::send_smtp(&relay, &mail).await {
+                    Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
+                    Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
                 }
             }
-        }
+        };
+        self.store.transaction(|db| {
+            if !db
+                .invitation_mail()
+                .settle(&mail.id, channel, status, error.as_deref())?
+            {
+                return Ok(());
+            }
+            match &error {
+                Some(why) => db.merchants().set_status(
+                    &merchant_id,
+                    MerchantStatus::Failed,
+                    Some(&format!(
+                        "the invitation could not be delivered to {}: {why}",
+                        mail.recipient
+                    )),
+                ),
+                None => db.merchants().settle_status(&merchant_id),
+            }
+        })?;
+        self.mail_row(&mail.id)
+    }
+
+    /// One invitation mail as stored.
+    fn mail_row(&self, id: &str) -> Result<MailRow, HubError> {
         self.store
-            .db(|db| db.invitation_mail().insert(&project.id, &mail))?;
-        match &mail.error {
-            Some(why) => self.set_merchant_status(
-                &merchant.id,
-                MerchantStatus::Failed,
-                Some(&format!(
-                    "the invitation could not be delivered to {}: {why}",
-                    mail.recipient
-                )),
-            )?,
-            None => self.settle_merchant_status(&merchant.id)?,
-        }
-        Ok(mail.into())
+            .db(|db| db.invitation_mail().get(id))?
+            .ok_or_else(|| HubError::NotFound(format!("invitation mail {id}")))
     }
 
     /// A project's invitation mail, newest first.

@@ -7,6 +7,13 @@ use serde::Serialize;
 
 use super::{Db, StoreError, optional, time_column, time_text};
 
+/// The `api` of a notifyPayment delivery.
+pub const NOTIFY_PAYMENT: &str = "notifyPayment";
+/// The `api` of an authNotify delivery.
+pub const AUTH_NOTIFY: &str = "authNotify";
+/// The `api` of a userInitiatedPay delivery.
+pub const USER_INITIATED_PAY: &str = "userInitiatedPay";
+
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,7 +60,7 @@ pub struct Delivery {
     pub project_id: String,
     /// The payment it reports, if any.
     pub payment_id: Option<String>,
-    /// `notifyPayment`, ...
+    /// `notifyPayment`, `authNotify` or `userInitiatedPay`.
     pub api: String,
     /// Where it goes.
     pub url: String,

@@ -1,4 +1,6 @@
-//! The store's invitation mail and its delivery (`invitation_mail`): typed rows in and out.
+//! The store's invitation mail and its delivery (`invitation_mail`): typed rows in and out. The
+//! table is an outbox: a mail is written `queued`, taken by one sender at a time under a lease,
+//! and settled once (sent, outbox or failed).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
@@ -17,6 +19,8 @@ pub enum MailChannel {
 /// What became of an invitation mail (the `status` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailStatus {
+    /// Written with its invitation, not yet handed to the relay or the outbox.
+    Queued,
     /// The SMTP relay accepted it.
     Sent,
     /// It waits in the outbox.
@@ -43,9 +47,10 @@ impl MailChannel {
 }
 
 impl MailStatus {
-    /// The stored (and shown) name: `sent`, `outbox` or `failed`.
+    /// The stored (and shown) name: `queued`, `sent`, `outbox` or `failed`.
     pub fn as_str(self) -> &'static str {
         match self {
+            MailStatus::Queued => "queued",
             MailStatus::Sent => "sent",
             MailStatus::Outbox => "outbox",
             MailStatus::Failed => "failed",
@@ -54,9 +59,14 @@ impl MailStatus {
 
     /// Reads a stored name.
     pub fn parse(text: &str) -> Option<MailStatus> {
-        [MailStatus::Sent, MailStatus::Outbox, MailStatus::Failed]
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        [
+            MailStatus::Queued,
+            MailStatus::Sent,
+            MailStatus::Outbox,
+            MailStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
     }
 }
 
@@ -83,6 +93,11 @@ pub struct MailRow {
     pub error: Option<String>,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// Until when the sender that took it last holds it (a queued mail whose lease ran out is
+    /// taken again).
+    pub lease_until: Option<DateTime<Utc>>,
+    /// How many times a sender took it.
+    pub attempts: u32,
 }
 
 /// Operations on invitation mail (`invitation_mail`).
@@ -100,8 +115,8 @@ impl<'c> Db<'c> {
     }
 }
 
-const COLUMNS: &str =
-    "id, merchant_id, recipient, subject, body, link, channel, status, error, created_at";
+const COLUMNS: &str = "id, merchant_id, recipient, subject, body, link, channel, status, error, \
+    created_at, lease_until, attempts";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<MailRow> {
     let unknown = |index: usize, text: String| {
@@ -124,6 +139,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<MailRow> {
         status: MailStatus::parse(&status).ok_or_else(|| unknown(7, status))?,
         error: row.get(8)?,
         created_at: time_column(9, Some(row.get(9)?))?.unwrap_or_default(),
+        lease_until: time_column(10, row.get(10)?)?,
+        attempts: row.get(11)?,
     })
 }
 
@@ -133,7 +150,7 @@ impl InvitationMail<'_> {
         self.connection
             .prepare_cached(&format!(
                 "INSERT INTO invitation_mail (project_id, {COLUMNS}, seq) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
                  (SELECT COALESCE(MAX(seq), 0) + 1 FROM invitation_mail))"
             ))?
             .execute(params![
@@ -148,7 +165,86 @@ impl InvitationMail<'_> {
                 mail.status.as_str(),
                 mail.error,
                 time_text(mail.created_at),
+                mail.lease_until.map(time_text),
+                mail.attempts,
             ])?;
+        Ok(())
+    }
+
+    /// One mail.
+    pub fn get(&self, id: &str) -> Result<Option<MailRow>, StoreError> {
+        optional(
+            self.connection
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM invitation_mail WHERE id = ?1"
+                ))?
+                .query_row([id], from_row),
+        )
+    }
+
+    /// Queued mail whose lease ran out at `now`, oldest first, at most `limit`.
+    pub fn unleased(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<MailRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM invitation_mail WHERE status = 'queued' \
+             AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY created_at, seq LIMIT ?2"
+        ))?;
+        let rows = statement.query_map(params![time_text(now), limit], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Takes a queued mail for one sender until `lease_until`: false when it is no longer
+    /// queued, or when `only_unleased` and another sender's lease still runs at `now`.
+    pub fn take(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        only_unleased: bool,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .connection
+            .prepare_cached(
+                "UPDATE invitation_mail SET lease_until = ?3, attempts = attempts + 1 \
+                 WHERE id = ?1 AND status = 'queued' \
+                 AND (?4 = 0 OR lease_until IS NULL OR lease_until <= ?2)",
+            )?
+            .execute(params![
+                id,
+                time_text(now),
+                time_text(lease_until),
+                only_unleased
+            ])?;
+        Ok(changed == 1)
+    }
+
+    /// Records what became of a queued mail (sent, in the outbox, or failed with why); false
+    /// when it was no longer queued.
+    pub fn settle(
+        &self,
+        id: &str,
+        channel: MailChannel,
+        status: MailStatus,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .connection
+            .prepare_cached(
+                "UPDATE invitation_mail SET channel = ?2, status = ?3, error = ?4, \
+                 lease_until = NULL WHERE id = ?1 AND status = 'queued'",
+            )?
+            .execute(params![id, channel.as_str(), status.as_str(), error])?;
+        Ok(changed == 1)
+    }
+
+    /// Withdraws a merchant's queued mail (its invitation was replaced or revoked): failed,
+    /// with why, and never sent.
+    pub fn withdraw_queued(&self, merchant_id: &str, why: &str) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached(
+                "UPDATE invitation_mail SET status = 'failed', error = ?2, lease_until = NULL \
+                 WHERE merchant_id = ?1 AND status = 'queued'",
+            )?
+            .execute(params![merchant_id, why])?;
         Ok(())
     }
 

@@ -320,4 +320,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX console_sessions_by_user ON console_sessions (user_id);
     "#,
+    // 17: invitation mail is an outbox: written `queued` in the invitation's own transaction,
+    // leased to one sender at a time (`lease_until`), and counted (`attempts`), so a mail a crash
+    // cut off is sent again once its lease runs out.
+    r#"
+    ALTER TABLE invitation_mail ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE invitation_mail ADD COLUMN lease_until TEXT;
+    CREATE INDEX invitation_mail_queued ON invitation_mail (lease_until) WHERE status = 'queued';
+    "#,
 ];

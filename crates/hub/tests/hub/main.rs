@@ -10,6 +10,7 @@ mod browser;
 mod callbacks;
 mod console;
 mod console_members;
+mod crash;
 mod data_folder;
 mod entry_codes;
 mod events;

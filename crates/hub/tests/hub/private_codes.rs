@@ -19,15 +19,15 @@ use crate::support::summary;
 use crate::support::{Ack, notify_to};
 use crate::support::{Acqp, TestHub};
 
-const ISSUED: &str = "https://pay.acqp.example/281002040093PrivateToken01";
+pub(crate) const ISSUED: &str = "https://pay.acqp.example/281002040093PrivateToken01";
 
 #[derive(Clone)]
-struct Orders {
+pub(crate) struct Orders {
     client_id: String,
     key_base64: String,
     /// True: a new paymentRequestId on every call (idempotency lost).
     forgetful: bool,
-    calls: Arc<AtomicU32>,
+    pub(crate) calls: Arc<AtomicU32>,
     seen: Arc<Mutex<Vec<Value>>>,
 }
 
@@ -78,6 +78,17 @@ async fn user_initiated_pay(
 }
 
 async fn serve_orders(hub: &TestHub, acqp: &Acqp, forgetful: bool) -> Orders {
+    serve_orders_on(hub, acqp, forgetful, "127.0.0.1:0").await
+}
+
+/// The test ACQP's userInitiatedPay endpoint on `address` (a port that was the ACQP's before a
+/// restart, say), and the project pointed at it.
+pub(crate) async fn serve_orders_on(
+    hub: &TestHub,
+    acqp: &Acqp,
+    forgetful: bool,
+    address: &str,
+) -> Orders {
     let orders = Orders {
         client_id: acqp.client_id.clone(),
         key_base64: acqp.key_base64.clone(),
@@ -88,7 +99,7 @@ async fn serve_orders(hub: &TestHub, acqp: &Acqp, forgetful: bool) -> Orders {
     let app = Router::new()
         .route("/user-initiated-pay", post(user_initiated_pay))
         .with_state(orders.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
     let url = format!(
         "http://{}/user-initiated-pay",
         listener.local_addr().unwrap()

@@ -1,5 +1,5 @@
 //! Auto Debit: `prepare` opens an authorization the wallet can grant; granting it sends the ACQP
-//! `authNotify` (AUTHCODE_CREATED); `applyToken` turns the code (or a refresh token) into an
+//! `authNotify` (AUTHCODE_CREATED, queued with the grant and retried until acknowledged); `applyToken` turns the code (or a refresh token) into an
 //! access token; `pay` with `AGREEMENT_PAYMENT` debits with it; `cancelToken` (the merchant) or a
 //! revocation in the wallet (TOKEN_CANCELED) ends it. `wallet.rs` is the wallet's side: what an
 //! authorization URL asks, granting, declining, the wallet's list, revoking, and the run each
@@ -20,11 +20,13 @@ use serde::Serialize;
 
 use crate::Hub;
 use crate::domain::api_outcome::ApiOutcome;
+use crate::domain::notifications::Held;
 use crate::domain::projects::Project;
 use crate::error::HubError;
 use crate::store::authorizations::{
     AuthorizationRow, AuthorizationStatus, Grant, NewAuthorization,
 };
+use crate::store::deliveries::{AUTH_NOTIFY, Delivery};
 use crate::store::{Db, StoreError};
 use linker_aplus::time::beijing;
 
@@ -85,61 +87,32 @@ impl Hub {
         })
     }
 
-    /// Sends the ACQP an `authNotify`, logs it, and records it in `run_id` when given; true when
-    /// the ACQP acknowledged it (a signed S).
-    pub(crate) async fn auth_notify(
+    /// An `authNotify` for the project, to queue in the transaction of the change it reports;
+    /// `None` when the project registered no authNotify URL.
+    pub(crate) fn auth_notify_delivery(
         &self,
         project: &Project,
-        request: AuthNotifyRequest,
+        request: &AuthNotifyRequest,
         run_id: Option<&str>,
+    ) -> Option<Delivery> {
+        let url = project.auth_notify_url.clone()?;
+        let body = serde_json::to_string(request).unwrap_or_default();
+        Some(self.new_delivery(project, AUTH_NOTIFY, url, body, run_id))
+    }
+
+    /// Sends a queued `authNotify` once now (logged, and recorded in its run while open); true
+    /// when the ACQP acknowledged it (a signed S). Otherwise the worker sends it again on the
+    /// project's schedule. `held` is the hold taken before it was queued (`None`: another
+    /// sender has it, and this one leaves it to them).
+    pub(crate) async fn send_auth_notify(
+        &self,
+        queued: Option<Delivery>,
+        held: Option<Held<'_>>,
     ) -> Result<bool, HubError> {
-        let Some(url) = project.auth_notify_url.clone() else {
+        let (Some(mut delivery), Some(_held)) = (queued, held) else {
             return Ok(false);
         };
-        let body = serde_json::to_string(&request).unwrap_or_default();
-        let sent = self.call_acqp(project, &url, &body, false).await?;
-        let verdict = match (sent.http_status, &sent.reply) {
-            (Some(status), Some(reply)) => Some(crate::domain::acqp::judge_reply(
-                project,
-                &sent.path,
-                status,
-                &sent.response_headers,
-                reply,
-            )),
-            _ => None,
-        };
-        let signature = verdict
-            .as_ref()
-            .map_or(crate::domain::acqp::ReplySignature::missing(), |v| {
-                v.reply_signature.clone()
-            });
-        self.log_outbound(project, "authNotify", &sent, &signature, false, run_id)?;
-        let acknowledged = verdict.as_ref().is_some_and(|v| v.acknowledged);
-        if let Some(run_id) = run_id.filter(|run| self.run_is_open(run)) {
-            let callback = linker_cases::HubCallback {
-                callback: linker_cases::CallbackKind::AuthNotify,
-                attempt: 1,
-                forged: false,
-                request_body: body,
-                http_status: sent.http_status,
-                reply_body: sent.reply.clone(),
-                reply_signature: signature.into_verdict(),
-                reply_valid: acknowledged,
-                error: if sent.http_status.is_none() {
-                    sent.error.clone()
-                } else {
-                    None
-                },
-                latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
-            };
-            self.append_event(
-                run_id,
-                sent.sent_at,
-                linker_cases::EventKind::HubCallback(callback),
-                None,
-            )?;
-        }
-        Ok(acknowledged)
+        Ok(self.attempt_delivery(&mut delivery).await?.acknowledged)
     }
 
     /// `applyToken`: an access token for an authorization code (once) or a refresh token.

@@ -17,6 +17,7 @@ use crate::domain::merchants::Merchant;
 use crate::domain::request_log::{Direction, ExchangeFilter};
 use crate::domain::runs::RunStatus;
 use crate::error::HubError;
+use crate::store::StoreError;
 use crate::store::authorizations::{Answer, AuthorizationRow, AuthorizationStatus, Grant};
 
 /// What an authorization URL asks of the customer, before they answer.
@@ -171,9 +172,34 @@ impl Hub {
             run_id,
             at: now,
         };
-        let changed = self.store.db(|db| {
-            db.authorizations()
-                .grant(&id, &code, &customer, now + AUTH_CODE_VALIDITY, answer)
+        let project = self.project(&found.project_id)?;
+        let notify = AuthNotifyRequest {
+            authorization_notify_type: AuthorizationNotifyType::AuthcodeCreated,
+            auth_client_id: Some(found.auth_client_id.clone()),
+            auth_state: Some(found.auth_state.clone()),
+            auth_code: Some(code.clone()),
+            access_token: None,
+            psp_id: Some(wallet.psp_id.to_owned()),
+            acquirer_id: Some(project.acquirer_id.clone()),
+            customer_id: Some(customer.clone()),
+            reason: None,
+        };
+        // The grant and its authNotify are written together: a crash after it leaves the
+        // notification queued, never lost.
+        let queued = self.auth_notify_delivery(&project, &notify, run_id);
+        let held = queued.as_ref().and_then(|d| self.hold_delivery(&d.id));
+        let changed = self.store.transaction(|db| {
+            let changed = db.authorizations().grant(
+                &id,
+                &code,
+                &customer,
+                now + AUTH_CODE_VALIDITY,
+                answer,
+            )?;
+            if let Some(delivery) = queued.as_ref().filter(|_| changed) {
+                db.deliveries().insert(delivery)?;
+            }
+            Ok::<_, StoreError>(changed)
         })?;
         if !changed {
             return Err(HubError::Conflict(format!(
@@ -192,19 +218,7 @@ impl Hub {
                 None,
             )?;
         }
-        let project = self.project(&found.project_id)?;
-        let notify = AuthNotifyRequest {
-            authorization_notify_type: AuthorizationNotifyType::AuthcodeCreated,
-            auth_client_id: Some(found.auth_client_id.clone()),
-            auth_state: Some(found.auth_state.clone()),
-            auth_code: Some(code.clone()),
-            access_token: None,
-            psp_id: Some(wallet.psp_id.to_owned()),
-            acquirer_id: Some(project.acquirer_id.clone()),
-            customer_id: Some(customer),
-            reason: None,
-        };
-        let notified = self.auth_notify(&project, notify, run_id).await?;
+        let notified = self.send_auth_notify(queued, held).await?;
         Ok(Granted {
             redirect_url: with_query(
                 &found.auth_redirect_url,
@@ -303,18 +317,7 @@ impl Hub {
             return Ok(true);
         }
         let now = self.clock.now();
-        self.store.db(|db| db.authorizations().revoke(id, now))?;
         let run_id = self.authorization_run(&found);
-        if let Some(run_id) = &run_id {
-            self.append_event(
-                run_id,
-                now,
-                EventKind::WalletAction {
-                    action: WalletActionKind::RevokeAuthorization,
-                },
-                None,
-            )?;
-        }
         let project = self.project(&found.project_id)?;
         let notify = AuthNotifyRequest {
             authorization_notify_type: AuthorizationNotifyType::TokenCanceled,
@@ -328,7 +331,27 @@ impl Hub {
             customer_id: found.customer_id.clone(),
             reason: Some("the customer revoked the authorization in the wallet".to_owned()),
         };
-        self.auth_notify(&project, notify, run_id.as_deref()).await
+        // The revocation and its authNotify are written together, as for a grant.
+        let queued = self.auth_notify_delivery(&project, &notify, run_id.as_deref());
+        let held = queued.as_ref().and_then(|d| self.hold_delivery(&d.id));
+        self.store.transaction(|db| {
+            db.authorizations().revoke(id, now)?;
+            if let Some(delivery) = &queued {
+                db.deliveries().insert(delivery)?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        if let Some(run_id) = &run_id {
+            self.append_event(
+                run_id,
+                now,
+                EventKind::WalletAction {
+                    action: WalletActionKind::RevokeAuthorization,
+                },
+                None,
+            )?;
+        }
+        self.send_auth_notify(queued, held).await
     }
 
     /// The open run an authorization's exchanges join now: the one it was granted in while

@@ -11,6 +11,7 @@
 //! passwords, wallet sessions). Importing a sheet of them is the `import` module's, over
 //! [`Hub::invite_merchants`] (all or none) and [`Hub::check_merchant_batch`].
 
+mod outbox;
 mod sessions;
 
 pub(crate) use sessions::unknown_login_hash;
@@ -21,9 +22,11 @@ use serde::{Deserialize, Serialize};
 use crate::Hub;
 use crate::domain::admin_credential::token_hash;
 use crate::error::HubError;
+use crate::store::invitation_mail::MailRow;
 use crate::store::merchants::{Clash, MerchantRow, MerchantStatus};
 use crate::store::{Db, StoreError};
 
+pub use outbox::MAIL_LEASE;
 pub use sessions::Session;
 pub(crate) use sessions::verify_password;
 
@@ -142,6 +145,9 @@ pub struct Invited {
     pub merchant: Merchant,
     /// Its invitation.
     pub invitation: Invitation,
+    /// The id of the invitation mail queued with it.
+    #[serde(skip)]
+    pub mail_id: String,
 }
 
 impl From<MerchantRow> for Merchant {
@@ -204,11 +210,13 @@ fn normalise_code(code: &str) -> String {
         .collect()
 }
 
-/// Writes a new merchant (always `inactive`) and its invitation (hashed).
-fn insert_invited(db: Db<'_>, invited: &Invited) -> Result<(), StoreError> {
+/// Writes a new merchant (always `inactive`), its invitation (hashed) and the invitation's
+/// queued mail, all in the caller's transaction.
+fn insert_invited(db: Db<'_>, invited: &Invited, mail: &MailRow) -> Result<(), StoreError> {
     let Invited {
         merchant,
         invitation,
+        ..
     } = invited;
     let row = MerchantRow {
         id: merchant.id.clone(),
@@ -226,15 +234,17 @@ fn insert_invited(db: Db<'_>, invited: &Invited) -> Result<(), StoreError> {
         &row,
         &token_hash(&normalise_code(&invitation.code)),
         invitation.expires_at,
-    )
+    )?;
+    db.invitation_mail().insert(&merchant.project_id, mail)
 }
 
 impl Hub {
     /// Invites a merchant: checks every field, creates it `inactive` and returns its invitation.
     pub fn invite_merchant(&self, project_id: &str, new: NewMerchant) -> Result<Invited, HubError> {
-        self.project(project_id)?;
+        let project = self.project(project_id)?;
         let now = self.clock.now();
         let invited = self.new_invited(project_id, check_new_merchant(&new)?, now);
+        let mail = self.queued_mail(&project, &invited, now);
         let merchant = &invited.merchant;
         self.store.transaction(|db| {
             if let Some(clash) = db
@@ -250,7 +260,7 @@ impl Hub {
                     format!("{value} is already invited to this project"),
                 ));
             }
-            Ok(insert_invited(db, &invited)?)
+            Ok(insert_invited(db, &invited, &mail)?)
         })?;
         Ok(invited)
     }
@@ -271,6 +281,7 @@ impl Hub {
                 last_active_at: None,
             },
             invitation: self.new_invitation(now),
+            mail_id: self.ids.alphanumeric("mail_", 12),
         }
     }
 
@@ -296,18 +307,21 @@ impl Hub {
                 ),
             ));
         }
+        let project = self.project(project_id)?;
         let now = self.clock.now();
         let mut invited = Vec::with_capacity(batch.len());
         for new in batch {
-            invited.push(self.new_invited(project_id, check_new_merchant(new)?, now));
+            let one = self.new_invited(project_id, check_new_merchant(new)?, now);
+            let mail = self.queued_mail(&project, &one, now);
+            invited.push((one, mail));
         }
         self.store.transaction(|db| {
-            for one in &invited {
-                insert_invited(db, one)?;
+            for (one, mail) in &invited {
+                insert_invited(db, one, mail)?;
             }
             Ok::<_, StoreError>(())
         })?;
-        Ok(invited)
+        Ok(invited.into_iter().map(|(one, _)| one).collect())
     }
 
     /// What is wrong with each row of a batch of invitations (`None`: nothing), without
@@ -387,16 +401,27 @@ impl Hub {
         if merchant.project_id != project_id {
             return Err(HubError::NotFound(format!("merchant {merchant_id}")));
         }
-        let invitation = self.new_invitation(self.clock.now());
+        let project = self.project(project_id)?;
+        let now = self.clock.now();
+        let invitation = self.new_invitation(now);
         let hash = token_hash(&normalise_code(&invitation.code));
-        self.store.db(|db| {
-            db.merchants()
-                .set_invitation(merchant_id, &hash, invitation.expires_at)
-        })?;
-        Ok(Invited {
+        let invited = Invited {
             merchant,
             invitation,
-        })
+            mail_id: self.ids.alphanumeric("mail_", 12),
+        };
+        let mail = self.queued_mail(&project, &invited, now);
+        self.store.transaction(|db| {
+            db.merchants()
+                .set_invitation(merchant_id, &hash, invited.invitation.expires_at)?;
+            let mail_of = db.invitation_mail();
+            mail_of.withdraw_queued(
+                merchant_id,
+                "replaced by a newer invitation before it was sent",
+            )?;
+            mail_of.insert(project_id, &mail)
+        })?;
+        Ok(invited)
     }
 
     /// Revokes a merchant's access: its status says Revoked, its invitation stops working, its
@@ -413,28 +438,13 @@ impl Hub {
         self.store.transaction(|db| {
             db.merchants().revoke_access(merchant_id, &remark)?;
             db.sessions().revoke_merchant(merchant_id, now)?;
-            db.invitation_mail().forget_links(merchant_id)
+            let mail = db.invitation_mail();
+            mail.withdraw_queued(
+                merchant_id,
+                "the merchant's access was revoked before it was sent",
+            )?;
+            mail.forget_links(merchant_id)
         })?;
-        Ok(())
-    }
-
-    /// Sets a merchant's status and remark (its invitation is being delivered, or failed).
-    pub(crate) fn set_merchant_status(
-        &self,
-        merchant_id: &str,
-        status: MerchantStatus,
-        remark: Option<&str>,
-    ) -> Result<(), HubError> {
-        self.store
-            .db(|db| db.merchants().set_status(merchant_id, status, remark))?;
-        Ok(())
-    }
-
-    /// After its invitation was delivered: a `processing` or `failed` merchant is back to
-    /// `inactive`, or `active` once it set a password.
-    pub(crate) fn settle_merchant_status(&self, merchant_id: &str) -> Result<(), HubError> {
-        self.store
-            .db(|db| db.merchants().settle_status(merchant_id))?;
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use linker_cases::{Event, EventKind};
 
 use crate::Hub;
 use crate::error::HubError;
-use crate::store::StoreError;
+use crate::store::{Db, StoreError};
 
 /// The text at a path of a JSON body.
 fn text_at(body: &serde_json::Value, path: &[&str]) -> Option<String> {
@@ -17,6 +17,29 @@ fn text_at(body: &serde_json::Value, path: &[&str]) -> Option<String> {
         node = node.get(key)?;
     }
     node.as_str().map(str::to_owned)
+}
+
+/// Appends an event to a run inside the caller's transaction (so the event and what it records
+/// are written together); [`Hub::append_event`] for a transaction of its own. The caller signals
+/// the run's watchers once the transaction is committed.
+pub(crate) fn insert_event(
+    db: Db<'_>,
+    run_id: &str,
+    at: DateTime<Utc>,
+    kind: EventKind,
+    write_id: Option<&str>,
+) -> Result<u32, StoreError> {
+    let runs = db.runs();
+    if let Some(write_id) = write_id
+        && let Some(seq) = runs.event_of_write(run_id, write_id)?
+    {
+        return Ok(seq);
+    }
+    let seq = runs.next_event_seq(run_id)?;
+    let event = Event { seq, at, kind };
+    let text = serde_json::to_string(&event).unwrap_or_default();
+    runs.insert_event(run_id, seq, at, &text, write_id)?;
+    Ok(seq)
 }
 
 impl Hub {
@@ -31,19 +54,7 @@ impl Hub {
     ) -> Result<u32, HubError> {
         Ok(self
             .store
-            .transaction(|db| {
-                let runs = db.runs();
-                if let Some(write_id) = write_id
-                    && let Some(seq) = runs.event_of_write(run_id, write_id)?
-                {
-                    return Ok(seq);
-                }
-                let seq = runs.next_event_seq(run_id)?;
-                let event = Event { seq, at, kind };
-                let text = serde_json::to_string(&event).unwrap_or_default();
-                runs.insert_event(run_id, seq, at, &text, write_id)?;
-                Ok::<_, StoreError>(seq)
-            })
+            .transaction(|db| insert_event(db, run_id, at, kind, write_id))
             .inspect(|_| self.signal(run_id))?)
     }
 
