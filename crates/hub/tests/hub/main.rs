@@ -6,6 +6,7 @@ mod after_payment;
 mod attachments;
 mod auto_debit;
 mod browser;
+mod busy_store;
 mod callbacks;
 mod console;
 mod data_folder;
