@@ -148,6 +148,18 @@ impl Hub {
         Arc::clone(&self.clock)
     }
 
+    /// Holds the store as a slow query would, until the hold is dropped (for tests).
+    #[doc(hidden)]
+    pub fn hold_store_for_test(&self) -> store::StoreHold<'_> {
+        self.store.hold_for_test()
+    }
+
+    /// How many uses of the store wait for it right now (for tests).
+    #[doc(hidden)]
+    pub fn store_waiting_for_test(&self) -> usize {
+        self.store.waiting_for_test()
+    }
+
     /// Ends every open event stream (the server is shutting down).
     pub fn close_streams(&self) {
         self.closing.send_replace(true);

@@ -27,6 +27,8 @@ use serde_json::{Value, json};
 
 use crate::Outcome;
 
+mod wal;
+
 const PAY: &str = "/aps/api/v1/payments/pay";
 const INQUIRY: &str = "/aps/api/v1/payments/inquiryPayment";
 const CLIENT_ID: &str = "TEST_BENCH_0001";
@@ -51,6 +53,10 @@ pub enum BenchCommand {
     /// Signed pay + inquiryPayment throughput and latency of a hub over loopback, next to the
     /// bound the RSA work alone sets on this machine. Build with --release for meaningful figures.
     Hub(HubBenchArgs),
+    /// The write-ahead log under minutes of signed calls to a hub in its own process: its
+    /// largest and final size, what its restarts held the store for, and how long the hub
+    /// takes to start again after being killed mid-load. Build with --release.
+    Wal(wal::WalBenchArgs),
 }
 
 /// Arguments of `linker bench hub`.
@@ -71,6 +77,7 @@ pub struct HubBenchArgs {
 pub fn run(command: BenchCommand) -> Result<Outcome> {
     match command {
         BenchCommand::Hub(args) => hub(&args),
+        BenchCommand::Wal(args) => wal::run(&args),
     }
 }
 
@@ -561,14 +568,9 @@ fn run_load(
     Ok((load, tally.cost(all_cores)))
 }
 
-/// The clients' side before timing: project, codes, warm-up. Returns the client and how many
-/// codes it issued.
-async fn prepare(
-    args: &HubBenchArgs,
-    bound: f64,
-    base: &str,
-    data: &Path,
-) -> Result<(Arc<Client>, usize)> {
+/// The benchmark's ACQP on the hub at `base` (whose data folder, for the admin token, is
+/// `data`): a new project with a fresh key pair, and an HTTP client.
+async fn connect(base: &str, data: &Path) -> Result<Arc<Client>> {
     let token_path = linker_hub::admin_token_path(data);
     let token = std::fs::read_to_string(&token_path)
         .with_context(|| format!("cannot read the admin token {}", token_path.display()))?
@@ -600,8 +602,7 @@ async fn prepare(
     let hub_key = PublicKey::from_base64_or_pem(&text(&project, "hubPublicKey")?)
         .context("the project's hubPublicKey is not a public key")?;
 
-    let clients = usize::try_from(args.clients).context("too many clients")?;
-    let client = Arc::new(Client {
+    Ok(Arc::new(Client {
         http,
         base: base.to_owned(),
         signer: Signer::new(CLIENT_ID, keys.private),
@@ -609,7 +610,19 @@ async fn prepare(
         admin,
         codes_path: format!("/projects/{project_id}/payment-codes"),
         codes: Mutex::new(Vec::new()),
-    });
+    }))
+}
+
+/// The clients' side before timing: project, codes, warm-up. Returns the client and how many
+/// codes it issued.
+async fn prepare(
+    args: &HubBenchArgs,
+    bound: f64,
+    base: &str,
+    data: &Path,
+) -> Result<(Arc<Client>, usize)> {
+    let clients = usize::try_from(args.clients).context("too many clients")?;
+    let client = connect(base, data).await?;
 
     // Enough codes for the window at the RSA bound (every pay takes one), with a margin.
     let horizon = (args.seconds as f64).min(PRE_ISSUE_HORIZON_SECS);

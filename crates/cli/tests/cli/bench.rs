@@ -1,5 +1,5 @@
-//! `linker bench hub`: a short run proves the benchmark works end to end. The figures themselves
-//! are for people to read; no test asserts on timing.
+//! `linker bench hub` and `linker bench wal`: a short run proves each works end to end. The
+//! figures themselves are for people to read; no test asserts on timing.
 
 use crate::linker;
 
@@ -51,4 +51,37 @@ fn a_short_hub_benchmark_reports_its_figures_as_json() {
         "ops are pay and inquiry calls: {report}"
     );
     assert_eq!(report["errors"], 0, "no call failed: {report}");
+}
+
+/// `linker bench wal`: a hub process under load for two seconds, killed, started again.
+#[test]
+fn a_short_wal_benchmark_kills_and_restarts_its_hub_and_reports_as_json() {
+    let output = linker()
+        .args(["bench", "wal", "--clients", "2", "--seconds", "2", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "linker bench wal failed: {stderr}\n{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("the report is not JSON ({error}): {stdout}"));
+    assert!(
+        report["ops"].as_u64().unwrap() > 0,
+        "some signed calls were answered: {report}"
+    );
+    assert_eq!(
+        report["errors"], 0,
+        "no call failed before the kill: {report}"
+    );
+    assert!(
+        report["walMb"]["largest"].as_f64().unwrap() > 0.0,
+        "the load wrote to the WAL: {report}"
+    );
+    assert!(
+        report["restartAfterKillMs"].as_f64().unwrap() > 0.0,
+        "the hub was started again after the kill: {report}"
+    );
 }

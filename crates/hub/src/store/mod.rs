@@ -1,7 +1,12 @@
 //! The hub's storage: one SQLite file (WAL), ordered migrations applied in one transaction, and a
 //! schema version check that refuses a database written by a newer build (the opening and
-//! migrating are `linker_base::sqlite`'s; the schema, the lock file and the checkpointer are
-//! the hub's).
+//! migrating are `linker_base::sqlite`'s; the schema, the lock file and the checkpointer, which
+//! keeps the WAL bounded ([`wal`]), are the hub's).
+//!
+//! The connection is one, behind a mutex. A use of it from an async worker of a multi-thread
+//! runtime runs in `tokio::task::block_in_place`, so a request that waits for the store (or runs
+//! a slow query) hands its worker's other tasks to another thread: `/health` and every route
+//! that needs no storage keep answering while the store is busy.
 
 pub mod admin;
 pub mod assignments;
@@ -18,9 +23,10 @@ pub mod payments;
 pub mod project_tokens;
 pub mod projects;
 pub mod runs;
+pub mod wal;
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use linker_base::sqlite;
 use rusqlite::{Connection, OptionalExtension};
@@ -72,19 +78,24 @@ pub const SCHEMA_VERSION: i64 = sqlite::schema_version(MIGRATIONS);
 /// The hub's database.
 #[derive(Debug)]
 pub struct Store {
-    connection: Mutex<Connection>,
-    /// Moves the WAL into the database on its own connection and thread; `None` in memory.
-    checkpointer: Option<Checkpointer>,
+    connection: Arc<Mutex<Connection>>,
+    /// How many uses wait for the connection (see [`Store::waiting_for_test`]).
+    waiting: std::sync::atomic::AtomicUsize,
+    /// Keeps the WAL bounded, moving it into the database on its own connection and thread;
+    /// `None` in memory.
+    wal: Option<wal::Wal>,
     /// Held (locked) for the store's life, so a second hub on the same data folder is refused.
     _lock: Option<std::fs::File>,
 }
 
-/// How often the checkpointer moves committed pages from the WAL into the database file.
-const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
-
 impl Store {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, wal::WalBudget::default())
+    }
+
+    /// [`Store::open`] with the WAL kept within `budget`.
+    pub(crate) fn open_with(path: &Path, budget: wal::WalBudget) -> Result<Store, StoreError> {
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
         let lock_path = std::path::PathBuf::from(lock_path);
@@ -104,20 +115,26 @@ impl Store {
         // -shm files the database's permissions).
         linker_base::private::create_file(path)
             .map_err(|error| StoreError::Create(format!("{}: {error}", path.display())))?;
-        let mut store = Store::prepare(Connection::open(path)?, true)?;
-        store.checkpointer = Some(Checkpointer::start(Connection::open(path)?)?);
+        let mut store = Store::prepare(Connection::open(path)?, Some(budget))?;
+        store.wal = Some(wal::Wal::start(
+            path,
+            Connection::open(path)?,
+            Arc::clone(&store.connection),
+            budget,
+        )?);
         store._lock = Some(lock);
         Ok(store)
     }
 
     /// An in-memory database, for tests.
     pub fn in_memory() -> Result<Store, StoreError> {
-        Store::prepare(Connection::open_in_memory()?, false)
+        Store::prepare(Connection::open_in_memory()?, None)
     }
 
+    /// `budget` is `Some` for a file, whose WAL a checkpointer keeps within it.
     fn prepare(
         mut connection: Connection,
-        checkpoint_elsewhere: bool,
+        budget: Option<wal::WalBudget>,
     ) -> Result<Store, StoreError> {
         // WAL keeps readers off writers' backs; NORMAL is durable across a process crash (the
         // hub's failure model: SIGKILL), which is what "nothing acknowledged is lost" needs.
@@ -125,18 +142,19 @@ impl Store {
         // WAL and the database). Checkpoints therefore run on their own connection and thread
         // (`Checkpointer`), not inside a request's transaction while every other request waits
         // for the connection: on a 2-core machine that stall alone idled an eighth of the CPU
-        // under load (`linker bench hub`).
+        // under load (`linker bench hub`). It also keeps the log bounded ([`wal`]).
         let pragmas = sqlite::Pragmas {
             synchronous: sqlite::Synchronous::Normal,
             busy_timeout: std::time::Duration::from_secs(5),
-            auto_checkpoint: !checkpoint_elsewhere,
+            auto_checkpoint: budget.is_none(),
         };
         sqlite::prepare(&mut connection, pragmas, MIGRATIONS)?;
         // Hot statements are prepared once (`prepare_cached`); room for all of them.
         connection.set_prepared_statement_cache_capacity(256);
         Ok(Store {
-            connection: Mutex::new(connection),
-            checkpointer: None,
+            connection: Arc::new(Mutex::new(connection)),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            wal: None,
             _lock: None,
         })
     }
@@ -147,7 +165,34 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        f(&mut self.lock())
+        self.use_connection(f)
+    }
+
+    /// Runs `f` holding the connection; past the WAL's hard bound, then waits (not holding it)
+    /// for the checkpointer to empty the log. On an async worker of a multi-thread runtime this
+    /// runs in `block_in_place`: waiting for the mutex (behind a slow query, a log restart) and
+    /// the query itself then hold up this request alone, never the other tasks of the worker
+    /// (`/health` among them). Elsewhere (a blocking thread, a current-thread runtime, no
+    /// runtime) it runs as it is.
+    fn use_connection<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        let work = || {
+            let mut connection = self.lock();
+            let value = f(&mut connection);
+            let full = self
+                .wal
+                .as_ref()
+                .is_some_and(|wal| wal.after_use(&connection));
+            drop(connection);
+            if full && let Some(wal) = &self.wal {
+                wal.wait_for_room();
+            }
+            value
+        };
+        if on_multi_thread_runtime() {
+            tokio::task::block_in_place(work)
+        } else {
+            work()
+        }
     }
 
     /// Runs `f` over the tables outside a transaction: each statement commits on its own.
@@ -156,9 +201,10 @@ impl Store {
         &self,
         f: impl FnOnce(Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let connection = self.lock();
-        f(Db {
-            connection: &connection,
+        self.use_connection(|connection| {
+            f(Db {
+                connection: &*connection,
+            })
         })
     }
 
@@ -168,25 +214,68 @@ impl Store {
         &self,
         f: impl FnOnce(Db<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut connection = self.lock();
-        let transaction = connection.transaction().map_err(StoreError::from)?;
-        let value = f(Db {
-            connection: &transaction,
-        })?;
-        transaction.commit().map_err(StoreError::from)?;
-        Ok(value)
+        self.use_connection(|connection| {
+            let transaction = connection.transaction().map_err(StoreError::from)?;
+            let value = f(Db {
+                connection: &transaction,
+            })?;
+            transaction.commit().map_err(StoreError::from)?;
+            Ok(value)
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        match self.connection.try_lock() {
+            Ok(connection) => connection,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                self.waiting
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let connection = self
+                    .connection
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                self.waiting
+                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                connection
+            }
+        }
+    }
+
+    /// How many uses of the store wait for the connection right now (for tests).
+    #[doc(hidden)]
+    pub fn waiting_for_test(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(sqlite::user_version(&self.lock())?)
+        Ok(self.use_connection(|connection| sqlite::user_version(connection))?)
     }
+
+    /// Holds the connection until the hold is dropped, as a slow query would: for tests that
+    /// show what waits for the store and what does not.
+    #[doc(hidden)]
+    pub fn hold_for_test(&self) -> StoreHold<'_> {
+        StoreHold(self.lock())
+    }
+}
+
+/// The connection held by [`Store::hold_for_test`], until dropped.
+#[doc(hidden)]
+pub struct StoreHold<'s>(#[allow(dead_code)] MutexGuard<'s, Connection>);
+
+impl std::fmt::Debug for StoreHold<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreHold")
+    }
+}
+
+/// True on a thread of a multi-thread tokio runtime (a worker, a blocking thread, or inside its
+/// `block_on`), where `block_in_place` may be called (on a current-thread runtime it panics).
+fn on_multi_thread_runtime() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 impl From<sqlite::OpenError> for StoreError {
@@ -248,51 +337,7 @@ impl Drop for Store {
     fn drop(&mut self) {
         // Stop the checkpointer first, so the main connection closes last and folds the WAL
         // into the database file.
-        self.checkpointer.take();
-    }
-}
-
-/// A thread that checkpoints the WAL every [`CHECKPOINT_INTERVAL`] on its own connection.
-/// A PASSIVE checkpoint never blocks the writer, so requests go on while it syncs.
-#[derive(Debug)]
-struct Checkpointer {
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Checkpointer {
-    fn start(connection: Connection) -> Result<Checkpointer, StoreError> {
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("hub-checkpoint".to_owned())
-            .spawn(move || {
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                    stopped.recv_timeout(CHECKPOINT_INTERVAL)
-                {
-                    let result =
-                        connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                            row.get::<_, i64>(0)
-                        });
-                    if let Err(error) = result {
-                        tracing::warn!(%error, "WAL checkpoint failed; the next one retries");
-                    }
-                }
-            })
-            .map_err(|error| StoreError::Thread(error.to_string()))?;
-        Ok(Checkpointer {
-            stop: Some(stop),
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        self.stop.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.wal.take();
     }
 }
 

@@ -7,6 +7,7 @@ mod attachments;
 mod authz;
 mod auto_debit;
 mod browser;
+mod busy_store;
 mod callbacks;
 mod console;
 mod console_members;
