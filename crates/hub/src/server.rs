@@ -189,6 +189,7 @@ impl Server {
             None => router(self.hub.clone()),
         };
         let notifier = callbacks::spawn_notifier(self.hub.clone());
+        let log_sweeper = spawn_log_sweeper(self.hub.clone());
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let stopped = move || {
             let mut stopping = stopping.clone();
@@ -233,6 +234,8 @@ impl Server {
         }
         served.map_err(ServeError::Serve)?;
         notifier.abort();
+        log_sweeper.abort();
+        let _ = log_sweeper.await;
         // Wait for the worker to let go of the hub (and its store's lock) before returning.
         let _ = notifier.await;
         Ok(())
@@ -311,4 +314,30 @@ pub async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// How often the request log's retention is enforced.
+const LOG_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs [`Hub::sweep_request_log`] every ten minutes (the first ten minutes after start, so a
+/// hub started and stopped at once is not held by a sweep), off the async workers, until the
+/// hub is dropped.
+fn spawn_log_sweeper(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
+    let weak = Arc::downgrade(&hub);
+    drop(hub);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval_at(
+            tokio::time::Instant::now() + LOG_SWEEP_INTERVAL,
+            LOG_SWEEP_INTERVAL,
+        );
+        loop {
+            ticker.tick().await;
+            let Some(hub) = weak.upgrade() else { break };
+            match tokio::task::spawn_blocking(move || hub.sweep_request_log()).await {
+                Ok(Err(error)) => tracing::error!(%error, "the request log sweep failed"),
+                Err(error) => tracing::error!(%error, "the request log sweep panicked"),
+                Ok(Ok(_)) => {}
+            }
+        }
+    })
 }

@@ -16,6 +16,7 @@ pub mod merchants;
 mod migrations;
 pub mod payments;
 pub mod projects;
+pub mod rejected;
 pub mod runs;
 
 use std::path::Path;

@@ -20,6 +20,7 @@ mod openapi;
 mod order_codes;
 mod payments;
 mod private_codes;
+mod request_log;
 mod runs;
 mod smtp;
 mod support;
