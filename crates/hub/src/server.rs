@@ -194,6 +194,7 @@ impl Server {
         ));
         let notifier = callbacks::spawn_notifier(self.hub.clone());
         let mailer = mail::spawn_mailer(self.hub.clone());
+        let log_sweeper = spawn_log_sweeper(self.hub.clone());
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let stopped = move || {
             let mut stopping = stopping.clone();
@@ -239,6 +240,8 @@ impl Server {
         served.map_err(ServeError::Serve)?;
         notifier.abort();
         mailer.abort();
+        log_sweeper.abort();
+        let _ = log_sweeper.await;
         // Wait for the workers to let go of the hub (and its store's lock) before returning.
         let _ = notifier.await;
         let _ = mailer.await;
@@ -336,4 +339,30 @@ async fn record_client(
         request.extensions_mut().insert(ClientIp(ip));
     }
     next.run(request).await
+}
+
+/// How often the request log's retention is enforced.
+const LOG_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs [`Hub::sweep_request_log`] every ten minutes (the first ten minutes after start, so a
+/// hub started and stopped at once is not held by a sweep), off the async workers, until the
+/// hub is dropped.
+fn spawn_log_sweeper(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
+    let weak = Arc::downgrade(&hub);
+    drop(hub);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval_at(
+            tokio::time::Instant::now() + LOG_SWEEP_INTERVAL,
+            LOG_SWEEP_INTERVAL,
+        );
+        loop {
+            ticker.tick().await;
+            let Some(hub) = weak.upgrade() else { break };
+            match tokio::task::spawn_blocking(move || hub.sweep_request_log()).await {
+                Ok(Err(error)) => tracing::error!(%error, "the request log sweep failed"),
+                Err(error) => tracing::error!(%error, "the request log sweep panicked"),
+                Ok(Ok(_)) => {}
+            }
+        }
+    })
 }

@@ -341,7 +341,7 @@ fn schedule(text: &str) -> Result<Option<Vec<u64>>, HubError> {
         .map(Some)
 }
 
-const PROJECT_FIELDS: [&str; 9] = [
+const PROJECT_FIELDS: [&str; 10] = [
     "name",
     "clientId",
     "acqpPublicKey",
@@ -351,7 +351,23 @@ const PROJECT_FIELDS: [&str; 9] = [
     "entryCodeDomains",
     "privateCodeDomains",
     "notifyRetrySchedule",
+    "requestLogDays",
 ];
+
+/// The request log's retention as typed: empty keeps the current one (the default when
+/// creating); otherwise a whole number of days, which the hub checks is in range.
+fn log_days(text: &str) -> Result<Option<u32>, HubError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        HubError::invalid(
+            "requestLogDays",
+            format!("{text:?} is not a whole number of days: give 1 to 3650"),
+        )
+    })
+}
 
 pub(super) async fn create_project(
     State(hub): State<Arc<Hub>>,
@@ -371,6 +387,13 @@ pub(super) async fn create_project(
         entry_code_domains: list(form.get("entryCodeDomains")),
         private_code_domains: list(form.get("privateCodeDomains")),
         notify_retry_schedule,
+        request_log_days: None,
+    });
+    let new = new.and_then(|new| {
+        Ok(NewProject {
+            request_log_days: log_days(form.get("requestLogDays"))?,
+            ..new
+        })
     });
     let user = staff.user.clone();
     let created = match new {
@@ -483,6 +506,10 @@ fn settings_form(view: &ProjectView) -> FormData {
                 .collect::<Vec<_>>()
                 .join(", "),
         ),
+        (
+            "requestLogDays".to_owned(),
+            view.request_log_days.to_string(),
+        ),
     ])
 }
 
@@ -542,6 +569,13 @@ pub(super) async fn save_settings(
         entry_code_domains: Some(list(form.get("entryCodeDomains"))),
         private_code_domains: Some(list(form.get("privateCodeDomains"))),
         notify_retry_schedule: Some(schedule.unwrap_or_default()),
+        request_log_days: None,
+    });
+    let update = update.and_then(|update| {
+        Ok(ProjectUpdate {
+            request_log_days: log_days(form.get("requestLogDays"))?,
+            ..update
+        })
     });
     let saved = match update {
         Ok(update) => {

@@ -16,7 +16,9 @@ use crate::Hub;
 use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
 use crate::domain::forced::{FieldMatch, ForcedResult, NewForcedResult};
 use crate::domain::merchants::Merchant;
-use crate::domain::request_log::{Exchange, ExchangeFilter};
+use crate::domain::request_log::{
+    Exchange, ExchangeFilter, ExchangeSummary, RejectedCount, RejectedSample,
+};
 use crate::error::HubError;
 
 /// A row of the log.
@@ -30,6 +32,30 @@ struct LogRow {
     signature: String,
     latency_ms: String,
     run_id: String,
+    /// "1.2 KB" and so on: the whole request's size.
+    size: String,
+}
+
+/// A Client-Id's refused calls, as the log page shows them.
+struct RefusedRow {
+    client_id: String,
+    count: i64,
+    first_at: String,
+    last_at: String,
+    last_code: String,
+    last_reason: String,
+}
+
+/// A kept sample of a refused call.
+struct SampleRow {
+    at: String,
+    api: String,
+    signature: String,
+    code: String,
+    reason: String,
+    headers: String,
+    body: String,
+    note: String,
 }
 
 #[derive(Template)]
@@ -42,6 +68,8 @@ struct RequestsPage {
     apis: Vec<&'static str>,
     merchants: Vec<(String, String)>,
     more: String,
+    refused: Vec<RefusedRow>,
+    samples: Vec<SampleRow>,
 }
 
 impl RequestsPage {
@@ -83,8 +111,8 @@ pub(super) async fn requests_page(
     let query = FormData::parse(query.unwrap_or_default().as_bytes());
     let merchants = hub.merchants(&id)?;
     let (filter, errors) = log_filter(&hub, &id, &query, &merchants)?;
-    let exchanges: Vec<Exchange> = if errors.is_empty() {
-        hub.exchanges(&id, &filter)?
+    let exchanges: Vec<ExchangeSummary> = if errors.is_empty() {
+        hub.exchange_summaries(&id, &filter)?
     } else {
         Vec::new()
     };
@@ -102,7 +130,57 @@ pub(super) async fn requests_page(
             .map(|m| (m.id, format!("{} ({})", m.name, m.mid)))
             .collect(),
         more,
+        refused: hub.refused_counts(&id)?.iter().map(refused_row).collect(),
+        samples: hub.refused_samples(&id)?.iter().map(sample_row).collect(),
     })
+}
+
+fn refused_row(count: &RejectedCount) -> RefusedRow {
+    RefusedRow {
+        client_id: count.client_id.clone(),
+        count: count.count,
+        first_at: when(&count.first_at),
+        last_at: when(&count.last_at),
+        last_code: count.last_code.clone(),
+        last_reason: count.last_reason.clone(),
+    }
+}
+
+fn sample_row(sample: &RejectedSample) -> SampleRow {
+    SampleRow {
+        at: when(&sample.at),
+        api: sample.api.clone(),
+        signature: sample.signature_verdict.to_string(),
+        code: sample.result_code.clone(),
+        reason: sample.reason.clone(),
+        headers: header_lines(&sample.request_headers),
+        body: pretty(&sample.request_body),
+        note: cut_note(
+            sample.request_body.len(),
+            sample.request_size,
+            Some(&sample.request_sha256),
+        ),
+    }
+}
+
+/// "truncated, N bytes, sha256 …" when the log kept only the start of a body, else "".
+fn cut_note(kept: usize, size: u64, sha256: Option<&String>) -> String {
+    if (kept as u64) >= size {
+        return String::new();
+    }
+    format!(
+        "truncated: the first {kept} of {size} bytes shown, sha256 {}",
+        sha256.map_or("unknown", String::as_str)
+    )
+}
+
+/// A size for people: bytes, KB or MB.
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
 }
 
 #[derive(Template)]
@@ -115,6 +193,8 @@ struct RequestPage {
     request_body: String,
     response_headers: String,
     response_body: String,
+    request_note: String,
+    response_note: String,
 }
 
 fn header_lines(headers: &std::collections::BTreeMap<String, String>) -> String {
@@ -131,18 +211,7 @@ pub(super) async fn request_page(
     Path((id, seq)): Path<(String, i64)>,
 ) -> Result<Page, PageError> {
     let project = staff.project(&hub, &id)?;
-    let exchange = hub
-        .exchanges(
-            &id,
-            &ExchangeFilter {
-                before: Some(seq.saturating_add(1)),
-                limit: Some(1),
-                ..ExchangeFilter::default()
-            },
-        )?
-        .into_iter()
-        .find(|e| e.seq == seq)
-        .ok_or_else(|| HubError::NotFound(format!("request {seq}")))?;
+    let exchange: Exchange = hub.exchange(&id, seq)?;
     page(&RequestPage {
         frame: Frame::project(
             &staff,
@@ -155,6 +224,16 @@ pub(super) async fn request_page(
         request_body: pretty(&exchange.request_body),
         response_headers: header_lines(&exchange.response_headers),
         response_body: pretty(&exchange.response_body),
+        request_note: cut_note(
+            exchange.request_body.len(),
+            exchange.request_size,
+            exchange.request_sha256.as_ref(),
+        ),
+        response_note: cut_note(
+            exchange.response_body.len(),
+            exchange.response_size,
+            exchange.response_sha256.as_ref(),
+        ),
         exchange,
     })
 }
@@ -417,7 +496,7 @@ fn log_filter(
 }
 
 /// The query of the next page of the log (older exchanges), or nothing when this page is the last.
-fn next_page(query: &FormData, exchanges: &[Exchange]) -> String {
+fn next_page(query: &FormData, exchanges: &[ExchangeSummary]) -> String {
     match exchanges.last() {
         Some(last) if exchanges.len() == 100 => {
             let mut next = query.clone();
@@ -442,7 +521,7 @@ fn next_page(query: &FormData, exchanges: &[Exchange]) -> String {
 }
 
 /// One exchange as a row of the log.
-fn log_row(e: &Exchange) -> LogRow {
+fn log_row(e: &ExchangeSummary) -> LogRow {
     LogRow {
         seq: e.seq,
         at: when(&e.at),
@@ -456,6 +535,7 @@ fn log_row(e: &Exchange) -> LogRow {
         signature: e.signature_verdict.to_string(),
         latency_ms: format!("{:.1}", e.latency_us as f64 / 1000.0),
         run_id: e.run_id.clone().unwrap_or_default(),
+        size: size_text(e.request_size),
     }
 }
 

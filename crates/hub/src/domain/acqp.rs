@@ -273,6 +273,7 @@ impl Hub {
             forced,
             latency_us: i64::try_from(sent.latency.as_micros()).unwrap_or(i64::MAX),
             run_id: run_id.map(str::to_owned),
+            ..Exchange::default()
         })?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Projects: a TSP's integration on the hub. A project holds the ACQP's Client-Id and public key,
 //! the key pair the hub signs that project's answers and callbacks with, the ACQP's callback URLs
-//! and registered domains, and the notification retry schedule.
+//! and registered domains, the notification retry schedule, and how many days its request log
+//! is kept.
 
 use linker_aplus::callback_url::CallbackUrl;
 use linker_aplus::{KeyPair, PrivateKey, PublicKey};
@@ -12,6 +13,13 @@ use crate::error::HubError;
 /// The notification retry schedule when a project sets none: seconds after the payment's outcome
 /// (spec: 0 s, 4 s, 30 s, 1 min, 5 min, 10 min, 1 h).
 pub const DEFAULT_RETRY_SCHEDULE: [u64; 7] = [0, 4, 30, 60, 300, 600, 3600];
+
+/// How many days a project keeps its request log when it sets nothing.
+pub const DEFAULT_REQUEST_LOG_DAYS: u32 = 30;
+
+/// The longest a project may keep its request log, in days (about ten years). Keeping it
+/// forever is not offered: the log would grow without end.
+pub const MAX_REQUEST_LOG_DAYS: u32 = 3650;
 
 /// What a TSP gives to create a project.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -37,6 +45,8 @@ pub struct NewProject {
     pub private_code_domains: Vec<String>,
     /// Notification retry schedule in seconds; the default when absent.
     pub notify_retry_schedule: Option<Vec<u64>>,
+    /// Days the request log is kept (1 to 3650); 30 when absent.
+    pub request_log_days: Option<u32>,
 }
 
 /// Changes to a project; absent fields stay as they are, `""` clears an optional URL.
@@ -59,6 +69,8 @@ pub struct ProjectUpdate {
     pub private_code_domains: Option<Vec<String>>,
     /// The retry schedule, replaced whole.
     pub notify_retry_schedule: Option<Vec<u64>>,
+    /// Days the request log is kept (1 to 3650).
+    pub request_log_days: Option<u32>,
 }
 
 /// A project as stored (the hub's private key included: never serialise this to a client).
@@ -98,6 +110,8 @@ pub struct ProjectView {
     pub private_code_domains: Vec<String>,
     /// Notification retry schedule, seconds.
     pub notify_retry_schedule: Vec<u64>,
+    /// Days the request log is kept.
+    pub request_log_days: u32,
     /// When it was created (RFC 3339).
     pub created_at: String,
     /// When it last changed (RFC 3339).
@@ -122,6 +136,7 @@ impl Project {
             entry_code_domains: self.entry_code_domains.clone(),
             private_code_domains: self.private_code_domains.clone(),
             notify_retry_schedule: self.notify_retry_schedule.clone(),
+            request_log_days: self.request_log_days,
             created_at: self.created_at.to_rfc3339(),
             updated_at: self.updated_at.to_rfc3339(),
         }
@@ -166,6 +181,9 @@ impl Hub {
             entry_code_domains: domains("entryCodeDomains", new.entry_code_domains)?,
             private_code_domains: domains("privateCodeDomains", new.private_code_domains)?,
             notify_retry_schedule: retry_schedule(new.notify_retry_schedule)?,
+            request_log_days: request_log_days(
+                new.request_log_days.unwrap_or(DEFAULT_REQUEST_LOG_DAYS),
+            )?,
             created_at: now,
             updated_at: now,
         };
@@ -240,6 +258,9 @@ impl Hub {
         }
         if let Some(schedule) = update.notify_retry_schedule {
             project.notify_retry_schedule = retry_schedule(Some(schedule))?;
+        }
+        if let Some(days) = update.request_log_days {
+            project.request_log_days = request_log_days(days)?;
         }
         project.updated_at = self.clock.now();
         self.store.db(|db| db.projects().update(&project))?;
@@ -317,6 +338,18 @@ fn domains(field: &str, list: Vec<String>) -> Result<Vec<String>, HubError> {
         }
     }
     Ok(out)
+}
+
+/// A request log retention: 1 to [`MAX_REQUEST_LOG_DAYS`] days.
+fn request_log_days(days: u32) -> Result<u32, HubError> {
+    if (1..=MAX_REQUEST_LOG_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err(HubError::invalid(
+            "requestLogDays",
+            format!("keep the request log 1 to {MAX_REQUEST_LOG_DAYS} days"),
+        ))
+    }
 }
 
 fn retry_schedule(schedule: Option<Vec<u64>>) -> Result<Vec<u64>, HubError> {

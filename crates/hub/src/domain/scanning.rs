@@ -590,29 +590,12 @@ impl Hub {
         }
         self.store
             .db(|db| db.payments().bind_run(payment_id, run_id))?;
-        let log = self.exchanges(
-            project_id,
-            &ExchangeFilter {
-                limit: Some(1000),
-                ..ExchangeFilter::default()
-            },
-        )?;
-        let mine = |exchange: &&Exchange| {
-            let request: serde_json::Value =
-                serde_json::from_str(&exchange.request_body).unwrap_or_default();
-            let response: serde_json::Value =
-                serde_json::from_str(&exchange.response_body).unwrap_or_default();
-            request["paymentRequestId"] == payment.payment_request_id.as_str()
-                || request["paymentId"] == payment.payment_id.as_str()
-                || response["paymentId"] == payment.payment_id.as_str()
-        };
+        // The request log knows the payment each verified call concerns (indexed): no body
+        // is read but this payment's.
+        let log = self.payment_exchanges(project_id, &payment.payment_id)?;
         let replayed: Vec<&Exchange> = log
             .iter()
-            .rev()
-            .filter(|e| {
-                e.direction == Direction::Inbound && e.signature_verdict.verdict().is_valid()
-            })
-            .filter(mine)
+            .filter(|e| e.signature_verdict.verdict().is_valid())
             .collect();
         let seqs: Vec<i64> = replayed.iter().map(|e| e.seq).collect();
         self.bind_exchanges(&seqs, run_id)?;

@@ -7,7 +7,9 @@
 //! `PARAM_ILLEGAL`; missing or bad signature → `INVALID_SIGNATURE` (with the most likely mistake
 //! named); a bad field → `PARAM_ILLEGAL` naming it. Every answer carries `client-id`,
 //! `response-time` and, when the Client-Id names a project, a `signature` made with that
-//! project's hub key (an unknown Client-Id has no key to sign with). Every exchange is logged.
+//! project's hub key (an unknown Client-Id has no key to sign with). Every verified call is
+//! logged in the request log; a call whose signature did not verify is counted per Client-Id, with
+//! the last few kept as samples.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -20,7 +22,7 @@ use linker_aplus::{ApiResult, ResultCode, ValidationError};
 use crate::Hub;
 pub use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
-use crate::domain::request_log::{Direction, Exchange};
+use crate::domain::request_log::{Direction, Exchange, RefusedCall};
 use crate::store::exchanges::LoggedSignature;
 use linker_cases::SignatureVerdict;
 
@@ -237,8 +239,12 @@ impl Hub {
             }
             _ => None,
         };
+        let verified = signature_verdict.verdict().is_valid();
+        let payment_id = match project {
+            Some(project) if verified => self.payment_id_of(&project.id, parsed, &outcome.body),
+            _ => None,
+        };
         let exchange = Exchange {
-            seq: 0,
             project_id: project.map(|p| p.id.clone()),
             client_id,
             at: received_at,
@@ -255,8 +261,21 @@ impl Hub {
             forced: outcome.forced,
             latency_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
             run_id,
+            payment_id,
+            ..Exchange::default()
         };
-        if let Err(error) = self.log_exchange(&exchange) {
+        // A call whose signature did not verify (anyone could have sent it, up to the body
+        // limit) is counted, not logged whole: the last few per Client-Id are kept as samples.
+        let logged = if verified {
+            self.log_exchange(&exchange).map(|_| ())
+        } else {
+            let reason = field("resultMessage").unwrap_or_default();
+            self.count_refused(&RefusedCall {
+                exchange: &exchange,
+                reason: &reason,
+            })
+        };
+        if let Err(error) = logged {
             tracing::error!(%error, "could not log an exchange");
         }
         if let (Some(project), Some(api), Some(run_id)) = (project, api, &exchange.run_id) {
@@ -266,6 +285,34 @@ impl Hub {
             let ids = self.payment_ids(&project.id, parsed, &outcome.body);
             self.record_call(run_id, received_at, api, &exchange, validation, ids);
         }
+    }
+
+    /// The hub's id of the payment a verified call concerns, for the request log's index: the
+    /// `paymentId` the request or the answer names, else the payment of the request's
+    /// `paymentRequestId`.
+    fn payment_id_of(
+        &self,
+        project_id: &str,
+        request: Option<&serde_json::Value>,
+        answer: &serde_json::Value,
+    ) -> Option<String> {
+        let text = |v: &serde_json::Value, key: &str| {
+            v.get(key).and_then(|x| x.as_str()).map(str::to_owned)
+        };
+        if let Some(id) = request
+            .and_then(|r| text(r, "paymentId"))
+            .or_else(|| text(answer, "paymentId"))
+        {
+            return Some(id);
+        }
+        let request_id = request.and_then(|r| text(r, "paymentRequestId"))?;
+        self.payment(
+            project_id,
+            crate::domain::payments::PaymentKey::RequestId(&request_id),
+        )
+        .ok()
+        .flatten()
+        .map(|payment| payment.payment_id)
     }
 
     fn checked_dispatch(

@@ -1,5 +1,8 @@
-//! The store's request log (`exchanges`): every Alipay+ call into the hub and every callback out
-//! of it, appended, filtered newest first, and bound to runs.
+//! The store's request log (`exchanges`): every verified Alipay+ call into the hub and every
+//! callback out of it, appended, filtered newest first, bound to runs, found by payment, and
+//! deleted when older than the project keeps them. Each body is kept up to a limit the caller
+//! gives ([`BODY_PREFIX`] unless a run may still claim the call), with the whole body's size and
+//! SHA-256.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +12,38 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{Db, StoreError, from_json, time_text, to_json};
+
+/// How much of a body the request log keeps: its first 4 KB (cut at a character boundary), with
+/// the whole body's size and SHA-256.
+pub const BODY_PREFIX: usize = 4 * 1024;
+
+/// How much of its bodies a verified inbound call that joined no run keeps: a run may claim it
+/// later (an order paid before its wallet scanned it, a checkout's consults, an authorization's
+/// `prepare`) and judge every field of it, and Alipay+ messages are far smaller than this.
+pub const CLAIMABLE_BODY_LIMIT: usize = 64 * 1024;
+
+/// The longest prefix of `text` of at most `limit` bytes that ends at a character boundary.
+pub fn prefix(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The SHA-256 of a body longer than `limit` (which the log cuts), else nothing.
+fn hash_if_cut(body: &str, limit: usize) -> Option<String> {
+    (body.len() > limit).then(|| sha256_hex(body))
+}
+
+/// The SHA-256 of a body, in lowercase hex.
+pub fn sha256_hex(body: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(body.as_bytes()))
+}
 
 /// A reply's signature verdict, typed; written (in the request log, in stored attempts, in JSON)
 /// as `valid`, `missing` or `invalid: <why>`.
@@ -93,9 +128,10 @@ impl<'de> Deserialize<'de> for ReplySignature {
 
 /// What the gateway's signature check said of an inbound call, as the request log writes it:
 /// `not checked` (the call was refused before its signature was looked at), or the verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum LoggedSignature {
     /// Refused before the signature was checked (unknown Client-Id, wrong method, ...).
+    #[default]
     NotChecked,
     /// Checked: `valid`, `missing` or `invalid: <why>`.
     Checked(ReplySignature),
@@ -166,10 +202,11 @@ impl<'de> Deserialize<'de> for LoggedSignature {
 }
 
 /// Which way a message went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Direction {
     /// ACQP → hub (an Alipay+ API call).
+    #[default]
     Inbound,
     /// Hub → ACQP (a callback).
     Outbound,
@@ -194,8 +231,9 @@ impl Direction {
     }
 }
 
-/// One logged exchange.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One logged exchange. Written whole; read back, each body is what the log kept of it (see
+/// `request_size` and `request_sha256` for the whole body).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Exchange {
     /// Position in the log (increasing).
@@ -214,13 +252,13 @@ pub struct Exchange {
     pub path: String,
     /// Request headers (lowercase names).
     pub request_headers: BTreeMap<String, String>,
-    /// The request body as received.
+    /// The request body as received (read back: the part the log kept).
     pub request_body: String,
     /// What the signature check said: `not checked`, `valid`, `missing`, or `invalid: <why>`.
     pub signature_verdict: LoggedSignature,
     /// Response headers (lowercase names).
     pub response_headers: BTreeMap<String, String>,
-    /// The response body as sent.
+    /// The response body as sent (read back: the part the log kept).
     pub response_body: String,
     /// `result.resultCode` of the answer.
     pub result_code: Option<String>,
@@ -233,6 +271,67 @@ pub struct Exchange {
     /// The test run the exchange belongs to, when it concerns a run's payment.
     #[serde(default)]
     pub run_id: Option<String>,
+    /// The hub's id of the payment the exchange concerns, when it names one (indexed).
+    #[serde(default)]
+    pub payment_id: Option<String>,
+    /// The whole request body's size in bytes (read back; ignored when written).
+    #[serde(default)]
+    pub request_size: u64,
+    /// The whole request body's SHA-256, hex (read back; stored only for a cut body, computed
+    /// for a whole one).
+    #[serde(default)]
+    pub request_sha256: Option<String>,
+    /// The whole response body's size in bytes (read back; ignored when written).
+    #[serde(default)]
+    pub response_size: u64,
+    /// The whole response body's SHA-256, hex (read back, as `request_sha256`).
+    #[serde(default)]
+    pub response_sha256: Option<String>,
+}
+
+impl Exchange {
+    /// True when the log kept only the start of the request body.
+    pub fn request_truncated(&self) -> bool {
+        (self.request_body.len() as u64) < self.request_size
+    }
+
+    /// True when the log kept only the start of the response body.
+    pub fn response_truncated(&self) -> bool {
+        (self.response_body.len() as u64) < self.response_size
+    }
+}
+
+/// One exchange as a list shows it: everything but headers and bodies (which a list never
+/// loads), with the bodies' sizes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExchangeSummary {
+    /// Position in the log.
+    pub seq: i64,
+    /// When the request arrived (or was sent).
+    pub at: DateTime<Utc>,
+    /// Which way.
+    pub direction: Direction,
+    /// The API name.
+    pub api: String,
+    /// The request path.
+    pub path: String,
+    /// What the signature check said.
+    pub signature_verdict: LoggedSignature,
+    /// `result.resultCode` of the answer.
+    pub result_code: Option<String>,
+    /// `result.resultStatus` of the answer.
+    pub result_status: Option<String>,
+    /// True when iMock forced the answer.
+    pub forced: bool,
+    /// How long the hub took to answer, in microseconds.
+    pub latency_us: i64,
+    /// The run it belongs to.
+    pub run_id: Option<String>,
+    /// The whole request body's size in bytes.
+    pub request_size: u64,
+    /// The whole response body's size in bytes.
+    pub response_size: u64,
 }
 
 /// Which exchanges of a project to read; `None` fields do not filter.
@@ -303,6 +402,11 @@ fn raw_exchange(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawExchange> {
             forced: row.get(14)?,
             latency_us: row.get(15)?,
             run_id: row.get(16)?,
+            payment_id: row.get(17)?,
+            request_size: row.get(18)?,
+            request_sha256: row.get(19)?,
+            response_size: row.get(20)?,
+            response_sha256: row.get(21)?,
         },
         at: row.get(3)?,
         request_headers: row.get(7)?,
@@ -312,28 +416,46 @@ fn raw_exchange(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawExchange> {
 
 impl RawExchange {
     fn decode(self) -> Result<Exchange, StoreError> {
+        let whole_hash = |body: &str, size: u64, stored: Option<String>| {
+            stored.or_else(|| (body.len() as u64 == size).then(|| sha256_hex(body)))
+        };
+        let exchange = self.exchange;
         Ok(Exchange {
+            request_sha256: whole_hash(
+                &exchange.request_body,
+                exchange.request_size,
+                exchange.request_sha256.clone(),
+            ),
+            response_sha256: whole_hash(
+                &exchange.response_body,
+                exchange.response_size,
+                exchange.response_sha256.clone(),
+            ),
             at: DateTime::parse_from_rfc3339(&self.at)
                 .map(|t| t.with_timezone(&Utc))
                 .map_err(|e| StoreError::Corrupt(format!("exchanges.at: {e}")))?,
             request_headers: from_json(&self.request_headers, "exchanges.request_headers")?,
             response_headers: from_json(&self.response_headers, "exchanges.response_headers")?,
-            ..self.exchange
+            ..exchange
         })
     }
 }
 
 impl Exchanges<'_> {
-    /// Appends an exchange (its `seq` is ignored) and returns the sequence number it got.
-    pub fn insert(&self, exchange: &Exchange) -> Result<i64, StoreError> {
+    /// Appends an exchange (its `seq`, sizes and hashes are ignored), keeping at most
+    /// `body_limit` bytes of each body with the whole body's size and, when the body is cut, its
+    /// SHA-256 (a whole body's is computed when read), and returns the sequence number it got.
+    pub fn insert(&self, exchange: &Exchange, body_limit: usize) -> Result<i64, StoreError> {
+        let size = |body: &str| i64::try_from(body.len()).unwrap_or(i64::MAX);
         Ok(self
             .connection
             .prepare_cached(
                 "INSERT INTO exchanges (project_id, client_id, at, direction, api, path, \
                  request_headers, request_body, signature_verdict, response_headers, \
-                 response_body, result_code, result_status, forced, latency_us, run_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
-                 RETURNING seq",
+                 response_body, result_code, result_status, forced, latency_us, run_id, \
+                 payment_id, request_size, request_sha256, response_size, response_sha256) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                 ?17, ?18, ?19, ?20, ?21) RETURNING seq",
             )?
             .query_row(
                 params![
@@ -344,15 +466,20 @@ impl Exchanges<'_> {
                     exchange.api,
                     exchange.path,
                     to_json(&exchange.request_headers),
-                    exchange.request_body,
+                    prefix(&exchange.request_body, body_limit),
                     exchange.signature_verdict.to_string(),
                     to_json(&exchange.response_headers),
-                    exchange.response_body,
+                    prefix(&exchange.response_body, body_limit),
                     exchange.result_code,
                     exchange.result_status,
                     exchange.forced,
                     exchange.latency_us,
                     exchange.run_id,
+                    exchange.payment_id,
+                    size(&exchange.request_body),
+                    hash_if_cut(&exchange.request_body, body_limit),
+                    size(&exchange.response_body),
+                    hash_if_cut(&exchange.response_body, body_limit),
                 ],
                 |row| row.get(0),
             )?)
@@ -364,36 +491,108 @@ impl Exchanges<'_> {
         project_id: &str,
         query: &ExchangeQuery<'_>,
     ) -> Result<Vec<Exchange>, StoreError> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT seq, project_id, client_id, at, direction, api, path, request_headers, \
-             request_body, signature_verdict, response_headers, response_body, result_code, \
-             result_status, forced, latency_us, run_id FROM exchanges \
-             WHERE project_id = ?1 AND (?2 IS NULL OR api = ?2) \
-             AND (?3 IS NULL OR result_code = ?3) AND (?4 IS NULL OR result_status = ?4) \
-             AND (?5 IS NULL OR seq < ?5) \
-             AND (?7 IS NULL OR instr(request_body, ?7) > 0 OR instr(response_body, ?7) > 0) \
-             AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at <= ?9) \
-             AND (?10 IS NULL OR run_id = ?10) \
-             AND (?11 IS NULL OR run_id IN (SELECT id FROM runs WHERE merchant_id = ?11)) \
-             ORDER BY seq DESC LIMIT ?6",
-        )?;
-        let rows = statement.query_map(
-            params![
-                project_id,
-                query.api,
-                query.result_code,
-                query.result_status,
-                query.before,
-                query.limit,
-                query.contains,
-                query.since.map(time_text),
-                query.until.map(time_text),
-                query.run_id,
-                query.merchant_id,
-            ],
-            raw_exchange,
-        )?;
+        let mut statement = self
+            .connection
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM exchanges {FILTER}"))?;
+        let rows = statement.query_map(filter_params(project_id, query), raw_exchange)?;
         rows.map(|row| row?.decode()).collect()
+    }
+
+    /// A project's exchanges that match the query, newest first, without headers or bodies.
+    pub fn summaries(
+        &self,
+        project_id: &str,
+        query: &ExchangeQuery<'_>,
+    ) -> Result<Vec<ExchangeSummary>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT seq, at, direction, api, path, signature_verdict, result_code, \
+             result_status, forced, latency_us, run_id, COALESCE(request_size, 0), \
+             COALESCE(response_size, 0) FROM exchanges {FILTER}"
+        ))?;
+        let rows = statement.query_map(filter_params(project_id, query), |row| {
+            Ok((
+                row.get::<_, String>(1)?,
+                ExchangeSummary {
+                    seq: row.get(0)?,
+                    at: DateTime::<Utc>::default(),
+                    direction: Direction::parse(&row.get::<_, String>(2)?),
+                    api: row.get(3)?,
+                    path: row.get(4)?,
+                    signature_verdict: LoggedSignature::from_text(&row.get::<_, String>(5)?),
+                    result_code: row.get(6)?,
+                    result_status: row.get(7)?,
+                    forced: row.get(8)?,
+                    latency_us: row.get(9)?,
+                    run_id: row.get(10)?,
+                    request_size: row.get(11)?,
+                    response_size: row.get(12)?,
+                },
+            ))
+        })?;
+        rows.map(|row| {
+            let (at, summary) = row?;
+            Ok(ExchangeSummary {
+                at: parse_at(&at)?,
+                ..summary
+            })
+        })
+        .collect()
+    }
+
+    /// One exchange of a project, by its sequence number.
+    pub fn get(&self, project_id: &str, seq: i64) -> Result<Option<Exchange>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM exchanges WHERE project_id = ?1 AND seq = ?2"
+        ))?;
+        let mut rows = statement.query_map(params![project_id, seq], raw_exchange)?;
+        rows.next().map(|row| row?.decode()).transpose()
+    }
+
+    /// The inbound exchanges of a project that concern a payment, oldest first (through the
+    /// `exchanges_by_payment` index, never reading other rows' bodies).
+    pub fn of_payment(
+        &self,
+        project_id: &str,
+        payment_id: &str,
+    ) -> Result<Vec<Exchange>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM exchanges WHERE project_id = ?1 AND payment_id = ?2 \
+             AND direction = 'inbound' ORDER BY seq"
+        ))?;
+        let rows = statement.query_map(params![project_id, payment_id], raw_exchange)?;
+        rows.map(|row| row?.decode()).collect()
+    }
+
+    /// Deletes, oldest first and at most `batch` at a time, a project's exchanges logged before
+    /// `cutoff`, except those of a run still open; returns how many went. The walk follows the
+    /// log's order and stops at the first exchange not older than `cutoff`.
+    pub fn delete_older(
+        &self,
+        project_id: &str,
+        cutoff: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<usize, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "DELETE FROM exchanges WHERE seq IN (SELECT seq FROM exchanges \
+                 WHERE project_id = ?1 AND at < ?2 AND seq < COALESCE((SELECT MIN(seq) \
+                 FROM exchanges WHERE project_id = ?1 AND at >= ?2), 9223372036854775807) \
+                 AND (run_id IS NULL OR run_id NOT IN (SELECT id FROM runs WHERE status = 'open')) \
+                 ORDER BY seq LIMIT ?3)",
+            )?
+            .execute(params![project_id, time_text(cutoff), batch])?)
+    }
+
+    /// The query plan SQLite picks for [`Exchanges::of_payment`] (for the test that the index
+    /// is used), one line per step.
+    pub fn payment_query_plan(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.connection.prepare(&format!(
+            "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM exchanges WHERE project_id = ?1 \
+             AND payment_id = ?2 AND direction = 'inbound' ORDER BY seq"
+        ))?;
+        let rows = statement.query_map(params!["p", "x"], |row| row.get::<_, String>(3))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Marks a logged exchange as belonging to a run.
@@ -403,6 +602,48 @@ impl Exchanges<'_> {
             .execute(params![seq, run_id])?;
         Ok(())
     }
+}
+
+/// The columns [`raw_exchange`] reads, in its order.
+const COLUMNS: &str = "seq, project_id, client_id, at, direction, api, path, request_headers, \
+    request_body, signature_verdict, response_headers, response_body, result_code, \
+    result_status, forced, latency_us, run_id, payment_id, COALESCE(request_size, \
+    length(CAST(request_body AS BLOB))), request_sha256, COALESCE(response_size, \
+    length(CAST(response_body AS BLOB))), response_sha256";
+
+/// The filter of [`ExchangeQuery`], over [`filter_params`].
+const FILTER: &str = "WHERE project_id = ?1 AND (?2 IS NULL OR api = ?2) \
+    AND (?3 IS NULL OR result_code = ?3) AND (?4 IS NULL OR result_status = ?4) \
+    AND (?5 IS NULL OR seq < ?5) \
+    AND (?7 IS NULL OR instr(request_body, ?7) > 0 OR instr(response_body, ?7) > 0) \
+    AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at <= ?9) \
+    AND (?10 IS NULL OR run_id = ?10) \
+    AND (?11 IS NULL OR run_id IN (SELECT id FROM runs WHERE merchant_id = ?11)) \
+    ORDER BY seq DESC LIMIT ?6";
+
+fn filter_params<'a>(
+    project_id: &'a str,
+    query: &'a ExchangeQuery<'a>,
+) -> impl rusqlite::Params + 'a {
+    (
+        project_id,
+        query.api,
+        query.result_code,
+        query.result_status,
+        query.before,
+        query.limit,
+        query.contains,
+        query.since.map(time_text),
+        query.until.map(time_text),
+        query.run_id,
+        query.merchant_id,
+    )
+}
+
+fn parse_at(at: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("exchanges.at: {e}")))
 }
 
 #[cfg(test)]

@@ -328,4 +328,58 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE invitation_mail ADD COLUMN lease_until TEXT;
     CREATE INDEX invitation_mail_queued ON invitation_mail (lease_until) WHERE status = 'queued';
     "#,
+    // 18: a request log of bounded size (issue 14). Each body is kept up to a prefix, with the
+    // whole body's size and, when cut, its SHA-256 (rows written before keep their bodies
+    // whole). An exchange knows the payment it concerns (`payment_id`, indexed, filled in from
+    // the bodies of the rows written before), so a payment's exchanges are found without
+    // reading bodies. Calls refused before their signature verified are counted per Client-Id
+    // (`rejected_calls`) with the last few kept as samples (`rejected_samples`), not logged one
+    // by one. Each project keeps its log for `request_log_days` days (default 30); the sweep
+    // goes through the log oldest first (`exchanges_by_project`).
+    r#"
+    ALTER TABLE exchanges ADD COLUMN request_size INTEGER;
+    ALTER TABLE exchanges ADD COLUMN request_sha256 TEXT;
+    ALTER TABLE exchanges ADD COLUMN response_size INTEGER;
+    ALTER TABLE exchanges ADD COLUMN response_sha256 TEXT;
+    ALTER TABLE exchanges ADD COLUMN payment_id TEXT;
+    UPDATE exchanges SET request_size = length(CAST(request_body AS BLOB)),
+        response_size = length(CAST(response_body AS BLOB));
+    UPDATE exchanges SET payment_id = COALESCE(
+        CASE WHEN json_valid(request_body) THEN json_extract(request_body, '$.paymentId') END,
+        CASE WHEN json_valid(response_body) THEN json_extract(response_body, '$.paymentId') END,
+        (SELECT p.payment_id FROM payments p
+         WHERE p.project_id = exchanges.project_id AND json_valid(exchanges.request_body)
+         AND p.payment_request_id = json_extract(exchanges.request_body, '$.paymentRequestId')))
+    WHERE direction = 'inbound' AND project_id IS NOT NULL;
+    CREATE INDEX exchanges_by_payment ON exchanges (project_id, payment_id)
+        WHERE payment_id IS NOT NULL;
+    CREATE TABLE rejected_calls (
+        client_id       TEXT PRIMARY KEY,
+        project_id      TEXT,
+        count           INTEGER NOT NULL,
+        first_at        TEXT NOT NULL,
+        last_at         TEXT NOT NULL,
+        last_code       TEXT NOT NULL,
+        last_reason     TEXT NOT NULL
+    );
+    CREATE INDEX rejected_calls_by_project ON rejected_calls (project_id);
+    CREATE TABLE rejected_samples (
+        seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
+        client_id           TEXT NOT NULL,
+        project_id          TEXT,
+        at                  TEXT NOT NULL,
+        api                 TEXT NOT NULL,
+        path                TEXT NOT NULL,
+        signature_verdict   TEXT NOT NULL,
+        result_code         TEXT NOT NULL,
+        reason              TEXT NOT NULL,
+        request_headers     TEXT NOT NULL,
+        request_body        TEXT NOT NULL,
+        request_size        INTEGER NOT NULL,
+        request_sha256      TEXT NOT NULL
+    );
+    CREATE INDEX rejected_samples_by_client ON rejected_samples (client_id, seq);
+    CREATE INDEX rejected_samples_by_project ON rejected_samples (project_id, seq);
+    ALTER TABLE projects ADD COLUMN request_log_days INTEGER NOT NULL DEFAULT 30;
+    "#,
 ];

@@ -22,6 +22,7 @@ mod migrations;
 pub mod payments;
 pub mod project_tokens;
 pub mod projects;
+pub mod rejected;
 pub mod runs;
 pub mod wal;
 

@@ -34,6 +34,8 @@ pub struct ProjectRow {
     pub private_code_domains: Vec<String>,
     /// Notification retry schedule, seconds.
     pub notify_retry_schedule: Vec<u64>,
+    /// How many days its request log is kept.
+    pub request_log_days: u32,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -57,7 +59,7 @@ impl<'c> Db<'c> {
 
 const COLUMNS: &str = "id, name, client_id, acquirer_id, acqp_public_key, hub_private_key, \
     hub_public_key, notify_url, user_initiated_pay_url, auth_notify_url, entry_code_domains, \
-    private_code_domains, notify_retry_schedule, created_at, updated_at";
+    private_code_domains, notify_retry_schedule, created_at, updated_at, request_log_days";
 
 /// Reads a JSON column, reporting a bad value as a conversion error of column `index`.
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -91,6 +93,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProjectRow> {
         notify_retry_schedule: json_column(row, 12, "notify_retry_schedule")?,
         created_at: time(13)?,
         updated_at: time(14)?,
+        request_log_days: row.get(15)?,
     })
 }
 
@@ -100,7 +103,7 @@ impl Projects<'_> {
         self.connection
             .prepare_cached(&format!(
                 "INSERT INTO projects ({COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
             ))?
             .execute(params![
                 project.id,
@@ -118,19 +121,20 @@ impl Projects<'_> {
                 to_json(&project.notify_retry_schedule),
                 time_text(project.created_at),
                 time_text(project.updated_at),
+                project.request_log_days,
             ])?;
         Ok(())
     }
 
-    /// Writes a project's changeable fields (name, ACQP key, URLs, domains, schedule, update
-    /// time); its id, Client-Id, ACQ id and hub keys never change.
+    /// Writes a project's changeable fields (name, ACQP key, URLs, domains, schedule, log
+    /// retention, update time); its id, Client-Id, ACQ id and hub keys never change.
     pub fn update(&self, project: &ProjectRow) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
                 "UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
                  user_initiated_pay_url = ?5, auth_notify_url = ?6, entry_code_domains = ?7, \
-                 private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10 \
-                 WHERE id = ?1",
+                 private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10, \
+                 request_log_days = ?11 WHERE id = ?1",
             )?
             .execute(params![
                 project.id,
@@ -143,6 +147,7 @@ impl Projects<'_> {
                 to_json(&project.private_code_domains),
                 to_json(&project.notify_retry_schedule),
                 time_text(project.updated_at),
+                project.request_log_days,
             ])?;
         Ok(())
     }

@@ -800,6 +800,103 @@ async fn the_request_log_filters_by_run_merchant_and_time_and_opens_one_exchange
 }
 
 #[tokio::test]
+async fn the_request_log_counts_refused_calls_marks_a_cut_body_and_its_retention_is_a_setting() {
+    use crate::support::{PAY, REQUEST_TIME, upm_pay};
+
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    for _ in 0..2 {
+        let unsigned = Request::builder()
+            .method("POST")
+            .uri(PAY)
+            .header("content-type", "application/json")
+            .header("client-id", &acqp.client_id)
+            .header("request-time", REQUEST_TIME)
+            .body(Body::from("{}"))
+            .unwrap();
+        acqp.send(&hub, unsigned, PAY).await;
+    }
+    let code = acqp.payment_code(&hub).await;
+    let mut body = upm_pay("cut-1", &code, "100");
+    body["order"]["padding"] = json!("x".repeat(70_000));
+    acqp.call(&hub, PAY, &body).await;
+    let project = acqp.project.id.clone();
+    let mut browser = Browser::new(&hub);
+    browser.bootstrap("tsp@example.com").await;
+
+    let page = browser
+        .get(&format!("/console/projects/{project}/requests"))
+        .await;
+    let refused = table_text(&page.body, "refused-counts");
+    assert!(
+        refused.contains(&acqp.client_id)
+            && refused.contains(" 2 ")
+            && refused.contains("INVALID_SIGNATURE"),
+        "the page counts the two unsigned calls under the Client-Id: {refused}"
+    );
+    let logged = hub.hub.exchanges(&project, &Default::default()).unwrap();
+    assert_eq!(
+        logged.len(),
+        1,
+        "only the signed call is logged: {logged:?}"
+    );
+    let one = browser
+        .get(&format!(
+            "/console/projects/{project}/requests/{}",
+            logged[0].seq
+        ))
+        .await;
+    let note = format!(
+        "truncated: the first 65536 of {} bytes shown, sha256 {}",
+        body.to_string().len(),
+        logged[0].request_sha256.as_deref().unwrap()
+    );
+    assert!(one.body.contains(&note), "{note} in: {}", one.body);
+
+    let settings = format!("/console/projects/{project}/settings");
+    let page = browser.get(&settings).await;
+    assert!(
+        page.body.contains("name=\"requestLogDays\" value=\"30\""),
+        "the default shows: {}",
+        page.body
+    );
+    for (typed, why) in [("0", "1 to 3650 days"), ("ten", "not a whole number")] {
+        let answer = browser
+            .upload(
+                &settings,
+                &[
+                    ("name", "Test ACQP"),
+                    ("acqpPublicKey", &acqp.project.acqp_public_key),
+                    ("notifyRetrySchedule", "0, 4, 30"),
+                    ("requestLogDays", typed),
+                ],
+                None,
+            )
+            .await;
+        assert!(
+            answer.status == StatusCode::OK && answer.body.contains(why),
+            "{typed:?} is refused next to the field: {}",
+            answer.body
+        );
+    }
+    assert_eq!(hub.hub.project(&project).unwrap().request_log_days, 30);
+    let saved = browser
+        .upload(
+            &settings,
+            &[
+                ("name", "Test ACQP"),
+                ("acqpPublicKey", &acqp.project.acqp_public_key),
+                ("notifyRetrySchedule", "0, 4, 30"),
+                ("requestLogDays", "7"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(hub.hub.project(&project).unwrap().request_log_days, 7);
+}
+
+#[tokio::test]
 async fn check_my_setup_and_send_notification_say_valid_for_a_signed_ack_and_why_not_otherwise() {
     use crate::support::{Ack, NotifyEndpoint};
 

@@ -231,7 +231,7 @@ async fn answers_use_lowercase_header_names_the_python_sdk_looks_up() {
 }
 
 #[tokio::test]
-async fn every_exchange_is_logged_with_its_signature_verdict() {
+async fn every_verified_call_is_logged_and_a_refused_one_is_counted() {
     let hub = TestHub::new();
     let acqp = hub.acqp().await;
     let code = acqp.payment_code(&hub).await;
@@ -248,27 +248,33 @@ async fn every_exchange_is_logged_with_its_signature_verdict() {
         )
         .await;
     let log = log.as_array().unwrap();
-    assert_eq!(log.len(), 2, "two calls logged: {log:?}");
+    assert_eq!(log.len(), 1, "only the verified call is logged: {log:?}");
+    assert_eq!(log[0]["signatureVerdict"], "valid", "{}", log[0]);
+    assert_eq!(log[0]["api"], "pay");
+    assert_eq!(log[0]["resultCode"], "SUCCESS");
+    let refused = hub.hub.refused_counts(&acqp.project.id).unwrap();
     assert_eq!(
-        log[0]["signatureVerdict"], "missing",
-        "newest first: {}",
-        log[0]
+        refused
+            .iter()
+            .map(|r| (r.client_id.as_str(), r.count, r.last_code.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(acqp.client_id.as_str(), 1, "INVALID_SIGNATURE")],
+        "the unsigned call is counted under its Client-Id: {refused:?}"
     );
-    assert_eq!(log[0]["resultCode"], "INVALID_SIGNATURE");
-    assert_eq!(log[1]["signatureVerdict"], "valid", "{}", log[1]);
-    assert_eq!(log[1]["api"], "pay");
-    assert_eq!(log[1]["resultCode"], "SUCCESS");
 
     let (_, filtered) = hub
         .admin(
             "GET",
-            &format!("/projects/{}/exchanges?resultCode=SUCCESS", acqp.project.id),
+            &format!(
+                "/projects/{}/exchanges?resultCode=INVALID_SIGNATURE",
+                acqp.project.id
+            ),
             None,
         )
         .await;
     assert_eq!(
         filtered.as_array().unwrap().len(),
-        1,
+        0,
         "filter by result code: {filtered}"
     );
 }

@@ -27,6 +27,7 @@ mod payments;
 mod private_codes;
 mod project_tokens;
 mod proxies;
+mod request_log;
 mod runs;
 mod sheets;
 mod smtp;

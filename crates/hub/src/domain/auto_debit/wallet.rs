@@ -417,6 +417,7 @@ impl Hub {
         let log = self.exchanges(
             &authorization.project_id,
             &ExchangeFilter {
+                api: Some("prepare".to_owned()),
                 limit: Some(1000),
                 ..ExchangeFilter::default()
             },

@@ -65,31 +65,31 @@ impl Hub {
         if verdict.outcome != Outcome::Broken {
             return verdict;
         }
+        // Refused calls are not logged one by one: the last few of the Client-Id are kept.
         let rejected = self
-            .exchanges(
-                &row.project_id,
-                &crate::domain::request_log::ExchangeFilter {
-                    since: Some(row.started_at),
-                    limit: Some(1000),
-                    ..Default::default()
-                },
-            )
-            .map(|log| {
-                log.iter()
-                    .filter(|e| {
-                        e.direction == crate::store::exchanges::Direction::Inbound
+            .refused_samples(&row.project_id)
+            .map(|samples| {
+                samples
+                    .iter()
+                    .filter(|s| {
+                        s.at >= row.started_at
                             && matches!(
-                                e.signature_verdict,
+                                s.signature_verdict,
                                 crate::store::exchanges::LoggedSignature::Checked(_)
                             )
-                            && !e.signature_verdict.verdict().is_valid()
+                            && !s.signature_verdict.verdict().is_valid()
                     })
                     .count()
             })
             .unwrap_or(0);
+        let at_least = if rejected >= crate::store::rejected::SAMPLES_PER_CLIENT as usize {
+            "at least "
+        } else {
+            ""
+        };
         if rejected > 0 {
             verdict.summary = format!(
-                "{} The hub rejected {rejected} call(s) from this project's Client-Id since the run began because their signature did not verify: they count for no run; see the request log.",
+                "{} The hub rejected {at_least}{rejected} call(s) from this project's Client-Id since the run began because their signature did not verify: they count for no run; see the request log.",
                 verdict.summary
             );
         }

@@ -39,16 +39,15 @@ impl TestHub {
 
     /// A hub whose public URL (its links, its cookies' scheme) is `public_url`.
     pub fn with_public_url(public_url: &str) -> TestHub {
+        TestHub::with_store(public_url, Store::in_memory().unwrap())
+    }
+
+    /// A hub on the given store (e.g. a real file, to measure what it holds).
+    pub fn with_store(public_url: &str, store: Store) -> TestHub {
         let clock = Arc::new(FixedClock::at(
             Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap(),
         ));
-        let hub = Hub::new(
-            Store::in_memory().unwrap(),
-            clock.clone(),
-            Ids::seeded(1),
-            public_url,
-        )
-        .with_test_clock(true);
+        let hub = Hub::new(store, clock.clone(), Ids::seeded(1), public_url).with_test_clock(true);
         hub.set_admin_token(ADMIN_TOKEN).unwrap();
         TestHub {
             hub: Arc::new(hub),
