@@ -198,8 +198,9 @@ pub struct ApiResult {
     pub result_code: ResultCode,
     /// `S`, `F` or `U`.
     pub result_status: ResultStatus,
-    /// A human message.
-    #[serde(default)]
+    /// A human message; absent reads as empty, and empty is not written (the wire omits an
+    /// absent field rather than sending `""`, which Linker refuses).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub result_message: String,
 }
 

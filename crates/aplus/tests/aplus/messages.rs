@@ -314,3 +314,26 @@ fn auto_debit_authorization() {
                "authClientId": "M3", "reason": "user unbound"}),
     );
 }
+
+/// Found by fuzzing (`fuzz/regressions/aplus_body/`): a result without `resultMessage` was read
+/// as an empty message and written back as `"resultMessage": ""`, a body Linker itself refuses.
+#[test]
+fn a_result_without_a_message_writes_back_without_one() {
+    let body = br#"{"result":{"resultCode":"SUCCESS","resultStatus":"S"},"customerId":"C1"}"#;
+    let answer: PayResponse = parse_request(body).expect("a result may omit resultMessage");
+    let written = serde_json::to_value(&answer).expect("json");
+    assert_eq!(
+        written,
+        json!({"result": {"resultCode": "SUCCESS", "resultStatus": "S"}, "customerId": "C1"}),
+        "no empty resultMessage is invented"
+    );
+    let again: Result<PayResponse, _> = parse_request(written.to_string().as_bytes());
+    assert_eq!(again, Ok(answer), "what Linker writes, Linker reads back");
+
+    let with_message = ApiResult::from_code(ResultCode::Success);
+    let written = serde_json::to_value(&with_message).expect("json");
+    assert_eq!(
+        written["resultMessage"], "success",
+        "a message that is there is still written: {written}"
+    );
+}
