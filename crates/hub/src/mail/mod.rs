@@ -150,12 +150,10 @@ impl Hub {
         }
         let (channel, status, error) = match relay {
             None => (MailChannel::Outbox, MailStatus::Outbox, None),
-            Some(relay) => {
-                match smtp::send_smtp(&relay, &mail).await {
-                    Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
-                    Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
-                }
-            }
+            Some(relay) => match smtp::send_smtp(&relay, &mail).await {
+                Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
+                Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
+            },
         };
         self.store.transaction(|db| {
             if !db

@@ -272,6 +272,8 @@ mod tests {
             status: MailStatus::Outbox,
             error: None,
             created_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+            lease_until: None,
+            attempts: 0,
         }
     }
 
