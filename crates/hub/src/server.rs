@@ -238,13 +238,11 @@ impl Server {
             }
         }
         served.map_err(ServeError::Serve)?;
-        notifier.abort();
-        mailer.abort();
-        log_sweeper.abort();
-        let _ = log_sweeper.await;
-        // Wait for the workers to let go of the hub (and its store's lock) before returning.
+        // The workers end between sweeps now that the hub is closing; wait for them to let go
+        // of the hub (and its store's lock) before returning, so the next start can take it.
         let _ = notifier.await;
         let _ = mailer.await;
+        let _ = log_sweeper.await;
         Ok(())
     }
 }
@@ -349,6 +347,7 @@ const LOG_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(6
 /// hub is dropped.
 fn spawn_log_sweeper(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
     let weak = Arc::downgrade(&hub);
+    let mut closing = hub.closing();
     drop(hub);
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval_at(
@@ -356,7 +355,10 @@ fn spawn_log_sweeper(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
             LOG_SWEEP_INTERVAL,
         );
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = closing.wait_for(|closed| *closed) => break,
+            }
             let Some(hub) = weak.upgrade() else { break };
             match tokio::task::spawn_blocking(move || hub.sweep_request_log()).await {
                 Ok(Err(error)) => tracing::error!(%error, "the request log sweep failed"),

@@ -102,14 +102,24 @@ impl Hub {
 /// Runs [`Hub::deliver_due`] twice a second until the hub is dropped.
 pub fn spawn_notifier(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
     let weak = Arc::downgrade(&hub);
+    let mut closing = hub.closing();
     drop(hub);
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(StdDuration::from_millis(500));
         loop {
-            ticker.tick().await;
+            // Ends between sweeps once the server shuts down: a sweep's blocking half would
+            // otherwise outlive an aborted task and hold the hub (and its store's lock).
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = closing.wait_for(|closed| *closed) => break,
+            }
             let Some(hub) = weak.upgrade() else { break };
-            if let Err(error) = hub.deliver_due().await {
-                tracing::error!(%error, "the notifier sweep failed");
+            // A delivery cut off here is still queued (persisted) and goes out after a restart.
+            tokio::select! {
+                delivered = hub.deliver_due() => if let Err(error) = delivered {
+                    tracing::error!(%error, "the notifier sweep failed");
+                },
+                _ = closing.wait_for(|closed| *closed) => break,
             }
             let judge = Arc::clone(&hub);
             match tokio::task::spawn_blocking(move || judge.sweep_runs()).await {

@@ -28,14 +28,22 @@ const QUEUED_PER_SWEEP: u32 = 16;
 /// Runs [`Hub::send_queued_mail`] every five seconds until the hub is dropped.
 pub fn spawn_mailer(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
     let weak: Weak<Hub> = Arc::downgrade(&hub);
+    let mut closing = hub.closing();
     drop(hub);
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(StdDuration::from_secs(5));
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = closing.wait_for(|closed| *closed) => break,
+            }
             let Some(hub) = weak.upgrade() else { break };
-            if let Err(error) = hub.send_queued_mail().await {
-                tracing::error!(%error, "the invitation mail sweep failed");
+            // A mail cut off here keeps its lease and is sent again once it runs out.
+            tokio::select! {
+                sent = hub.send_queued_mail() => if let Err(error) = sent {
+                    tracing::error!(%error, "the invitation mail sweep failed");
+                },
+                _ = closing.wait_for(|closed| *closed) => break,
             }
         }
     })
