@@ -343,28 +343,13 @@ async fn record_client(
 const LOG_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Runs [`Hub::sweep_request_log`] every ten minutes (the first ten minutes after start, so a
-/// hub started and stopped at once is not held by a sweep), off the async workers, until the
-/// hub is dropped.
+/// hub started and stopped at once is not held by a sweep) until the hub closes.
 fn spawn_log_sweeper(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
-    let weak = Arc::downgrade(&hub);
-    let mut closing = hub.closing();
-    drop(hub);
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval_at(
-            tokio::time::Instant::now() + LOG_SWEEP_INTERVAL,
-            LOG_SWEEP_INTERVAL,
-        );
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                _ = closing.wait_for(|closed| *closed) => break,
-            }
-            let Some(hub) = weak.upgrade() else { break };
-            match tokio::task::spawn_blocking(move || hub.sweep_request_log()).await {
-                Ok(Err(error)) => tracing::error!(%error, "the request log sweep failed"),
-                Err(error) => tracing::error!(%error, "the request log sweep panicked"),
-                Ok(Ok(_)) => {}
-            }
-        }
-    })
+    crate::domain::background::spawn_periodic(
+        hub,
+        "the request log sweep",
+        LOG_SWEEP_INTERVAL,
+        LOG_SWEEP_INTERVAL,
+        |hub| async move { hub.sweep_request_log().map(|_| ()) },
+    )
 }

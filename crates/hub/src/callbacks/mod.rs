@@ -99,34 +99,20 @@ impl Hub {
     }
 }
 
-/// Runs [`Hub::deliver_due`] twice a second until the hub is dropped.
+/// Runs [`Hub::deliver_due`], then the sweep that judges overdue runs, twice a second until the
+/// hub closes (a delivery cut off by the shutdown is still queued and goes out after a restart).
 pub fn spawn_notifier(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
-    let weak = Arc::downgrade(&hub);
-    let mut closing = hub.closing();
-    drop(hub);
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(StdDuration::from_millis(500));
-        loop {
-            // Ends between sweeps once the server shuts down: a sweep's blocking half would
-            // otherwise outlive an aborted task and hold the hub (and its store's lock).
-            tokio::select! {
-                _ = ticker.tick() => {}
-                _ = closing.wait_for(|closed| *closed) => break,
-            }
-            let Some(hub) = weak.upgrade() else { break };
-            // A delivery cut off here is still queued (persisted) and goes out after a restart.
-            tokio::select! {
-                delivered = hub.deliver_due() => if let Err(error) = delivered {
-                    tracing::error!(%error, "the notifier sweep failed");
-                },
-                _ = closing.wait_for(|closed| *closed) => break,
-            }
-            let judge = Arc::clone(&hub);
-            match tokio::task::spawn_blocking(move || judge.sweep_runs()).await {
-                Ok(Err(error)) => tracing::error!(%error, "the run sweep failed"),
-                Err(error) => tracing::error!(%error, "the run sweep panicked"),
-                Ok(Ok(_)) => {}
-            }
-        }
-    })
+    let every = StdDuration::from_millis(500);
+    crate::domain::background::spawn_periodic(
+        hub,
+        "the notifier sweep",
+        every,
+        every,
+        |hub| async move {
+            hub.deliver_due().await?;
+            // Inline, not on a blocking task: a shutdown that drops this round must not leave
+            // a sweep running that holds the hub (the store's calls keep the workers free).
+            hub.sweep_runs().map(|_| ())
+        },
+    )
 }

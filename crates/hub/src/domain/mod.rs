@@ -9,6 +9,7 @@ pub mod api_outcome;
 pub mod assignments;
 pub mod attachments;
 pub mod auto_debit;
+pub mod background;
 pub mod console_users;
 pub mod forced;
 pub mod merchants;

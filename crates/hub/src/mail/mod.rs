@@ -12,7 +12,7 @@ pub mod smtp;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use crate::Hub;
@@ -25,28 +25,17 @@ use crate::store::merchants::MerchantStatus;
 /// How many queued mails one sweep takes at most.
 const QUEUED_PER_SWEEP: u32 = 16;
 
-/// Runs [`Hub::send_queued_mail`] every five seconds until the hub is dropped.
+/// Runs [`Hub::send_queued_mail`] every five seconds until the hub closes (a mail cut off by
+/// the shutdown keeps its lease and is sent again once it runs out).
 pub fn spawn_mailer(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
-    let weak: Weak<Hub> = Arc::downgrade(&hub);
-    let mut closing = hub.closing();
-    drop(hub);
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(StdDuration::from_secs(5));
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                _ = closing.wait_for(|closed| *closed) => break,
-            }
-            let Some(hub) = weak.upgrade() else { break };
-            // A mail cut off here keeps its lease and is sent again once it runs out.
-            tokio::select! {
-                sent = hub.send_queued_mail() => if let Err(error) = sent {
-                    tracing::error!(%error, "the invitation mail sweep failed");
-                },
-                _ = closing.wait_for(|closed| *closed) => break,
-            }
-        }
-    })
+    let every = StdDuration::from_secs(5);
+    crate::domain::background::spawn_periodic(
+        hub,
+        "the invitation mail sweep",
+        every,
+        every,
+        |hub| async move { hub.send_queued_mail().await.map(|_| ()) },
+    )
 }
 
 pub use relay::{MailRelay, SmtpLogin, SmtpSecurity};

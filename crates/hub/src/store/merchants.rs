@@ -229,7 +229,7 @@ impl Merchants<'_> {
     /// A project's merchants, in invitation order.
     pub fn of_project(&self, project_id: &str) -> Result<Vec<MerchantRow>, StoreError> {
         let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 ORDER BY created_at, id"
+            "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 ORDER BY created_at, rowid"
         ))?;
         let rows = statement.query_map([project_id], from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
