@@ -15,25 +15,6 @@ use crate::domain::merchants::Merchant;
 use crate::domain::project_tokens::is_project_token;
 use crate::error::HubError;
 
-/// The client's address, when the server knows it (`Server::run` records it; a router driven
-/// without a socket, as in tests, does not); behind a trusted proxy, the client it forwarded for
-/// ([`Hub::client_address`]).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddress(pub Option<std::net::IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<crate::domain::throttle::ClientIp>()
-                .map(|client| client.0),
-        ))
-    }
-}
-
 /// The request carries the admin token (`Authorization: Bearer <token>`). A project token is
 /// refused here with `FORBIDDEN`: these routes are the whole hub's.
 #[derive(Debug, Clone, Copy)]

@@ -11,11 +11,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ClientAddress, JsonBody, MerchantRun, WalletSession};
+use super::extract::{JsonBody, MerchantRun, WalletSession};
 use crate::Hub;
 use crate::domain::merchants::{Merchant, Session};
 use crate::domain::payments::IssuedPaymentCode;
 use crate::domain::runs::RunView;
+use crate::domain::throttle::ClientAddress;
 use crate::error::HubError;
 
 #[derive(Debug, Deserialize)]

@@ -309,24 +309,6 @@ impl FromRequestParts<Arc<Hub>> for Staff {
     }
 }
 
-/// The client's address, when the server knows it (for the sign-in and setup limits): behind
-/// a trusted proxy, the client it forwarded for ([`Hub::client_address`]).
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddress(pub Option<std::net::IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<crate::domain::throttle::ClientIp>()
-                .map(|client| client.0),
-        ))
-    }
-}
-
 /// A URL-encoded form body: every field, repeated ones kept in order.
 #[derive(Debug, Clone, Default)]
 pub struct FormData(pub Vec<(String, String)>);

@@ -11,13 +11,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{
-    CSRF_COOKIE, ClientAddress, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff,
-    blocking, check_origin, console_cookie, page, set_cookie,
+    CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff, blocking,
+    check_origin, console_cookie, page, set_cookie,
 };
 use crate::Hub;
 use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
 use crate::domain::project_tokens::ProjectToken;
 use crate::domain::projects::{NewProject, Project, ProjectUpdate, ProjectView};
+use crate::domain::throttle::ClientAddress;
 use crate::error::HubError;
 
 /// A form that may carry files: its fields, and each file as (field, file name, bytes).

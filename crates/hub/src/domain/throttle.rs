@@ -21,6 +21,26 @@ pub const PASSWORD_WORK_AT_ONCE: usize = 2;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer(pub std::net::SocketAddr);
 
+/// The client's address as a handler's argument (for the sign-in and setup limits): the
+/// [`ClientIp`] the server recorded (the peer, or behind a trusted proxy the client it forwarded
+/// for), `None` for a router driven without a socket, as in tests. The wallet API and the
+/// console share it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts.extensions.get::<ClientIp>().map(|client| client.0),
+        ))
+    }
+}
+
 /// The reverse proxies whose `X-Forwarded-For` the hub believes (`linker hub serve
 /// --trusted-proxy`): addresses or CIDR blocks. Empty by default, so a client cannot choose the
 /// address its attempts count against by sending the header itself.
