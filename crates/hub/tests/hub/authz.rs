@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::openapi::{balanced, crate_file, document, first_string, methods_in};
-use crate::support::console::Browser;
+use crate::support::console::{Browser, member};
+use crate::support::wallet::{PNG, put};
 use crate::support::{ADMIN_TOKEN, INQUIRY, PAY, TestHub, Wallet, upm_pay, wallet_call};
 
 /// Routes anyone may call: signing in, the health check, the API's own description.
@@ -168,11 +169,6 @@ struct Fixture<'h> {
     theirs: BTreeMap<&'static str, String>,
 }
 
-/// A one-pixel PNG: a photo for a run.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-];
-
 async fn project_records(
     hub: &TestHub,
     acqp: &crate::support::Acqp,
@@ -237,8 +233,13 @@ impl<'h> Fixture<'h> {
         let other = Wallet::sign_in(hub, &acqp, "M-OTHER").await;
         let revoked = Wallet::sign_in(hub, &acqp, "M-REVOKED").await;
         let mine = project_records(hub, &acqp, &right, "M-RIGHT").await;
-        let (status, photo) = wallet_call_bytes(hub, right.token(), &mine["run"]).await;
-        assert_eq!(status, 200, "the right merchant's photo: {photo}");
+        let photo_path = format!("/runs/{}/attachments/photo-1", mine["run"]);
+        let (status, photo) = put(hub, right.token(), &photo_path, PNG).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the right merchant's photo: {photo}"
+        );
         // The first console user is a member of the projects that exist when it is set up:
         // project 1 only.
         let mut user = Browser::new(hub);
@@ -247,7 +248,7 @@ impl<'h> Fixture<'h> {
         let stranger = Wallet::sign_in(hub, &theirs_acqp, "M-THEIRS").await;
         let mut theirs = project_records(hub, &theirs_acqp, &stranger, "M-THEIRS").await;
         let mut mine = mine;
-        let me = console_user(hub, &mine["id"], "tsp@example.com");
+        let me = member(hub, &mine["id"], "tsp@example.com");
         mine.insert("user", me.id);
         let carol = hub
             .hub
@@ -279,7 +280,10 @@ impl<'h> Fixture<'h> {
             ("run", mine["run"].clone()),
             ("attachment", "photo-1".to_owned()),
         ]);
-        wallet_records.insert("authorization", authorization(hub, &acqp, &right).await);
+        wallet_records.insert(
+            "authorization",
+            crate::auto_debit::authorized(hub, &acqp, &right).await.0,
+        );
         Fixture {
             user,
             right,
@@ -290,50 +294,6 @@ impl<'h> Fixture<'h> {
             theirs,
         }
     }
-}
-
-async fn wallet_call_bytes(hub: &TestHub, token: &str, run: &str) -> (u16, String) {
-    let request = Request::builder()
-        .method("PUT")
-        .uri(format!("/wallet/v1/runs/{run}/attachments/photo-1"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "image/png")
-        .body(Body::from(PNG))
-        .unwrap();
-    let response = hub.router().oneshot(request).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// An Auto Debit authorization the right merchant granted (prepare, then grant in the wallet).
-async fn authorization(hub: &TestHub, acqp: &crate::support::Acqp, wallet: &Wallet) -> String {
-    let prepared = acqp
-        .call(
-            hub,
-            "/aps/api/v1/authorizations/prepare",
-            &json!({
-                "customerBelongsTo": "TEST_WALLET", "authClientId": "M0001",
-                "authRedirectUrl": "https://acqp.example/back", "scopes": ["AGREEMENT_PAY"],
-                "authState": "st-1"
-            }),
-        )
-        .await;
-    let auth_url = prepared.body["authUrl"].as_str().unwrap_or_default();
-    let (status, granted) = wallet
-        .send(
-            hub,
-            "POST",
-            "/authorizations",
-            Some(json!({"authUrl": auth_url})),
-        )
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "the right merchant's authorization: {granted}"
-    );
-    granted["id"].as_str().unwrap_or_default().to_owned()
 }
 
 /// A console page or form (an empty one, with the session's CSRF token), as the browser sends it.
@@ -354,20 +314,6 @@ async fn open(browser: &mut Browser<'_>, method: &str, url: &str) -> Seen {
         code: String::new(),
         location: answer.location,
     }
-}
-
-/// The console user with `email` among a project's members.
-fn console_user(
-    hub: &TestHub,
-    project: &str,
-    email: &str,
-) -> linker_hub::domain::console_users::ConsoleUser {
-    hub.hub
-        .console_members(project)
-        .unwrap()
-        .into_iter()
-        .find(|m| m.email == email)
-        .unwrap_or_else(|| panic!("{email} is a member of {project}"))
 }
 
 /// Routes that end the caller's session, asked last.
@@ -554,7 +500,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_must() {
     // A project's API token for CI opens that project's routes and nothing else.
     let token_of = |project: &str, email: &str| {
         hub.hub
-            .rotate_project_token(&console_user(hub, project, email), project)
+            .rotate_project_token(&member(hub, project, email), project)
             .unwrap()
             .token
     };

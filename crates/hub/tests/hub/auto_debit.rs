@@ -12,7 +12,9 @@ const PREPARE: &str = "/aps/api/v1/authorizations/prepare";
 const APPLY: &str = "/aps/api/v1/authorizations/applyToken";
 const CANCEL_TOKEN: &str = "/aps/api/v1/authorizations/cancelToken";
 
-async fn authorized(hub: &TestHub, acqp: &Acqp, wallet: &Wallet) -> (String, String) {
+/// An Auto Debit authorization the merchant granted in its wallet, and the access token the
+/// ACQP got for it: (authorization id, access token).
+pub(crate) async fn authorized(hub: &TestHub, acqp: &Acqp, wallet: &Wallet) -> (String, String) {
     let prepared = acqp
         .call(hub, PREPARE, &json!({
             "customerBelongsTo": "TEST_WALLET", "authClientId": "M0001",

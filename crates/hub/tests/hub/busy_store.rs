@@ -60,13 +60,7 @@ fn health_and_routes_without_storage_answer_while_the_store_is_held() {
         .build()
         .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let config = linker_hub::ServeConfig {
-        data_dir: data.path().to_path_buf(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        test_clock: true,
-        tls: None,
-    };
+    let config = crate::support::loopback_config(data.path());
     let server = runtime.block_on(linker_hub::Server::bind(&config)).unwrap();
     let hub = server.hub.clone();
     let address = server.address;

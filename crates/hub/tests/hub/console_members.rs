@@ -4,19 +4,13 @@
 use axum::http::StatusCode;
 
 use crate::support::TestHub;
-use crate::support::console::Browser;
+use crate::support::console::{Browser, member};
 
 const PASSWORD: &str = "correct horse";
 
 /// The id of the member with this email.
 fn member_id(hub: &TestHub, project: &str, email: &str) -> String {
-    hub.hub
-        .console_members(project)
-        .unwrap()
-        .into_iter()
-        .find(|m| m.email == email)
-        .unwrap_or_else(|| panic!("{email} is a member of {project}"))
-        .id
+    member(hub, project, email).id
 }
 
 fn members(hub: &TestHub, project: &str) -> Vec<String> {

@@ -5,13 +5,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
-use http_body_util::BodyExt;
 use linker_hub::{FixedClock, Hub, Ids, Store};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::support::console::Browser;
 use crate::support::{ADMIN_TOKEN, TestHub};
@@ -32,35 +29,6 @@ fn hub_on_disk(dir: &Path) -> TestHub {
         hub: Arc::new(hub),
         clock,
     }
-}
-
-/// An admin API call with `token` as the bearer; the status and the JSON body.
-async fn call(
-    hub: &TestHub,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(format!("/admin/v1{path}"))
-        .header("authorization", format!("Bearer {token}"));
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
-    let response = hub
-        .router()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
 }
 
 /// The token shown once on the settings page.
@@ -127,26 +95,24 @@ async fn a_project_token_opens_its_projects_routes_only_and_is_stored_hashed() {
 
     // Its own project's routes: reads, an invitation, an import, a run that does not exist.
     for path in project_reads(&mine) {
-        let (status, body) = call(&hub, &token, "GET", &path, None).await;
+        let (status, body) = hub.admin_as(&token, "GET", &path, None).await;
         assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
     }
-    let (status, body) = call(
-        &hub,
-        &token,
+    let (status, body) = hub.admin_as(&token,
         "POST",
         &format!("/projects/{mine}/merchants"),
         Some(json!({"name": "CI shop", "mid": "CI-1", "email": "ci@shop.example", "products": ["UPM"]})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "invite: {body}");
-    let (status, body) = call(
-        &hub,
-        &token,
-        "GET",
-        &format!("/projects/{mine}/runs/run_nope"),
-        None,
-    )
-    .await;
+    let (status, body) = hub
+        .admin_as(
+            &token,
+            "GET",
+            &format!("/projects/{mine}/runs/run_nope"),
+            None,
+        )
+        .await;
     refused(
         status,
         &body,
@@ -156,12 +122,10 @@ async fn a_project_token_opens_its_projects_routes_only_and_is_stored_hashed() {
 
     // Another project's routes: forbidden, and nothing happens there.
     for path in project_reads(&theirs) {
-        let (status, body) = call(&hub, &token, "GET", &path, None).await;
+        let (status, body) = hub.admin_as(&token, "GET", &path, None).await;
         refused(status, &body, (StatusCode::FORBIDDEN, "FORBIDDEN"), &path);
     }
-    let (status, body) = call(
-        &hub,
-        &token,
+    let (status, body) = hub.admin_as(&token,
         "POST",
         &format!("/projects/{theirs}/merchants"),
         Some(json!({"name": "Intruder", "mid": "X-1", "email": "x@shop.example", "products": ["UPM"]})),
@@ -185,7 +149,7 @@ async fn a_project_token_opens_its_projects_routes_only_and_is_stored_hashed() {
         ("GET", "/clock", None),
         ("POST", "/clock/advance", Some(json!({"seconds": 1}))),
     ] {
-        let (status, answer) = call(&hub, &token, method, path, body).await;
+        let (status, answer) = hub.admin_as(&token, method, path, body).await;
         refused(
             status,
             &answer,
@@ -194,12 +158,14 @@ async fn a_project_token_opens_its_projects_routes_only_and_is_stored_hashed() {
         );
     }
     assert_eq!(hub.hub.projects().unwrap().len(), 2, "no project created");
-    let (status, _) = call(&hub, ADMIN_TOKEN, "GET", "/projects", None).await;
+    let (status, _) = hub.admin_as(ADMIN_TOKEN, "GET", "/projects", None).await;
     assert_eq!(status, StatusCode::OK, "the admin token still opens them");
 
     // A made-up token of the right shape is no one's.
     let forged = format!("lkp_{}", "0".repeat(64));
-    let (status, body) = call(&hub, &forged, "GET", &format!("/projects/{mine}"), None).await;
+    let (status, body) = hub
+        .admin_as(&forged, "GET", &format!("/projects/{mine}"), None)
+        .await;
     refused(
         status,
         &body,
@@ -240,7 +206,7 @@ async fn a_rotated_or_revoked_project_token_stops_working_and_only_members_manag
             .body,
     );
     assert_eq!(
-        call(&hub, &first, "GET", &path, None).await.0,
+        hub.admin_as(&first, "GET", &path, None).await.0,
         StatusCode::OK
     );
 
@@ -254,7 +220,7 @@ async fn a_rotated_or_revoked_project_token_stops_working_and_only_members_manag
     );
     let second = shown_token(&rotated.body);
     assert_ne!(first, second, "a new token");
-    let (status, body) = call(&hub, &first, "GET", &path, None).await;
+    let (status, body) = hub.admin_as(&first, "GET", &path, None).await;
     refused(
         status,
         &body,
@@ -262,7 +228,7 @@ async fn a_rotated_or_revoked_project_token_stops_working_and_only_members_manag
         "the rotated-out token",
     );
     assert_eq!(
-        call(&hub, &second, "GET", &path, None).await.0,
+        hub.admin_as(&second, "GET", &path, None).await.0,
         StatusCode::OK,
         "the new token works"
     );
@@ -292,7 +258,7 @@ async fn a_rotated_or_revoked_project_token_stops_working_and_only_members_manag
         );
     }
     assert_eq!(
-        call(&hub, &second, "GET", &path, None).await.0,
+        hub.admin_as(&second, "GET", &path, None).await.0,
         StatusCode::OK,
         "the outsider changed nothing"
     );
@@ -305,7 +271,7 @@ async fn a_rotated_or_revoked_project_token_stops_working_and_only_members_manag
         "{}",
         revoked.body
     );
-    let (status, body) = call(&hub, &second, "GET", &path, None).await;
+    let (status, body) = hub.admin_as(&second, "GET", &path, None).await;
     refused(
         status,
         &body,

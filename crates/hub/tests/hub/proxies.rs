@@ -8,13 +8,7 @@ use serde_json::{Value, json};
 /// A hub on a loopback port (the server records each connection's peer), trusting `proxies`.
 async fn hub_behind(proxies: &[&str]) -> (String, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
-    let config = linker_hub::ServeConfig {
-        data_dir: data.path().to_path_buf(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        test_clock: true,
-        tls: None,
-    };
+    let config = crate::support::loopback_config(data.path());
     let server = linker_hub::Server::bind(&config).await.unwrap();
     server
         .hub

@@ -174,3 +174,17 @@ impl<'a> Browser<'a> {
         );
     }
 }
+
+/// The console user with `email` among a project's members.
+pub fn member(
+    hub: &TestHub,
+    project: &str,
+    email: &str,
+) -> linker_hub::domain::console_users::ConsoleUser {
+    hub.hub
+        .console_members(project)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.email == email)
+        .unwrap_or_else(|| panic!("{email} is a member of {project}"))
+}

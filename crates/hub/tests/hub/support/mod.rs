@@ -66,10 +66,22 @@ impl TestHub {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        self.admin_as(ADMIN_TOKEN, method, path, body).await
+    }
+
+    /// An admin API call with `token` as the bearer (a project's API token, say); the status
+    /// and the JSON body.
+    pub async fn admin_as(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("/admin/v1{path}"))
-            .header("authorization", format!("Bearer {ADMIN_TOKEN}"));
+            .header("authorization", format!("Bearer {token}"));
         if body.is_some() {
             request = request.header("content-type", "application/json");
         }
@@ -317,6 +329,17 @@ pub fn summary(view: &Value) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// A plain-HTTP hub on a free loopback port with a test clock, its data in `data`.
+pub fn loopback_config(data: &std::path::Path) -> linker_hub::ServeConfig {
+    linker_hub::ServeConfig {
+        data_dir: data.to_path_buf(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        test_clock: true,
+        tls: None,
+    }
 }
 
 /// A wallet API call with an optional session token; returns the status and the JSON body.
