@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Linker needs on a Debian/Ubuntu machine, and nothing twice: system packages for
-# WebKitGTK, Xvfb and WebKitWebDriver, tauri-driver, and cargo-nextest. Sourced by run.sh and
-# test.sh; safe to run on its own. Fast when everything is already there.
+# WebKitGTK, Xvfb and WebKitWebDriver, cmake, tauri-driver, and cargo-nextest. Sourced by run.sh
+# and test.sh; safe to run on its own. Fast when everything is already there.
 set -euo pipefail
 
 LINKER_APT_PACKAGES=(
@@ -16,6 +16,7 @@ LINKER_APT_PACKAGES=(
   # a font with Chinese in it, so the web wallet's Chinese screens are words in its screenshots
   fonts-wqy-microhei
   libxml2-utils # xmllint: the JUnit report tests validate against their schema
+  cmake # builds ZXing-C++, linker-scan's decoder, from the zxing-cpp crate's bundled sources
 )
 TAURI_DRIVER_VERSION=2.1.0
 

@@ -1,5 +1,5 @@
 //! Measures each decode engine on `tests/decode-set/`: which images it reads and how long it takes,
-//! printed as the Markdown tables of `tests/decode-set/RESULTS.md`.
+//! printed as the Markdown tables of `tests/decode-set/RESULTS.md` (wall-clock medians).
 //!
 //! Run in release: `cargo run -p linker-scan --release --example measure_decoders`.
 
@@ -13,7 +13,7 @@ mod manifest;
 
 /// Timed runs per image and engine; the median is reported.
 const RUNS: usize = 5;
-const ENGINES: [Engine; 3] = [Engine::Rxing, Engine::Rqrr, Engine::RxingThenRqrr];
+const ENGINES: [Engine; Engine::ALL.len()] = Engine::ALL;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let entries = manifest::load()?;
@@ -21,8 +21,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut total_times = [Duration::ZERO; ENGINES.len()];
     let mut codes_total = 0;
     let mut codes_read = [0usize; ENGINES.len()];
-    println!("| image | codes | rxing | rqrr | rxing+rqrr |");
-    println!("|---|---|---|---|---|");
+    let names: Vec<&str> = ENGINES.iter().map(|e| e.as_str()).collect();
+    println!("| image | codes | {} |", names.join(" | "));
+    println!("|---|---|{}", "---|".repeat(ENGINES.len()));
     for entry in &entries {
         let luma = image::open(manifest::dir().join(&entry.file))?.into_luma8();
         let (width, height) = luma.dimensions();

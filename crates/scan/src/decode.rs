@@ -1,12 +1,13 @@
 //! Decoding codes from images: every QR code and Code 128 barcode in a picture or camera frame.
 //!
-//! Two engines are available ([`Engine`]); the default, [`Engine::RxingThenRqrr`], was chosen by
-//! measurement on `tests/decode-set/` (see `RESULTS.md` there): rxing reads both symbologies and
-//! distorted codes fast, rqrr reads some low-contrast QR codes rxing misses, and only runs when
-//! rxing found no QR code.
+//! The engine is ZXing-C++ (the `zxing-cpp` crate, built from its bundled C++ sources). The
+//! default, [`Engine::ZxingCascade`], runs it as a cascade of passes; it was chosen by measurement
+//! against zbar and ZXing-C++ itself on a generated set of a few hundred damaged camera frames
+//! (`tests/decode-set/BENCH.md`), where it reads at least what the better of the two reads in
+//! every category, with no wrong or false decode. rxing and rqrr, the engines before it, read
+//! less on that set and on `tests/decode-set/` (`RESULTS.md`) and were dropped.
 
-mod rqrr_engine;
-mod rxing_engine;
+mod zxing_engine;
 
 use std::fmt;
 use std::io::Cursor;
@@ -114,8 +115,8 @@ pub struct Decoded {
     pub symbology: Symbology,
     /// The text the code carries.
     pub text: String,
-    /// Where the decoder located it: for a QR code the finder-pattern centres (rxing) or the four
-    /// corners (rqrr); for Code 128 the two ends of the scan line that read it.
+    /// Where the decoder located it: the four corners (top left, top right, bottom right, bottom
+    /// left, as ZXing-C++ reports them; for Code 128 the ends of the scan lines that read it).
     pub points: Vec<Point>,
     /// The box around `points`.
     pub bounds: Bounds,
@@ -133,25 +134,27 @@ impl Decoded {
     }
 }
 
-/// Which decoder library reads the image.
+/// How the decoder reads the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// rxing (a port of ZXing): QR and Code 128, several codes per image.
-    Rxing,
-    /// rqrr (a port of quirc): QR codes only.
-    Rqrr,
-    /// rxing, then rqrr for QR codes when rxing found none (the default, chosen by measurement).
+    /// ZXing-C++ once, with the library's own defaults: the fastest, reads less.
+    Zxing,
+    /// ZXing-C++ as a cascade of passes (the inverted frame, barcodes stretched wider, the frame
+    /// with glare flattened), each run when the ones before it missed (the default, chosen by
+    /// measurement).
     #[default]
-    RxingThenRqrr,
+    ZxingCascade,
 }
 
 impl Engine {
+    /// Every engine, for measurement.
+    pub const ALL: [Self; 2] = [Self::Zxing, Self::ZxingCascade];
+
     /// A stable lowercase name for reports.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Rxing => "rxing",
-            Self::Rqrr => "rqrr",
-            Self::RxingThenRqrr => "rxing+rqrr",
+            Self::Zxing => "zxing",
+            Self::ZxingCascade => "zxing-cascade",
         }
     }
 }
@@ -208,15 +211,8 @@ pub fn decode_luma_with(
     // The decoders are third-party code run on untrusted pixels: a panic inside one becomes an
     // error here instead of bringing down the app.
     catch_unwind(AssertUnwindSafe(|| match engine {
-        Engine::Rxing => rxing_engine::decode(width, height, luma),
-        Engine::Rqrr => rqrr_engine::decode(width, height, luma),
-        Engine::RxingThenRqrr => {
-            let mut found = rxing_engine::decode(width, height, luma);
-            if !found.iter().any(|d| d.symbology == Symbology::QrCode) {
-                found.extend(rqrr_engine::decode(width, height, luma));
-            }
-            found
-        }
+        Engine::Zxing => zxing_engine::decode_once(width, height, luma),
+        Engine::ZxingCascade => zxing_engine::decode_cascade(width, height, luma),
     }))
     .map_err(|panic| {
         let message = panic

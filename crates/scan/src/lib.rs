@@ -7,8 +7,8 @@
 //!
 //! Decoding: [`decode`] reads PNG or JPEG bytes, [`decode_rgba`] and [`decode_luma`] read raw
 //! camera frames; each returns every QR code and Code 128 barcode found, with its position.
-//! The engine (rxing first, rqrr as a fallback for QR codes) was chosen by measurement on the
-//! image set in `tests/decode-set/` (see `RESULTS.md` there).
+//! The engine (ZXing-C++ as a cascade of passes) was chosen by measurement against zbar and
+//! ZXing-C++ on a generated set of damaged camera frames (`tests/decode-set/BENCH.md`).
 //!
 //! This crate knows nothing of the Alipay+ protocol: what a decoded text *means* is decided by
 //! the caller (linker-aplus).

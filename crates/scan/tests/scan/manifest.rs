@@ -1,7 +1,7 @@
 //! The decode-set manifest (`tests/decode-set/manifest.tsv`): which codes each test image holds.
 //!
 //! One line per image, tab-separated: file name, whether the chosen engine is expected to read it
-//! (`reads` or `known-miss`), a description, then each expected code as `qr:<text>` or
+//! (`reads` or `known-miss`; `measured` in the generated hard set, which only measures), a description, then each expected code as `qr:<text>` or
 //! `code128:<text>`. Lines starting with `#` are comments.
 
 #![allow(
@@ -33,7 +33,12 @@ pub fn dir() -> PathBuf {
 
 /// Reads and parses the manifest.
 pub fn load() -> Result<Vec<Entry>, String> {
-    let path = dir().join("manifest.tsv");
+    load_from(&dir())
+}
+
+/// Reads and parses the manifest of the set in `dir`.
+pub fn load_from(dir: &std::path::Path) -> Result<Vec<Entry>, String> {
+    let path = dir.join("manifest.tsv");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     text.lines()
         .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
@@ -65,16 +70,17 @@ fn parse_line(line: &str) -> Result<Entry, String> {
 
 /// Formats one manifest line.
 pub fn format_line(entry: &Entry) -> String {
-    let mut line = format!(
-        "{}\t{}\t{}",
-        entry.file,
-        if entry.expect_read {
-            "reads"
-        } else {
-            "known-miss"
-        },
-        entry.description
-    );
+    let status = if entry.expect_read {
+        "reads"
+    } else {
+        "known-miss"
+    };
+    format_line_with_status(entry, status)
+}
+
+/// Formats one manifest line with the given status word.
+pub fn format_line_with_status(entry: &Entry, status: &str) -> String {
+    let mut line = format!("{}\t{status}\t{}", entry.file, entry.description);
     for (symbology, text) in &entry.expected {
         line.push('\t');
         line.push_str(symbology.as_str());
