@@ -1,10 +1,10 @@
 //! Measures Linker's decode engines on a generated set (`gen_hard_set`): for each picture and
-//! engine, the codes found and the median CPU time of the decoding thread (so other processes loading the machine do not
-//! count) over the luma decode (image loading excluded),
-//! one JSON object per line, for `scripts/bench_decode.py` to tabulate beside zbar and ZXing-C++.
+//! engine, the codes found and the median CPU time of the decoding thread over the luma decode
+//! (image loading excluded; other processes loading the machine do not count), one JSON object
+//! per line, for `scripts/bench_decode.py` to tabulate beside zbar and ZXing-C++.
 //!
 //! Run: `cargo run -p linker-scan --release --example measure_hard_set -- DIR [ENGINE...]`
-//! (engines by name, e.g. `zxing rxing+rqrr`, or `default`, which is also the default).
+//! (engines by name, e.g. `zxing zxing-cascade`, or `default`, which is also the default).
 
 use std::error::Error;
 use std::path::PathBuf;
