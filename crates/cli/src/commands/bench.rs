@@ -28,6 +28,7 @@ use serde_json::{Value, json};
 use crate::Outcome;
 
 mod wal;
+mod wrk;
 
 const PAY: &str = "/aps/api/v1/payments/pay";
 const INQUIRY: &str = "/aps/api/v1/payments/inquiryPayment";
@@ -57,6 +58,10 @@ pub enum BenchCommand {
     /// largest and final size, what its restarts held the store for, and how long the hub
     /// takes to start again after being killed mid-load. Build with --release.
     Wal(wal::WalBenchArgs),
+    /// Signed pay + inquiryPayment of a hub in its own process under wrk replaying pre-signed
+    /// requests: calls/s, latency, the hub's CPU per call next to the RSA bound; with
+    /// --profile, that CPU split by what it went to. Needs wrk; build with --release.
+    Wrk(wrk::WrkBenchArgs),
 }
 
 /// Arguments of `linker bench hub`.
@@ -78,6 +83,7 @@ pub fn run(command: BenchCommand) -> Result<Outcome> {
     match command {
         BenchCommand::Hub(args) => hub(&args),
         BenchCommand::Wal(args) => wal::run(&args),
+        BenchCommand::Wrk(args) => wrk::run(&args),
     }
 }
 
@@ -675,7 +681,12 @@ async fn timed_slice(client: &Arc<Client>, clients: usize, slice: u64) -> Result
 /// CPU time (user + system, every thread) this process has used so far: fields 14 and 15 of
 /// `/proc/self/stat`, in clock ticks of 10 ms. `None` where there is no such file.
 fn process_cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    cpu_time_of("/proc/self/stat")
+}
+
+/// CPU time (user + system, every thread) of the process whose `stat` file is `stat`.
+fn cpu_time_of(stat: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(stat).ok()?;
     // The command name, in parentheses, may hold spaces; field 3 (the state) follows it.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let utime: u64 = fields.get(11)?.parse().ok()?;

@@ -1,5 +1,6 @@
-//! `linker bench hub` and `linker bench wal`: a short run proves each works end to end. The
-//! figures themselves are for people to read; no test asserts on timing.
+//! `linker bench hub` and `linker bench wal`: a short run proves each works end to end (`linker
+//! bench wrk` needs wrk, which CI lacks: only its refusal without it is tested). The figures
+//! themselves are for people to read; no test asserts on timing.
 
 use crate::linker;
 
@@ -83,5 +84,25 @@ fn a_short_wal_benchmark_kills_and_restarts_its_hub_and_reports_as_json() {
     assert!(
         report["restartAfterKillMs"].as_f64().unwrap() > 0.0,
         "the hub was started again after the kill: {report}"
+    );
+}
+
+/// `linker bench wrk` needs the load generator wrk; without it on the PATH it says how to get it
+/// before starting anything (CI has no wrk, so the benchmark itself is not run here).
+#[test]
+fn the_wrk_benchmark_says_how_to_install_wrk_when_it_is_missing() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = linker()
+        .args(["bench", "wrk", "--json"])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("apt-get install wrk"),
+        "without wrk the benchmark fails and names the package: status {}, stderr {stderr}, \
+         stdout {stdout}",
+        output.status
     );
 }

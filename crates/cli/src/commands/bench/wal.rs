@@ -194,9 +194,10 @@ struct Restarts {
 }
 
 /// A hub running as a child process.
-struct HubProcess {
+pub(super) struct HubProcess {
     child: Child,
-    base: String,
+    /// `http://<address>`.
+    pub(super) base: String,
     restarts: Arc<Mutex<Restarts>>,
 }
 
@@ -204,12 +205,25 @@ impl HubProcess {
     /// Starts `binary hub serve` on `data` and waits until `/health` answers; returns it with
     /// how long that took.
     fn start(binary: &Path, data: &Path) -> Result<(HubProcess, Duration)> {
+        HubProcess::start_with_log(binary, data, Some("warn,linker_hub::store=debug"))
+    }
+
+    /// [`HubProcess::start`] with `RUST_LOG` set to `log` (none: the hub's default).
+    pub(super) fn start_with_log(
+        binary: &Path,
+        data: &Path,
+        log: Option<&str>,
+    ) -> Result<(HubProcess, Duration)> {
         let started = Instant::now();
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        match log {
+            Some(log) => command.env("RUST_LOG", log),
+            None => command.env_remove("RUST_LOG"),
+        };
+        let mut child = command
             .args(["hub", "serve", "--listen", "127.0.0.1:0", "--no-web-wallet"])
             .arg("--data")
             .arg(data)
-            .env("RUST_LOG", "warn,linker_hub::store=debug")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -254,6 +268,11 @@ impl HubProcess {
             std::thread::sleep(Duration::from_millis(1));
         }
         Ok((hub, started.elapsed()))
+    }
+
+    /// The process id.
+    pub(super) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGKILL, as a crash.
