@@ -1,0 +1,27 @@
+//! A minimal Tauri app (one static page) that sets the floor for the wallet app's start
+//! benchmark: with `LINKER_FIRST_SCREEN=1` it prints `linker-first-screen <unix ns>` on stderr
+//! when its page reports its first screen drawn, exactly as `linker-app` does.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use tauri::Listener;
+
+fn main() {
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            if std::env::var("LINKER_FIRST_SCREEN").is_ok_and(|value| value == "1") {
+                app.listen_any("first-screen-drawn", |event| {
+                    let nanos = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|elapsed| elapsed.as_nanos())
+                        .unwrap_or_default();
+                    eprintln!("linker-first-screen {nanos} {}", event.payload());
+                });
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("minimal app: could not start: {error}");
+        std::process::exit(1);
+    }
+}
