@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The wallet app's start, against the floor WebKit sets: builds `linker-app` and a minimal Tauri
 # app (bench/minimal-app: one static page, same Tauri, features, window size and release profile)
-# in release, launches each N times (default 10) under an Xvfb of its own, and prints, for both
-# side by side with the ratio:
+# in release, launches each N times (default 10) under an Xvfb of its own, and prints, side by
+# side with the ratios: the wallet, the minimal app, and the minimal app with the wallet's web
+# view settings (LINKER_MINIMAL_LIGHT=1: the floor with them):
 #   - the median time from launch to the first screen drawn: the script notes the time just
 #     before it execs the app; the page, after its `load` event and two animation frames, emits
 #     `first-screen-drawn`, and the app (LINKER_FIRST_SCREEN=1) prints the time it got it on
@@ -11,14 +12,12 @@
 #     /proc/<pid>/smaps_rollup, one second after the first screen. PSS splits shared pages among
 #     the processes that share them, so the sum is the group's real footprint; RSS counts each
 #     shared library once per process.
-# The page also sends its own milestones (document received, parsed, loaded, first contentful
-# paint; ms since its navigation began), and the time before the page began is the launch time
-# less the page's own: the process, GTK, the app's setup and WebKit's processes starting.
 # Every launch is a new user's first: fresh XDG data, cache and config folders (the wallet opens
-# on its welcome screen). Launches alternate between the two apps, after one warm-up launch of
+# on its welcome screen). Launches alternate between the apps, after one warm-up launch of
 # each (not counted) whose screen is saved to <target>/bench-app/<app>.png to check by eye.
 #
 #   scripts/bench-app.sh [--launches N] [--settle-ms MS] [--json] [--no-build]
+# (LINKER_APP_BIN and MINIMAL_APP_BIN, with --no-build, measure binaries copied elsewhere.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,8 +54,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-cp "$target_dir/release/linker-app" "$work/linker-app"
-cp "$target_dir/release/linker-minimal-app" "$work/minimal-app"
+cp "${LINKER_APP_BIN:-$target_dir/release/linker-app}" "$work/linker-app"
+cp "${MINIMAL_APP_BIN:-$target_dir/release/linker-minimal-app}" "$work/minimal-app"
 shots="$target_dir/bench-app"
 mkdir -p "$shots"
 
@@ -90,19 +89,21 @@ memory() {
   done
 }
 
-# One launch of `$1` (linker-app or minimal-app) as a new user; prints
+# One launch of `$1` (linker-app, minimal-app, or minimal-light: the minimal app with the wallet's
+# web view settings) as a new user; prints
 # `<ms to first screen> <pss total> <rss total> <app pss> <app rss> <web pss> <web rss> <net pss> <net rss>`
 # (memory in kB); `$2`, when given, is where to save a screenshot.
 launch() {
-  local app="$1" shot="${2:-}" home log start drawn pid deadline
+  local app="$1" shot="${2:-}" home log start drawn pid deadline binary="$1" light=0
+  [ "$app" = minimal-light ] && binary=minimal-app light=1
   home="$(mktemp -d "$work/home.XXXX")"
   log="$home/stderr"
   (
     export DISPLAY="$display" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
-      XDG_CONFIG_HOME="$home/config" LINKER_FIRST_SCREEN=1
+      XDG_CONFIG_HOME="$home/config" LINKER_FIRST_SCREEN=1 LINKER_MINIMAL_LIGHT="$light"
     unset LINKER_WALLET_DATA LINKER_HUB_URL LINKER_DEMO
     echo "${EPOCHREALTIME/./}" >"$home/start"
-    exec "$work/$app" 2>"$log"
+    exec "$work/$binary" 2>"$log"
   ) &
   pid=$!
   deadline=$((SECONDS + 60))
@@ -118,17 +119,11 @@ launch() {
   sleep "$(awk -v ms="$settle_ms" 'BEGIN {print ms / 1000}')"
   start="$(cat "$home/start")"
   drawn="$(awk '/^linker-first-screen / {print $2; exit}' "$log")"
-  # The page's own milestones (ms since its navigation began), in the order early.js sends them.
-  page="$(sed -n 's/^linker-first-screen [0-9]* //p' "$log" | head -1 | tr -d '{}"' | tr ',' '\n' |
-    cut -d: -f2 | tr '\n' ' ')"
-  memory "$pid" | awk -v start_us="$start" -v drawn_ns="$drawn" -v page="$page" '
+  memory "$pid" | awk -v start_us="$start" -v drawn_ns="$drawn" '
     { pss[$1] += $2; rss[$1] += $3; tp += $2; tr += $3 }
     END {
-      split(page, p, " ")
-      total = (drawn_ns / 1000 - start_us) / 1000
-      printf "%.1f %d %d %d %d %d %d %d %d %.1f %d %d %d %d\n", total, tp, tr,
-        pss["app"], rss["app"], pss["web"], rss["web"], pss["network"], rss["network"],
-        total - p[5], p[1], p[2], p[3], p[4]
+      printf "%.1f %d %d %d %d %d %d %d %d\n", (drawn_ns / 1000 - start_us) / 1000, tp, tr,
+        pss["app"], rss["app"], pss["web"], rss["web"], pss["network"], rss["network"]
     }'
   local pids
   pids="$(tree "$pid")"
@@ -139,13 +134,12 @@ launch() {
   rm -rf "$home"
 }
 
+apps=(linker-app minimal-app minimal-light)
 say "warm-up launches (screenshots in $shots)"
-launch linker-app "$shots/linker-app.png" >/dev/null
-launch minimal-app "$shots/minimal-app.png" >/dev/null
+for app in "${apps[@]}"; do launch "$app" "$shots/$app.png" >/dev/null; done
 for i in $(seq "$launches"); do
   say "launch $i of $launches"
-  launch linker-app >>"$work/linker-app.txt"
-  launch minimal-app >>"$work/minimal-app.txt"
+  for app in "${apps[@]}"; do launch "$app" >>"$work/$app.txt"; done
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -156,53 +150,54 @@ median() {
 }
 
 names=(first_screen_ms pss_total_kb rss_total_kb app_pss_kb app_rss_kb web_pss_kb web_rss_kb
-  network_pss_kb network_rss_kb before_page_ms page_response_ms page_interactive_ms page_loaded_ms
-  page_first_paint_ms)
-declare -A linker minimal
-for column in "${!names[@]}"; do
-  linker[${names[$column]}]="$(median "$work/linker-app.txt" $((column + 1)))"
-  minimal[${names[$column]}]="$(median "$work/minimal-app.txt" $((column + 1)))"
+  network_pss_kb network_rss_kb)
+declare -A med
+for app in "${apps[@]}"; do
+  for column in "${!names[@]}"; do
+    med[$app.${names[$column]}]="$(median "$work/$app.txt" $((column + 1)))"
+  done
 done
+# linker-app's median over `$2`'s, for the measure `$1`.
 ratio() {
-  awk -v a="${linker[$1]}" -v b="${minimal[$1]}" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "null"}'
+  awk -v a="${med[linker-app.$1]}" -v b="${med[$2.$1]}" \
+    'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "null"}'
 }
 
 if [ "$json" = 1 ]; then
-  printf '{"launches": %d, "settle_ms": %d, "load_before": "%s", "load_after": "%s",\n' \
+  printf '{"launches": %d, "settle_ms": %d, "load_before": "%s", "load_after": "%s"' \
     "$launches" "$settle_ms" "$load_before" "$load_after"
-  for app in linker minimal; do
-    declare -n values="$app"
-    printf ' "%s": {' "$app"
+  for app in "${apps[@]}"; do
+    printf ',\n "%s": {"median": {' "$app"
     sep=""
-    for name in "${names[@]}"; do printf '%s"%s": %s' "$sep" "$name" "${values[$name]}"; sep=", "; done
-    printf '},\n'
-    printf ' "%s_runs": [%s],\n' "$app" "$(awk '{printf "%s[%s]", (NR > 1 ? "," : ""), $0}' \
-      "$work/$([ "$app" = linker ] && echo linker-app || echo minimal-app).txt" | tr ' ' ',')"
+    for name in "${names[@]}"; do printf '%s"%s": %s' "$sep" "$name" "${med[$app.$name]}"; sep=", "; done
+    printf '}, "runs": [%s]}' "$(awk '{gsub(" ", ","); printf "%s[%s]", (NR > 1 ? "," : ""), $0}' \
+      "$work/$app.txt")"
   done
-  printf ' "ratio": {"first_screen": %s, "pss_total": %s, "rss_total": %s}}\n' \
-    "$(ratio first_screen_ms)" "$(ratio pss_total_kb)" "$(ratio rss_total_kb)"
+  for floor in minimal-app minimal-light; do
+    printf ',\n "ratio_to_%s": {"first_screen": %s, "pss_total": %s, "rss_total": %s}' "$floor" \
+      "$(ratio first_screen_ms "$floor")" "$(ratio pss_total_kb "$floor")" \
+      "$(ratio rss_total_kb "$floor")"
+  done
+  printf '}\n'
   exit 0
 fi
 
 mb() { awk -v kb="$1" 'BEGIN {printf "%.1f", kb / 1024}'; }
 printf '\nMedians of %d launches each (release, Xvfb 1280x800, memory %d ms after the first screen)\n' \
   "$launches" "$settle_ms"
-printf 'load average: %s before, %s after\n\n' "$load_before" "$load_after"
-printf '%-32s %12s %12s %7s\n' "" "linker-app" "minimal" "ratio"
-printf '%-32s %12s %12s %7s\n' "launch to first screen (ms)" "${linker[first_screen_ms]}" \
-  "${minimal[first_screen_ms]}" "$(ratio first_screen_ms)"
-for row in "before_page_ms:  before the page began" "page_response_ms:  page: document received" \
-  "page_interactive_ms:  page: parsed" "page_loaded_ms:  page: loaded (scripts run)" \
-  "page_first_paint_ms:  page: first contentful paint"; do
-  printf '%-32s %12s %12s %7s\n' "${row#*:} (ms)" "${linker[${row%%:*}]}" "${minimal[${row%%:*}]}" \
-    "$(ratio "${row%%:*}")"
-done
-for row in "pss_total_kb:PSS, app + WebKit (MB)" "rss_total_kb:RSS, app + WebKit (MB)" \
+printf 'load average: %s before, %s after\n' "$load_before" "$load_after"
+printf 'minimal: one static page, default WebKit settings; minimal-light: the same with the\n'
+printf "wallet's web view settings (src-tauri/src/webview.rs). ratio: linker-app / that column.\n\n"
+row() { printf '%-34s %10s %10s %7s %13s %7s\n' "$@"; }
+row "" "linker-app" "minimal" "ratio" "minimal-light" "ratio"
+row "launch to first screen (ms)" "${med[linker-app.first_screen_ms]}" \
+  "${med[minimal-app.first_screen_ms]}" "$(ratio first_screen_ms minimal-app)" \
+  "${med[minimal-light.first_screen_ms]}" "$(ratio first_screen_ms minimal-light)"
+for line in "pss_total_kb:PSS, app + WebKit (MB)" "rss_total_kb:RSS, app + WebKit (MB)" \
   "app_pss_kb:  PSS app (MB)" "web_pss_kb:  PSS WebKitWebProcess (MB)" \
   "network_pss_kb:  PSS WebKitNetworkProcess (MB)" "app_rss_kb:  RSS app (MB)" \
   "web_rss_kb:  RSS WebKitWebProcess (MB)" "network_rss_kb:  RSS WebKitNetworkProcess (MB)"; do
-  key="${row%%:*}"
-  label="${row#*:}"
-  printf '%-32s %12s %12s %7s\n' "$label" "$(mb "${linker[$key]}")" "$(mb "${minimal[$key]}")" \
-    "$(ratio "$key")"
+  key="${line%%:*}"
+  row "${line#*:}" "$(mb "${med[linker-app.$key]}")" "$(mb "${med[minimal-app.$key]}")" \
+    "$(ratio "$key" minimal-app)" "$(mb "${med[minimal-light.$key]}")" "$(ratio "$key" minimal-light)"
 done

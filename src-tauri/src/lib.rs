@@ -96,12 +96,12 @@ pub const FIRST_SCREEN_ENV: &str = "LINKER_FIRST_SCREEN";
 /// Prints the time the page reports its first screen drawn, when [`FIRST_SCREEN_ENV`] asks.
 fn report_first_screen<R: tauri::Runtime>(app: &tauri::App<R>) {
     if std::env::var(FIRST_SCREEN_ENV).is_ok_and(|value| value == "1") {
-        app.listen_any("first-screen-drawn", |event| {
+        app.listen_any("first-screen-drawn", |_| {
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|elapsed| elapsed.as_nanos())
                 .unwrap_or_default();
-            eprintln!("linker-first-screen {nanos} {}", event.payload());
+            eprintln!("linker-first-screen {nanos}");
         });
     }
 }

@@ -3,18 +3,33 @@
 //! when its page reports its first screen drawn, exactly as `linker-app` does.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use tauri::Listener;
+use tauri::{Listener, Manager};
 
 fn main() {
     let result = tauri::Builder::default()
         .setup(|app| {
+            // LINKER_MINIMAL_LIGHT=1: the wallet's own web view settings (src-tauri/src/webview.rs),
+            // so the benchmark also shows the floor with them.
+            #[cfg(target_os = "linux")]
+            if std::env::var("LINKER_MINIMAL_LIGHT").is_ok_and(|value| value == "1")
+                && let Some(window) = app.get_webview_window("main")
+            {
+                window.with_webview(|webview| {
+                    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+                    if let Some(settings) = WebViewExt::settings(&webview.inner()) {
+                        settings
+                            .set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+                        settings.set_enable_webgl(false);
+                    }
+                })?;
+            }
             if std::env::var("LINKER_FIRST_SCREEN").is_ok_and(|value| value == "1") {
-                app.listen_any("first-screen-drawn", |event| {
+                app.listen_any("first-screen-drawn", |_| {
                     let nanos = std::time::SystemTime::now()
                         .duration_since(std::time::UNIX_EPOCH)
                         .map(|elapsed| elapsed.as_nanos())
                         .unwrap_or_default();
-                    eprintln!("linker-first-screen {nanos} {}", event.payload());
+                    eprintln!("linker-first-screen {nanos}");
                 });
             }
             Ok(())
