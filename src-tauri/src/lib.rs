@@ -11,7 +11,7 @@ pub mod demo;
 pub mod live;
 pub mod state;
 
-use tauri::Manager;
+use tauri::{Listener, Manager};
 
 pub use state::AppState;
 
@@ -20,6 +20,7 @@ pub use state::AppState;
 pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .setup(|app| {
+            report_first_screen(app);
             // Phones scan with the system camera through Tauri's official plugin; desktops
             // use getUserMedia in the web view, which `camera` turns on.
             #[cfg(mobile)]
@@ -86,6 +87,23 @@ pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
             commands::demo_info,
             commands::open_pos,
         ])
+}
+
+/// Set to `1` to have the app print `linker-first-screen <unix ns>` on stderr when the page
+/// reports its first screen drawn (`ui/early.js`); `scripts/bench-app.sh` times the start with it.
+pub const FIRST_SCREEN_ENV: &str = "LINKER_FIRST_SCREEN";
+
+/// Prints the time the page reports its first screen drawn, when [`FIRST_SCREEN_ENV`] asks.
+fn report_first_screen<R: tauri::Runtime>(app: &tauri::App<R>) {
+    if std::env::var(FIRST_SCREEN_ENV).is_ok_and(|value| value == "1") {
+        app.listen_any("first-screen-drawn", |_| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_nanos())
+                .unwrap_or_default();
+            eprintln!("linker-first-screen {nanos}");
+        });
+    }
 }
 
 /// Starts the wallet app (desktop `main` and the mobile entry point).
