@@ -721,6 +721,36 @@ mod tests {
     }
 
     #[test]
+    fn the_request_log_page_walks_the_projects_index_newest_first_without_sorting_or_scanning() {
+        let store = super::super::Store::in_memory().unwrap();
+        let plan: Vec<String> = store
+            .with(|c| {
+                let mut statement = c.prepare(&format!(
+                    "EXPLAIN QUERY PLAN SELECT seq, at FROM exchanges {FILTER}"
+                ))?;
+                let query = ExchangeQuery {
+                    limit: 100,
+                    ..ExchangeQuery::default()
+                };
+                let rows = statement
+                    .query_map(filter_params("p", &query), |row| row.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX exchanges_by_project (project_id=?)")),
+            "a page of the log is read through exchanges_by_project: {plan:?}"
+        );
+        assert!(
+            !plan
+                .iter()
+                .any(|step| step.starts_with("SCAN exchanges") || step.contains("TEMP B-TREE")),
+            "never a scan of the log nor a sort of it, whatever its size: {plan:?}"
+        );
+    }
+
+    #[test]
     fn a_log_written_before_bodies_were_packed_reads_back_and_is_searched_beside_packed_rows() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hub.sqlite");
