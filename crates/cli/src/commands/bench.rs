@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use crate::Outcome;
 
+mod growth;
 mod wal;
 
 const PAY: &str = "/aps/api/v1/payments/pay";
@@ -57,6 +58,10 @@ pub enum BenchCommand {
     /// largest and final size, what its restarts held the store for, and how long the hub
     /// takes to start again after being killed mid-load. Build with --release.
     Wal(wal::WalBenchArgs),
+    /// The hub with 1 thousand, 100 thousand and 1 million exchanges stored: p99 of signed
+    /// calls and of the console's request log and Test Data pages at each, and the bytes stored
+    /// per exchange. Build with --release; needs about 1 GB of disk under --dir.
+    Growth(growth::GrowthBenchArgs),
 }
 
 /// Arguments of `linker bench hub`.
@@ -78,6 +83,7 @@ pub fn run(command: BenchCommand) -> Result<Outcome> {
     match command {
         BenchCommand::Hub(args) => hub(&args),
         BenchCommand::Wal(args) => wal::run(&args),
+        BenchCommand::Growth(args) => growth::run(&args),
     }
 }
 
