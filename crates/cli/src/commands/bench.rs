@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 
 use crate::Outcome;
 
+mod growth;
 mod wal;
 mod wrk;
 
@@ -62,6 +63,10 @@ pub enum BenchCommand {
     /// requests: calls/s, latency, the hub's CPU per call next to the RSA bound; with
     /// --profile, that CPU split by what it went to. Needs wrk; build with --release.
     Wrk(wrk::WrkBenchArgs),
+    /// The hub with 1 thousand, 100 thousand and 1 million exchanges stored: p99 of signed
+    /// calls and of the console's request log and Test Data pages at each, and the bytes stored
+    /// per exchange. Build with --release; needs about 1 GB of disk under --dir.
+    Growth(growth::GrowthBenchArgs),
 }
 
 /// Arguments of `linker bench hub`.
@@ -84,6 +89,7 @@ pub fn run(command: BenchCommand) -> Result<Outcome> {
         BenchCommand::Hub(args) => hub(&args),
         BenchCommand::Wal(args) => wal::run(&args),
         BenchCommand::Wrk(args) => wrk::run(&args),
+        BenchCommand::Growth(args) => growth::run(&args),
     }
 }
 

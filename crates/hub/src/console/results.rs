@@ -35,8 +35,10 @@ struct RunLine {
     wallet: String,
 }
 
-fn project_runs(hub: &Hub, project_id: &str) -> Result<Vec<RunLine>, HubError> {
-    let runs = hub.project_runs(project_id)?;
+/// The latest run of each (merchant, case), newest first, as stored (found by index, so the
+/// pages that show them do not slow down as a project's runs accumulate).
+fn latest_run_lines(hub: &Hub, project_id: &str) -> Result<Vec<RunLine>, HubError> {
+    let runs = hub.latest_project_runs(project_id)?;
     Ok(runs
         .into_iter()
         .map(|run| RunLine {
@@ -58,7 +60,7 @@ fn latest_runs(
     project_id: &str,
 ) -> Result<BTreeMap<(String, String), RunLine>, HubError> {
     let mut latest: BTreeMap<(String, String), RunLine> = BTreeMap::new();
-    for mut run in project_runs(hub, project_id)? {
+    for mut run in latest_run_lines(hub, project_id)? {
         let key = (run.merchant_id.clone(), run.case_id.clone());
         if latest.contains_key(&key) {
             continue;

@@ -2,7 +2,8 @@
 //! callback out of it, appended, filtered newest first, bound to runs, found by payment, and
 //! deleted when older than the project keeps them. Each body is kept up to a limit the caller
 //! gives ([`BODY_PREFIX`] unless a run may still claim the call), with the whole body's size and
-//! SHA-256.
+//! SHA-256. An exchange's headers and bodies are stored packed into one blob (`store/packed.rs`);
+//! rows written before schema 19 keep them as text.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use linker_cases::SignatureVerdict;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Db, StoreError, from_json, time_text, to_json};
+use super::{Db, StoreError, from_json, packed, time_text, to_json};
 
 /// How much of a body the request log keeps: its first 4 KB (cut at a character boundary), with
 /// the whole body's size and SHA-256.
@@ -380,6 +381,9 @@ struct RawExchange {
     at: String,
     request_headers: String,
     response_headers: String,
+    /// Headers and bodies packed (rows written since schema 19), else `None` and the text
+    /// columns hold them.
+    packed: Option<Vec<u8>>,
 }
 
 fn raw_exchange(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawExchange> {
@@ -411,11 +415,20 @@ fn raw_exchange(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawExchange> {
         at: row.get(3)?,
         request_headers: row.get(7)?,
         response_headers: row.get(10)?,
+        packed: row.get(22)?,
     })
 }
 
 impl RawExchange {
-    fn decode(self) -> Result<Exchange, StoreError> {
+    fn decode(mut self) -> Result<Exchange, StoreError> {
+        if let Some(blob) = self.packed.take() {
+            let mut texts = packed::unpack(&blob, 4)?.into_iter();
+            let mut next = || texts.next().unwrap_or_default();
+            self.request_headers = next();
+            self.exchange.request_body = next();
+            self.response_headers = next();
+            self.exchange.response_body = next();
+        }
         let whole_hash = |body: &str, size: u64, stored: Option<String>| {
             stored.or_else(|| (body.len() as u64 == size).then(|| sha256_hex(body)))
         };
@@ -445,17 +458,24 @@ impl Exchanges<'_> {
     /// Appends an exchange (its `seq`, sizes and hashes are ignored), keeping at most
     /// `body_limit` bytes of each body with the whole body's size and, when the body is cut, its
     /// SHA-256 (a whole body's is computed when read), and returns the sequence number it got.
+    /// Headers and kept bodies are stored packed into one blob.
     pub fn insert(&self, exchange: &Exchange, body_limit: usize) -> Result<i64, StoreError> {
         let size = |body: &str| i64::try_from(body.len()).unwrap_or(i64::MAX);
+        let blob = packed::pack(&[
+            &to_json(&exchange.request_headers),
+            prefix(&exchange.request_body, body_limit),
+            &to_json(&exchange.response_headers),
+            prefix(&exchange.response_body, body_limit),
+        ]);
         Ok(self
             .connection
             .prepare_cached(
                 "INSERT INTO exchanges (project_id, client_id, at, direction, api, path, \
                  request_headers, request_body, signature_verdict, response_headers, \
                  response_body, result_code, result_status, forced, latency_us, run_id, \
-                 payment_id, request_size, request_sha256, response_size, response_sha256) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-                 ?17, ?18, ?19, ?20, ?21) RETURNING seq",
+                 payment_id, request_size, request_sha256, response_size, response_sha256, \
+                 packed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', '', ?7, '', '', ?8, ?9, ?10, ?11, \
+                 ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING seq",
             )?
             .query_row(
                 params![
@@ -465,11 +485,7 @@ impl Exchanges<'_> {
                     exchange.direction.as_str(),
                     exchange.api,
                     exchange.path,
-                    to_json(&exchange.request_headers),
-                    prefix(&exchange.request_body, body_limit),
                     exchange.signature_verdict.to_string(),
-                    to_json(&exchange.response_headers),
-                    prefix(&exchange.response_body, body_limit),
                     exchange.result_code,
                     exchange.result_status,
                     exchange.forced,
@@ -480,6 +496,7 @@ impl Exchanges<'_> {
                     hash_if_cut(&exchange.request_body, body_limit),
                     size(&exchange.response_body),
                     hash_if_cut(&exchange.response_body, body_limit),
+                    blob,
                 ],
                 |row| row.get(0),
             )?)
@@ -609,13 +626,13 @@ const COLUMNS: &str = "seq, project_id, client_id, at, direction, api, path, req
     request_body, signature_verdict, response_headers, response_body, result_code, \
     result_status, forced, latency_us, run_id, payment_id, COALESCE(request_size, \
     length(CAST(request_body AS BLOB))), request_sha256, COALESCE(response_size, \
-    length(CAST(response_body AS BLOB))), response_sha256";
+    length(CAST(response_body AS BLOB))), response_sha256, packed";
 
 /// The filter of [`ExchangeQuery`], over [`filter_params`].
 const FILTER: &str = "WHERE project_id = ?1 AND (?2 IS NULL OR api = ?2) \
     AND (?3 IS NULL OR result_code = ?3) AND (?4 IS NULL OR result_status = ?4) \
     AND (?5 IS NULL OR seq < ?5) \
-    AND (?7 IS NULL OR instr(request_body, ?7) > 0 OR instr(response_body, ?7) > 0) \
+    AND (?7 IS NULL OR exchange_bodies_contain(packed, request_body, response_body, ?7)) \
     AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at <= ?9) \
     AND (?10 IS NULL OR run_id = ?10) \
     AND (?11 IS NULL OR run_id IN (SELECT id FROM runs WHERE merchant_id = ?11)) \
@@ -640,6 +657,31 @@ fn filter_params<'a>(
     )
 }
 
+/// Registers `exchange_bodies_contain(packed, request_body, response_body, text)` on a
+/// connection: true when either body of an exchange (packed or, for rows written before schema
+/// 19, as text) contains `text` (the log's `contains` filter).
+pub(super) fn register_functions(connection: &Connection) -> Result<(), StoreError> {
+    use rusqlite::functions::FunctionFlags;
+    connection.create_scalar_function(
+        "exchange_bodies_contain",
+        4,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |context| {
+            let needle: String = context.get(3)?;
+            if let Some(blob) = context.get::<Option<Vec<u8>>>(0)? {
+                let texts = packed::unpack(&blob, 4)
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+                let has = |i: usize| texts.get(i).is_some_and(|text| text.contains(&needle));
+                return Ok(has(1) || has(3));
+            }
+            let request: String = context.get(1)?;
+            let response: String = context.get(2)?;
+            Ok(request.contains(&needle) || response.contains(&needle))
+        },
+    )?;
+    Ok(())
+}
+
 fn parse_at(at: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(at)
         .map(|t| t.with_timezone(&Utc))
@@ -649,6 +691,127 @@ fn parse_at(at: &str) -> Result<DateTime<Utc>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database at schema 18 (before bodies were packed) with project `p` and one logged
+    /// `pay` kept as text.
+    fn schema_18_database(path: &std::path::Path) {
+        let mut connection = Connection::open(path).unwrap();
+        linker_base::sqlite::migrate(&mut connection, &super::super::migrations::MIGRATIONS[..18])
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO projects (id, name, client_id, acquirer_id, acqp_public_key, \
+                 hub_private_key, hub_public_key, entry_code_domains, private_code_domains, \
+                 notify_retry_schedule, created_at, updated_at) \
+                 VALUES ('p', '', 'C', '', '', '', '', '', '', '', '', '')",
+                [],
+            )
+            .unwrap();
+        connection
+            .execute(
+                "INSERT INTO exchanges (project_id, client_id, at, direction, api, path, \
+                 request_headers, request_body, signature_verdict, response_headers, \
+                 response_body, forced, latency_us, payment_id, request_size, response_size) \
+                 VALUES ('p', 'C', '2026-11-25T02:00:00+00:00', 'inbound', 'pay', '/pay', \
+                 '{\"client-id\":\"C\"}', '{\"paymentRequestId\":\"old-1\"}', 'valid', \
+                 '{}', '{\"paymentId\":\"P1\"}', 0, 5, 'P1', 29, 17)",
+                [],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn the_request_log_page_walks_the_projects_index_newest_first_without_sorting_or_scanning() {
+        let store = super::super::Store::in_memory().unwrap();
+        let plan: Vec<String> = store
+            .with(|c| {
+                let mut statement = c.prepare(&format!(
+                    "EXPLAIN QUERY PLAN SELECT seq, at FROM exchanges {FILTER}"
+                ))?;
+                let query = ExchangeQuery {
+                    limit: 100,
+                    ..ExchangeQuery::default()
+                };
+                let rows = statement
+                    .query_map(filter_params("p", &query), |row| row.get::<_, String>(3))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX exchanges_by_project (project_id=?)")),
+            "a page of the log is read through exchanges_by_project: {plan:?}"
+        );
+        assert!(
+            !plan
+                .iter()
+                .any(|step| step.starts_with("SCAN exchanges") || step.contains("TEMP B-TREE")),
+            "never a scan of the log nor a sort of it, whatever its size: {plan:?}"
+        );
+    }
+
+    #[test]
+    fn a_log_written_before_bodies_were_packed_reads_back_and_is_searched_beside_packed_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        schema_18_database(&path);
+        let store = super::super::Store::open(&path).unwrap();
+        let new = Exchange {
+            project_id: Some("p".to_owned()),
+            at: DateTime::parse_from_rfc3339("2026-11-25T02:00:01+00:00")
+                .unwrap()
+                .with_timezone(&Utc),
+            api: "inquiryPayment".to_owned(),
+            request_headers: BTreeMap::from([("client-id".to_owned(), "C".to_owned())]),
+            request_body: r#"{"paymentRequestId":"old-1"}"#.to_owned(),
+            response_body: r#"{"paymentId":"P1","x":"new"}"#.to_owned(),
+            payment_id: Some("P1".to_owned()),
+            ..Exchange::default()
+        };
+        store
+            .db(|db| db.exchanges().insert(&new, BODY_PREFIX))
+            .unwrap();
+        let found = store.db(|db| db.exchanges().of_payment("p", "P1")).unwrap();
+        let bodies: Vec<_> = found
+            .iter()
+            .map(|e| (e.request_body.as_str(), e.response_body.as_str()))
+            .collect();
+        assert_eq!(
+            bodies,
+            vec![
+                (r#"{"paymentRequestId":"old-1"}"#, r#"{"paymentId":"P1"}"#),
+                (
+                    r#"{"paymentRequestId":"old-1"}"#,
+                    r#"{"paymentId":"P1","x":"new"}"#
+                ),
+            ],
+            "the text row and the packed row read back whole: {found:?}"
+        );
+        assert_eq!(
+            found[1].request_headers, new.request_headers,
+            "packed headers"
+        );
+        let search = |text| {
+            let query = ExchangeQuery {
+                contains: Some(text),
+                limit: 10,
+                ..ExchangeQuery::default()
+            };
+            store
+                .db(|db| db.exchanges().summaries("p", &query))
+                .unwrap()
+                .iter()
+                .map(|e| e.api.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            search("old-1"),
+            ["inquiryPayment", "pay"],
+            "both rows' bodies searched"
+        );
+        assert_eq!(search("new"), ["inquiryPayment"], "a packed body searched");
+        assert!(search("client-id").is_empty(), "headers are not searched");
+    }
 
     #[test]
     fn logged_signatures_are_written_and_read_back_as_the_request_log_always_wrote_them() {

@@ -19,6 +19,7 @@ pub mod forced;
 pub mod invitation_mail;
 pub mod merchants;
 mod migrations;
+mod packed;
 pub mod payments;
 pub mod project_tokens;
 pub mod projects;
@@ -150,6 +151,7 @@ impl Store {
             auto_checkpoint: budget.is_none(),
         };
         sqlite::prepare(&mut connection, pragmas, MIGRATIONS)?;
+        exchanges::register_functions(&connection)?;
         // Hot statements are prepared once (`prepare_cached`); room for all of them.
         connection.set_prepared_statement_cache_capacity(256);
         Ok(Store {

@@ -316,7 +316,9 @@ impl Payments<'_> {
         optional(statement.query_row(params![project_id, payment_url], |row| row.get(0)))
     }
 
-    /// The body a payment was created from (the pay request, or the private order).
+    /// The body a payment was created from, as much as the wallet's prompt reads (the pay
+    /// request's, since schema 19 only its product code, order description, merchant name and
+    /// redirect URL; or the private order).
     pub fn request_body(&self, payment_id: &str) -> Result<Option<String>, StoreError> {
         let mut statement = self
             .connection

@@ -174,6 +174,25 @@ impl Runs<'_> {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// The latest run of each (merchant, case) of a project, newest first. One index seek per
+    /// pair (`runs_latest`, walked from the last pair down), so its cost follows the project's
+    /// merchants and cases, not how many runs it has had.
+    pub fn latest_of_project(&self, project_id: &str) -> Result<Vec<RunRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(LATEST_OF_PROJECT)?;
+        let rows = statement.query_map([project_id], run_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The query plan SQLite picks for [`Runs::latest_of_project`] (for the test that it walks
+    /// the index and scans no table), one line per step.
+    pub fn latest_query_plan(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {LATEST_OF_PROJECT}"))?;
+        let rows = statement.query_map(["p"], |row| row.get::<_, String>(3))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The ids of a merchant's open runs.
     pub fn open_of_merchant(&self, merchant_id: &str) -> Result<Vec<String>, StoreError> {
         self.texts(
@@ -365,6 +384,23 @@ impl Runs<'_> {
 
 /// A run from `id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict,
 /// wallet`.
+/// The latest run of each (merchant, case) of project `?1`: the last pair's latest run, then
+/// from each pair the previous case of the same merchant or else the previous merchant's last
+/// case, each found by one seek in `runs_latest`.
+const LATEST_OF_PROJECT: &str = "WITH RECURSIVE latest(id) AS ( \
+    SELECT * FROM (SELECT id FROM runs WHERE project_id = ?1 \
+        ORDER BY merchant_id DESC, case_id DESC, started_at DESC, seq DESC LIMIT 1) \
+    UNION ALL \
+    SELECT COALESCE( \
+        (SELECT r.id FROM runs r WHERE r.project_id = ?1 AND r.merchant_id = p.merchant_id \
+            AND r.case_id < p.case_id ORDER BY r.case_id DESC, r.started_at DESC, r.seq DESC \
+            LIMIT 1), \
+        (SELECT r.id FROM runs r WHERE r.project_id = ?1 AND r.merchant_id < p.merchant_id \
+            ORDER BY r.merchant_id DESC, r.case_id DESC, r.started_at DESC, r.seq DESC LIMIT 1)) \
+    FROM latest JOIN runs p ON p.id = latest.id) \
+    SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict, wallet \
+    FROM runs WHERE id IN (SELECT id FROM latest) ORDER BY started_at DESC, seq DESC";
+
 fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
         id: row.get(0)?,
@@ -381,7 +417,80 @@ fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
 
 #[cfg(test)]
 mod tests {
-    use super::RunStatus;
+    use super::{NewRun, RunStatus};
+    use crate::store::Store;
+    use chrono::{DateTime, Duration, Utc};
+
+    #[test]
+    fn the_latest_run_of_each_merchant_and_case_is_found_by_index_seeks_as_the_whole_list_finds_it()
+    {
+        let store = Store::in_memory().unwrap();
+        store
+            .with(|c| Ok(c.execute_batch("PRAGMA foreign_keys = OFF")?))
+            .unwrap();
+        let start = DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        // Three merchants of p, four cases, runs in a shuffled order (some at one instant), and
+        // another project's later runs that must not show.
+        for i in 0..60_i64 {
+            let (project, merchant, case) = if i % 11 == 0 {
+                ("q", "m1".to_owned(), "C1".to_owned())
+            } else {
+                ("p", format!("m{}", i % 3), format!("C{}", (i * 7) % 4))
+            };
+            let id = format!("run{i:02}");
+            store
+                .db(|db| {
+                    db.runs().insert(&NewRun {
+                        id: &id,
+                        project_id: project,
+                        merchant_id: &merchant,
+                        case_id: &case,
+                        started_at: start + Duration::seconds((i * 13) % 17),
+                        slow_answer_secs: None,
+                        wallet: "TEST_WALLET",
+                    })
+                })
+                .unwrap();
+        }
+        let (latest, all) = store
+            .db(|db| {
+                let runs = db.runs();
+                Ok::<_, crate::store::StoreError>((
+                    runs.latest_of_project("p")?,
+                    runs.of_project("p")?,
+                ))
+            })
+            .unwrap();
+        let mut expected = Vec::new();
+        for run in &all {
+            if !expected.iter().any(|e: &&super::RunRow| {
+                (&e.merchant_id, &e.case_id) == (&run.merchant_id, &run.case_id)
+            }) {
+                expected.push(run);
+            }
+        }
+        let ids = |runs: &[&super::RunRow]| runs.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&latest.iter().collect::<Vec<_>>()),
+            ids(&expected),
+            "the first of each pair in the whole list, newest first"
+        );
+        assert_eq!(expected.len(), 12, "3 merchants x 4 cases");
+        let plan = store.db(|db| db.runs().latest_query_plan()).unwrap();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING INDEX runs_latest")),
+            "the walk goes through runs_latest: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| ["SCAN runs", "SCAN r ", "SCAN p "]
+                .iter()
+                .any(|s| step.starts_with(s) || step == s.trim_end())),
+            "and scans no table of runs: {plan:?}"
+        );
+    }
 
     #[test]
     fn a_run_status_is_stored_and_serialised_as_its_lowercase_name() {

@@ -124,6 +124,19 @@ impl Hub {
             .ok_or_else(|| HubError::NotFound(format!("run {run_id}")))
     }
 
+    /// The latest run of each (merchant, case) of a project, newest first, as stored (by index:
+    /// the cost does not grow with the project's older runs).
+    pub fn latest_project_runs(&self, project_id: &str) -> Result<Vec<RunRow>, HubError> {
+        Ok(self
+            .store
+            .db(|db| db.runs().latest_of_project(project_id))?)
+    }
+
+    /// How SQLite finds [`Hub::latest_project_runs`], one line per step of its plan.
+    pub fn latest_project_runs_plan(&self) -> Result<Vec<String>, HubError> {
+        Ok(self.store.db(|db| db.runs().latest_query_plan())?)
+    }
+
     /// A project's runs, newest first, as stored (open ones not judged again).
     pub fn project_runs(&self, project_id: &str) -> Result<Vec<RunRow>, HubError> {
         Ok(self.store.db(|db| db.runs().of_project(project_id))?)

@@ -198,7 +198,17 @@ impl Hub {
     fn pay_inner(&self, project: &Project, request: PayRequest) -> Result<PayAnswer, HubError> {
         let now = self.clock.now();
         let new_fingerprint = fingerprint(&request);
-        let body = serde_json::to_string(&request).unwrap_or_default();
+        // What the wallet's prompt shows of the pay (see `scanning.rs`), not the whole request:
+        // the request log keeps that (issue 15: at most 1 KB stored per signed call).
+        let body = serde_json::json!({
+            "productCode": request.product_code,
+            "order": {
+                "orderDescription": request.order.order_description,
+                "merchant": {"merchantName": request.order.merchant.merchant_name},
+            },
+            "paymentRedirectUrl": request.payment_redirect_url,
+        })
+        .to_string();
         let prepared = self.prepare_pay(project, &request, now);
         let created = self.store.transaction(|db| {
             let key = PaymentKey::RequestId(&request.payment_request_id);
