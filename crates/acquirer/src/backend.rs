@@ -168,6 +168,14 @@ impl Backend {
         (at - self.clock.now()).to_std().unwrap_or_default()
     }
 
+    /// Waits `duration` on the acquirer's clock: a plain sleep on real time; on a clock that
+    /// can be moved forward (a demo's test clock) it wakes as soon as the clock has passed the
+    /// end, so a hub that skips a wait skips the acquirer's polls and retries with it, each
+    /// still at least `duration` after the last on that clock.
+    pub(crate) async fn pause(&self, duration: Duration) {
+        crate::pause::pause(self.clock.as_ref(), duration).await;
+    }
+
     /// Alipay+ accepted a sale but its answer lacks `what`: the POS shows the sale as failed.
     fn answer_lacks(
         &self,
@@ -471,7 +479,7 @@ impl Backend {
             self.timing.poll_interval
         };
         loop {
-            tokio::time::sleep(interval).await;
+            self.pause(interval).await;
             let current = match self.store.payment(&payment.pos_payment_id) {
                 Ok(Some(current)) => current,
                 _ => return Watch::Stopped,
@@ -572,7 +580,7 @@ impl Backend {
         let mut last = String::from("no attempt");
         for attempt in 0..self.timing.retry_attempts.max(1) {
             if attempt > 0 {
-                tokio::time::sleep(self.timing.retry_interval).await;
+                self.pause(self.timing.retry_interval).await;
             }
             let reply: Reply<CancelPaymentResponse> =
                 self.gateway.call(Api::CancelPayment, &request).await;
@@ -700,7 +708,7 @@ impl Backend {
         let mut outcome: Option<Result<Option<String>, ApiResult>> = None;
         for attempt in 0..self.timing.retry_attempts.max(1) {
             if attempt > 0 {
-                tokio::time::sleep(self.timing.retry_interval).await;
+                self.pause(self.timing.retry_interval).await;
             }
             match self
                 .gateway
@@ -932,7 +940,7 @@ impl Backend {
                 );
                 return;
             }
-            tokio::time::sleep(
+            self.pause(
                 self.timing
                     .poll_interval
                     .min(self.until(expiry))

@@ -1,6 +1,7 @@
 //! Signed calls to the hub's Alipay+ gateway; every answer's signature is verified before it is
 //! believed. An answer that does not verify, a timeout or a broken connection is an unknown
-//! result, never a success or a failure.
+//! result, never a success or a failure. The timeout is on the acquirer's clock (see
+//! [`crate::pause`]).
 
 use std::time::Duration;
 
@@ -54,6 +55,7 @@ pub struct Gateway {
     signer: Signer,
     verifier: Verifier,
     http: reqwest::Client,
+    timeout: Duration,
     clock: std::sync::Arc<dyn crate::config::Clock>,
 }
 
@@ -79,6 +81,7 @@ impl Gateway {
             signer,
             verifier,
             http,
+            timeout,
             clock,
         }
     }
@@ -103,7 +106,7 @@ impl Gateway {
             Ok(signature) => signature.format(),
             Err(e) => return Reply::Unknown(format!("the request could not be signed: {e}")),
         };
-        let sent = self
+        let sending = self
             .http
             .post(&url)
             .header("content-type", "application/json; charset=UTF-8")
@@ -111,8 +114,19 @@ impl Gateway {
             .header("request-time", &time)
             .header("signature", signature)
             .body(body)
-            .send()
-            .await;
+            .send();
+        // The client's own timeout is real time; on a test clock that is moved forward the
+        // call also times out once the clock has passed it (UPM-06 in the demo).
+        let sent = tokio::select! {
+            sent = sending => sent,
+            () = crate::pause::pause(self.clock.as_ref(), self.timeout) => {
+                return Reply::Unknown(format!(
+                    "{} timed out: no answer within {} s",
+                    api.name(),
+                    self.timeout.as_secs_f64()
+                ));
+            }
+        };
         let response = match sent {
             Ok(response) => response,
             Err(e) if e.is_timeout() => {

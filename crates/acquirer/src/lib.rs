@@ -22,6 +22,7 @@ pub mod config;
 mod gateway;
 mod http;
 mod page;
+mod pause;
 pub mod screen;
 mod shop;
 mod shop_page;

@@ -31,8 +31,30 @@ use crate::{Progress, web_view};
 /// How often the runner looks at the run and the POS while it waits.
 pub(crate) const POLL: Duration = Duration::from_millis(500);
 
+/// How often it looks (and moves the clock a step) when it may move a test clock: time for the
+/// acquirer, which waits on the same clock, to wake and make its call before the next step.
+pub(crate) const FAST_POLL: Duration = Duration::from_millis(100);
+
+/// How often the customer's moment moves the clock a second (UPM-02): time for an acquirer
+/// that polls too fast to poll at each step, so its haste shows in the intervals.
+const THINKING_STEP: Duration = Duration::from_millis(250);
+
 /// How long the customer takes to confirm a payment in the wallet (UPM-02).
 const CUSTOMER_THINKS: Duration = Duration::from_secs(5);
+
+/// How long the POS may take to show what a step expects before the runner, when it may,
+/// moves the test clock while it waits (what the POS still waits for is then a window on that
+/// clock, e.g. UPM-04's polling until the acquirer gives up).
+const DISPLAY_PATIENCE: Duration = Duration::from_millis(500);
+
+/// How far the clock moves at each look then, in seconds: less than any interval a check
+/// measures, so each poll or retry of the acquirer still comes on its own step.
+const DISPLAY_STEP: u64 = 2;
+
+/// How far one wait for the POS moves the clock at most, in seconds: past every wait of a
+/// correct POS (the quick timings' 20 s of polling, 30 s order codes), while a POS that never
+/// gets there is waited for in real time, as before, and the hub still takes the answer.
+const DISPLAY_SKIP_MAX: u64 = 60;
 
 /// One case being run.
 pub(crate) struct CaseRun<'a> {
@@ -78,6 +100,33 @@ impl CaseRun<'_> {
         self.progress.note(&self.case.id, text);
     }
 
+    /// How long to wait between two looks at the run or the POS.
+    fn poll(&self) -> Duration {
+        if self.clock.is_some() {
+            FAST_POLL
+        } else {
+            POLL
+        }
+    }
+
+    /// The customer's moment before confirming (UPM-02). On a test clock it passes on that
+    /// clock, one second a look, so an acquirer that polls (on the same clock) polls in it as
+    /// it would in real time, too fast or not.
+    async fn customer_thinks(&self) {
+        let Some(clock) = self.clock else {
+            tokio::time::sleep(CUSTOMER_THINKS).await;
+            return;
+        };
+        for _ in 0..CUSTOMER_THINKS.as_secs() {
+            if let Err(reason) = clock.advance(1).await {
+                self.note(&reason);
+                tokio::time::sleep(CUSTOMER_THINKS).await;
+                return;
+            }
+            tokio::time::sleep(THINKING_STEP).await;
+        }
+    }
+
     /// Does the case's actions, in order; `Err` says which one could not be done.
     pub async fn drive(&mut self) -> Step {
         let Some(script) = headless_script(&self.case.id) else {
@@ -92,7 +141,7 @@ impl CaseRun<'_> {
                 self.wait_for_pay().await?;
                 // A customer takes a moment to confirm: long enough for an ACQP that polls to
                 // poll, so the polling interval is really exercised.
-                tokio::time::sleep(CUSTOMER_THINKS).await;
+                self.customer_thinks().await;
                 self.note("the wallet confirms the payment");
                 self.wallet
                     .confirm_payment(Some(&self.run_id))
@@ -322,7 +371,7 @@ impl CaseRun<'_> {
                 ));
                 return;
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(self.poll()).await;
         }
     }
 
@@ -465,7 +514,7 @@ impl CaseRun<'_> {
                     self.settle.as_secs()
                 ));
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(self.poll()).await;
         }
     }
 
@@ -534,7 +583,7 @@ impl CaseRun<'_> {
                     }
                 }
             }
-            tokio::time::sleep(POLL).await;
+            tokio::time::sleep(self.poll()).await;
         }
     }
 
@@ -548,8 +597,10 @@ impl CaseRun<'_> {
         let Some(sale) = &self.sale else {
             return Shown::Unknown(None);
         };
-        let deadline = tokio::time::Instant::now() + self.settle;
+        let since = tokio::time::Instant::now();
+        let deadline = since + self.settle;
         let mut last = Shown::Unknown(None);
+        let mut skipped = 0;
         loop {
             match self.pos.display(sale).await {
                 None => return Shown::Unknown(None),
@@ -574,7 +625,21 @@ impl CaseRun<'_> {
             if tokio::time::Instant::now() >= deadline {
                 return last;
             }
-            tokio::time::sleep(POLL).await;
+            if let Some(clock) = self.clock
+                && since.elapsed() >= DISPLAY_PATIENCE
+                && skipped < DISPLAY_SKIP_MAX
+            {
+                match clock.advance(DISPLAY_STEP).await {
+                    Ok(()) => {
+                        if skipped == 0 {
+                            self.note("moving the hub's test clock while the POS waits");
+                        }
+                        skipped += DISPLAY_STEP;
+                    }
+                    Err(reason) => self.note(&reason),
+                }
+            }
+            tokio::time::sleep(self.poll()).await;
         }
     }
 

@@ -166,12 +166,20 @@ impl Progress for PlainProgress {
     }
     fn case_finished(&self, index: usize, total: usize, run: &RunReport) {
         eprintln!(
-            "[{index}/{total}] {} {}: {}",
+            "[{index}/{total}] {} {}{}: {}",
             run.case.id,
             linker_cases::report::outcome_word(run.outcome).to_uppercase(),
+            elapsed_text(run),
             run.summary
         );
     }
+}
+
+/// How long the runner spent on a run, for a progress line: ` (1.2 s)`, or nothing.
+pub fn elapsed_text(run: &RunReport) -> String {
+    run.elapsed_ms
+        .map(|ms| format!(" ({:.1} s)", ms as f64 / 1000.0))
+        .unwrap_or_default()
 }
 
 /// No progress at all.
@@ -246,7 +254,9 @@ impl<'a> Runner<'a> {
         let mut runs = Vec::with_capacity(cases.len());
         for (index, case) in cases.iter().enumerate() {
             self.progress.case_started(index + 1, cases.len(), case);
-            let run = self.run_case(case).await?;
+            let began = std::time::Instant::now();
+            let mut run = self.run_case(case).await?;
+            run.elapsed_ms = Some(u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX));
             self.progress.case_finished(index + 1, cases.len(), &run);
             runs.push(run);
         }
@@ -376,26 +386,45 @@ impl<'a> Runner<'a> {
                 && waiting_since.elapsed() >= FAST_FORWARD_AFTER
                 && skipped < case.timeout_secs
             {
-                match clock.advance(FAST_FORWARD_STEP).await {
+                let step = if skipped < SHORTEST_WINDOW {
+                    FAST_FORWARD_STEP
+                } else {
+                    FAST_FORWARD_LONG_STEP
+                };
+                match clock.advance(step).await {
                     Ok(()) => {
                         if skipped == 0 {
                             self.progress
                                 .note(&case.id, "moving the hub's test clock through the wait");
                         }
-                        skipped += FAST_FORWARD_STEP;
+                        skipped += step;
                     }
                     Err(reason) => self.progress.note(&case.id, &reason),
                 }
             }
-            tokio::time::sleep(drive::POLL).await;
+            tokio::time::sleep(if self.config.fast_forward.is_some() {
+                drive::FAST_POLL
+            } else {
+                drive::POLL
+            })
+            .await;
         }
     }
 }
 
-/// How long the runner waits in real time for a verdict before moving a test clock.
-const FAST_FORWARD_AFTER: Duration = Duration::from_secs(3);
-/// How far it moves the clock at each look at the run.
+/// How long the runner waits in real time for a verdict before moving a test clock: time for
+/// what is already under way (a notification, an acknowledgement) to arrive. The acquirer's
+/// own polls and retries wait on the same clock, so moving it does not outrun them.
+const FAST_FORWARD_AFTER: Duration = Duration::from_millis(500);
+/// How far it moves the clock at each look at the run (every [`drive::FAST_POLL`]): half the
+/// shortest window a check watches, so a retry the acquirer makes when the clock moves still
+/// lands in it.
 const FAST_FORWARD_STEP: u64 = 5;
+/// The shortest window a check watches (`no-retry-after-failure`, ...), in seconds; each
+/// starts while the case is driven, so once this much is skipped they have all closed.
+const SHORTEST_WINDOW: u64 = 10;
+/// The step after that, through the longer windows (60 s and 90 s of UPM-05 and UPM-06).
+const FAST_FORWARD_LONG_STEP: u64 = 15;
 
 /// Whether `patterns` (empty = all) pick `case_id`.
 pub fn selects(patterns: &[String], case_id: &str) -> bool {
@@ -460,6 +489,7 @@ fn report_of(case: &CaseEntry, view: &RunView, broken: Option<String>) -> RunRep
         summary,
         checks,
         events: view.events.clone(),
+        elapsed_ms: None,
     }
 }
 

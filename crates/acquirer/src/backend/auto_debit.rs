@@ -252,7 +252,7 @@ impl Backend {
         let mut last = String::from("no attempt");
         for attempt in 0..self.timing.retry_attempts.max(1) {
             if attempt > 0 {
-                tokio::time::sleep(self.timing.retry_interval).await;
+                self.pause(self.timing.retry_interval).await;
             }
             let answer = match self
                 .gateway
@@ -308,7 +308,7 @@ impl Backend {
         let mut last = String::from("no attempt");
         for attempt in 0..self.timing.retry_attempts.max(1) {
             if attempt > 0 {
-                tokio::time::sleep(self.timing.retry_interval).await;
+                self.pause(self.timing.retry_interval).await;
             }
             match self
                 .gateway

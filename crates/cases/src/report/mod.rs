@@ -80,6 +80,11 @@ pub struct RunReport {
     pub checks: Vec<CheckResult>,
     /// Every event of the run, the evidence.
     pub events: Vec<Event>,
+    /// Wall-clock milliseconds the headless runner spent on the case, from starting the run to
+    /// its verdict (absent when no runner drove it). Unlike `endedAt - startedAt`, which is on
+    /// the hub's clock, it does not count time a test clock skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elapsed_ms: Option<u64>,
 }
 
 /// What a report says about a case: enough to read the run without the catalogue.
@@ -136,6 +141,7 @@ impl RunReport {
             summary: verdict.summary.clone(),
             checks: verdict.checks.clone(),
             events: record.events.clone(),
+            elapsed_ms: None,
         }
     }
 

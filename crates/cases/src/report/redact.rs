@@ -193,6 +193,7 @@ pub(super) fn run(run: &RunReport) -> RunReport {
         summary: redact_text(&run.summary),
         checks: run.checks.iter().map(check).collect(),
         events: run.events.iter().map(event).collect(),
+        elapsed_ms: run.elapsed_ms,
     }
 }
 

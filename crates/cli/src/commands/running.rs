@@ -88,13 +88,15 @@ impl RunArgs {
             }
         }
         let counts = report.counts();
+        let elapsed_ms: u64 = report.runs.iter().filter_map(|run| run.elapsed_ms).sum();
         eprintln!(
-            "{} cases: {} passed, {} failed, {} broken, {} skipped",
+            "{} cases: {} passed, {} failed, {} broken, {} skipped ({:.1} s of runs)",
             counts.total(),
             counts.passed,
             counts.failed,
             counts.broken,
-            counts.skipped
+            counts.skipped,
+            elapsed_ms as f64 / 1000.0
         );
         for run in report.runs_failures_first() {
             if run.outcome != linker_cases::Outcome::Passed {
@@ -181,9 +183,10 @@ impl Progress for TerminalProgress {
             eprint!("\r\x1b[2K");
         }
         eprintln!(
-            "[{index}/{total}] {} {}: {}",
+            "[{index}/{total}] {} {}{}: {}",
             run.case.id,
             outcome_word(run.outcome).to_uppercase(),
+            linker_runner::elapsed_text(run),
             run.summary
         );
     }

@@ -118,16 +118,38 @@ fn failure_message(result: &ResultCode, code: &str, state: &CodeState) -> String
 }
 
 impl Hub {
+    /// Blocks for `delay` of real time; on a test clock it also ends once that clock has moved
+    /// `delay` past its start (looking every 25 ms), so moving the clock skips the rest.
+    fn hold(&self, delay: std::time::Duration) {
+        let end = chrono::Duration::from_std(delay)
+            .ok()
+            .filter(|_| self.has_test_clock())
+            .and_then(|delay| self.clock.now().checked_add_signed(delay));
+        let Some(end) = end else {
+            std::thread::sleep(delay);
+            return;
+        };
+        let started = std::time::Instant::now();
+        while let Some(left) = delay
+            .checked_sub(started.elapsed())
+            .filter(|left| !left.is_zero())
+            && self.clock.now() < end
+        {
+            std::thread::sleep(left.min(std::time::Duration::from_millis(25)));
+        }
+    }
+
     /// UPM-06: holds the answer `delay` seconds of real time (the protocol's client timeout is
     /// real time), then succeeds the payment unless it was cancelled meanwhile, and answers with
-    /// its state.
+    /// its state. On a test clock the hold ends when that clock has moved `delay` past its
+    /// start, so moving the clock skips it (the demo's acquirer times out on the same clock).
     pub(super) fn held_answer(
         &self,
         project: &Project,
         payment: &Payment,
         delay: u64,
     ) -> Result<PayResponse, HubError> {
-        std::thread::sleep(std::time::Duration::from_secs(delay));
+        self.hold(std::time::Duration::from_secs(delay));
         let now = self.clock.now();
         self.store.db(|db| {
             db.payments()
