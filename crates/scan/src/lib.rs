@@ -18,7 +18,8 @@ mod error;
 mod render;
 
 pub use decode::{
-    Bounds, Decoded, Engine, Point, Symbology, decode, decode_luma, decode_luma_with, decode_rgba,
+    Bounds, Decoded, Engine, FrameScanner, Point, Symbology, decode, decode_luma, decode_luma_with,
+    decode_rgba,
 };
 pub use error::ScanError;
 pub use render::{
