@@ -89,6 +89,45 @@ pub(super) fn main_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
     read(width, height, luma, Pass::MAIN)
 }
 
+/// The main pass without its second reading of the frame turned 90 degrees (the camera stream's
+/// every-frame pass; [`turned_code128_pass`] takes its turn in the rotation instead).
+pub(super) fn upright_main_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    let upright = Pass {
+        rotate: false,
+        ..Pass::MAIN
+    };
+    read(width, height, luma, upright)
+}
+
+/// Code 128 on the frame turned 90 degrees (transposed: vertical barcodes), upright, at full
+/// size; the positions are given back in the frame's coordinates.
+pub(super) fn turned_code128_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    let (w, h) = (width as usize, height as usize);
+    let mut turned = vec![0u8; luma.len()];
+    for (y, row) in luma.chunks_exact(w).enumerate() {
+        for (x, &value) in row.iter().enumerate() {
+            turned[x * h + y] = value;
+        }
+    }
+    let barcodes = Pass {
+        qr: false,
+        rotate: false,
+        downscale: false,
+        ..Pass::MAIN
+    };
+    let mut found = read(height, width, &turned, barcodes);
+    for code in &mut found {
+        for point in &mut code.points {
+            *point = Point {
+                x: point.y,
+                y: point.x,
+            };
+        }
+        code.bounds = super::Bounds::around(&code.points);
+    }
+    found
+}
+
 /// Cascade pass 2: both symbologies on the inverted frame, upright and at full size only.
 pub(super) fn inverted_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
     let inverted: Vec<u8> = luma.iter().map(|v| u8::MAX - v).collect();
