@@ -7,6 +7,7 @@
 //!
 //! Decoding: [`decode`] reads PNG or JPEG bytes, [`decode_rgba`] and [`decode_luma`] read raw
 //! camera frames; each returns every QR code and Code 128 barcode found, with its position.
+//! [`FrameScanner`] reads a camera stream frame by frame, spreading the passes over frames.
 //! The engine (ZXing-C++ as a cascade of passes) was chosen by measurement against zbar and
 //! ZXing-C++ on a generated set of damaged camera frames (`tests/decode-set/BENCH.md`).
 //!
