@@ -8,6 +8,8 @@
 #
 # ENGINE: Linker engines to measure (names as in linker_scan::Engine::as_str); the first is the
 # one compared with the other two; default: `default` (the engine linker_scan::decode uses).
+# `frames` adds the camera stream (linker_scan::FrameScanner: each picture as consecutive frames,
+# CPU ms per frame).
 # zbar-tools, zxing-cpp and Pillow are installed here if missing: they serve this benchmark only,
 # never the build or the tests.
 set -euo pipefail

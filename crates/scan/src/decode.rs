@@ -7,6 +7,7 @@
 //! every category, with no wrong or false decode. rxing and rqrr, the engines before it, read
 //! less on that set and on `tests/decode-set/` (`RESULTS.md`) and were dropped.
 
+mod frames;
 mod zxing_engine;
 
 use std::fmt;
@@ -16,6 +17,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use image::{ImageReader, Limits};
 
 use crate::ScanError;
+
+pub use frames::FrameScanner;
 
 /// Largest image side accepted by [`decode`], in pixels.
 const MAX_IMAGE_SIDE: u32 = 10_000;
@@ -179,8 +182,12 @@ pub fn decode(image_bytes: &[u8]) -> Result<Vec<Decoded>, ScanError> {
 /// pixels count as white.
 pub fn decode_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<Decoded>, ScanError> {
     check_frame_size(width, height, 4, rgba.len())?;
-    let luma: Vec<u8> = rgba
-        .chunks_exact(4)
+    decode_luma(width, height, &rgba_to_luma(rgba))
+}
+
+/// The grey of each RGBA pixel, composited over white (transparent pixels count as white).
+fn rgba_to_luma(rgba: &[u8]) -> Vec<u8> {
+    rgba.chunks_exact(4)
         .map(|p| {
             let [r, g, b, a] = [p[0], p[1], p[2], p[3]].map(u32::from);
             let grey = (299 * r + 587 * g + 114 * b) / 1000;
@@ -188,8 +195,7 @@ pub fn decode_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<Decoded>,
             let over_white = (grey * a + 255 * (255 - a)) / 255;
             u8::try_from(over_white).unwrap_or(u8::MAX)
         })
-        .collect();
-    decode_luma(width, height, &luma)
+        .collect()
 }
 
 /// Decodes every code in a raw 8-bit greyscale frame (1 byte per pixel, row-major, no padding).
@@ -208,19 +214,22 @@ pub fn decode_luma_with(
     if width == 0 || height == 0 {
         return Ok(Vec::new());
     }
-    // The decoders are third-party code run on untrusted pixels: a panic inside one becomes an
-    // error here instead of bringing down the app.
-    catch_unwind(AssertUnwindSafe(|| match engine {
+    guarded(engine.as_str(), || match engine {
         Engine::Zxing => zxing_engine::decode_once(width, height, luma),
         Engine::ZxingCascade => zxing_engine::decode_cascade(width, height, luma),
-    }))
-    .map_err(|panic| {
+    })
+}
+
+/// Runs a decoder: the decoders are third-party code run on untrusted pixels, so a panic inside
+/// one becomes an error here instead of bringing down the app.
+fn guarded(name: &str, decode: impl FnOnce() -> Vec<Decoded>) -> Result<Vec<Decoded>, ScanError> {
+    catch_unwind(AssertUnwindSafe(decode)).map_err(|panic| {
         let message = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic".to_owned());
-        ScanError::DecoderFault(format!("{} panicked: {message}", engine.as_str()))
+        ScanError::DecoderFault(format!("{name} panicked: {message}"))
     })
 }
 

@@ -7,6 +7,7 @@
 //!
 //! Decoding: [`decode`] reads PNG or JPEG bytes, [`decode_rgba`] and [`decode_luma`] read raw
 //! camera frames; each returns every QR code and Code 128 barcode found, with its position.
+//! [`FrameScanner`] reads a camera stream frame by frame, spreading the passes over frames.
 //! The engine (ZXing-C++ as a cascade of passes) was chosen by measurement against zbar and
 //! ZXing-C++ on a generated set of damaged camera frames (`tests/decode-set/BENCH.md`).
 //!
@@ -18,7 +19,8 @@ mod error;
 mod render;
 
 pub use decode::{
-    Bounds, Decoded, Engine, Point, Symbology, decode, decode_luma, decode_luma_with, decode_rgba,
+    Bounds, Decoded, Engine, FrameScanner, Point, Symbology, decode, decode_luma, decode_luma_with,
+    decode_rgba,
 };
 pub use error::ScanError;
 pub use render::{

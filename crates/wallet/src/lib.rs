@@ -154,6 +154,18 @@ struct Inner {
     options: WalletOptions,
     /// One sync at a time (two would only resend, but the counts would be confusing).
     sync_lock: tokio::sync::Mutex<()>,
+    /// The camera stream's scanner: which pass of the cascade the next frame runs.
+    frame_scanner: std::sync::Mutex<linker_scan::FrameScanner>,
+}
+
+impl Inner {
+    /// The camera stream's scanner (its state is a counter: a panic that poisoned the lock left
+    /// nothing half-done).
+    fn frame_scanner(&self) -> std::sync::MutexGuard<'_, linker_scan::FrameScanner> {
+        self.frame_scanner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The database file inside a wallet's data folder.
@@ -182,6 +194,7 @@ impl Wallet {
                 client: client::HubClient::new(options.request_timeout),
                 options,
                 sync_lock: tokio::sync::Mutex::new(()),
+                frame_scanner: std::sync::Mutex::new(linker_scan::FrameScanner::new()),
             }),
         })
     }

@@ -285,10 +285,26 @@ fn host_of(url: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Runs a decode on tokio's blocking threads; a decoder that panics there is a decoder fault.
+async fn off_worker(
+    decode: impl FnOnce() -> Result<Vec<linker_scan::Decoded>, linker_scan::ScanError> + Send + 'static,
+) -> Result<Vec<linker_scan::Decoded>, WalletError> {
+    let decoded = tokio::task::spawn_blocking(decode)
+        .await
+        .map_err(|error| linker_scan::ScanError::DecoderFault(error.to_string()))??;
+    Ok(decoded)
+}
+
 impl Wallet {
     /// Decodes what the camera or a file shows: the first code's text, its symbology, and how
-    /// many others there were.
-    fn read_input(input: ScanInput<'_>) -> Result<(String, Option<String>, usize), WalletError> {
+    /// many others there were. Images get the full cascade of passes; camera frames go to the
+    /// wallet's one [`linker_scan::FrameScanner`], which spreads the cascade over consecutive
+    /// frames to keep each one cheap. The decoding runs on a blocking thread, off the async
+    /// workers.
+    async fn read_input(
+        &self,
+        input: ScanInput<'_>,
+    ) -> Result<(String, Option<String>, usize), WalletError> {
         let decoded = match input {
             ScanInput::Text(text) => return Ok((text.trim().to_owned(), None, 0)),
             ScanInput::ImageFile(path) => {
@@ -298,19 +314,28 @@ impl Wallet {
                         format!("cannot read {}: {error}", path.display()),
                     )
                 })?;
-                linker_scan::decode(&bytes)?
+                off_worker(move || linker_scan::decode(&bytes)).await?
             }
-            ScanInput::ImageBytes(bytes) => linker_scan::decode(bytes)?,
+            ScanInput::ImageBytes(bytes) => {
+                let bytes = bytes.to_vec();
+                off_worker(move || linker_scan::decode(&bytes)).await?
+            }
             ScanInput::RgbaFrame {
                 width,
                 height,
                 pixels,
-            } => linker_scan::decode_rgba(width, height, pixels)?,
+            } => {
+                let (pixels, inner) = (pixels.to_vec(), self.inner.clone());
+                off_worker(move || inner.frame_scanner().scan_rgba(width, height, &pixels)).await?
+            }
             ScanInput::LumaFrame {
                 width,
                 height,
                 pixels,
-            } => linker_scan::decode_luma(width, height, pixels)?,
+            } => {
+                let (pixels, inner) = (pixels.to_vec(), self.inner.clone());
+                off_worker(move || inner.frame_scanner().scan_luma(width, height, &pixels)).await?
+            }
         };
         let mut codes = decoded.into_iter();
         let first = codes.next().ok_or(WalletError::NoCodeFound)?;
@@ -323,7 +348,7 @@ impl Wallet {
 
     /// Scans a code: decode (images), classify, and resolve it through the hub in the open run.
     pub async fn scan(&self, input: ScanInput<'_>) -> Result<ScanOutcome, WalletError> {
-        let (read, symbology, other_codes) = Self::read_input(input)?;
+        let (read, symbology, other_codes) = self.read_input(input).await?;
         if read.is_empty() {
             return Err(WalletError::NotAlipayCode {
                 what: "nothing was read".to_owned(),

@@ -66,45 +66,108 @@ pub(super) fn decode_once(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> 
 /// 4. if still nothing, QR codes on the frame with its local mean removed and its contrast raised
 ///    (glare and uneven light that leave the code too faint for the binarizer).
 pub(super) fn decode_cascade(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
-    let mut found = read(width, height, luma, Pass::MAIN);
+    let mut found = main_pass(width, height, luma);
     if found.is_empty() {
-        let inverted: Vec<u8> = luma.iter().map(|v| u8::MAX - v).collect();
-        let upright = Pass {
-            rotate: false,
-            downscale: false,
-            ..Pass::MAIN
-        };
-        found = read(width, height, &inverted, upright);
+        found = inverted_pass(width, height, luma);
     }
-    {
-        let stretched = stretch_twice_as_wide(width, luma);
-        let barcodes = Pass {
-            qr: false,
-            rotate: false,
-            downscale: false,
-            ..Pass::MAIN
-        };
-        let mut wide = read(width * 2, height, &stretched, barcodes);
-        for code in &mut wide {
-            for point in &mut code.points {
-                point.x /= 2.0;
-            }
-            code.bounds = super::Bounds::around(&code.points);
-        }
-        found.extend(wide);
-    }
+    found.extend(stretched_code128_pass(width, height, luma));
     if found.is_empty() {
-        let flat = flatten(width as usize, height as usize, luma);
-        let qr_only = Pass {
-            code128: false,
-            downscale: false,
-            ..Pass::MAIN
-        };
-        found = read(width, height, &flat, qr_only);
+        found = flattened_qr_pass(width, height, luma);
     }
+    distinct(found)
+}
+
+/// Keeps the first of each (symbology, text).
+pub(super) fn distinct(mut found: Vec<Decoded>) -> Vec<Decoded> {
     let mut seen = HashSet::new();
     found.retain(|d| seen.insert((d.symbology, d.text.clone())));
     found
+}
+
+/// Cascade pass 1: both symbologies on the frame ([`Pass::MAIN`]).
+pub(super) fn main_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    read(width, height, luma, Pass::MAIN)
+}
+
+/// The main pass without its second reading of the frame turned 90 degrees (the camera stream's
+/// every-frame pass; [`turned_code128_pass`] takes its turn in the rotation instead).
+pub(super) fn upright_main_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    let upright = Pass {
+        rotate: false,
+        ..Pass::MAIN
+    };
+    read(width, height, luma, upright)
+}
+
+/// Code 128 on the frame turned 90 degrees (transposed: vertical barcodes), upright, at full
+/// size; the positions are given back in the frame's coordinates.
+pub(super) fn turned_code128_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    let (w, h) = (width as usize, height as usize);
+    let mut turned = vec![0u8; luma.len()];
+    for (y, row) in luma.chunks_exact(w).enumerate() {
+        for (x, &value) in row.iter().enumerate() {
+            turned[x * h + y] = value;
+        }
+    }
+    let barcodes = Pass {
+        qr: false,
+        rotate: false,
+        downscale: false,
+        ..Pass::MAIN
+    };
+    let mut found = read(height, width, &turned, barcodes);
+    for code in &mut found {
+        for point in &mut code.points {
+            *point = Point {
+                x: point.y,
+                y: point.x,
+            };
+        }
+        code.bounds = super::Bounds::around(&code.points);
+    }
+    found
+}
+
+/// Cascade pass 2: both symbologies on the inverted frame, upright and at full size only.
+pub(super) fn inverted_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    let inverted: Vec<u8> = luma.iter().map(|v| u8::MAX - v).collect();
+    let upright = Pass {
+        rotate: false,
+        downscale: false,
+        ..Pass::MAIN
+    };
+    read(width, height, &inverted, upright)
+}
+
+/// Cascade pass 3: Code 128 on the frame stretched to twice its width, upright; the positions
+/// are given back in the frame's coordinates.
+pub(super) fn stretched_code128_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    let stretched = stretch_twice_as_wide(width, luma);
+    let barcodes = Pass {
+        qr: false,
+        rotate: false,
+        downscale: false,
+        ..Pass::MAIN
+    };
+    let mut wide = read(width * 2, height, &stretched, barcodes);
+    for code in &mut wide {
+        for point in &mut code.points {
+            point.x /= 2.0;
+        }
+        code.bounds = super::Bounds::around(&code.points);
+    }
+    wide
+}
+
+/// Cascade pass 4: QR codes on the frame with its local mean removed and its contrast raised.
+pub(super) fn flattened_qr_pass(width: u32, height: u32, luma: &[u8]) -> Vec<Decoded> {
+    let flat = flatten(width as usize, height as usize, luma);
+    let qr_only = Pass {
+        code128: false,
+        downscale: false,
+        ..Pass::MAIN
+    };
+    read(width, height, &flat, qr_only)
 }
 
 /// Every code one ZXing-C++ pass reads; any library error is empty.
