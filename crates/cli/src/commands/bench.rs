@@ -180,13 +180,18 @@ fn hub(args: &HubBenchArgs) -> Result<Outcome> {
         "meetsGoal": ratio >= GOAL,
         "codes": { "preIssued": load.pre_issued, "issuedInWindow": load.issued_in_window },
     });
-    if args.json {
+    print_report(&report, args.json, print_table)
+}
+
+/// Prints a benchmark's figures: pretty JSON with `--json`, else its table.
+fn print_report(report: &Value, json: bool, table: fn(&Value)) -> Result<Outcome> {
+    if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report).context("cannot format the report")?
+            serde_json::to_string_pretty(report).context("cannot format the report")?
         );
     } else {
-        print_table(&report);
+        table(report);
     }
     Ok(Outcome::Success)
 }

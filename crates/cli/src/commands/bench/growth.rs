@@ -130,15 +130,7 @@ pub fn run(args: &GrowthBenchArgs) -> Result<Outcome> {
     }
     drop(clients);
     let report = report(args, points);
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).context("cannot format the report")?
-        );
-    } else {
-        print_table(&report);
-    }
-    Ok(Outcome::Success)
+    super::print_report(&report, args.json, print_table)
 }
 
 /// The figures, with each p99 as a ratio to the first point's.

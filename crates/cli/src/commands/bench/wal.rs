@@ -77,15 +77,7 @@ pub fn run(args: &WalBenchArgs) -> Result<Outcome> {
     again.kill();
 
     let report = report(clients, &loaded, &restarts, restart);
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).context("cannot format the report")?
-        );
-    } else {
-        print_table(&report);
-    }
-    Ok(Outcome::Success)
+    super::print_report(&report, args.json, print_table)
 }
 
 /// The WAL file of the hub's database in a data folder.

@@ -132,15 +132,7 @@ pub fn run(args: &WrkBenchArgs) -> Result<Outcome> {
     drop(hub);
 
     let report = report(args, cores, &tally, &full, &half, profile.as_ref());
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).context("cannot format the report")?
-        );
-    } else {
-        print_table(&report);
-    }
-    Ok(Outcome::Success)
+    super::print_report(&report, args.json, print_table)
 }
 
 /// The hub's RSA work per call (one sign of the answer, one verify of the request) in CPU time
