@@ -14,7 +14,8 @@
 //!   `paymentId` and payment code written into every column and body that names them: the same
 //!   rows, columns, sizes and indexes real calls produce. One decided test run is stored per
 //!   `--exchanges-per-run` exchanges, for a merchant and one of its assigned cases in turn (the
-//!   Test Data page reads runs).
+//!   Test Data page reads runs), after one for every merchant and case, so that the page shows
+//!   the same table at every point and only the rows behind it grow.
 //! - **Measuring** starts the hub again on the file, warms it up, then times one after the
 //!   other (no concurrent load): `--samples` real signed pairs over HTTP (each `pay` with a
 //!   payment code issued through the admin API just before, not timed), and as many GETs of the
@@ -585,6 +586,23 @@ impl Filler {
             return Ok(0);
         }
         let store = Store::open(&self.store_path).context("cannot open the hub's store")?;
+        if self.runs == 0 {
+            // A decided run in every cell first, so the Test Data page shows the same table at
+            // every point and only the rows behind it grow.
+            let cases = self
+                .assigned
+                .iter()
+                .map(|(_, c)| c.len())
+                .max()
+                .unwrap_or(0);
+            let cells = self.assigned.len() * cases;
+            store
+                .transaction(|db| {
+                    (0..cells).try_for_each(|_| self.one_run(db, Utc::now()))?;
+                    anyhow::Ok(())
+                })
+                .context("cannot fill the Test Data table")?;
+        }
         let mut left = pairs;
         while left > 0 {
             let batch = left.min(FILL_BATCH);
