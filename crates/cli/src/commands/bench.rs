@@ -522,27 +522,12 @@ fn run_load(
     probe: &RsaProbe,
     data: &Path,
 ) -> Result<(Load, RsaCost)> {
-    let hub_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cores)
-        .thread_name("hub")
-        .enable_all()
-        .build()
-        .context("cannot start the hub's runtime")?;
-    let config = ServeConfig {
-        data_dir: data.to_path_buf(),
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        public_url: None,
-        test_clock: false,
-        tls: None,
-    };
-    let server = hub_runtime
-        .block_on(Server::bind(&config))
-        .context("cannot start the hub")?;
-    let base = format!("http://{}", server.address);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = hub_runtime.spawn(server.run(async {
-        let _ = stopped.await;
-    }));
+    let hub = InProcessHub::start(
+        data,
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        Some(cores),
+    )?;
+    let base = hub.base.clone();
 
     let client_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores)
@@ -570,19 +555,84 @@ fn run_load(
     })();
     drop(client_runtime);
 
-    let _ = stop.send(());
-    let finished = hub_runtime
-        .block_on(async { tokio::time::timeout(Duration::from_secs(10), serving).await });
-    match finished {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => return Err(error).context("the hub failed"),
-        Ok(Err(error)) => bail!("the hub's task failed: {error}"),
-        Err(_) => eprintln!("warning: the hub did not stop within 10 s"),
-    }
-    hub_runtime.shutdown_timeout(Duration::from_secs(1));
+    hub.stop(Duration::from_secs(10))?;
     let load = load?;
     let all_cores = probe.all_cores_pairs_per_sec(cores)?;
     Ok((load, tally.cost(all_cores)))
+}
+
+/// A hub serving a data folder in this process, on a runtime of its own.
+struct InProcessHub {
+    runtime: tokio::runtime::Runtime,
+    /// Where it listens.
+    address: std::net::SocketAddr,
+    /// `http://` and that address.
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<Result<(), linker_hub::ServeError>>,
+}
+
+impl InProcessHub {
+    /// Starts a hub on `data` listening on `listen`, with `workers` threads (the runtime's
+    /// default when `None`).
+    fn start(
+        data: &Path,
+        listen: std::net::SocketAddr,
+        workers: Option<usize>,
+    ) -> Result<InProcessHub> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(workers) = workers {
+            builder.worker_threads(workers);
+        }
+        let runtime = builder
+            .thread_name("hub")
+            .enable_all()
+            .build()
+            .context("cannot start the hub's runtime")?;
+        let config = ServeConfig {
+            data_dir: data.to_path_buf(),
+            listen,
+            public_url: None,
+            test_clock: false,
+            tls: None,
+        };
+        let server = runtime
+            .block_on(Server::bind(&config))
+            .context("cannot start the hub")?;
+        let address = server.address;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = runtime.spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Ok(InProcessHub {
+            runtime,
+            address,
+            base: format!("http://{address}"),
+            stop,
+            serving,
+        })
+    }
+
+    /// Stops the hub and waits up to `wait` for it to close its store; a hub still running
+    /// then is a warning, a hub that failed an error.
+    fn stop(self, wait: Duration) -> Result<()> {
+        let _ = self.stop.send(());
+        let serving = self.serving;
+        let finished = self
+            .runtime
+            .block_on(async { tokio::time::timeout(wait, serving).await });
+        let outcome = match finished {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(error))) => Err(anyhow::Error::from(error).context("the hub failed")),
+            Ok(Err(error)) => Err(anyhow!("the hub's task failed: {error}")),
+            Err(_) => {
+                eprintln!("warning: the hub did not stop within {} s", wait.as_secs());
+                Ok(())
+            }
+        };
+        self.runtime.shutdown_timeout(Duration::from_secs(5));
+        outcome
+    }
 }
 
 /// The benchmark's ACQP on the hub at `base` (whose data folder, for the admin token, is

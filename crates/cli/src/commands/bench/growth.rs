@@ -30,13 +30,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use chrono::Utc;
+use linker_hub::Store;
 use linker_hub::store::exchanges::{CLAIMABLE_BODY_LIMIT, Exchange, ExchangeQuery};
 use linker_hub::store::payments::{NewPaymentCode, Payment};
 use linker_hub::store::runs::{NewRun, RunStatus};
-use linker_hub::{ServeConfig, Server, Store};
 use serde_json::{Value, json};
 
-use super::{Client, INQUIRY, PAY, connect, pay_body, percentile, round2, text};
+use super::{Client, INQUIRY, InProcessHub, PAY, connect, pay_body, percentile, round2, text};
 use crate::Outcome;
 
 /// The `paymentRequestId` of the set-up's real pairs (a distinctive text, replaced in copies).
@@ -95,11 +95,15 @@ pub fn run(args: &GrowthBenchArgs) -> Result<Outcome> {
         .build()
         .context("cannot start the clients' runtime")?;
 
-    let hub = RunningHub::start(data.path(), std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let hub = InProcessHub::start(
+        data.path(),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        None,
+    )?;
     // Later starts listen on the same address, so the clients and the session keep it.
     let address = hub.address;
     let setup = clients.block_on(Setup::make(&hub.base, data.path()));
-    hub.stop();
+    stop_cleanly(hub);
     let setup = setup?;
     let mut filler = Filler::new(data.path(), &setup, args.exchanges_per_run)?;
     let mut logged = u64::from(TEMPLATE_PAIRS) * 2;
@@ -111,9 +115,9 @@ pub fn run(args: &GrowthBenchArgs) -> Result<Outcome> {
         logged += filled;
         let fill_seconds = started.elapsed().as_secs_f64();
         eprintln!("{logged} exchanges stored ({filled} filled in {fill_seconds:.0} s); measuring");
-        let hub = RunningHub::start(data.path(), address)?;
+        let hub = InProcessHub::start(data.path(), address, None)?;
         let measured = clients.block_on(measure(&setup, args.samples, target));
-        hub.stop();
+        stop_cleanly(hub);
         let measured = measured?;
         let bytes = std::fs::metadata(linker_hub::database_path(data.path()))
             .map(|m| m.len())
@@ -210,58 +214,11 @@ fn print_table(report: &Value) {
     );
 }
 
-/// A hub serving a data folder in this process, on its own runtime.
-struct RunningHub {
-    runtime: tokio::runtime::Runtime,
-    address: std::net::SocketAddr,
-    base: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<Result<(), linker_hub::ServeError>>,
-}
-
-impl RunningHub {
-    fn start(data: &Path, listen: std::net::SocketAddr) -> Result<RunningHub> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .thread_name("hub")
-            .enable_all()
-            .build()
-            .context("cannot start the hub's runtime")?;
-        let config = ServeConfig {
-            data_dir: data.to_path_buf(),
-            listen,
-            public_url: None,
-            test_clock: false,
-            tls: None,
-        };
-        let server = runtime
-            .block_on(Server::bind(&config))
-            .context("cannot start the hub")?;
-        let base = format!("http://{}", server.address);
-        let address = server.address;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = runtime.spawn(server.run(async {
-            let _ = stopped.await;
-        }));
-        Ok(RunningHub {
-            runtime,
-            address,
-            base,
-            stop,
-            serving,
-        })
-    }
-
-    /// Stops the hub and waits for it to close its store (which folds the WAL in).
-    fn stop(self) {
-        let _ = self.stop.send(());
-        let serving = self.serving;
-        let finished = self
-            .runtime
-            .block_on(async { tokio::time::timeout(Duration::from_secs(60), serving).await });
-        if !matches!(finished, Ok(Ok(Ok(())))) {
-            eprintln!("warning: the hub did not stop cleanly");
-        }
-        self.runtime.shutdown_timeout(Duration::from_secs(5));
+/// Stops the hub, waiting for it to close its store (which folds the WAL in); a hub that does
+/// not stop cleanly is a warning, since the figures already taken stand.
+fn stop_cleanly(hub: InProcessHub) {
+    if let Err(error) = hub.stop(Duration::from_secs(60)) {
+        eprintln!("warning: the hub did not stop cleanly: {error:#}");
     }
 }
 
