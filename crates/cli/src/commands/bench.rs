@@ -118,13 +118,7 @@ fn hub(args: &HubBenchArgs) -> Result<Outcome> {
         );
     }
     let throughput = ops as f64 / load.elapsed.as_secs_f64();
-    let mut all: Vec<u64> = load
-        .pay_us
-        .iter()
-        .chain(&load.inquiry_us)
-        .copied()
-        .collect();
-    all.sort_unstable();
+    let all = load.sorted_latencies();
     let mut pay = load.pay_us.clone();
     pay.sort_unstable();
     let mut inquiry = load.inquiry_us.clone();
@@ -489,6 +483,18 @@ struct Load {
 }
 
 impl Load {
+    /// Every call's round trip (pays and inquiries), sorted, in microseconds.
+    fn sorted_latencies(&self) -> Vec<u64> {
+        let mut all: Vec<u64> = self
+            .pay_us
+            .iter()
+            .chain(&self.inquiry_us)
+            .copied()
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
     fn absorb(&mut self, other: Load) {
         self.pay_us.extend(other.pay_us);
         self.inquiry_us.extend(other.inquiry_us);

@@ -331,13 +331,7 @@ const MB: f64 = 1024.0 * 1024.0;
 fn report(clients: usize, loaded: &Loaded, restarts: &Restarts, restart: Duration) -> Value {
     let load = &loaded.load;
     let ops = load.pay_us.len() + load.inquiry_us.len();
-    let mut all: Vec<u64> = load
-        .pay_us
-        .iter()
-        .chain(&load.inquiry_us)
-        .copied()
-        .collect();
-    all.sort_unstable();
+    let all = load.sorted_latencies();
     let seconds = load.elapsed.as_secs_f64();
     let mb = |bytes: u64| round2(bytes as f64 / MB);
     json!({
