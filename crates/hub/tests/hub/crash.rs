@@ -105,15 +105,20 @@ async fn prepare(hub: &TestHub, acqp: &Acqp) -> String {
     prepared.body["authUrl"].as_str().unwrap().to_owned()
 }
 
-async fn point_auth_notify_at(hub: &TestHub, acqp: &Acqp, url: &str) {
+/// Changes the ACQP's project settings through the admin API.
+async fn set_project(hub: &TestHub, acqp: &Acqp, settings: serde_json::Value) {
     let (status, body) = hub
         .admin(
             "PATCH",
             &format!("/projects/{}", acqp.project.id),
-            Some(json!({"authNotifyUrl": url})),
+            Some(settings),
         )
         .await;
     assert_eq!(status.as_u16(), 200, "{body}");
+}
+
+async fn point_auth_notify_at(hub: &TestHub, acqp: &Acqp, url: &str) {
+    set_project(hub, acqp, json!({"authNotifyUrl": url})).await;
 }
 
 #[tokio::test]
@@ -250,17 +255,15 @@ async fn a_user_initiated_pay_cut_off_by_a_crash_is_asked_again_and_its_order_jo
     let acqp = first.acqp().await;
     let mut silent = Silent::start().await;
     let address = silent.address.to_string();
-    let (status, body) = first
-        .admin(
-            "PATCH",
-            &format!("/projects/{}", acqp.project.id),
-            Some(json!({
-                "userInitiatedPayUrl": format!("http://{address}/user-initiated-pay"),
-                "privateCodeDomains": ["pay.acqp.example"]
-            })),
-        )
-        .await;
-    assert_eq!(status.as_u16(), 200, "{body}");
+    set_project(
+        &first,
+        &acqp,
+        json!({
+            "userInitiatedPayUrl": format!("http://{address}/user-initiated-pay"),
+            "privateCodeDomains": ["pay.acqp.example"]
+        }),
+    )
+    .await;
     let wallet = Wallet::sign_in(&first, &acqp, "M1").await;
     let run = wallet.start(&first, "MPC-01").await;
     cut_off(
