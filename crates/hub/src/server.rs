@@ -133,6 +133,8 @@ impl Server {
         let hub =
             Hub::new(store, clock, Ids::random(), public_url).with_test_clock(config.test_clock);
         let new_admin_token = hub.ensure_admin_token(&admin_token_path(&config.data_dir))?;
+        // Projects made before TSP mode existed get their sandbox Agent-Token now.
+        hub.issue_missing_agent_tokens()?;
         Ok(Server {
             hub: Arc::new(hub),
             address,

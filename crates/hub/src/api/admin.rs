@@ -1,4 +1,4 @@
-//! The admin API (`/admin/v1/...`): projects, merchants, assignments, forced results, the
+//! The admin API (`/admin/v1/...`): projects (and their Agent-Token), merchants, assignments, forced results, the
 //! request log, deliveries, runs and the test clock, for a holder of the admin token. A
 //! project's own routes (`/projects/{id}...`, [`ProjectAuth`]) also take that project's token,
 //! for CI; the hub-wide ones (create and list projects, the clock, [`AdminAuth`]) do not.
@@ -62,6 +62,16 @@ pub(super) async fn update_project(
     Ok(Json(
         hub.update_project(&id, update)?.view(hub.public_url()),
     ))
+}
+
+/// Gives the project a new sandbox Agent-Token (the old one stops working) and returns the
+/// project with it.
+pub(super) async fn rotate_agent_token(
+    State(hub): State<Arc<Hub>>,
+    _: ProjectAuth,
+    Path(id): Path<String>,
+) -> Result<Json<ProjectView>, HubError> {
+    Ok(Json(hub.rotate_agent_token(&id)?.view(hub.public_url())))
 }
 
 #[derive(Debug, Default, Deserialize)]

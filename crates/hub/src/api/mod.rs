@@ -57,6 +57,10 @@ fn admin_routes() -> Router<Arc<Hub>> {
             get(admin::show_project).patch(admin::update_project),
         )
         .route(
+            "/projects/{id}/agent-token",
+            post(admin::rotate_agent_token),
+        )
+        .route(
             "/projects/{id}/payment-codes",
             post(admin::issue_payment_code),
         )

@@ -1,4 +1,5 @@
-// Linker console: the only script. Pages work without it; it adds copy buttons and live updates.
+// Linker console: the only script. Pages work without it; it adds copy buttons,
+// confirmations and live updates.
 "use strict";
 
 // Copy buttons: <button data-copy="#id"> copies the text of the element #id.
@@ -12,6 +13,12 @@ document.addEventListener("click", (event) => {
     () => { button.textContent = "Copied"; },
     () => { button.textContent = "Select and copy"; }
   );
+});
+
+// Confirmations: <form data-confirm="question"> is sent only when the user agrees.
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
 
 // Live parts: an element with data-live="<SSE URL>" is re-read from the server whenever the hub

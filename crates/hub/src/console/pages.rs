@@ -571,6 +571,7 @@ pub(super) async fn save_settings(
         private_code_domains: Some(list(form.get("privateCodeDomains"))),
         notify_retry_schedule: Some(schedule.unwrap_or_default()),
         request_log_days: None,
+        tsp_mode: None,
     });
     let update = update.and_then(|update| {
         Ok(ProjectUpdate {
@@ -741,6 +742,50 @@ pub(super) async fn revoke_token(
     page(&settings_page_of(&hub, &staff, &project, notice)?)
 }
 
+/// Gives the project a new sandbox Agent-Token; the old one stops working at once.
+pub(super) async fn rotate_agent_token(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    staff.project(&hub, &id)?;
+    staff.check(&FormData::parse(&body))?;
+    let project = hub.rotate_agent_token(&id)?;
+    let notice = "A new Agent-Token replaces the old one, which no longer works: give your ACQP backend the new one.";
+    page(&settings_page_of(&hub, &staff, &project, notice)?)
+}
+
+/// Turns TSP mode on (`tspMode=on`) or off (`tspMode=off`).
+pub(super) async fn set_tsp_mode(
+    State(hub): State<Arc<Hub>>,
+    staff: Staff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Page, PageError> {
+    staff.project(&hub, &id)?;
+    let form = FormData::parse(&body);
+    staff.check(&form)?;
+    let on = match form.get("tspMode") {
+        "on" => true,
+        "off" => false,
+        _ => {
+            return Err(HubError::invalid("tspMode", "send on or off").into());
+        }
+    };
+    let update = ProjectUpdate {
+        tsp_mode: Some(on),
+        ..ProjectUpdate::default()
+    };
+    let project = hub.update_project(&id, update)?;
+    let notice = if on {
+        "TSP mode is on: every Alipay+ call must now carry this project's Agent-Token in the Agent-Token header."
+    } else {
+        "TSP mode is off: the Agent-Token header is no longer required."
+    };
+    page(&settings_page_of(&hub, &staff, &project, notice)?)
+}
+
 /// Signs out every session of the signed-in user, this one included.
 pub(super) async fn sign_out_everywhere(
     State(hub): State<Arc<Hub>>,
@@ -757,7 +802,8 @@ pub(super) async fn sign_out_everywhere(
     Ok(response)
 }
 
-/// The console's routes for sign-in, setup, projects, settings, members and the API token.
+/// The console's routes for sign-in, setup, projects, settings, members, the API token, the
+/// Agent-Token and TSP mode.
 pub(super) fn routes() -> Router<Arc<Hub>> {
     Router::new()
         .route("/", get(home))
@@ -776,4 +822,6 @@ pub(super) fn routes() -> Router<Arc<Hub>> {
         .route("/projects/{id}/members/{user}/remove", post(remove_member))
         .route("/projects/{id}/token", post(rotate_token))
         .route("/projects/{id}/token/revoke", post(revoke_token))
+        .route("/projects/{id}/agent-token", post(rotate_agent_token))
+        .route("/projects/{id}/tsp-mode", post(set_tsp_mode))
 }

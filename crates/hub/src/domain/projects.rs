@@ -1,7 +1,7 @@
 //! Projects: a TSP's integration on the hub. A project holds the ACQP's Client-Id and public key,
 //! the key pair the hub signs that project's answers and callbacks with, the ACQP's callback URLs
-//! and registered domains, the notification retry schedule, and how many days its request log
-//! is kept.
+//! and registered domains, the notification retry schedule, how many days its request log is
+//! kept, and TSP mode with its sandbox Agent-Token (`domain/agent_token.rs`).
 
 use linker_aplus::callback_url::CallbackUrl;
 use linker_aplus::{KeyPair, PrivateKey, PublicKey};
@@ -71,13 +71,16 @@ pub struct ProjectUpdate {
     pub notify_retry_schedule: Option<Vec<u64>>,
     /// Days the request log is kept (1 to 3650).
     pub request_log_days: Option<u32>,
+    /// TSP mode: every Alipay+ call must then carry the project's Agent-Token.
+    pub tsp_mode: Option<bool>,
 }
 
 /// A project as stored (the hub's private key included: never serialise this to a client).
 pub use crate::store::projects::ProjectRow as Project;
 
 /// A project as the admin API and the CLI show it: everything an ACQP needs to configure its
-/// side, and no secret.
+/// side, and no secret but the sandbox Agent-Token (which every member sees on Settings, and
+/// which an ACQP backend needs in TSP mode).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectView {
@@ -112,6 +115,12 @@ pub struct ProjectView {
     pub notify_retry_schedule: Vec<u64>,
     /// Days the request log is kept.
     pub request_log_days: u32,
+    /// TSP mode: every Alipay+ call must carry `agentToken` in the `Agent-Token` header.
+    #[serde(default)]
+    pub tsp_mode: bool,
+    /// The project's sandbox Agent-Token (`agt_...`).
+    #[serde(default)]
+    pub agent_token: String,
     /// When it was created (RFC 3339).
     pub created_at: String,
     /// When it last changed (RFC 3339).
@@ -137,6 +146,8 @@ impl Project {
             private_code_domains: self.private_code_domains.clone(),
             notify_retry_schedule: self.notify_retry_schedule.clone(),
             request_log_days: self.request_log_days,
+            tsp_mode: self.tsp_mode,
+            agent_token: self.agent_token.clone().unwrap_or_default(),
             created_at: self.created_at.to_rfc3339(),
             updated_at: self.updated_at.to_rfc3339(),
         }
@@ -186,6 +197,8 @@ impl Hub {
             )?,
             created_at: now,
             updated_at: now,
+            tsp_mode: false,
+            agent_token: Some(self.new_agent_token()),
         };
         self.store.transaction(|db| {
             let projects = db.projects();
@@ -261,6 +274,9 @@ impl Hub {
         }
         if let Some(days) = update.request_log_days {
             project.request_log_days = request_log_days(days)?;
+        }
+        if let Some(tsp_mode) = update.tsp_mode {
+            project.tsp_mode = tsp_mode;
         }
         project.updated_at = self.clock.now();
         self.store.db(|db| db.projects().update(&project))?;

@@ -5,11 +5,13 @@
 //! `INVALID_CLIENT`; not POST → `METHOD_NOT_SUPPORTED`; unknown path → `INVALID_API`; a body that
 //! is not JSON → `MEDIA_TYPE_NOT_ACCEPTABLE` or `PARAM_ILLEGAL`; missing Request-Time →
 //! `PARAM_ILLEGAL`; missing or bad signature → `INVALID_SIGNATURE` (with the most likely mistake
-//! named); a bad field → `PARAM_ILLEGAL` naming it. Every answer carries `client-id`,
+//! named); in TSP mode, a missing or wrong `Agent-Token` → `ACCESS_DENIED` naming the header
+//! (checked only once the signature verified, so a forger learns nothing about the token); a bad
+//! field → `PARAM_ILLEGAL` naming it. Every answer carries `client-id`,
 //! `response-time` and, when the Client-Id names a project, a `signature` made with that
 //! project's hub key (an unknown Client-Id has no key to sign with). Every verified call is
-//! logged in the request log; a call whose signature did not verify is counted per Client-Id, with
-//! the last few kept as samples.
+//! logged in the request log; a call whose signature did not verify, or that TSP mode refused,
+//! is counted per Client-Id, with the last few kept as samples.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -20,6 +22,8 @@ use linker_aplus::time::{RequestTime, format_wire_time};
 use linker_aplus::{ApiResult, ResultCode, ValidationError};
 
 use crate::Hub;
+use crate::domain::admin_credential::constant_time_eq;
+use crate::domain::agent_token::{AGENT_TOKEN_HEADER, AGENT_TOKEN_PREFIX, AgentTokenCheck};
 pub use crate::domain::api_outcome::ApiOutcome;
 use crate::domain::projects::Project;
 use crate::domain::request_log::{Direction, Exchange, RefusedCall};
@@ -99,6 +103,21 @@ fn check_signature(
     }
 }
 
+/// What the gateway's checks found out about a call, for the log.
+struct CallChecks {
+    /// The signature check's verdict.
+    signature_verdict: LoggedSignature,
+    /// The Agent-Token check's (only made once the signature verified).
+    agent_token: AgentTokenCheck,
+}
+
+impl CallChecks {
+    /// True when the call got past every check: it counts for runs and is logged whole.
+    fn admitted(&self) -> bool {
+        self.signature_verdict.verdict().is_valid() && self.agent_token.passes()
+    }
+}
+
 /// One call as the request log records it.
 struct LoggedCall<'a> {
     project: Option<&'a Project>,
@@ -109,7 +128,7 @@ struct LoggedCall<'a> {
     parsed: Option<&'a serde_json::Value>,
     received_at: chrono::DateTime<chrono::Utc>,
     started: Instant,
-    signature_verdict: LoggedSignature,
+    checks: CallChecks,
 }
 
 impl Hub {
@@ -126,7 +145,10 @@ impl Hub {
         let api = Api::from_hub_path(&path);
         // Parsed once for the forced results, the run binding and the payment ids.
         let parsed: Option<serde_json::Value> = serde_json::from_slice(&call.body).ok();
-        let mut signature_verdict = LoggedSignature::NotChecked;
+        let mut checks = CallChecks {
+            signature_verdict: LoggedSignature::NotChecked,
+            agent_token: AgentTokenCheck::NotRequired,
+        };
 
         let outcome = match &project {
             None => ApiOutcome::result(ApiResult::failure(
@@ -136,14 +158,9 @@ impl Hub {
                     None => "the Client-Id header is missing".to_owned(),
                 },
             )),
-            Some(project) => self.checked_dispatch(
-                project,
-                call,
-                &path,
-                api,
-                parsed.as_ref(),
-                &mut signature_verdict,
-            ),
+            Some(project) => {
+                self.checked_dispatch(project, call, &path, api, parsed.as_ref(), &mut checks)
+            }
         };
 
         let answer = self.signed_answer(
@@ -163,7 +180,7 @@ impl Hub {
                 parsed: parsed.as_ref(),
                 received_at,
                 started,
-                signature_verdict,
+                checks,
             },
             &outcome,
             &answer,
@@ -229,17 +246,16 @@ impl Hub {
             parsed,
             received_at,
             started,
-            signature_verdict,
+            checks,
         } = logged;
         // Only a verified call counts for a run: a call anyone could have sent (unsigned, or
-        // signed with another key) stays in the request log as rejected and is no evidence.
+        // signed with another key) stays in the request log as rejected and is no evidence; so
+        // does a call TSP mode refused for want of the project's Agent-Token.
+        let verified = checks.admitted();
         let run_id = match (project, api) {
-            (Some(project), Some(api)) if signature_verdict.verdict().is_valid() => {
-                self.bind_run(&project.id, Some(api), parsed)
-            }
+            (Some(project), Some(api)) if verified => self.bind_run(&project.id, Some(api), parsed),
             _ => None,
         };
-        let verified = signature_verdict.verdict().is_valid();
         let payment_id = match project {
             Some(project) if verified => self.payment_id_of(&project.id, parsed, &outcome.body),
             _ => None,
@@ -251,9 +267,9 @@ impl Hub {
             direction: Direction::Inbound,
             api: api.map_or("unknown", Api::name).to_owned(),
             path,
-            request_headers: lowercase_headers(&call.headers),
+            request_headers: logged_headers(project, &call.headers),
             request_body: String::from_utf8_lossy(&call.body).into_owned(),
-            signature_verdict,
+            signature_verdict: checks.signature_verdict,
             response_headers: answer.headers.iter().cloned().collect(),
             response_body: answer.body.clone(),
             result_code: field("resultCode"),
@@ -265,7 +281,8 @@ impl Hub {
             ..Exchange::default()
         };
         // A call whose signature did not verify (anyone could have sent it, up to the body
-        // limit) is counted, not logged whole: the last few per Client-Id are kept as samples.
+        // limit), or that TSP mode refused, is counted, not logged whole: the last few per
+        // Client-Id are kept as samples, where the TSP sees why.
         let logged = if verified {
             self.log_exchange(&exchange).map(|_| ())
         } else {
@@ -322,7 +339,7 @@ impl Hub {
         path: &str,
         api: Option<Api>,
         parsed: Option<&serde_json::Value>,
-        signature_verdict: &mut LoggedSignature,
+        checks: &mut CallChecks,
     ) -> ApiOutcome {
         if !call.method.eq_ignore_ascii_case("POST") {
             return ApiOutcome::result(ApiResult::failure(
@@ -362,9 +379,9 @@ impl Hub {
             Err(error) => Err(error.to_string()),
         };
         match verified {
-            Ok(()) => *signature_verdict = SignatureVerdict::Valid.into(),
+            Ok(()) => checks.signature_verdict = SignatureVerdict::Valid.into(),
             Err(reason) => {
-                *signature_verdict = if call.header("signature").is_none() {
+                checks.signature_verdict = if call.header("signature").is_none() {
                     SignatureVerdict::Missing
                 } else {
                     SignatureVerdict::Invalid {
@@ -377,6 +394,11 @@ impl Hub {
                     reason,
                 ));
             }
+        }
+        // Only now that the signature verified: a forger learns nothing about the token.
+        checks.agent_token = self.agent_token_check(project, call.header(AGENT_TOKEN_HEADER));
+        if let Some(refusal) = checks.agent_token.refusal() {
+            return ApiOutcome::result(ApiResult::failure(ResultCode::AccessDenied, refusal));
         }
         if std::str::from_utf8(&call.body).is_err() {
             return ApiOutcome::result(ApiResult::param_illegal("the body is not UTF-8"));
@@ -462,9 +484,30 @@ impl Hub {
 /// UTC+8, the offset Alipay+ writes its times in (defined in linker-aplus).
 pub use linker_aplus::time::{BEIJING, beijing};
 
-fn lowercase_headers(headers: &[(String, String)]) -> BTreeMap<String, String> {
+/// The request's headers as the log keeps them: lowercase names, and the project's own
+/// Agent-Token (a credential every accepted call in TSP mode carries) as a hint of its end.
+fn logged_headers(
+    project: Option<&Project>,
+    headers: &[(String, String)],
+) -> BTreeMap<String, String> {
+    let current = project.and_then(|p| p.agent_token.as_deref());
     headers
         .iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
+        .map(|(name, value)| {
+            let name = name.to_ascii_lowercase();
+            let value = match current {
+                Some(current)
+                    if name.eq_ignore_ascii_case(AGENT_TOKEN_HEADER)
+                        && constant_time_eq(value.trim(), current) =>
+                {
+                    let tail = current
+                        .get(current.len().saturating_sub(4)..)
+                        .unwrap_or_default();
+                    format!("{AGENT_TOKEN_PREFIX}…{tail} (this project's Agent-Token)")
+                }
+                _ => value.clone(),
+            };
+            (name, value)
+        })
         .collect()
 }

@@ -395,4 +395,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX exchanges_by_payment ON exchanges (payment_id) WHERE payment_id IS NOT NULL;
     CREATE INDEX runs_latest ON runs (project_id, merchant_id, case_id, started_at, seq);
     "#,
+    // 20: TSP mode (issue 16). A project in TSP mode (`tsp_mode`) takes an Alipay+ call only with
+    // its sandbox Agent-Token (`agent_token`) in the `Agent-Token` header. SQLite cannot draw the
+    // hub's ids, so the projects that exist get their token in Rust right after the migration
+    // (`Hub::issue_missing_agent_tokens`, run when the server starts); new ones get it when
+    // created. The unique index keeps every token one project's.
+    r#"
+    ALTER TABLE projects ADD COLUMN tsp_mode INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE projects ADD COLUMN agent_token TEXT;
+    CREATE UNIQUE INDEX projects_by_agent_token ON projects (agent_token);
+    "#,
 ];

@@ -36,6 +36,11 @@ pub struct ProjectRow {
     pub notify_retry_schedule: Vec<u64>,
     /// How many days its request log is kept.
     pub request_log_days: u32,
+    /// In TSP mode every Alipay+ call must carry the project's Agent-Token.
+    pub tsp_mode: bool,
+    /// The sandbox Agent-Token (`agt_...`); `None` only for a project made before migration 20
+    /// until `Hub::issue_missing_agent_tokens` gives it one.
+    pub agent_token: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -59,7 +64,7 @@ impl<'c> Db<'c> {
 
 const COLUMNS: &str = "id, name, client_id, acquirer_id, acqp_public_key, hub_private_key, \
     hub_public_key, notify_url, user_initiated_pay_url, auth_notify_url, entry_code_domains, \
-    private_code_domains, notify_retry_schedule, created_at, updated_at, request_log_days";
+    private_code_domains, notify_retry_schedule, created_at, updated_at, request_log_days, tsp_mode, agent_token";
 
 /// Reads a JSON column, reporting a bad value as a conversion error of column `index`.
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -94,6 +99,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProjectRow> {
         created_at: time(13)?,
         updated_at: time(14)?,
         request_log_days: row.get(15)?,
+        tsp_mode: row.get(16)?,
+        agent_token: row.get(17)?,
     })
 }
 
@@ -103,7 +110,7 @@ impl Projects<'_> {
         self.connection
             .prepare_cached(&format!(
                 "INSERT INTO projects ({COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
             ))?
             .execute(params![
                 project.id,
@@ -122,19 +129,22 @@ impl Projects<'_> {
                 time_text(project.created_at),
                 time_text(project.updated_at),
                 project.request_log_days,
+                project.tsp_mode,
+                project.agent_token,
             ])?;
         Ok(())
     }
 
     /// Writes a project's changeable fields (name, ACQP key, URLs, domains, schedule, log
-    /// retention, update time); its id, Client-Id, ACQ id and hub keys never change.
+    /// retention, TSP mode, update time); its id, Client-Id, ACQ id and hub keys never change,
+    /// and its Agent-Token changes only through [`Projects::set_agent_token`].
     pub fn update(&self, project: &ProjectRow) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
                 "UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
                  user_initiated_pay_url = ?5, auth_notify_url = ?6, entry_code_domains = ?7, \
                  private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10, \
-                 request_log_days = ?11 WHERE id = ?1",
+                 request_log_days = ?11, tsp_mode = ?12 WHERE id = ?1",
             )?
             .execute(params![
                 project.id,
@@ -148,8 +158,44 @@ impl Projects<'_> {
                 to_json(&project.notify_retry_schedule),
                 time_text(project.updated_at),
                 project.request_log_days,
+                project.tsp_mode,
             ])?;
         Ok(())
+    }
+
+    /// Replaces a project's Agent-Token; false when there is no such project.
+    pub fn set_agent_token(
+        &self,
+        id: &str,
+        token: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .connection
+            .prepare_cached("UPDATE projects SET agent_token = ?2, updated_at = ?3 WHERE id = ?1")?
+            .execute(params![id, token, time_text(at)])?;
+        Ok(changed == 1)
+    }
+
+    /// Gives a project that has no Agent-Token this one (its update time unchanged); false when
+    /// it already had one.
+    pub fn fill_agent_token(&self, id: &str, token: &str) -> Result<bool, StoreError> {
+        let changed = self
+            .connection
+            .prepare_cached(
+                "UPDATE projects SET agent_token = ?2 WHERE id = ?1 AND agent_token IS NULL",
+            )?
+            .execute(params![id, token])?;
+        Ok(changed == 1)
+    }
+
+    /// The ids of the projects that have no Agent-Token yet (made before migration 20).
+    pub fn without_agent_token(&self) -> Result<Vec<String>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT id FROM projects WHERE agent_token IS NULL ORDER BY id")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The project with this id.

@@ -3,6 +3,7 @@
 
 mod admin_api;
 mod after_payment;
+mod agent_token;
 mod attachments;
 mod authz;
 mod auto_debit;

@@ -99,6 +99,14 @@ async fn real_admin_answers_match_the_documented_schemas() {
         c.check("GET", template, status, &body);
     }
 
+    // Admin: the project's Agent-Token.
+    for id in [project.as_str(), "prj_nope"] {
+        let (status, body) = hub
+            .admin("POST", &format!("/projects/{id}/agent-token"), None)
+            .await;
+        c.check("POST", "/admin/v1/projects/{id}/agent-token", status, &body);
+    }
+
     // Admin: merchants.
     let (status, invited) = hub
         .admin(
