@@ -1,5 +1,5 @@
 //! The hub's admin API, as the acquirer needs it: read a project, and register the acquirer's
-//! key, callback URLs and domains in it.
+//! key, callback URLs and domains in it (learning the project's Agent-Token as it does).
 
 use serde_json::json;
 
@@ -57,7 +57,9 @@ impl HubAdmin {
             .await
     }
 
-    /// `PATCH /admin/v1/projects/{id}` with the acquirer's public key, callback URLs and domains.
+    /// `PATCH /admin/v1/projects/{id}` with the acquirer's public key, callback URLs and domains;
+    /// the acquirer then sends the project's Agent-Token (which a project in TSP mode requires,
+    /// and one not in TSP mode ignores) on every Alipay+ call.
     pub async fn register(
         &self,
         project_id: &str,
@@ -72,11 +74,14 @@ impl HubAdmin {
             "entryCodeDomains": [acquirer.entry_code_domain()],
             "privateCodeDomains": [acquirer.private_code_domain()],
         });
-        self.send(
-            self.http.patch(url).json(&body),
-            &format!("registering the acquirer in project {project_id}"),
-        )
-        .await
+        let project = self
+            .send(
+                self.http.patch(url).json(&body),
+                &format!("registering the acquirer in project {project_id}"),
+            )
+            .await?;
+        acquirer.set_agent_token(project.agent_token());
+        Ok(project)
     }
 }
 

@@ -239,6 +239,9 @@ pub struct AcquirerConfig {
     pub private_key: PrivateKey,
     /// The hub's public key for the project (answers and callbacks are verified with it).
     pub hub_public_key: PublicKey,
+    /// The project's sandbox Agent-Token, sent as `Agent-Token` on every Alipay+ call (a hub
+    /// project in TSP mode refuses calls without it; one not in TSP mode ignores it).
+    pub agent_token: Option<String>,
     /// The merchant the POS sells for.
     pub merchant: MerchantIdentity,
     /// Where `acquirer.sqlite` (and the key, see [`load_or_create_key`]) live.
@@ -284,6 +287,7 @@ impl AcquirerConfig {
             client_id: client_id.into(),
             private_key,
             hub_public_key,
+            agent_token: None,
             merchant: MerchantIdentity::default(),
             data_dir: data_dir.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -307,13 +311,15 @@ impl AcquirerConfig {
         let private_key = load_or_create_key(&data_dir)?;
         let hub_public_key = PublicKey::from_base64_or_pem(&project.hub_public_key)
             .map_err(|e| AcquirerError::Key(format!("the project's hubPublicKey: {e}")))?;
-        Ok(AcquirerConfig::new(
+        let mut config = AcquirerConfig::new(
             project.gateway_url.clone(),
             project.client_id.clone(),
             private_key,
             hub_public_key,
             data_dir,
-        ))
+        );
+        config.agent_token = project.agent_token();
+        Ok(config)
     }
 }
 
@@ -348,6 +354,23 @@ pub struct HubProject {
     /// Private order-code domains.
     #[serde(default)]
     pub private_code_domains: Vec<String>,
+    /// TSP mode: the hub refuses an Alipay+ call without the project's Agent-Token.
+    #[serde(default)]
+    pub tsp_mode: bool,
+    /// The project's sandbox Agent-Token (absent from a hub that predates TSP mode).
+    #[serde(default)]
+    pub agent_token: Option<String>,
+}
+
+impl HubProject {
+    /// The Agent-Token to send, if the project has one.
+    pub fn agent_token(&self) -> Option<String> {
+        self.agent_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned)
+    }
 }
 
 /// The file the ACQP private key is kept in, inside the data folder.

@@ -1,5 +1,5 @@
-//! Signed calls to the hub's Alipay+ gateway; every answer's signature is verified before it is
-//! believed. An answer that does not verify, a timeout or a broken connection is an unknown
+//! Signed calls to the hub's Alipay+ gateway, with the project's `Agent-Token` when it is known;
+//! every answer's signature is verified before it is believed. An answer that does not verify, a timeout or a broken connection is an unknown
 //! result, never a success or a failure. The timeout is on the acquirer's clock (see
 //! [`crate::pause`]).
 
@@ -57,6 +57,7 @@ pub struct Gateway {
     http: reqwest::Client,
     timeout: Duration,
     clock: std::sync::Arc<dyn crate::config::Clock>,
+    agent_token: std::sync::RwLock<Option<String>>,
 }
 
 fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
@@ -83,7 +84,23 @@ impl Gateway {
             http,
             timeout,
             clock,
+            agent_token: std::sync::RwLock::new(None),
         }
+    }
+
+    /// Sends `token` as the `Agent-Token` header of every call from now on (`None`: no header).
+    pub fn set_agent_token(&self, token: Option<String>) {
+        *self
+            .agent_token
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = token;
+    }
+
+    fn agent_token(&self) -> Option<String> {
+        self.agent_token
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Signs and sends one request, verifies and parses the answer.
@@ -106,15 +123,17 @@ impl Gateway {
             Ok(signature) => signature.format(),
             Err(e) => return Reply::Unknown(format!("the request could not be signed: {e}")),
         };
-        let sending = self
+        let mut sending = self
             .http
             .post(&url)
             .header("content-type", "application/json; charset=UTF-8")
             .header("client-id", self.signer.client_id())
             .header("request-time", &time)
-            .header("signature", signature)
-            .body(body)
-            .send();
+            .header("signature", signature);
+        if let Some(token) = self.agent_token() {
+            sending = sending.header("agent-token", token);
+        }
+        let sending = sending.body(body).send();
         // The client's own timeout is real time; on a test clock that is moved forward the
         // call also times out once the clock has passed it (UPM-06 in the demo).
         let sent = tokio::select! {

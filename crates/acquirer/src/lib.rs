@@ -169,6 +169,7 @@ impl Acquirer {
             config.timing.request_timeout,
             config.clock.clone(),
         );
+        gateway.set_agent_token(config.agent_token.clone());
         let backend = Arc::new(backend::Backend::new(
             store,
             gateway,
@@ -303,6 +304,12 @@ impl RunningAcquirer {
     /// The ACQP public key (PEM) the hub project must hold.
     pub fn public_key_pem(&self) -> &str {
         &self.public_key_pem
+    }
+
+    /// Sends `token` as the `Agent-Token` header of every Alipay+ call from now on (`None`:
+    /// none). [`HubAdmin::register`] sets it from the project it registered in.
+    pub fn set_agent_token(&self, token: Option<String>) {
+        self.backend.gateway.set_agent_token(token);
     }
 
     /// The faults it commits.

@@ -8,3 +8,4 @@ mod cashier;
 mod faults;
 mod payments;
 mod support;
+mod tsp_mode;
