@@ -1,4 +1,5 @@
-//! `linker project ...`: create, show, update and list projects through the hub's admin API.
+//! `linker project ...`: create, show, update and list projects through the hub's admin API, and
+//! rotate a project's sandbox Agent-Token (TSP mode).
 
 use std::path::PathBuf;
 
@@ -27,6 +28,14 @@ pub enum ProjectCommand {
     List {
         #[command(flatten)]
         admin: AdminArgs,
+    },
+    /// Give a project a new sandbox Agent-Token (the old one stops working at once); prints the
+    /// project as JSON, with the new `agentToken`.
+    RotateAgentToken {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The project's id (prj_...).
+        id: String,
     },
 }
 
@@ -61,6 +70,10 @@ pub struct UpdateArgs {
     /// A new ACQP public key file.
     #[arg(long)]
     acqp_public_key: Option<PathBuf>,
+    /// TSP mode: with true, every Alipay+ call must carry the project's Agent-Token (its
+    /// `agentToken`) in the `Agent-Token` header.
+    #[arg(long, value_name = "true|false")]
+    tsp_mode: Option<bool>,
     #[command(flatten)]
     settings: Settings,
 }
@@ -138,6 +151,9 @@ pub fn run(command: ProjectCommand) -> Result<Outcome> {
                 let key = read_text(path, "ACQP public key")?;
                 body.insert("acqpPublicKey".into(), json!(key.trim()));
             }
+            if let Some(tsp_mode) = args.tsp_mode {
+                body.insert("tspMode".into(), json!(tsp_mode));
+            }
             args.settings.into_json(&mut body);
             AdminClient::new(&args.admin)?.send(
                 "PATCH",
@@ -147,6 +163,9 @@ pub fn run(command: ProjectCommand) -> Result<Outcome> {
         }
         ProjectCommand::List { admin } => {
             AdminClient::new(&admin)?.send("GET", "/projects", None)?
+        }
+        ProjectCommand::RotateAgentToken { admin, id } => {
+            AdminClient::new(&admin)?.send("POST", &format!("/projects/{id}/agent-token"), None)?
         }
     };
     println!(

@@ -8,6 +8,7 @@ mod phone;
 mod restart;
 mod runner;
 mod signatures;
+mod tsp_mode;
 
 use std::path::PathBuf;
 
