@@ -531,3 +531,30 @@ async fn only_the_projects_own_credentials_rotate_its_agent_token_over_the_admin
         "unchanged"
     );
 }
+
+#[tokio::test]
+async fn a_run_whose_calls_lacked_the_agent_token_is_broken_and_says_so() {
+    let hub = TestHub::new();
+    let acqp = hub.acqp().await;
+    set_tsp_mode(&hub, &acqp.project.id, true).await;
+    let wallet = crate::support::Wallet::sign_in(&hub, &acqp, "M1").await;
+    let run = wallet.start(&hub, "UPM-01").await;
+    let code = wallet.code(&hub, &run).await;
+    let reply = send(&hub, &acqp, PAY, &upm_pay("tsp-run-1", &code, "1000"), None).await;
+    assert_eq!(reply.code(), "ACCESS_DENIED", "{}", reply.raw);
+    wallet
+        .answer(&hub, &run, "w-1", "pos-shows-success", true)
+        .await;
+    linker_hub::Clock::advance(hub.clock.as_ref(), chrono::Duration::seconds(301));
+    let view = wallet.run(&hub, &run).await;
+    let said = crate::support::summary(&view);
+    assert_eq!(view["status"], "broken", "{view}");
+    assert!(
+        said.contains("refused 1 call(s)") && said.contains("Agent-Token"),
+        "the verdict says the pay was refused for want of the Agent-Token: {said}"
+    );
+    assert!(
+        !said.contains("signature did not verify"),
+        "it was signed: {said}"
+    );
+}

@@ -350,3 +350,138 @@ async fn reqwest_junit(client: &Client, hub: &str, project: &str) -> String {
         .unwrap();
     value.as_str().unwrap_or_default().to_owned()
 }
+
+/// The Settings page's sandbox resources in Chromium: TSP mode switched on, and a Rotate that
+/// asks first (dismissed: nothing changes; accepted: a new Agent-Token); a call with the old
+/// token then shows as refused on the request log. Screenshots `tsp-01-settings-tsp-mode-on`,
+/// `tsp-02-agent-token-rotated` and `tsp-03-request-log-refused`.
+#[tokio::test]
+async fn a_tsp_turns_tsp_mode_on_and_rotates_the_agent_token_only_after_confirming() {
+    let data = tempfile::tempdir().unwrap();
+    let server = linker_hub::Server::bind(&linker_hub::ServeConfig {
+        data_dir: data.path().to_owned(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: None,
+        test_clock: false,
+        tls: None,
+    })
+    .await
+    .unwrap();
+    let admin_token = "browser-tsp-admin-token";
+    server.hub.set_admin_token(admin_token).unwrap();
+    let hub = server.hub.clone();
+    let url = server.local_url();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let acqp = linker_aplus::KeyPair::generate().unwrap();
+    let project = hub
+        .create_project(linker_hub::NewProject {
+            name: "Acme TSP".to_owned(),
+            client_id: "ACME_TSP".to_owned(),
+            acqp_public_key: acqp.public.to_base64(),
+            ..linker_hub::NewProject::default()
+        })
+        .unwrap();
+    let first_token = project.agent_token.clone().unwrap();
+    let driver = driver().await;
+    let client = browser(&driver).await;
+
+    client.goto(&format!("{url}/console/setup")).await.unwrap();
+    fill(&client, "#adminToken", admin_token).await;
+    fill(&client, "#email", "tsp@example.com").await;
+    fill(&client, "#password", "correct horse battery").await;
+    click(&client, "form button").await;
+    client
+        .goto(&format!("{url}/console/projects/{}/settings", project.id))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&client, "#agent-token").await, first_token);
+    click(&client, "#tsp-mode button").await;
+    let mode = text_of(&client, "#tsp-mode").await;
+    assert!(
+        mode.starts_with("On"),
+        "the switch says TSP mode is on: {mode}"
+    );
+    let path = shot(&client, "tsp-01-settings-tsp-mode-on").await;
+    assert!(
+        hub.project(&project.id).unwrap().tsp_mode,
+        "{}",
+        path.display()
+    );
+
+    // Rotate asks first: dismissed, nothing is sent.
+    let rotate = "form[action$='/agent-token'] button";
+    element(&client, rotate).await.click().await.unwrap();
+    let question = client.get_alert_text().await.unwrap();
+    assert!(
+        question.contains("stops working"),
+        "the confirmation says what rotating does: {question}"
+    );
+    client.dismiss_alert().await.unwrap();
+    assert_eq!(
+        hub.project(&project.id).unwrap().agent_token.as_deref(),
+        Some(first_token.as_str()),
+        "dismissed: the token stays"
+    );
+
+    // Accepted: a new token, shown on the page.
+    let old_page = element(&client, "html").await;
+    element(&client, rotate).await.click().await.unwrap();
+    client.accept_alert().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while old_page.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "no new page after Rotate");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown = text_of(&client, "#agent-token").await;
+    let path = shot(&client, "tsp-02-agent-token-rotated").await;
+    assert!(
+        shown.starts_with("agt_")
+            && shown != first_token
+            && hub.project(&project.id).unwrap().agent_token.as_deref() == Some(shown.as_str()),
+        "the page shows the new token ({})",
+        path.display()
+    );
+
+    // The ACQP backend still sends the old token: refused, and the request log says why.
+    let path = "/aps/api/v1/payments/inquiryPayment";
+    let body = r#"{"paymentRequestId":"after-rotation"}"#;
+    let time = "2026-11-25T10:00:00+08:00";
+    let signature = linker_aplus::Signer::new("ACME_TSP", acqp.private)
+        .sign("POST", path, time, body.as_bytes())
+        .unwrap()
+        .format();
+    let answer = reqwest::Client::new()
+        .post(format!("{url}{path}"))
+        .header("content-type", "application/json; charset=UTF-8")
+        .header("client-id", "ACME_TSP")
+        .header("request-time", time)
+        .header("signature", signature)
+        .header("agent-token", &first_token)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(answer.contains("ACCESS_DENIED"), "{answer}");
+    client
+        .goto(&format!("{url}/console/projects/{}/requests", project.id))
+        .await
+        .unwrap();
+    let refused = text_of(&client, "#refused-counts").await;
+    let path = shot(&client, "tsp-03-request-log-refused").await;
+    assert!(
+        refused.contains("ACCESS_DENIED") && refused.contains("Agent-Token"),
+        "the refused call and why ({}): {refused}",
+        path.display()
+    );
+
+    client.close().await.ok();
+    drop(driver);
+    let _ = stop.send(());
+    serving.await.ok();
+}

@@ -56,7 +56,8 @@ impl Hub {
     }
 
     /// A run broken for want of the ACQP's calls says so when the hub rejected calls from its
-    /// Client-Id meanwhile (they count for no run: anyone could have sent them).
+    /// Client-Id meanwhile (they count for no run: anyone could have sent them, or, in TSP
+    /// mode, they lacked the project's Agent-Token).
     fn with_rejected_calls(
         &self,
         row: &crate::store::runs::RunRow,
@@ -66,31 +67,43 @@ impl Hub {
             return verdict;
         }
         // Refused calls are not logged one by one: the last few of the Client-Id are kept.
-        let rejected = self
-            .refused_samples(&row.project_id)
-            .map(|samples| {
-                samples
-                    .iter()
-                    .filter(|s| {
-                        s.at >= row.started_at
-                            && matches!(
-                                s.signature_verdict,
-                                crate::store::exchanges::LoggedSignature::Checked(_)
-                            )
-                            && !s.signature_verdict.verdict().is_valid()
-                    })
-                    .count()
+        let samples = self.refused_samples(&row.project_id).unwrap_or_default();
+        let since: Vec<_> = samples.iter().filter(|s| s.at >= row.started_at).collect();
+        let unsigned = since
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.signature_verdict,
+                    crate::store::exchanges::LoggedSignature::Checked(_)
+                ) && !s.signature_verdict.verdict().is_valid()
             })
-            .unwrap_or(0);
-        let at_least = if rejected >= crate::store::rejected::SAMPLES_PER_CLIENT as usize {
-            "at least "
-        } else {
-            ""
+            .count();
+        // Signed, yet refused: TSP mode wanted the project's Agent-Token.
+        let without_token = since
+            .iter()
+            .filter(|s| {
+                s.signature_verdict.verdict().is_valid() && s.result_code == "ACCESS_DENIED"
+            })
+            .count();
+        let at_least = |count: usize| {
+            if count >= crate::store::rejected::SAMPLES_PER_CLIENT as usize {
+                "at least "
+            } else {
+                ""
+            }
         };
-        if rejected > 0 {
+        if unsigned > 0 {
             verdict.summary = format!(
-                "{} The hub rejected {at_least}{rejected} call(s) from this project's Client-Id since the run began because their signature did not verify: they count for no run; see the request log.",
-                verdict.summary
+                "{} The hub rejected {}{unsigned} call(s) from this project's Client-Id since the run began because their signature did not verify: they count for no run; see the request log.",
+                verdict.summary,
+                at_least(unsigned)
+            );
+        }
+        if without_token > 0 {
+            verdict.summary = format!(
+                "{} The hub refused {}{without_token} call(s) from this project's Client-Id since the run began because the project is in TSP mode and they lacked its current Agent-Token: they count for no run; see the request log.",
+                verdict.summary,
+                at_least(without_token)
             );
         }
         verdict
