@@ -1,7 +1,8 @@
-//! The admin API (`/admin/v1/...`): projects (and their Agent-Token), merchants, assignments, forced results, the
-//! request log, deliveries, runs and the test clock, for a holder of the admin token. A
-//! project's own routes (`/projects/{id}...`, [`ProjectAuth`]) also take that project's token,
-//! for CI; the hub-wide ones (create and list projects, the clock, [`AdminAuth`]) do not.
+//! The admin API (`/admin/v1/...`): projects (and their Agent-Token), merchants, assignments,
+//! forced results, the request log, deliveries, runs and the test clock, for a holder of the
+//! admin token. A project's own routes (`/projects/{id}...`, [`ProjectAuth`]) also take that
+//! project's token, for CI; the hub-wide ones (create and list projects, the clock,
+//! [`AdminAuth`]) do not.
 
 use std::sync::Arc;
 

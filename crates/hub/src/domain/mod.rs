@@ -1,7 +1,7 @@
-//! What the hub does, without HTTP or SQL: projects, merchants and their sessions, payments by
-//! scenario, TSP mode's Agent-Token, runs and their evidence, assignments, forced results, scanning, user-initiated
-//! payments, Auto Debit, and the signed calls the hub makes to the ACQP (and where they may go). Every operation is a
-//! method of [`crate::Hub`] over the store.
+//! What the hub does, without HTTP or SQL: projects (and TSP mode's Agent-Token), merchants and
+//! their sessions, payments by scenario, runs and their evidence, assignments, forced results,
+//! scanning, user-initiated payments, Auto Debit, and the signed calls the hub makes to the ACQP
+//! (and where they may go). Every operation is a method of [`crate::Hub`] over the store.
 
 pub mod acqp;
 pub mod admin_credential;
