@@ -8,3 +8,4 @@ mod faults;
 mod old_driver;
 mod phone;
 mod support;
+mod tsp_mode;

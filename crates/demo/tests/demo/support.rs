@@ -7,14 +7,23 @@ use linker_runner::{ClockControl, PlainProgress, Pos, Runner, RunnerConfig};
 
 /// Runs `cases` against a fresh demo whose acquirer commits `faults`.
 pub async fn run(faults: &[Fault], cases: &[&str]) -> Report {
-    let demo = Demo::start(DemoOptions {
+    run_on(start(faults).await, cases).await
+}
+
+/// A fresh demo (quick timings, test clock) whose acquirer commits `faults`.
+pub async fn start(faults: &[Fault]) -> Demo {
+    Demo::start(DemoOptions {
         faults: faults.iter().copied().collect::<BTreeSet<_>>(),
         timing: DemoOptions::quick_timing(),
         test_clock: true,
         ..DemoOptions::default()
     })
     .await
-    .expect("the demo starts");
+    .expect("the demo starts")
+}
+
+/// Runs `cases` with the headless runner against `demo`, then shuts it down.
+pub async fn run_on(demo: Demo, cases: &[&str]) -> Report {
     let wallet = demo.wallet().await.expect("the demo wallet signs in");
     let pos = Pos::driver(demo.pos_driver_url(), None)
         .await
