@@ -36,6 +36,9 @@ pub struct ProjectRow {
     pub notify_retry_schedule: Vec<u64>,
     /// How many days its request log is kept.
     pub request_log_days: u32,
+    /// The products its application selected (`UPM`, `ORDER_CODE`, ...): what sandbox
+    /// acceptance testing requires.
+    pub products: Vec<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -59,7 +62,7 @@ impl<'c> Db<'c> {
 
 const COLUMNS: &str = "id, name, client_id, acquirer_id, acqp_public_key, hub_private_key, \
     hub_public_key, notify_url, user_initiated_pay_url, auth_notify_url, entry_code_domains, \
-    private_code_domains, notify_retry_schedule, created_at, updated_at, request_log_days";
+    private_code_domains, notify_retry_schedule, created_at, updated_at, request_log_days, products";
 
 /// Reads a JSON column, reporting a bad value as a conversion error of column `index`.
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -94,6 +97,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProjectRow> {
         created_at: time(13)?,
         updated_at: time(14)?,
         request_log_days: row.get(15)?,
+        products: json_column(row, 16, "products")?,
     })
 }
 
@@ -103,7 +107,7 @@ impl Projects<'_> {
         self.connection
             .prepare_cached(&format!(
                 "INSERT INTO projects ({COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
             ))?
             .execute(params![
                 project.id,
@@ -122,19 +126,20 @@ impl Projects<'_> {
                 time_text(project.created_at),
                 time_text(project.updated_at),
                 project.request_log_days,
+                to_json(&project.products),
             ])?;
         Ok(())
     }
 
     /// Writes a project's changeable fields (name, ACQP key, URLs, domains, schedule, log
-    /// retention, update time); its id, Client-Id, ACQ id and hub keys never change.
+    /// retention, products, update time); its id, Client-Id, ACQ id and hub keys never change.
     pub fn update(&self, project: &ProjectRow) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
                 "UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
                  user_initiated_pay_url = ?5, auth_notify_url = ?6, entry_code_domains = ?7, \
                  private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10, \
-                 request_log_days = ?11 WHERE id = ?1",
+                 request_log_days = ?11, products = ?12 WHERE id = ?1",
             )?
             .execute(params![
                 project.id,
@@ -148,6 +153,7 @@ impl Projects<'_> {
                 to_json(&project.notify_retry_schedule),
                 time_text(project.updated_at),
                 project.request_log_days,
+                to_json(&project.products),
             ])?;
         Ok(())
     }

@@ -398,7 +398,8 @@ impl Hub {
         merchant_id: &str,
     ) -> Result<Invited, HubError> {
         let merchant = self.merchant(merchant_id)?;
-        if merchant.project_id != project_id {
+        // The acceptance account is the TSP's own: never invited, never revoked.
+        if merchant.project_id != project_id || self.is_acceptance_account(merchant_id)? {
             return Err(HubError::NotFound(format!("merchant {merchant_id}")));
         }
         let project = self.project(project_id)?;
@@ -430,7 +431,8 @@ impl Hub {
     /// (resend) lets it in again, with a new password.
     pub fn revoke_merchant(&self, project_id: &str, merchant_id: &str) -> Result<(), HubError> {
         let merchant = self.merchant(merchant_id)?;
-        if merchant.project_id != project_id {
+        // The acceptance account is the TSP's own: never invited, never revoked.
+        if merchant.project_id != project_id || self.is_acceptance_account(merchant_id)? {
             return Err(HubError::NotFound(format!("merchant {merchant_id}")));
         }
         let now = self.clock.now();
