@@ -390,6 +390,7 @@ pub(super) async fn create_project(
         private_code_domains: list(form.get("privateCodeDomains")),
         notify_retry_schedule,
         request_log_days: None,
+        products: Vec::new(),
     });
     let new = new.and_then(|new| {
         Ok(NewProject {

@@ -47,6 +47,9 @@ pub struct NewProject {
     pub notify_retry_schedule: Option<Vec<u64>>,
     /// Days the request log is kept (1 to 3650); 30 when absent.
     pub request_log_days: Option<u32>,
+    /// The products the application selected (none when absent).
+    #[serde(default)]
+    pub products: Vec<String>,
 }
 
 /// Changes to a project; absent fields stay as they are, `""` clears an optional URL.
@@ -191,7 +194,7 @@ impl Hub {
             request_log_days: request_log_days(
                 new.request_log_days.unwrap_or(DEFAULT_REQUEST_LOG_DAYS),
             )?,
-            products: Vec::new(),
+            products: selected_products(&new.products)?,
             created_at: now,
             updated_at: now,
         };
