@@ -196,10 +196,19 @@ pub fn to_json(report: &SignedAcceptanceReport) -> String {
 pub fn to_html(report: &SignedAcceptanceReport) -> String {
     let payload = &report.payload;
     let page = super::to_html(&payload.evidence);
-    let mut summary = String::from("<section class=\"acceptance\" id=\"acceptance\">\n");
+    let banner = match payload.status.as_str() {
+        "PASSED" => "passed",
+        "IN_PROGRESS" => "broken",
+        _ => "skipped",
+    };
+    let mut summary = String::from(
+        "<style>table.required{border-collapse:collapse;width:100%;background:#fff;margin:10px 0;\
+         font-size:.92rem}table.required th,table.required td{border-top:1px solid var(--line);\
+         padding:6px 8px;text-align:left;vertical-align:top}p.signed{color:var(--muted);\
+         font-size:.88rem}</style>\n<header class=\"top acceptance\" id=\"acceptance\">\n",
+    );
     summary.push_str(&format!(
-        "<div class=\"banner {}\"><span class=\"big\">{}</span><span class=\"verdict-line\">{}</span></div>\n",
-        if payload.status == "PASSED" { "passed" } else { "failed" },
+        "<div class=\"banner {banner}\"><span class=\"big\">{}</span><span class=\"verdict-line\">{}</span></div>\n",
         escape(&payload.status.replace('_', " ")),
         escape(&payload.status_message)
     ));
@@ -251,7 +260,7 @@ pub fn to_html(report: &SignedAcceptanceReport) -> String {
             escape(case.run_id.as_deref().unwrap_or("")),
         ));
     }
-    summary.push_str("</tbody></table>\n<p class=\"signed\">Signed by the project's hub key. Check it with <code>linker verify-report FILE</code> and compare the fingerprint above with the one the hub's console shows.</p>\n</section>\n");
+    summary.push_str("</tbody></table>\n<p class=\"signed\">Signed by the project's hub key. Check it with <code>linker verify-report FILE</code> and compare the fingerprint above with the one the hub's console shows.</p>\n</header>\n");
     let script = format!("{SCRIPT_OPEN}{}{SCRIPT_CLOSE}\n", envelope(report));
     let with_summary = page.replacen("<body>\n", &format!("<body>\n{summary}"), 1);
     match with_summary.rfind("</body>") {

@@ -121,6 +121,7 @@ async fn only_the_project_mints_an_acceptance_sign_in_and_a_ticket_opens_once_fo
     let hub = TestHub::new();
     let mine = hub.acqp().await.project.id;
     let theirs = hub.acqp().await.project.id;
+    let bare = hub.acqp().await.project.id;
     for project in [&mine, &theirs] {
         hub.admin(
             "PATCH",
@@ -225,6 +226,22 @@ async fn only_the_project_mints_an_acceptance_sign_in_and_a_ticket_opens_once_fo
         .to_owned();
     let (status, _) = ticket_sign_in(&hub, &console_ticket).await;
     assert_eq!(status, StatusCode::OK, "the console's ticket signs in");
+    let refused = alice
+        .post(
+            &format!("/console/projects/{bare}/acceptance/wallet"),
+            &[("mid", "TSP-ACCEPTANCE")],
+        )
+        .await;
+    assert!(
+        refused.status == StatusCode::OK
+            && refused.location.is_empty()
+            && refused
+                .body
+                .contains("choose the application&#39;s products in Settings first"),
+        "no products: the page says what to do, no ticket: {} {}",
+        refused.status,
+        refused.body
+    );
     let forged = alice
         .send(
             Request::builder()
