@@ -202,6 +202,35 @@ async fn only_the_project_mints_an_acceptance_sign_in_and_a_ticket_opens_once_fo
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{action}: {body}");
     }
+    // Its MID stays taken: inviting or importing a merchant with it is refused, not a crash.
+    let (status, body) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{mine}/merchants"),
+            Some(json!({"name": "Shop", "mid": "TSP-ACCEPTANCE", "email": "s@shop.example", "products": ["UPM"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "invite: {body}");
+    let request = Request::builder()
+        .method("POST")
+        .uri(format!("/admin/v1/projects/{mine}/merchants/import"))
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", crate::support::ADMIN_TOKEN),
+        )
+        .header(header::CONTENT_TYPE, "text/csv")
+        .body(Body::from(
+            "name,mid,email,products\nShop,TSP-ACCEPTANCE,s@shop.example,UPM\n",
+        ))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(hub.router(), request)
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "import: the row is refused"
+    );
     let page = alice
         .get(&format!("/console/projects/{mine}/merchants"))
         .await;

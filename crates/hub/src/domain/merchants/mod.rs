@@ -331,7 +331,14 @@ impl Hub {
         project_id: &str,
         batch: &[NewMerchant],
     ) -> Result<Vec<Option<String>>, HubError> {
-        let existing = self.merchants(project_id)?;
+        let mut existing = self.merchants(project_id)?;
+        // The acceptance account is not listed, but its MID and email are taken all the same.
+        if let Some(account) = self
+            .store
+            .db(|db| db.merchants().acceptance_of(project_id))?
+        {
+            existing.push(Merchant::from(account));
+        }
         let mut seen_mids: Vec<String> = Vec::new();
         let mut seen_emails: Vec<String> = Vec::new();
         Ok(batch
