@@ -124,7 +124,7 @@ fn documented(prefix: &str) -> Vec<(String, String)> {
 /// Every console route, read from the console's source: `METHOD /console/...`.
 fn console_routes() -> Vec<(String, String)> {
     let mut found = Vec::new();
-    for file in ["mod", "pages", "accounts", "results", "tools"] {
+    for file in ["mod", "pages", "accounts", "results", "tools", "acceptance"] {
         let source = crate_file(&format!("src/console/{file}.rs"));
         for (at, _) in source.match_indices(".route(") {
             let args = balanced(&source, at + ".route".len());
