@@ -155,6 +155,15 @@ impl PublicKey {
         &self.spki
     }
 
+    /// The key's fingerprint: the SHA-256 of its SPKI DER, lowercase hex (64 digits).
+    pub fn fingerprint(&self) -> String {
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.spki)
+            .as_ref()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
     /// True when `signature` is a valid RSASSA-PKCS1-v1_5 SHA-256 signature of `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         lc_signature::UnparsedPublicKey::new(&lc_signature::RSA_PKCS1_2048_8192_SHA256, &self.spki)

@@ -1,5 +1,8 @@
 //! The case catalogue: TOML files under `catalogue/`, one per product group, validated at load.
 //!
+//! A case marked `required = true` is required in sandbox acceptance testing of its product
+//! ([`Catalogue::required_cases`]).
+//!
 //! A file holds `[[case]]` tables. Every key is known (`deny_unknown_fields`), every sandbox
 //! behaviour and check name must exist, ids are unique across files: a mistake is a
 //! [`LoadError`] naming the file, the case and the key, never silently ignored.
@@ -244,6 +247,11 @@ pub struct CaseDef {
     pub timeout_secs: u64,
     /// False for cases listed but not yet runnable.
     pub implemented: bool,
+    /// True when the case is required in sandbox acceptance testing of its product (TSP mode):
+    /// a case of any product (refund, cancel, notification) marked so is required of every
+    /// selection. Only an implemented case the headless runner can run may be required.
+    #[serde(default)]
+    pub required: bool,
     /// What the headless runner does for this case (every implemented case names one). Not
     /// sent to wallets: it is the runner's, not the merchant's.
     #[serde(default, skip_serializing)]
@@ -402,6 +410,20 @@ impl Catalogue {
         self.cases.iter().filter(move |c| c.product == product)
     }
 
+    /// The cases sandbox acceptance testing requires of an application that selected
+    /// `products`, in catalogue order: the required cases of those products, and the required
+    /// cases of any product (refund, cancel, notification) as soon as one product is selected.
+    /// No product selected: none.
+    pub fn required_cases(&self, products: &[Product]) -> Vec<&CaseDef> {
+        if products.is_empty() {
+            return Vec::new();
+        }
+        self.cases
+            .iter()
+            .filter(|c| c.required && (c.product == Product::Any || products.contains(&c.product)))
+            .collect()
+    }
+
     /// The products that have cases, in declaration order.
     pub fn products(&self) -> Vec<Product> {
         let mut products: Vec<Product> = self.cases.iter().map(|c| c.product).collect();
@@ -504,6 +526,12 @@ fn validate(case: &CaseDef) -> Result<(), (String, String)> {
         return Err((
             "headless".into(),
             "an implemented case names what the headless runner does".into(),
+        ));
+    }
+    if case.required && (!case.implemented || case.headless.is_none()) {
+        return Err((
+            "required".into(),
+            "a required case must be implemented and name what the headless runner does".into(),
         ));
     }
     if case.implemented && case.checks.is_empty() && case.manual.is_empty() {
@@ -713,6 +741,75 @@ expected = "It works."
             "User never confirms"
         );
         assert!(catalogue.case("UPM-99").is_none());
+    }
+
+    #[test]
+    fn each_product_requires_its_happy_path_and_key_failures_plus_refund_cancel_and_notification() {
+        let catalogue = Catalogue::builtin().unwrap();
+        let any = ["RFD-01", "CAN-01", "NTF-01"];
+        let expected: [(Product, &[&str]); 6] = [
+            (Product::Upm, &["UPM-01", "UPM-03", "UPM-05"]),
+            (Product::OrderCode, &["MOC-01", "MOC-03", "MOC-05"]),
+            (Product::PrivateOrderCode, &["MPC-01", "MPC-02"]),
+            (Product::EntryCode, &["MEC-01"]),
+            (Product::Cashier, &["CSH-01", "CSH-02"]),
+            (Product::AutoDebit, &["ADB-01", "ADB-02"]),
+        ];
+        for (product, own) in expected {
+            let ids: Vec<&str> = catalogue
+                .required_cases(&[product])
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect();
+            // Catalogue order: the online products' files come after refund, cancel and
+            // notification.
+            let online = matches!(product, Product::Cashier | Product::AutoDebit);
+            let want: Vec<&str> = if online {
+                any.iter().chain(own).copied().collect()
+            } else {
+                own.iter().chain(&any).copied().collect()
+            };
+            assert_eq!(ids, want, "required cases of {}", product.code());
+        }
+        let both: Vec<&str> = catalogue
+            .required_cases(&[Product::OrderCode, Product::Upm])
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(
+            both,
+            [
+                "UPM-01", "UPM-03", "UPM-05", "MOC-01", "MOC-03", "MOC-05", "RFD-01", "CAN-01",
+                "NTF-01"
+            ],
+            "two products: both sets once, in catalogue order"
+        );
+        assert!(
+            catalogue.required_cases(&[]).is_empty(),
+            "no product selected: nothing is required"
+        );
+    }
+
+    #[test]
+    fn every_required_case_is_implemented_and_runnable_headless_and_a_case_that_is_not_is_refused()
+    {
+        for case in Catalogue::builtin().unwrap().cases() {
+            if case.required {
+                assert!(
+                    case.implemented && case.headless.is_some(),
+                    "{}: a required case runs in `linker run --acceptance`",
+                    case.id
+                );
+            }
+        }
+        let text = MINIMAL
+            .replace("implemented = true", "implemented = false\nrequired = true")
+            .replace("headless = \"charge\"\n", "");
+        let e = error(&text);
+        assert!(
+            e.contains("UPM-09") && e.contains("required"),
+            "an unimplemented required case is refused: {e}"
+        );
     }
 
     #[test]

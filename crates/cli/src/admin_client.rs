@@ -60,6 +60,16 @@ pub struct AdminClient {
 }
 
 impl AdminArgs {
+    /// The arguments of a command that takes them under its own flags (`linker run`).
+    pub fn new(hub: &str, token: Option<String>, project_token: Option<String>) -> AdminArgs {
+        AdminArgs {
+            hub: hub.to_owned(),
+            token,
+            project_token,
+            data: None,
+        }
+    }
+
     /// The hub's URL, without a trailing slash.
     pub fn hub_url(&self) -> String {
         self.hub.trim_end_matches('/').to_owned()
@@ -138,7 +148,18 @@ impl AdminClient {
         self.execute(request)
     }
 
-    fn execute(&self, request: reqwest::RequestBuilder) -> Result<Value> {
+    /// GETs an admin API path and returns the answer's text exactly as sent (a file to keep
+    /// byte for byte, such as a signed report).
+    pub fn get_text(&self, path: &str) -> Result<String> {
+        let request = self.http.get(format!("{}/admin/v1{path}", self.base));
+        let (status, text) = self.exchange(request)?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        Err(refusal(status, &text))
+    }
+
+    fn exchange(&self, request: reqwest::RequestBuilder) -> Result<(reqwest::StatusCode, String)> {
         self.runtime.block_on(async {
             let response = request
                 .bearer_auth(&self.token)
@@ -150,22 +171,30 @@ impl AdminClient {
                 .text()
                 .await
                 .context("cannot read the hub's answer")?;
-            let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
-            if status.is_success() {
-                Ok(value)
-            } else {
-                let code = value.get("code").and_then(Value::as_str).unwrap_or("ERROR");
-                let message = value
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or(&text);
-                Err(Refused {
-                    status: status.as_u16(),
-                    code: code.to_owned(),
-                    message: message.to_owned(),
-                }
-                .into())
-            }
+            Ok((status, text))
         })
     }
+
+    fn execute(&self, request: reqwest::RequestBuilder) -> Result<Value> {
+        let (status, text) = self.exchange(request)?;
+        let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+        if status.is_success() {
+            Ok(value)
+        } else {
+            Err(refusal(status, &text))
+        }
+    }
+}
+
+/// The hub's `{code, message}` refusal as an error.
+fn refusal(status: reqwest::StatusCode, text: &str) -> anyhow::Error {
+    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    let code = value.get("code").and_then(Value::as_str).unwrap_or("ERROR");
+    let message = value.get("message").and_then(Value::as_str).unwrap_or(text);
+    Refused {
+        status: status.as_u16(),
+        code: code.to_owned(),
+        message: message.to_owned(),
+    }
+    .into()
 }

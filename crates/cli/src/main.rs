@@ -6,7 +6,8 @@
 //! (and say what most likely differs), and inspect a scanned code. Each subcommand is a thin
 //! shell over the library crates.
 //!
-//! Exit codes: 0 success; 1 a negative answer (`verify` found the signature invalid); 2 bad input
+//! Exit codes: 0 success; 1 a negative answer (`verify` found the signature invalid,
+//! `verify-report` the report edited or signed by another key); 2 bad input
 //! (a missing file, a malformed key, a non-UTF-8 body), reported as one line on stderr.
 
 mod admin_client;
@@ -39,6 +40,8 @@ enum Command {
     Sign(commands::sign::SignArgs),
     /// Verify an Alipay+ message's Signature header, and say what most likely differs if invalid.
     Verify(commands::verify::VerifyArgs),
+    /// Check a signed sandbox acceptance report (.html or .json) and print its key fingerprint.
+    VerifyReport(commands::verify_report::VerifyReportArgs),
     /// Inspect a scanned code: what it is and what each field means.
     #[command(subcommand)]
     Code(commands::code::CodeCommand),
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Keys(command) => commands::keys::run(command),
         Command::Sign(args) => commands::sign::run(args),
         Command::Verify(args) => commands::verify::run(args),
+        Command::VerifyReport(args) => commands::verify_report::run(args),
         Command::Code(command) => commands::code::run(command),
         Command::Hub(command) => commands::hub::run(command),
         Command::Project(command) => commands::project::run(command),

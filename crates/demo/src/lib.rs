@@ -435,6 +435,7 @@ fn demo_project(hub: &Hub, acqp_public_pem: &str) -> Result<linker_hub::Project,
         private_code_domains: Vec::new(),
         notify_retry_schedule: None,
         request_log_days: None,
+        products: Vec::new(),
     })
     .map_err(|source| DemoError::Hub {
         what: "create the demo project",

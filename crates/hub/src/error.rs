@@ -3,7 +3,7 @@
 use crate::store::StoreError;
 
 /// The codes of [`HubError::Denied`]: why a merchant's credential was refused.
-pub const DENIED_CODES: [&str; 8] = [
+pub const DENIED_CODES: [&str; 9] = [
     "INVITATION_INVALID",
     "INVITATION_USED",
     "INVITATION_EXPIRED",
@@ -12,6 +12,7 @@ pub const DENIED_CODES: [&str; 8] = [
     "SESSION_REVOKED",
     "SESSION_EXPIRED",
     "ACCESS_REVOKED",
+    "TICKET_INVALID",
 ];
 
 /// Something a hub operation refused or failed to do.
@@ -40,7 +41,8 @@ pub enum HubError {
     Forbidden(String),
     /// A merchant's credential refused for a reason the wallet tells apart (HTTP 401):
     /// `INVITATION_INVALID`, `INVITATION_USED`, `INVITATION_EXPIRED`, `WRONG_CREDENTIALS`,
-    /// `NOT_SIGNED_IN`, `SESSION_REVOKED`, `SESSION_EXPIRED`.
+    /// `NOT_SIGNED_IN`, `SESSION_REVOKED`, `SESSION_EXPIRED`, `ACCESS_REVOKED`, `TICKET_INVALID` (an
+    /// acceptance sign-in ticket unknown, used or expired).
     #[error("{message}")]
     Denied {
         /// The stable code.

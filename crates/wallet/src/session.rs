@@ -137,6 +137,24 @@ impl Wallet {
         self.keep_session(&hub_url, answer)
     }
 
+    /// Signs in as a project's acceptance account (the TSP's own) with a single-use ticket the
+    /// TSP minted (the console's Acceptance page, or `linker run --acceptance`). An unknown,
+    /// used or expired ticket is [`WalletError::SessionExpired`], with the hub's words.
+    pub async fn sign_in_with_ticket(&self, ticket: &str) -> Result<SessionInfo, WalletError> {
+        let hub_url = self.settings()?.hub_url;
+        let answer = self
+            .client()
+            .json::<HubSession>(
+                &hub_url,
+                Method::POST,
+                "/sign-in/ticket",
+                None,
+                Body::Json(json!({"ticket": ticket.trim()})),
+            )
+            .await?;
+        self.keep_session(&hub_url, answer)
+    }
+
     fn keep_session(&self, hub_url: &str, session: HubSession) -> Result<SessionInfo, WalletError> {
         let now = self.now();
         self.store().with(|c| {

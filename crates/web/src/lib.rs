@@ -9,6 +9,8 @@
 //! signed in: the demo shows one as a QR code for a phone. The hub's own pages opened as links
 //! (a cashier checkout, `/checkout/<id>`, and an Auto Debit authorization, `/authorize/<id>`)
 //! open the web wallet with the page (`/app/#open=<URL>`), which the customer answers there.
+//! The console's acceptance link (`/app/ticket/<ticket>`) starts a session signed in as the
+//! project's acceptance account with the hub's single-use ticket.
 //!
 //! Each browser session gets a wallet of its own, with its own store in a folder under the data
 //! folder, named by a random session cookie (`HttpOnly`, `SameSite=Strict`). A session ends at
@@ -179,6 +181,7 @@ pub fn router(shell: Arc<WebShell>) -> Router {
         .route("/checkout/{id}", get(hub_page_link))
         .route("/authorize/{id}", get(hub_page_link))
         .route("/app/open/{secret}", get(sign_in_link))
+        .route("/app/ticket/{ticket}", get(ticket_link))
         .route("/app/api/{command}", post(command))
         .route("/app/api/runs/{run}/events", get(run_events))
         .route("/app/{*path}", get(ui::file))
@@ -251,6 +254,38 @@ async fn sign_in_link(State(shell): State<Arc<WebShell>>, Path(secret): Path<Str
         .await;
     match signed_in {
         Ok(_) => to_app(Some(cookie)),
+        Err(error) => {
+            shell.sessions.end(&session.id);
+            error_response(error.view())
+        }
+    }
+}
+
+/// `GET /app/ticket/<ticket>`, the link the console's Acceptance page opens: a new session
+/// signed in as the project's acceptance account with the hub's single-use ticket, then the
+/// wallet. A used or stale ticket answers the hub's words (the page says to open a new one).
+async fn ticket_link(State(shell): State<Arc<WebShell>>, Path(ticket): Path<String>) -> Response {
+    let plausible = !ticket.is_empty()
+        && ticket.len() <= 128
+        && ticket
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !plausible {
+        return (StatusCode::NOT_FOUND, "not a sign-in link").into_response();
+    }
+    let (session, cookie) = match shell.sessions.start() {
+        Ok(started) => started,
+        Err(error) => return error_response(error),
+    };
+    match session.wallet.sign_in_with_ticket(&ticket).await {
+        Ok(_) => {
+            let mut response =
+                (StatusCode::SEE_OTHER, [(header::LOCATION, "/app/")]).into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
         Err(error) => {
             shell.sessions.end(&session.id);
             error_response(error.view())

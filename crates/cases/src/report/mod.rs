@@ -1,5 +1,5 @@
 //! Reports of a set of runs: JUnit XML for CI, JSON for machines, one self-contained HTML page
-//! for people.
+//! for people. [`acceptance`]: the signed sandbox acceptance report and its verification.
 //!
 //! The headless runner (`linker run ... --report junit|json|html`) and the hub's console build a
 //! [`Report`] from the runs they know and render it with [`to_junit`], [`to_json`] or
@@ -18,6 +18,7 @@
 //! assert!(to_html(&report).starts_with("<!DOCTYPE html>"));
 //! ```
 
+pub mod acceptance;
 mod html;
 mod junit;
 mod redact;

@@ -13,6 +13,7 @@ pub mod running;
 pub mod sign;
 pub mod tls;
 pub mod verify;
+pub mod verify_report;
 
 use std::path::Path;
 

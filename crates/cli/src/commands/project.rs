@@ -99,6 +99,10 @@ struct Settings {
     /// Notification retry schedule in seconds, e.g. 0,4,30,60.
     #[arg(long, value_delimiter = ',')]
     notify_retry_schedule: Option<Vec<u64>>,
+    /// The application's products, e.g. UPM,ORDER_CODE (MPM: the three merchant-presented
+    /// ones; "" selects none): sandbox acceptance runs their required cases.
+    #[arg(long, value_delimiter = ',')]
+    products: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -123,6 +127,9 @@ impl Settings {
         }
         if let Some(schedule) = self.notify_retry_schedule {
             put("notifyRetrySchedule", json!(schedule));
+        }
+        if let Some(products) = self.products {
+            put("products", json!(products));
         }
     }
 }

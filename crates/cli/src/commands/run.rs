@@ -1,6 +1,12 @@
 //! `linker run`: the headless runner. Signs a wallet in as the merchant, runs the selected cases
 //! against the ACQP backend under test (the POS acts through `--pos-driver`, or the operator on
 //! the terminal), writes the report and exits 0 only when every case passed.
+//!
+//! `linker run --acceptance --project ID` is sandbox acceptance testing: with the project's API
+//! token or the admin token it mints a single-use sign-in for the project's acceptance account
+//! (the TSP's own), runs the required cases of the project's products (`--cases` narrows), says
+//! where acceptance stands, and with `--acceptance-report FILE` saves the signed acceptance
+//! report (HTML, or JSON for a `.json` file).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,6 +16,7 @@ use linker_runner::{NoOperator, Pos, Runner};
 use linker_wallet::{SettingsUpdate, Wallet, WalletOptions};
 
 use crate::Outcome;
+use crate::admin_client::{AdminArgs, AdminClient};
 use crate::commands::running::{RunArgs, TerminalOperator, TerminalProgress};
 
 /// `linker run` arguments.
@@ -20,11 +27,37 @@ pub struct RunCommand {
     hub: String,
     /// The merchant's credentials: `LOGIN:PASSWORD` (MID or email), or just `LOGIN` with the
     /// password in LINKER_MERCHANT_PASSWORD.
-    #[arg(long, env = "LINKER_MERCHANT", hide_env_values = true)]
-    merchant: String,
+    #[arg(
+        long,
+        env = "LINKER_MERCHANT",
+        hide_env_values = true,
+        required_unless_present = "acceptance"
+    )]
+    merchant: Option<String>,
     /// The merchant's invitation code, for the first sign-in (which sets the password).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "acceptance")]
     invitation: Option<String>,
+    /// Sandbox acceptance testing: run the project's required cases as its acceptance account
+    /// (needs --project and the project's API token or the admin token).
+    #[arg(long, requires = "project")]
+    acceptance: bool,
+    /// The project (prj_...) whose acceptance runs (with --acceptance).
+    #[arg(long)]
+    project: Option<String>,
+    /// The admin token (with --acceptance).
+    #[arg(long, env = "LINKER_ADMIN_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The project's API token, lkp_... (with --acceptance).
+    #[arg(long, env = "LINKER_PROJECT_TOKEN", hide_env_values = true)]
+    project_token: Option<String>,
+    /// The acceptance account's MID: the merchant id your backend uses in acceptance runs
+    /// (kept when absent; TSP-ACCEPTANCE at first).
+    #[arg(long, requires = "acceptance")]
+    acceptance_mid: Option<String>,
+    /// Save the signed acceptance report here after the runs (HTML; JSON when the name ends
+    /// in .json). `linker verify-report FILE` checks it.
+    #[arg(long, requires = "acceptance")]
+    acceptance_report: Option<PathBuf>,
     /// The ACQP's POS driver (POS driver protocol v1), e.g. http://127.0.0.1:7070. Without it,
     /// the runner asks the operator on the terminal.
     #[arg(long)]
@@ -42,9 +75,107 @@ pub struct RunCommand {
     run: RunArgs,
 }
 
+/// How the wallet signs in.
+enum SignIn {
+    /// A merchant's invitation code and the password it sets.
+    Invitation(String, String),
+    /// A merchant's login and password.
+    Password(String, String),
+    /// An acceptance ticket.
+    Ticket(String),
+}
+
 /// Runs `linker run`.
 pub fn run(command: RunCommand) -> Result<Outcome> {
-    let (login, password) = credentials(&command.merchant)?;
+    let acceptance = match (&command.acceptance, &command.project) {
+        (true, Some(project)) => Some((
+            AdminClient::new(&AdminArgs::new(
+                &command.hub,
+                command.token.clone(),
+                command.project_token.clone(),
+            ))?,
+            project.clone(),
+        )),
+        _ => None,
+    };
+    let sign_in = match &acceptance {
+        Some((client, project)) => {
+            let mut body = serde_json::Map::new();
+            if let Some(mid) = &command.acceptance_mid {
+                body.insert("mid".to_owned(), serde_json::json!(mid));
+            }
+            let ticket = client
+                .send(
+                    "POST",
+                    &format!("/projects/{project}/acceptance/session"),
+                    Some(serde_json::Value::Object(body)),
+                )
+                .with_context(|| format!("cannot start acceptance for project {project}"))?;
+            eprintln!(
+                "acceptance: signed in as the acceptance account (MID {}), required cases: {}",
+                ticket["merchant"]["mid"].as_str().unwrap_or_default(),
+                ticket["caseIds"]
+                    .as_array()
+                    .map(|ids| ids
+                        .iter()
+                        .filter_map(|id| id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .unwrap_or_default()
+            );
+            SignIn::Ticket(ticket["ticket"].as_str().unwrap_or_default().to_owned())
+        }
+        None => {
+            let (login, password) = credentials(command.merchant.as_deref().unwrap_or_default())?;
+            match &command.invitation {
+                Some(code) => SignIn::Invitation(code.clone(), password),
+                None => SignIn::Password(login, password),
+            }
+        }
+    };
+    let outcome = run_cases(&command, sign_in)?;
+    match &acceptance {
+        Some((client, project)) => acceptance_after(&command, client, project, outcome),
+        None => Ok(outcome),
+    }
+}
+
+/// After acceptance runs: where acceptance stands, and the signed report when asked.
+fn acceptance_after(
+    command: &RunCommand,
+    client: &AdminClient,
+    project: &str,
+    outcome: Outcome,
+) -> Result<Outcome> {
+    let status = client.send("GET", &format!("/projects/{project}/acceptance"), None)?;
+    eprintln!(
+        "acceptance: {} ({} of {} required cases passed): {}",
+        status["status"].as_str().unwrap_or_default(),
+        status["passed"],
+        status["cases"].as_array().map_or(0, Vec::len),
+        status["message"].as_str().unwrap_or_default()
+    );
+    if let Some(path) = &command.acceptance_report {
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let format = if json { "json" } else { "html" };
+        let report = client.get_text(&format!("/projects/{project}/acceptance/report.{format}"))?;
+        std::fs::write(path, &report)
+            .with_context(|| format!("cannot write the acceptance report to {}", path.display()))?;
+        let verified = linker_cases::report::acceptance::verify(report.as_bytes())
+            .context("the hub's acceptance report does not verify")?;
+        eprintln!(
+            "acceptance report written to {} (hub key fingerprint {})",
+            path.display(),
+            verified.fingerprint
+        );
+    }
+    Ok(outcome)
+}
+
+/// Signs the wallet in, runs the selected cases and reports them.
+fn run_cases(command: &RunCommand, sign_in: SignIn) -> Result<Outcome> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let temp;
@@ -64,15 +195,19 @@ pub fn run(command: RunCommand) -> Result<Outcome> {
             hub_url: Some(command.hub.clone()),
             ..SettingsUpdate::default()
         })?;
-        match &command.invitation {
-            Some(code) => wallet
-                .sign_in_with_invitation(code, &password)
+        match &sign_in {
+            SignIn::Invitation(code, password) => wallet
+                .sign_in_with_invitation(code, password)
                 .await
                 .context("cannot sign in with the invitation")?,
-            None => wallet
-                .sign_in(&login, &password, None)
+            SignIn::Password(login, password) => wallet
+                .sign_in(login, password, None)
                 .await
                 .with_context(|| format!("cannot sign in as {login}"))?,
+            SignIn::Ticket(ticket) => wallet
+                .sign_in_with_ticket(ticket)
+                .await
+                .context("cannot sign in as the acceptance account")?,
         };
         let pos = match &command.pos_driver {
             Some(url) => Pos::driver(url, command.pos_driver_token.clone())

@@ -353,3 +353,128 @@ fn every_part_as_its_own_process_runs_cases_to_passed_verdicts() {
         "the JSON report has every run"
     );
 }
+
+/// Sandbox acceptance from the command line, as a TSP's CI runs it: `linker project update
+/// --products`, `linker run --acceptance` (narrowed to the cases whose verdicts need no long
+/// real-time window) saving the signed report, and `linker verify-report` on it: exit 0 when it
+/// verifies, 1 when a byte was edited or the key is not the pinned one, 2 when there is no file.
+#[test]
+fn run_acceptance_saves_a_signed_report_that_verify_report_checks() {
+    let processes = Processes::start();
+    let hub = &processes.hub;
+    let project = processes.project_id();
+    let output = linker()
+        .args(["project", "update", project, "--hub", &hub.url, "--data"])
+        .arg(hub.data.path())
+        .args(["--products", "UPM"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "project update: {output:?}");
+    let updated: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(updated["products"], serde_json::json!(["UPM"]), "{updated}");
+
+    let token = std::fs::read_to_string(hub.data.path().join("admin-token")).unwrap();
+    let refused = linker()
+        .args([
+            "run",
+            "--acceptance",
+            "--project",
+            project,
+            "--hub",
+            &hub.url,
+        ])
+        .args(["--project-token", "lkp_not-this-one"])
+        .env_remove("LINKER_ADMIN_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "a wrong token: {refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("UNAUTHORIZED"),
+        "{refused:?}"
+    );
+
+    let folder = tempfile::tempdir().unwrap();
+    let report = folder.path().join("acceptance.html");
+    let output = linker()
+        .args([
+            "run",
+            "--acceptance",
+            "--project",
+            project,
+            "--hub",
+            &hub.url,
+        ])
+        .args(["--pos-driver", &processes.driver])
+        .args([
+            "--cases",
+            "UPM-01,RFD-01,CAN-01",
+            "--acceptance-mid",
+            "ACC-CI",
+        ])
+        .arg("--acceptance-report")
+        .arg(&report)
+        .env("LINKER_ADMIN_TOKEN", token.trim())
+        .timeout(std::time::Duration::from_secs(400))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "every run passes:\n{stderr}");
+    assert!(
+        stderr.contains("MID ACC-CI")
+            && stderr.contains("3 cases: 3 passed")
+            && stderr.contains("acceptance: IN_PROGRESS (3 of 6 required cases passed)"),
+        "says where acceptance stands: {stderr}"
+    );
+
+    let fingerprint = linker_aplus::PublicKey::from_base64_or_pem(
+        processes.project["hubPublicKey"].as_str().unwrap(),
+    )
+    .unwrap()
+    .fingerprint();
+    let verified = linker().arg("verify-report").arg(&report).output().unwrap();
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{verified:?}");
+    assert!(
+        stdout.contains(&fingerprint) && stdout.contains("UPM-01 Payment succeeds: passed"),
+        "prints the hub key's fingerprint and the verdicts: {stdout}"
+    );
+    let pinned = linker()
+        .arg("verify-report")
+        .arg(&report)
+        .args(["--fingerprint", &fingerprint.to_uppercase()])
+        .output()
+        .unwrap();
+    assert_eq!(pinned.status.code(), Some(0), "{pinned:?}");
+    let other = linker()
+        .arg("verify-report")
+        .arg(&report)
+        .args(["--fingerprint", &"0".repeat(64)])
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(1), "another key: {other:?}");
+
+    let text = std::fs::read_to_string(&report).unwrap();
+    for marker in ["Sandbox acceptance report", "\"signature\":\"", "UPM-01"] {
+        let at = text.find(marker).unwrap() + marker.len() - 1;
+        let mut bytes = text.clone().into_bytes();
+        bytes[at] ^= 0x01;
+        let edited = folder.path().join("edited.html");
+        std::fs::write(&edited, bytes).unwrap();
+        let output = linker().arg("verify-report").arg(&edited).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "edited at {marker}: {output:?}"
+        );
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("NOT VERIFIED"),
+            "{output:?}"
+        );
+    }
+    let missing = linker()
+        .arg("verify-report")
+        .arg(folder.path().join("nope.html"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+}

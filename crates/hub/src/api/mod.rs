@@ -11,6 +11,7 @@
 //! ([`extract`]), whose rejections are the same `{code, message}` errors as every other
 //! ([`error`]: the one mapping from [`HubError`] to an HTTP status).
 
+mod acceptance;
 mod admin;
 pub mod error;
 pub mod extract;
@@ -99,6 +100,22 @@ fn admin_routes() -> Router<Arc<Hub>> {
             post(admin::test_notification),
         )
         .route("/projects/{id}/runs/{run}", get(admin::show_run))
+        .route(
+            "/projects/{id}/acceptance",
+            get(acceptance::show_acceptance),
+        )
+        .route(
+            "/projects/{id}/acceptance/session",
+            post(acceptance::acceptance_ticket),
+        )
+        .route(
+            "/projects/{id}/acceptance/report.html",
+            get(acceptance::report_html),
+        )
+        .route(
+            "/projects/{id}/acceptance/report.json",
+            get(acceptance::report_json),
+        )
         .route("/clock", get(admin::show_clock))
         .route("/clock/advance", post(admin::advance_clock))
         .fallback(admin::admin_not_found)
@@ -112,6 +129,7 @@ fn wallet_routes() -> Router<Arc<Hub>> {
             post(wallet::wallet_sign_in_invitation),
         )
         .route("/sign-in", post(wallet::wallet_sign_in))
+        .route("/sign-in/ticket", post(acceptance::wallet_ticket_sign_in))
         .route("/sign-out", post(wallet::wallet_sign_out))
         .route("/me", get(wallet::wallet_me))
         .route("/cases", get(wallet::wallet_cases))

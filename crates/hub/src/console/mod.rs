@@ -13,6 +13,7 @@
 //! double-submit cookie. Every form post must also come from the console's own origin (`Origin`,
 //! `Sec-Fetch-Site`). A user of one project gets 404 for every page and export of another.
 
+mod acceptance;
 mod accounts;
 mod pages;
 mod results;
@@ -46,6 +47,7 @@ pub fn router() -> Router<Arc<Hub>> {
         .route("/static/console.css", get(stylesheet))
         .route("/static/console.js", get(script))
         .merge(pages::routes())
+        .merge(acceptance::routes())
         .merge(accounts::routes())
         .merge(results::routes())
         .merge(tools::routes())
@@ -416,8 +418,9 @@ pub struct Frame {
 }
 
 /// The console's tabs: (tab id, path under the project, label).
-pub const TABS: [(&str, &str, &str); 7] = [
+pub const TABS: [(&str, &str, &str); 8] = [
     ("test-data", "test-data", "Test Data"),
+    ("acceptance", "acceptance", "Acceptance"),
     ("merchants", "merchants", "Test Accounts"),
     ("assignments", "assignments", "Assignments"),
     ("requests", "requests", "Request log"),

@@ -342,7 +342,7 @@ fn schedule(text: &str) -> Result<Option<Vec<u64>>, HubError> {
         .map(Some)
 }
 
-const PROJECT_FIELDS: [&str; 10] = [
+const PROJECT_FIELDS: [&str; 11] = [
     "name",
     "clientId",
     "acqpPublicKey",
@@ -353,6 +353,7 @@ const PROJECT_FIELDS: [&str; 10] = [
     "privateCodeDomains",
     "notifyRetrySchedule",
     "requestLogDays",
+    "products",
 ];
 
 /// The request log's retention as typed: empty keeps the current one (the default when
@@ -389,6 +390,7 @@ pub(super) async fn create_project(
         private_code_domains: list(form.get("privateCodeDomains")),
         notify_retry_schedule,
         request_log_days: None,
+        products: Vec::new(),
     });
     let new = new.and_then(|new| {
         Ok(NewProject {
@@ -454,6 +456,18 @@ struct SettingsPage {
 }
 
 impl SettingsPage {
+    /// The product checkboxes: code, name, ticked.
+    fn product_boxes(&self) -> Vec<(&'static str, &'static str, bool)> {
+        let ticked = self.form.all("products");
+        crate::domain::merchants::PRODUCTS
+            .iter()
+            .map(|code| {
+                let name = linker_cases::Product::from_code(code).map_or(*code, |p| p.name());
+                (*code, name, ticked.iter().any(|t| t == code))
+            })
+            .collect()
+    }
+
     fn token_created(&self) -> String {
         self.token
             .as_ref()
@@ -476,7 +490,7 @@ impl SettingsPage {
 }
 
 fn settings_form(view: &ProjectView) -> FormData {
-    FormData(vec![
+    let mut fields = vec![
         ("name".to_owned(), view.name.clone()),
         ("acqpPublicKey".to_owned(), view.acqp_public_key.clone()),
         (
@@ -511,7 +525,13 @@ fn settings_form(view: &ProjectView) -> FormData {
             "requestLogDays".to_owned(),
             view.request_log_days.to_string(),
         ),
-    ])
+    ];
+    fields.extend(
+        view.products
+            .iter()
+            .map(|p| ("products".to_owned(), p.clone())),
+    );
+    FormData(fields)
 }
 
 fn settings_page_of(
@@ -572,6 +592,8 @@ pub(super) async fn save_settings(
         notify_retry_schedule: Some(schedule.unwrap_or_default()),
         request_log_days: None,
         tsp_mode: None,
+        // Checkboxes: none ticked sends none, which selects no product.
+        products: Some(form.all("products")),
     });
     let update = update.and_then(|update| {
         Ok(ProjectUpdate {

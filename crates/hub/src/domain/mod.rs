@@ -3,6 +3,8 @@
 //! scanning, user-initiated payments, Auto Debit, and the signed calls the hub makes to the ACQP
 //! (and where they may go). Every operation is a method of [`crate::Hub`] over the store.
 
+pub mod acceptance;
+pub mod acceptance_report;
 pub mod acqp;
 pub mod admin_credential;
 pub mod agent_token;

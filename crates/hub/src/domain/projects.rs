@@ -47,6 +47,9 @@ pub struct NewProject {
     pub notify_retry_schedule: Option<Vec<u64>>,
     /// Days the request log is kept (1 to 3650); 30 when absent.
     pub request_log_days: Option<u32>,
+    /// The products the application selected (none when absent).
+    #[serde(default)]
+    pub products: Vec<String>,
 }
 
 /// Changes to a project; absent fields stay as they are, `""` clears an optional URL.
@@ -73,6 +76,9 @@ pub struct ProjectUpdate {
     pub request_log_days: Option<u32>,
     /// TSP mode: every Alipay+ call must then carry the project's Agent-Token.
     pub tsp_mode: Option<bool>,
+    /// The products the application selected (`UPM`, `ORDER_CODE`, ..., or `MPM` for the
+    /// three merchant-presented ones), replaced whole; `[]` selects none.
+    pub products: Option<Vec<String>>,
 }
 
 /// A project as stored (the hub's private key included: never serialise this to a client).
@@ -121,6 +127,9 @@ pub struct ProjectView {
     /// The project's sandbox Agent-Token (`agt_...`).
     #[serde(default)]
     pub agent_token: String,
+    /// The products the application selected: sandbox acceptance testing runs their required
+    /// cases.
+    pub products: Vec<String>,
     /// When it was created (RFC 3339).
     pub created_at: String,
     /// When it last changed (RFC 3339).
@@ -148,6 +157,7 @@ impl Project {
             request_log_days: self.request_log_days,
             tsp_mode: self.tsp_mode,
             agent_token: self.agent_token.clone().unwrap_or_default(),
+            products: self.products.clone(),
             created_at: self.created_at.to_rfc3339(),
             updated_at: self.updated_at.to_rfc3339(),
         }
@@ -195,6 +205,7 @@ impl Hub {
             request_log_days: request_log_days(
                 new.request_log_days.unwrap_or(DEFAULT_REQUEST_LOG_DAYS),
             )?,
+            products: selected_products(&new.products)?,
             created_at: now,
             updated_at: now,
             tsp_mode: false,
@@ -278,6 +289,9 @@ impl Hub {
         if let Some(tsp_mode) = update.tsp_mode {
             project.tsp_mode = tsp_mode;
         }
+        if let Some(products) = update.products {
+            project.products = selected_products(&products)?;
+        }
         project.updated_at = self.clock.now();
         self.store.db(|db| db.projects().update(&project))?;
         self.projects_by_client_id.forget();
@@ -354,6 +368,39 @@ fn domains(field: &str, list: Vec<String>) -> Result<Vec<String>, HubError> {
         }
     }
     Ok(out)
+}
+
+/// The application's products: catalogue product codes (`ANY` is not one), case-insensitive,
+/// `MPM` for the three merchant-presented ones, in the catalogue's order, without duplicates.
+fn selected_products(list: &[String]) -> Result<Vec<String>, HubError> {
+    use linker_cases::Product;
+    let mut chosen: Vec<Product> = Vec::new();
+    for entry in list.iter().filter(|e| !e.trim().is_empty()) {
+        let code = entry.trim().to_ascii_uppercase().replace('-', "_");
+        let products = match code.as_str() {
+            "MPM" => vec![
+                Product::OrderCode,
+                Product::PrivateOrderCode,
+                Product::EntryCode,
+            ],
+            _ => match Product::from_code(&code).filter(|p| *p != Product::Any) {
+                Some(product) => vec![product],
+                None => {
+                    return Err(HubError::invalid(
+                        "products",
+                        format!(
+                            "{entry:?} is not a product; choose from UPM, ORDER_CODE, \
+                             PRIVATE_ORDER_CODE, ENTRY_CODE, CASHIER, AUTO_DEBIT (or MPM)"
+                        ),
+                    ));
+                }
+            },
+        };
+        chosen.extend(products);
+    }
+    chosen.sort();
+    chosen.dedup();
+    Ok(chosen.into_iter().map(|p| p.code().to_owned()).collect())
 }
 
 /// A request log retention: 1 to [`MAX_REQUEST_LOG_DAYS`] days.

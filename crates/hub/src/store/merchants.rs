@@ -226,13 +226,75 @@ impl Merchants<'_> {
         Ok(())
     }
 
-    /// A project's merchants, in invitation order.
+    /// A project's merchants, in invitation order (its acceptance account, the TSP's own, is
+    /// not one of them).
     pub fn of_project(&self, project_id: &str) -> Result<Vec<MerchantRow>, StoreError> {
         let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 ORDER BY created_at, rowid"
+            "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 AND acceptance = 0 \
+             ORDER BY created_at, rowid"
         ))?;
         let rows = statement.query_map([project_id], from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// A project's acceptance account, the TSP's own test account, if it has one.
+    pub fn acceptance_of(&self, project_id: &str) -> Result<Option<MerchantRow>, StoreError> {
+        optional(
+            self.connection
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM merchants WHERE project_id = ?1 AND acceptance = 1"
+                ))?
+                .query_row([project_id], from_row),
+        )
+    }
+
+    /// Stores a project's acceptance account: active, without password or invitation (only a
+    /// sign-in ticket opens it).
+    pub fn insert_acceptance(&self, merchant: &MerchantRow) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached(
+                "INSERT INTO merchants (id, project_id, name, mid, email, products, status, \
+                 created_at, acceptance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, 1)",
+            )?
+            .execute(params![
+                merchant.id,
+                merchant.project_id,
+                merchant.name,
+                merchant.mid,
+                merchant.email,
+                serde_json::to_string(&merchant.products).unwrap_or_default(),
+                time_text(merchant.created_at),
+            ])?;
+        Ok(())
+    }
+
+    /// Replaces a merchant's products.
+    pub fn set_products(&self, id: &str, products: &[String]) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached("UPDATE merchants SET products = ?2 WHERE id = ?1")?
+            .execute(params![
+                id,
+                serde_json::to_string(products).unwrap_or_default()
+            ])?;
+        Ok(())
+    }
+
+    /// Changes a merchant's MID.
+    pub fn set_mid(&self, id: &str, mid: &str) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached("UPDATE merchants SET mid = ?2 WHERE id = ?1")?
+            .execute(params![id, mid])?;
+        Ok(())
+    }
+
+    /// True when the merchant is a project's acceptance account.
+    pub fn is_acceptance(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(optional(
+            self.connection
+                .prepare_cached("SELECT acceptance FROM merchants WHERE id = ?1")?
+                .query_row([id], |row| row.get::<_, i64>(0)),
+        )?
+        .is_some_and(|flag| flag == 1))
     }
 
     /// A project's merchant by its MID.

@@ -405,4 +405,20 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE projects ADD COLUMN agent_token TEXT;
     CREATE UNIQUE INDEX projects_by_agent_token ON projects (agent_token);
     "#,
+    // 21: sandbox acceptance testing (issue 16). A project names the products its application
+    // selected (`products`, JSON list of product codes). Each project may have one acceptance
+    // account (`merchants.acceptance = 1`): the TSP's own test account, never listed with the
+    // merchants; its runs are the acceptance runs. The wallet signs in as it with a single-use,
+    // short-lived ticket the TSP mints (`sign_in_tickets`, stored as the SHA-256 of the secret).
+    r#"
+    ALTER TABLE projects ADD COLUMN products TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE merchants ADD COLUMN acceptance INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX merchants_acceptance ON merchants (project_id) WHERE acceptance = 1;
+    CREATE TABLE sign_in_tickets (
+        ticket_hash     TEXT PRIMARY KEY,
+        merchant_id     TEXT NOT NULL,
+        expires_at      TEXT NOT NULL,
+        used_at         TEXT
+    );
+    "#,
 ];

@@ -25,6 +25,7 @@ pub mod project_tokens;
 pub mod projects;
 pub mod rejected;
 pub mod runs;
+pub mod sign_in_tickets;
 pub mod wal;
 
 use std::path::Path;

@@ -41,6 +41,9 @@ pub struct ProjectRow {
     /// The sandbox Agent-Token (`agt_...`); `None` only for a project made before migration 20
     /// until `Hub::issue_missing_agent_tokens` gives it one.
     pub agent_token: Option<String>,
+    /// The products its application selected (`UPM`, `ORDER_CODE`, ...): what sandbox
+    /// acceptance testing requires.
+    pub products: Vec<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -64,7 +67,8 @@ impl<'c> Db<'c> {
 
 const COLUMNS: &str = "id, name, client_id, acquirer_id, acqp_public_key, hub_private_key, \
     hub_public_key, notify_url, user_initiated_pay_url, auth_notify_url, entry_code_domains, \
-    private_code_domains, notify_retry_schedule, created_at, updated_at, request_log_days, tsp_mode, agent_token";
+    private_code_domains, notify_retry_schedule, created_at, updated_at, request_log_days, tsp_mode, agent_token, \
+    products";
 
 /// Reads a JSON column, reporting a bad value as a conversion error of column `index`.
 fn json_column<T: serde::de::DeserializeOwned>(
@@ -101,6 +105,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<ProjectRow> {
         request_log_days: row.get(15)?,
         tsp_mode: row.get(16)?,
         agent_token: row.get(17)?,
+        products: json_column(row, 18, "products")?,
     })
 }
 
@@ -110,7 +115,7 @@ impl Projects<'_> {
         self.connection
             .prepare_cached(&format!(
                 "INSERT INTO projects ({COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
             ))?
             .execute(params![
                 project.id,
@@ -131,20 +136,21 @@ impl Projects<'_> {
                 project.request_log_days,
                 project.tsp_mode,
                 project.agent_token,
+                to_json(&project.products),
             ])?;
         Ok(())
     }
 
     /// Writes a project's changeable fields (name, ACQP key, URLs, domains, schedule, log
-    /// retention, TSP mode, update time); its id, Client-Id, ACQ id and hub keys never change,
-    /// and its Agent-Token changes only through [`Projects::set_agent_token`].
+    /// retention, TSP mode, products, update time); its id, Client-Id, ACQ id and hub keys never
+    /// change, and its Agent-Token changes only through [`Projects::set_agent_token`].
     pub fn update(&self, project: &ProjectRow) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
                 "UPDATE projects SET name = ?2, acqp_public_key = ?3, notify_url = ?4, \
                  user_initiated_pay_url = ?5, auth_notify_url = ?6, entry_code_domains = ?7, \
                  private_code_domains = ?8, notify_retry_schedule = ?9, updated_at = ?10, \
-                 request_log_days = ?11, tsp_mode = ?12 WHERE id = ?1",
+                 request_log_days = ?11, tsp_mode = ?12, products = ?13 WHERE id = ?1",
             )?
             .execute(params![
                 project.id,
@@ -159,6 +165,7 @@ impl Projects<'_> {
                 time_text(project.updated_at),
                 project.request_log_days,
                 project.tsp_mode,
+                to_json(&project.products),
             ])?;
         Ok(())
     }

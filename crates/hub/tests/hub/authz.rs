@@ -23,10 +23,12 @@ use crate::support::console::{Browser, member};
 use crate::support::wallet::{PNG, put};
 use crate::support::{ADMIN_TOKEN, INQUIRY, PAY, TestHub, Wallet, upm_pay, wallet_call};
 
-/// Routes anyone may call: signing in, the health check, the API's own description.
-const PUBLIC_API: [&str; 4] = [
+/// Routes anyone may call: signing in (with a password, an invitation or an acceptance ticket,
+/// each the credential itself), the health check, the API's own description.
+const PUBLIC_API: [&str; 5] = [
     "POST /wallet/v1/sign-in",
     "POST /wallet/v1/sign-in/invitation",
+    "POST /wallet/v1/sign-in/ticket",
     "GET /health",
     "GET /openapi.json",
 ];
@@ -122,7 +124,7 @@ fn documented(prefix: &str) -> Vec<(String, String)> {
 /// Every console route, read from the console's source: `METHOD /console/...`.
 fn console_routes() -> Vec<(String, String)> {
     let mut found = Vec::new();
-    for file in ["mod", "pages", "accounts", "results", "tools"] {
+    for file in ["mod", "pages", "accounts", "results", "tools", "acceptance"] {
         let source = crate_file(&format!("src/console/{file}.rs"));
         for (at, _) in source.match_indices(".route(") {
             let args = balanced(&source, at + ".route".len());

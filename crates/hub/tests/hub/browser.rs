@@ -1,7 +1,8 @@
 //! The console end to end in headless Chromium (Debian's `/usr/bin/chromium`, driven by
 //! `/usr/bin/chromedriver` over WebDriver): sign in with the admin token, create a project,
 //! import a spreadsheet of merchants, watch a run of the demo's merchant (the headless runner
-//! against the reference acquirer) appear live in Test Data, open its evidence, export JUnit.
+//! against the reference acquirer) appear live in Test Data, open its evidence, export JUnit;
+//! and sandbox acceptance from Settings to Passed and the signed report.
 //! Screenshots go to `target/console-screenshots/`.
 
 use std::path::PathBuf;
@@ -484,4 +485,135 @@ async fn a_tsp_turns_tsp_mode_on_and_rotates_the_agent_token_only_after_confirmi
     drop(driver);
     let _ = stop.send(());
     serving.await.ok();
+}
+
+/// Sandbox acceptance in the console: the TSP ticks the application's product in Settings,
+/// sees the Acceptance page Not started, opens the acceptance wallet (the web wallet, signed in
+/// as the acceptance account), runs the required cases (the headless runner, as that account),
+/// sees Passed, and downloads the signed report, which verifies.
+#[tokio::test]
+async fn a_tsp_runs_acceptance_to_passed_and_downloads_a_report_that_verifies() {
+    let demo = Demo::start(DemoOptions {
+        timing: DemoOptions::quick_timing(),
+        test_clock: true,
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("the demo starts");
+    let hub = demo.hub_url().to_owned();
+    let project = demo.project_id().to_owned();
+    let admin_token = demo.admin_token().expect("the demo's admin token");
+    let driver = driver().await;
+    let client = browser(&driver).await;
+    client.goto(&format!("{hub}/console")).await.unwrap();
+    fill(&client, "#adminToken", &admin_token).await;
+    fill(&client, "#email", "tsp@example.com").await;
+    fill(&client, "#password", "correct horse battery").await;
+    click(&client, "form button").await;
+
+    // Settings: tick UPM, save.
+    client
+        .goto(&format!("{hub}/console/projects/{project}/settings"))
+        .await
+        .unwrap();
+    element(&client, "input[name=products][value=UPM]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&client, "form[action$='/settings'] button").await;
+    let ticked = element(&client, "input[name=products][value=UPM]")
+        .await
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(ticked.as_deref(), Some("true"), "UPM is saved as selected");
+    client
+        .execute(
+            "document.querySelector('#products').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .ok();
+    shot(&client, "acceptance-01-settings-products").await;
+
+    // The Acceptance tab: not started, six required cases.
+    click(&client, "nav.tabs a[href$='/acceptance']").await;
+    let status = text_of(&client, "#acceptance-status").await;
+    assert!(status.contains("Not started"), "{status}");
+    let rows = client
+        .find_all(Locator::Css("#required tr"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(rows, 7, "a header and the six required cases of UPM");
+    shot(&client, "acceptance-02-not-started").await;
+
+    // Open the acceptance wallet: the web wallet, signed in as the acceptance account.
+    click(&client, "form[action$='/acceptance/wallet'] button").await;
+    let url = client.current_url().await.unwrap();
+    assert!(url.path().starts_with("/app"), "the web wallet: {url}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    shot(&client, "acceptance-03-web-wallet").await;
+
+    // The required cases, run as the acceptance account.
+    let ticket = demo
+        .hub()
+        .acceptance_ticket(&project, None)
+        .expect("a ticket");
+    let folder = tempfile::tempdir().unwrap();
+    let wallet = linker_wallet::Wallet::open(
+        folder.path(),
+        linker_wallet::WalletOptions::default().with_hub_url(hub.clone()),
+    )
+    .unwrap();
+    wallet.sign_in_with_ticket(&ticket.ticket).await.unwrap();
+    let pos = Pos::driver(demo.pos_driver_url(), None).await.unwrap();
+    let config = RunnerConfig {
+        settle: Duration::from_secs(60),
+        fast_forward: Some(ClockControl {
+            hub_url: hub.clone(),
+            admin_token: admin_token.clone(),
+        }),
+        ..RunnerConfig::default()
+    };
+    let report = Runner::new(&wallet, pos, config, &PlainProgress)
+        .run()
+        .await
+        .expect("the runner runs");
+    assert_eq!(report.counts().passed, 6, "{:?}", report.counts());
+
+    client
+        .goto(&format!("{hub}/console/projects/{project}/acceptance"))
+        .await
+        .unwrap();
+    let status = text_of(&client, "#acceptance-status").await;
+    assert!(status.contains("Passed"), "{status}");
+    shot(&client, "acceptance-04-passed").await;
+
+    // The report, fetched by the signed-in page, verifies with the fingerprint shown.
+    let fingerprint = text_of(&client, "#fingerprint").await;
+    let html = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(document.querySelector('#report-html').href).then(r => r.text()).then(done, e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let verified = linker_cases::report::acceptance::verify(html.as_str().unwrap().as_bytes())
+        .expect("the downloaded report verifies");
+    assert_eq!(verified.fingerprint, fingerprint.trim());
+    assert_eq!(verified.payload.status, "PASSED");
+    let path = screenshots().join("acceptance-report.html");
+    std::fs::write(&path, html.as_str().unwrap()).unwrap();
+    client
+        .goto(&format!("file://{}", path.display()))
+        .await
+        .unwrap();
+    shot(&client, "acceptance-05-report").await;
+
+    client.close().await.ok();
+    drop(driver);
+    demo.shutdown().await;
 }

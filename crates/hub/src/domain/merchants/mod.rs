@@ -331,7 +331,14 @@ impl Hub {
         project_id: &str,
         batch: &[NewMerchant],
     ) -> Result<Vec<Option<String>>, HubError> {
-        let existing = self.merchants(project_id)?;
+        let mut existing = self.merchants(project_id)?;
+        // The acceptance account is not listed, but its MID and email are taken all the same.
+        if let Some(account) = self
+            .store
+            .db(|db| db.merchants().acceptance_of(project_id))?
+        {
+            existing.push(Merchant::from(account));
+        }
         let mut seen_mids: Vec<String> = Vec::new();
         let mut seen_emails: Vec<String> = Vec::new();
         Ok(batch
@@ -398,7 +405,8 @@ impl Hub {
         merchant_id: &str,
     ) -> Result<Invited, HubError> {
         let merchant = self.merchant(merchant_id)?;
-        if merchant.project_id != project_id {
+        // The acceptance account is the TSP's own: never invited, never revoked.
+        if merchant.project_id != project_id || self.is_acceptance_account(merchant_id)? {
             return Err(HubError::NotFound(format!("merchant {merchant_id}")));
         }
         let project = self.project(project_id)?;
@@ -430,7 +438,8 @@ impl Hub {
     /// (resend) lets it in again, with a new password.
     pub fn revoke_merchant(&self, project_id: &str, merchant_id: &str) -> Result<(), HubError> {
         let merchant = self.merchant(merchant_id)?;
-        if merchant.project_id != project_id {
+        // The acceptance account is the TSP's own: never invited, never revoked.
+        if merchant.project_id != project_id || self.is_acceptance_account(merchant_id)? {
             return Err(HubError::NotFound(format!("merchant {merchant_id}")));
         }
         let now = self.clock.now();

@@ -185,7 +185,7 @@ impl Hub {
         self.open_session(&found.merchant_id)
     }
 
-    fn open_session(&self, merchant_id: &str) -> Result<Session, HubError> {
+    pub(crate) fn open_session(&self, merchant_id: &str) -> Result<Session, HubError> {
         let now = self.clock.now();
         let token = self.ids.secret();
         self.store

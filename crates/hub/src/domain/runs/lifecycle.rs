@@ -125,11 +125,22 @@ impl Hub {
     }
 
     /// The latest run of each (merchant, case) of a project, newest first, as stored (by index:
-    /// the cost does not grow with the project's older runs).
+    /// the cost does not grow with the project's older runs). The acceptance runs, the TSP's
+    /// own (`domain/acceptance.rs`), are not the merchants' Test Data: they are left out.
     pub fn latest_project_runs(&self, project_id: &str) -> Result<Vec<RunRow>, HubError> {
-        Ok(self
-            .store
-            .db(|db| db.runs().latest_of_project(project_id))?)
+        let (runs, acceptance) = self.store.db(|db| {
+            Ok::<_, crate::store::StoreError>((
+                db.runs().latest_of_project(project_id)?,
+                db.merchants().acceptance_of(project_id)?,
+            ))
+        })?;
+        Ok(match acceptance {
+            Some(account) => runs
+                .into_iter()
+                .filter(|run| run.merchant_id != account.id)
+                .collect(),
+            None => runs,
+        })
     }
 
     /// How SQLite finds [`Hub::latest_project_runs`], one line per step of its plan.

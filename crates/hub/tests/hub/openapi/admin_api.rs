@@ -293,5 +293,58 @@ async fn real_admin_answers_match_the_documented_schemas() {
         );
     }
 
+    // Admin: sandbox acceptance (the status, a sign-in ticket, the signed report).
+    let (status, body) = hub
+        .admin("GET", &format!("/projects/{project}/acceptance"), None)
+        .await;
+    c.check("GET", "/admin/v1/projects/{id}/acceptance", status, &body);
+    let session = format!("/projects/{project}/acceptance/session");
+    let (status, body) = hub.admin("POST", &session, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "no products yet: {body}");
+    c.check(
+        "POST",
+        "/admin/v1/projects/{id}/acceptance/session",
+        status,
+        &body,
+    );
+    let (status, body) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{project}"),
+            Some(json!({"products": ["UPM"]})),
+        )
+        .await;
+    c.check("PATCH", "/admin/v1/projects/{id}", status, &body);
+    for request in [json!({"mid": "ACC-1"}), json!({"mid": ""})] {
+        let (status, body) = hub.admin("POST", &session, Some(request)).await;
+        c.check(
+            "POST",
+            "/admin/v1/projects/{id}/acceptance/session",
+            status,
+            &body,
+        );
+    }
+    let (status, body) = hub
+        .admin("GET", &format!("/projects/{project}/acceptance"), None)
+        .await;
+    c.check("GET", "/admin/v1/projects/{id}/acceptance", status, &body);
+    for format in ["html", "json"] {
+        let request = Request::builder()
+            .uri(format!(
+                "/admin/v1/projects/{project}/acceptance/report.{format}"
+            ))
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .body(Body::empty())
+            .unwrap();
+        let (status, body) = raw(&hub, request).await;
+        assert_eq!(status, StatusCode::OK, "{format}: {body}");
+        c.check(
+            "GET",
+            &format!("/admin/v1/projects/{{id}}/acceptance/report.{format}"),
+            status,
+            &body,
+        );
+    }
+
     c.finish("/admin/");
 }

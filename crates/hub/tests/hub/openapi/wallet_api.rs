@@ -72,6 +72,32 @@ async fn real_wallet_answers_match_the_documented_schemas() {
         .unwrap();
     let (status, body) = raw(&hub, request).await;
     c.check("POST", "/wallet/v1/sign-in", status, &body);
+    let (_, products) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{}", acqp.project.id),
+            Some(json!({"products": ["UPM"]})),
+        )
+        .await;
+    let (_, minted) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{}/acceptance/session", acqp.project.id),
+            Some(json!({})),
+        )
+        .await;
+    let ticket = minted["ticket"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{products} {minted}"));
+    for ticket in [ticket, ticket, "tkt_nope"] {
+        let request = Request::builder()
+            .method("POST")
+            .uri("/wallet/v1/sign-in/ticket")
+            .body(Body::from(json!({"ticket": ticket}).to_string()))
+            .unwrap();
+        let (status, body) = raw(&hub, request).await;
+        c.check("POST", "/wallet/v1/sign-in/ticket", status, &body);
+    }
 
     let wallet = Wallet::sign_in(&hub, &acqp, "D9").await;
     let (status, body) = wallet.send(&hub, "GET", "/me", None).await;
