@@ -95,6 +95,14 @@ fn admin_routes() -> Router<Arc<Hub>> {
             post(admin::test_notification),
         )
         .route("/projects/{id}/runs/{run}", get(admin::show_run))
+        .route(
+            "/projects/{id}/authorization-urls",
+            post(admin::create_authorization_url),
+        )
+        .route(
+            "/projects/{id}/authorizations",
+            get(admin::list_authorizations),
+        )
         .route("/clock", get(admin::show_clock))
         .route("/clock/advance", post(admin::advance_clock))
         .fallback(admin::admin_not_found)

@@ -35,3 +35,9 @@ if (live && window.EventSource) {
     if (!pending) pending = setTimeout(refresh, 250);
   });
 }
+
+// Confirmations: a form with data-confirm="question" is sent only once confirmed.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});

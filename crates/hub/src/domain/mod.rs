@@ -3,7 +3,9 @@
 //! payments, Auto Debit, and the signed calls the hub makes to the ACQP (and where they may go). Every operation is a
 //! method of [`crate::Hub`] over the store.
 
+pub mod acceptance_gate;
 pub mod acqp;
+pub mod acqp_authorizations;
 pub mod admin_credential;
 pub mod api_outcome;
 pub mod assignments;

@@ -1,6 +1,7 @@
 //! linker-hub through its real router and over loopback, with real signed requests.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod acqp_authorization;
 mod admin_api;
 mod after_payment;
 mod attachments;
