@@ -461,3 +461,83 @@ fn with_public_the_hub_calls_no_loopback_acqp_and_without_it_does() {
         "without --public the loopback ACQP is dialled: {check}"
     );
 }
+
+#[test]
+fn the_tsp_generates_an_acqp_authorization_url_and_lists_the_authorizations_from_the_cli() {
+    let hub = RunningHub::start();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let public = keys_dir.path().join("public.b64");
+    std::fs::write(&public, KeyPair::generate().unwrap().public.to_base64()).unwrap();
+    let run = |args: &[&str]| {
+        linker()
+            .args(args)
+            .args(["--hub", &hub.url, "--data"])
+            .arg(hub.data.path())
+            .env_remove("LINKER_ADMIN_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let output = run(&[
+        "project",
+        "create",
+        "--name",
+        "Demo TSP",
+        "--client-id",
+        "TEST_CLI_AUTHZ",
+        "--acqp-public-key",
+        public.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "project create: {output:?}");
+    let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = project["id"].as_str().unwrap();
+
+    let output = run(&[
+        "project",
+        "authorization-url",
+        id,
+        "--products",
+        "UPM,ORDER_CODE",
+        "--acqp-name",
+        "Bank of Examples",
+        "--acqp-email",
+        "ops@bank.example",
+        "--mail",
+    ]);
+    assert!(output.status.success(), "authorization-url: {output:?}");
+    let generated: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        generated["url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with(&format!("{}/console/authorize/", hub.url))),
+        "{generated}"
+    );
+    assert!(generated["expiresAt"].is_string(), "{generated}");
+
+    let output = run(&[
+        "project",
+        "authorization-url",
+        id,
+        "--products",
+        "TELEPORT",
+        "--acqp-name",
+        "Bank",
+        "--acqp-email",
+        "ops@bank.example",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("INVALID_INPUT"),
+        "{output:?}"
+    );
+
+    let output = run(&["project", "authorizations", id]);
+    assert!(output.status.success(), "authorizations: {output:?}");
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed["authorizations"], serde_json::json!([]), "{listed}");
+    assert_eq!(listed["urls"][0]["status"], "PENDING", "{listed}");
+    assert_eq!(
+        listed["urls"][0]["products"],
+        serde_json::json!(["UPM", "ORDER_CODE"]),
+        "{listed}"
+    );
+}
