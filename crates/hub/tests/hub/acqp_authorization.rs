@@ -948,3 +948,94 @@ async fn the_admin_api_generates_and_lists_and_a_non_member_tsp_can_do_neither()
         "PENDING"
     );
 }
+
+#[tokio::test]
+async fn with_a_relay_the_authorization_mail_goes_by_smtp_and_a_failure_is_recorded() {
+    use crate::support::smtp::{Mode, Server};
+
+    let server = Server::start(Mode::PlainOnly).await;
+    let hub = TestHub::new();
+    let (project, _alice) = project_with_tsp(&hub).await;
+    let relay = format!("smtp://127.0.0.1:{}", server.address.port());
+    hub.hub
+        .set_mail_relay(Some(linker_hub::mail::MailRelay::parse(&relay).unwrap()));
+    let new =
+        json!({"products": ["UPM"], "acqpName": "Bank", "acqpEmail": ACQP_EMAIL, "mail": true});
+    let (status, body) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/authorization-urls"),
+            Some(new.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].recipient, ACQP_EMAIL);
+    let url = body["url"].as_str().unwrap();
+    // Quoted-printable breaks long lines with a soft `=` at the end.
+    assert!(
+        seen[0].message.replace("=\r\n", "").contains(url),
+        "the mail carries the URL {url}: {}",
+        seen[0].message
+    );
+    assert_eq!(mail(&hub, &project)[0].2, "sent");
+
+    // A relay that is not there: the mail is failed with why, the URL still made.
+    hub.hub.set_mail_relay(Some(
+        linker_hub::mail::MailRelay::parse("smtp://127.0.0.1:9").unwrap(),
+    ));
+    let (status, body) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/authorization-urls"),
+            Some(new),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let failed = &hub.hub.authorization_mail(&project).unwrap()[0];
+    assert_eq!(failed.status, "failed", "{failed:?}");
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("127.0.0.1:9")),
+        "{failed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_queued_authorization_mail_whose_sender_stopped_is_sent_by_the_sweep_once_its_lease_ran_out()
+ {
+    let hub = TestHub::new();
+    let (project, _alice) = project_with_tsp(&hub).await;
+    // Queued as a request would, but never sent by it (the hub stopped mid-request).
+    let generated = hub
+        .hub
+        .generate_authorization_url(
+            &project,
+            "admin API",
+            &linker_hub::domain::acqp_authorizations::NewAuthorizationUrl {
+                products: vec!["UPM".to_owned()],
+                acqp_name: "Bank".to_owned(),
+                acqp_email: ACQP_EMAIL.to_owned(),
+                mail: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(generated.mail_ids.len(), 1);
+    assert_eq!(
+        hub.hub.send_queued_mail().await.unwrap(),
+        0,
+        "its lease runs"
+    );
+    assert_eq!(mail(&hub, &project)[0].2, "queued");
+    hub.clock.advance(Duration::minutes(3));
+    assert_eq!(hub.hub.send_queued_mail().await.unwrap(), 1, "taken once");
+    assert_eq!(mail(&hub, &project)[0].2, "outbox");
+    assert_eq!(
+        hub.hub.send_queued_mail().await.unwrap(),
+        0,
+        "and only once"
+    );
+}

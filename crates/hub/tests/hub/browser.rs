@@ -350,3 +350,171 @@ async fn reqwest_junit(client: &Client, hub: &str, project: &str) -> String {
         .unwrap();
     value.as_str().unwrap_or_default().to_owned()
 }
+
+/// The text of the authorizations table on the TSP's Authorization tab, reloaded.
+async fn tsp_authorizations(client: &Client, tab: &str) -> String {
+    client.goto(tab).await.unwrap();
+    text_of(client, "#authorizations").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tsp_invites_an_acqp_which_authorizes_then_cancels_and_the_tsp_sees_each_state() {
+    let data = tempfile::tempdir().unwrap();
+    let server = linker_hub::Server::bind(&crate::support::loopback_config(data.path()))
+        .await
+        .unwrap();
+    let hub = server.local_url();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let admin_token = std::fs::read_to_string(linker_hub::admin_token_path(data.path())).unwrap();
+    let driver = driver().await;
+    let tsp = browser(&driver).await;
+    let acqp = browser(&driver).await;
+
+    // The TSP: its first user, a project, the project's Authorization tab.
+    tsp.goto(&format!("{hub}/console")).await.unwrap();
+    fill(&tsp, "#adminToken", admin_token.trim()).await;
+    fill(&tsp, "#email", "tsp@example.com").await;
+    fill(&tsp, "#password", "correct horse battery").await;
+    click(&tsp, "form button").await;
+    fill(&tsp, "#name", "Acme Pay").await;
+    fill(&tsp, "#clientId", "ACME_AUTHZ_CLIENT").await;
+    let key = linker_aplus::KeyPair::generate()
+        .unwrap()
+        .public
+        .to_base64();
+    fill(&tsp, "#acqpPublicKey", &key).await;
+    click(&tsp, "form[action='/console/projects'] button").await;
+    click(&tsp, "nav.tabs a[href$='/authorization']").await;
+    let tab = tsp.current_url().await.unwrap().to_string();
+    assert_eq!(text_of(&tsp, "h1").await, "ACQP authorization");
+
+    // Generate without an ACQP email first: the problem is said next to the field.
+    element(&tsp, "#generate input[value='UPM']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    element(&tsp, "#generate input[value='ORDER_CODE']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&tsp, "#acqpName", "Bank of Examples").await;
+    click(&tsp, "#generate button").await;
+    let refusal = text_of(&tsp, "#acqpEmail ~ .field-error").await;
+    assert!(refusal.contains("email"), "{refusal}");
+    shot(&tsp, "authz-01-generate-refused").await;
+    fill(&tsp, "#acqpEmail", "ops@bank.example").await;
+    element(&tsp, "#generate input[name='mail']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&tsp, "#generate button").await;
+    let url = text_of(&tsp, "#authorization-url").await;
+    assert!(
+        url.starts_with(&format!("{hub}/console/authorize/")),
+        "{url}"
+    );
+    let mail = text_of(&tsp, "#authorization-mail").await;
+    assert!(
+        mail.contains("ops@bank.example"),
+        "mailed (the outbox): {mail}"
+    );
+    shot(&tsp, "authz-02-url-generated").await;
+
+    // The ACQP opens it signed out and creates its account there.
+    acqp.goto(&url).await.unwrap();
+    assert!(
+        text_of(&acqp, "#account-form")
+            .await
+            .contains("Create your ACQP account"),
+        "no account yet"
+    );
+    shot(&acqp, "authz-03-create-account").await;
+    fill(&acqp, "#password", "correct horse battery").await;
+    click(&acqp, "#account-form button").await;
+    assert!(text_of(&acqp, "#terms").await.contains("By authorizing"));
+    shot(&acqp, "authz-04-review").await;
+    click(&acqp, "#authorize").await;
+    assert!(
+        text_of(&acqp, "#terms-error")
+            .await
+            .contains("accept the terms"),
+        "the terms unticked: said next to them"
+    );
+    shot(&acqp, "authz-05-terms-missing").await;
+    element(&acqp, "#accept-terms").await.click().await.unwrap();
+    click(&acqp, "#authorize").await;
+    assert_eq!(text_of(&acqp, "h1").await, "Authorized");
+    shot(&acqp, "authz-06-authorized").await;
+    click(&acqp, "#to-authorizations").await;
+    let listed = text_of(&acqp, "#authorizations").await;
+    assert!(
+        listed.contains("Acme Pay") && listed.contains("Active"),
+        "{listed}"
+    );
+    shot(&acqp, "authz-07-acqp-authorizations").await;
+
+    // It narrows the scope to UPM.
+    element(&acqp, "#authorizations details summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    element(&acqp, "form[action$='/scope'] input[value='ORDER_CODE']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    shot(&acqp, "authz-07b-change-scope").await;
+    click(&acqp, "form[action$='/scope'] button").await;
+    let notice = text_of(&acqp, ".notice").await;
+    assert!(notice.contains("is now User-presented Mode"), "{notice}");
+
+    // The TSP sees it Active, with its Agent-Token.
+    let seen = tsp_authorizations(&tsp, &tab).await;
+    assert!(
+        seen.contains("Bank of Examples")
+            && seen.contains("Active")
+            && seen.contains("agt_")
+            && !seen.contains("Order Code"),
+        "{seen}"
+    );
+    shot(&tsp, "authz-08-tsp-sees-active").await;
+
+    // The ACQP cancels (confirming), and the TSP sees it Inactive.
+    let old_page = element(&acqp, "html").await;
+    element(&acqp, "form[action$='/cancel'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    acqp.accept_alert().await.expect("a confirmation was asked");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while old_page.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "no page after cancelling");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let listed = text_of(&acqp, "#authorizations").await;
+    assert!(listed.contains("Inactive"), "{listed}");
+    shot(&acqp, "authz-09-acqp-cancelled").await;
+    let seen = tsp_authorizations(&tsp, &tab).await;
+    assert!(seen.contains("Inactive"), "{seen}");
+    shot(&tsp, "authz-10-tsp-sees-inactive").await;
+
+    // The URL was used: opening it again says so.
+    acqp.goto(&url).await.unwrap();
+    let refusal = text_of(&acqp, "main").await;
+    assert!(refusal.contains("already used"), "{refusal}");
+    shot(&acqp, "authz-11-url-used-again").await;
+
+    tsp.close().await.ok();
+    acqp.close().await.ok();
+    drop(driver);
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
+}
