@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Hub;
 use crate::domain::admin_credential::token_hash;
-use crate::domain::console_users::ConsoleUser;
+use crate::domain::console_users::{ConsoleRole, ConsoleUser};
 use crate::domain::merchants::MAIL_LEASE;
 use crate::error::HubError;
 use crate::store::Db;
@@ -278,6 +278,18 @@ impl Hub {
         }
         let acqp_email = crate::domain::merchants::check_email(&new.acqp_email)
             .map_err(|_| HubError::invalid("acqpEmail", "give the email of the ACQP's person"))?;
+        let existing = self
+            .store
+            .db(|db| db.console_users().role_by_email(&acqp_email))?;
+        if let Some((_, ConsoleRole::Tsp)) = existing {
+            return Err(HubError::invalid(
+                "acqpEmail",
+                format!(
+                    "{acqp_email} is a TSP staff account on this hub: the ACQP's person \
+                     authorizes with an ACQP account, under an email of its own"
+                ),
+            ));
+        }
         let token = self.ids.secret();
         let now = self.clock.now();
         let row = AuthorizationUrlRow {
@@ -465,7 +477,8 @@ impl Hub {
             if !db.authorization_urls().mark_used(&offer.url_id, now)? {
                 return Err(refused(
                     "AUTHORIZATION_URL_USED",
-                    "this authorization URL was already used: an authorization URL works once",
+                    "this authorization URL was already used (an authorization URL works once), \
+                     revoked or expired meanwhile",
                 ));
             }
             db.acqp_authorizations().insert(&row)?;

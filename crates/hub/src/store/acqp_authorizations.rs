@@ -220,13 +220,13 @@ impl AuthorizationUrls<'_> {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Marks a URL used now; false when it was already used or revoked.
+    /// Marks a URL used now; false when it was already used, revoked or expired.
     pub fn mark_used(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let changed = self
             .connection
             .prepare_cached(
                 "UPDATE authorization_urls SET used_at = ?2 \
-                 WHERE id = ?1 AND used_at IS NULL AND revoked_at IS NULL",
+                 WHERE id = ?1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
             )?
             .execute(params![id, time_text(now)])?;
         Ok(changed == 1)

@@ -880,6 +880,10 @@ async fn the_admin_api_generates_and_lists_and_a_non_member_tsp_can_do_neither()
             json!({"products": ["UPM"], "acqpName": "Bank", "acqpEmail": "nope"}),
             "acqpEmail",
         ),
+        (
+            json!({"products": ["UPM"], "acqpName": "Bank", "acqpEmail": "alice@example.com"}),
+            "acqpEmail: alice@example.com is a TSP staff account",
+        ),
     ] {
         let (status, body) = hub.admin("POST", &path, Some(bad.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
