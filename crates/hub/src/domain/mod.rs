@@ -1,7 +1,8 @@
 //! What the hub does, without HTTP or SQL: projects, merchants and their sessions, payments by
 //! scenario, runs and their evidence, assignments, forced results, scanning, user-initiated
-//! payments, Auto Debit, and the signed calls the hub makes to the ACQP (and where they may go). Every operation is a
-//! method of [`crate::Hub`] over the store.
+//! payments, Auto Debit, the ACQP's authorization of a TSP's application (console roles,
+//! authorization URLs, Agent-Tokens), and the signed calls the hub makes to the ACQP (and where
+//! they may go). Every operation is a method of [`crate::Hub`] over the store.
 
 pub mod acceptance_gate;
 pub mod acqp;
