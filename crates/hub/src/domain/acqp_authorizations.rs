@@ -425,7 +425,8 @@ impl Hub {
         if !user.is_acqp() {
             return Err(HubError::Forbidden(format!(
                 "this authorization URL is for the ACQP {} ({}): TSP staff cannot use it. Send it \
-                 to the ACQP; its person signs in with an ACQP account",
+                 to the ACQP; its person signs in with an ACQP account (sign out first to do so \
+                 in this browser)",
                 offer.acqp_name, offer.acqp_email
             )));
         }

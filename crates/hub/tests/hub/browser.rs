@@ -512,6 +512,34 @@ async fn a_tsp_invites_an_acqp_which_authorizes_then_cancels_and_the_tsp_sees_ea
     assert!(refusal.contains("already used"), "{refusal}");
     shot(&acqp, "authz-11-url-used-again").await;
 
+    // On a tablet held upright, both pages fit its width (tables scroll in their own box).
+    for (client, page, name) in [
+        (&tsp, tab.clone(), "authz-12-tsp-tab-tablet"),
+        (
+            &acqp,
+            format!("{hub}/console/authorizations"),
+            "authz-13-acqp-authorizations-tablet",
+        ),
+    ] {
+        client.set_window_size(768, 1024).await.unwrap();
+        client.goto(&page).await.unwrap();
+        element(client, "main").await;
+        let fits = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, inner) = (fits[0].as_u64().unwrap(), fits[1].as_u64().unwrap());
+        let path = shot(client, name).await;
+        assert!(
+            scroll <= inner,
+            "{page} is {scroll} px wide in a {inner} px tablet window ({})",
+            path.display()
+        );
+    }
+
     tsp.close().await.ok();
     acqp.close().await.ok();
     drop(driver);
