@@ -15,6 +15,14 @@ pub const DENIED_CODES: [&str; 9] = [
     "TICKET_INVALID",
 ];
 
+/// The codes of [`HubError::Refused`]: why an ACQP authorization step was refused.
+pub const REFUSED_CODES: [&str; 4] = [
+    "ACCEPTANCE_NOT_PASSED",
+    "AUTHORIZATION_URL_INVALID",
+    "AUTHORIZATION_URL_USED",
+    "AUTHORIZATION_URL_EXPIRED",
+];
+
 /// Something a hub operation refused or failed to do.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -45,6 +53,16 @@ pub enum HubError {
     /// acceptance sign-in ticket unknown, used or expired).
     #[error("{message}")]
     Denied {
+        /// The stable code.
+        code: &'static str,
+        /// What happened, for people.
+        message: String,
+    },
+    /// A step of the ACQP's authorization refused for a reason told apart by its code (HTTP
+    /// 409): `ACCEPTANCE_NOT_PASSED`, `AUTHORIZATION_URL_INVALID`, `AUTHORIZATION_URL_USED`,
+    /// `AUTHORIZATION_URL_EXPIRED`.
+    #[error("{message}")]
+    Refused {
         /// The stable code.
         code: &'static str,
         /// What happened, for people.
@@ -88,6 +106,14 @@ impl HubError {
         }
     }
 
+    /// An authorization step refused with `code` (one of [`REFUSED_CODES`]).
+    pub fn refused(code: &'static str, message: impl Into<String>) -> HubError {
+        HubError::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The stable code front ends and scripts branch on.
     pub fn code(&self) -> &'static str {
         match self {
@@ -96,7 +122,7 @@ impl HubError {
             HubError::Conflict(_) => "CONFLICT",
             HubError::Unauthorized(_) => "UNAUTHORIZED",
             HubError::Forbidden(_) => "FORBIDDEN",
-            HubError::Denied { code, .. } => code,
+            HubError::Denied { code, .. } | HubError::Refused { code, .. } => code,
             HubError::RunOver(_) => "RUN_OVER",
             HubError::WalletLacksProduct(_) => "WALLET_LACKS_PRODUCT",
             HubError::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",

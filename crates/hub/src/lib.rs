@@ -154,6 +154,12 @@ impl Hub {
         self.store.hold_for_test()
     }
 
+    /// The store itself, for tests that lay down a fixture through its typed tables.
+    #[doc(hidden)]
+    pub fn store_for_test(&self) -> &store::Store {
+        &self.store
+    }
+
     /// How many uses of the store wait for it right now (for tests).
     #[doc(hidden)]
     pub fn store_waiting_for_test(&self) -> usize {

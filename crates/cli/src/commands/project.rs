@@ -1,5 +1,6 @@
 //! `linker project ...`: create, show, update and list projects through the hub's admin API, and
-//! rotate a project's sandbox Agent-Token (TSP mode).
+//! rotate a project's sandbox Agent-Token (TSP mode), invite the ACQP to authorize the application (an authorization URL) and list its
+//! authorizations.
 
 use std::path::PathBuf;
 
@@ -37,6 +38,39 @@ pub enum ProjectCommand {
         /// The project's id (prj_...).
         id: String,
     },
+    /// Generate an authorization URL for the ACQP (once sandbox acceptance has passed); prints
+    /// the URL (shown only this once) and its expiry as JSON.
+    AuthorizationUrl(AuthorizationUrlArgs),
+    /// List the ACQP's authorizations (Active or Inactive, with their Agent-Tokens) and the
+    /// authorization URLs, as JSON.
+    Authorizations {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The project's id (prj_...).
+        id: String,
+    },
+}
+
+/// Arguments of `linker project authorization-url`.
+#[derive(Debug, clap::Args)]
+pub struct AuthorizationUrlArgs {
+    #[command(flatten)]
+    admin: AdminArgs,
+    /// The project's id (prj_...).
+    id: String,
+    /// The products to authorize, comma-separated (UPM, ORDER_CODE, PRIVATE_ORDER_CODE,
+    /// ENTRY_CODE, CASHIER, AUTO_DEBIT): among those that passed acceptance.
+    #[arg(long, value_delimiter = ',', required = true)]
+    products: Vec<String>,
+    /// The ACQP's organisation name.
+    #[arg(long)]
+    acqp_name: String,
+    /// The email of the ACQP's person who will authorize (only an ACQP account with it can).
+    #[arg(long)]
+    acqp_email: String,
+    /// Also mail the URL to that email (SMTP, or the hub's outbox).
+    #[arg(long)]
+    mail: bool,
 }
 
 /// Arguments of `linker project create`.
@@ -174,6 +208,21 @@ pub fn run(command: ProjectCommand) -> Result<Outcome> {
         ProjectCommand::RotateAgentToken { admin, id } => {
             AdminClient::new(&admin)?.send("POST", &format!("/projects/{id}/agent-token"), None)?
         }
+        ProjectCommand::AuthorizationUrl(args) => AdminClient::new(&args.admin)?.send(
+            "POST",
+            &format!("/projects/{}/authorization-urls", args.id),
+            Some(json!({
+                "products": args.products,
+                "acqpName": args.acqp_name,
+                "acqpEmail": args.acqp_email,
+                "mail": args.mail,
+            })),
+        )?,
+        ProjectCommand::Authorizations { admin, id } => AdminClient::new(&admin)?.send(
+            "GET",
+            &format!("/projects/{id}/authorizations"),
+            None,
+        )?,
     };
     println!(
         "{}",

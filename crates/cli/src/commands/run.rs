@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use linker_runner::{NoOperator, Pos, Runner};
+use linker_runner::{ClockControl, NoOperator, Pos, Runner};
 use linker_wallet::{SettingsUpdate, Wallet, WalletOptions};
 
 use crate::Outcome;
@@ -44,7 +44,8 @@ pub struct RunCommand {
     /// The project (prj_...) whose acceptance runs (with --acceptance).
     #[arg(long)]
     project: Option<String>,
-    /// The admin token (with --acceptance).
+    /// The admin token: with --acceptance, to mint the acceptance account's sign-in; with a
+    /// hub on its test clock (`hub serve --test-clock`), to move that clock through the waits.
     #[arg(long, env = "LINKER_ADMIN_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// The project's API token, lkp_... (with --acceptance).
@@ -133,7 +134,8 @@ pub fn run(command: RunCommand) -> Result<Outcome> {
             }
         }
     };
-    let outcome = run_cases(&command, sign_in)?;
+    let clock = test_clock(&command, acceptance.as_ref().map(|(client, _)| client));
+    let outcome = run_cases(&command, sign_in, clock)?;
     match &acceptance {
         Some((client, project)) => acceptance_after(&command, client, project, outcome),
         None => Ok(outcome),
@@ -175,7 +177,11 @@ fn acceptance_after(
 }
 
 /// Signs the wallet in, runs the selected cases and reports them.
-fn run_cases(command: &RunCommand, sign_in: SignIn) -> Result<Outcome> {
+fn run_cases(
+    command: &RunCommand,
+    sign_in: SignIn,
+    clock: Option<ClockControl>,
+) -> Result<Outcome> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let temp;
@@ -221,10 +227,36 @@ fn run_cases(command: &RunCommand, sign_in: SignIn) -> Result<Outcome> {
             }
         };
         let progress = TerminalProgress::new();
-        let report = Runner::new(&wallet, pos, command.run.config()?, &progress)
-            .run()
-            .await?;
+        let mut config = command.run.config()?;
+        if let Some(clock) = clock {
+            eprintln!("the hub runs on its test clock: the runner moves it through the waits");
+            // On the test clock a correct sale settles within seconds of hub time.
+            config.settle = Duration::from_secs(60);
+            config.fast_forward = Some(clock);
+        }
+        let report = Runner::new(&wallet, pos, config, &progress).run().await?;
         command.run.finish(&report)
+    })
+}
+
+/// With the admin token (`--token`) and a hub on its test clock (`hub serve --test-clock`),
+/// the runner moves that clock through what the POS waits out, as `linker demo --run` does, so
+/// a case's timeouts and retries take seconds, not minutes. `None` otherwise: real time.
+fn test_clock(command: &RunCommand, acceptance: Option<&AdminClient>) -> Option<ClockControl> {
+    let token = command.token.as_deref()?.trim().to_owned();
+    let own;
+    let client = match acceptance {
+        Some(client) => client,
+        None => {
+            own =
+                AdminClient::new(&AdminArgs::new(&command.hub, Some(token.clone()), None)).ok()?;
+            &own
+        }
+    };
+    let clock = client.send("GET", "/clock", None).ok()?;
+    (clock["adjustable"] == serde_json::json!(true)).then(|| ClockControl {
+        hub_url: command.hub.clone(),
+        admin_token: token,
     })
 }
 

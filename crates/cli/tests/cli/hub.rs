@@ -461,3 +461,64 @@ fn with_public_the_hub_calls_no_loopback_acqp_and_without_it_does() {
         "without --public the loopback ACQP is dialled: {check}"
     );
 }
+
+#[test]
+fn the_cli_refuses_an_acqp_authorization_url_before_acceptance_and_lists_none() {
+    let hub = RunningHub::start();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let public = keys_dir.path().join("public.b64");
+    std::fs::write(&public, KeyPair::generate().unwrap().public.to_base64()).unwrap();
+    let run = |args: &[&str]| {
+        linker()
+            .args(args)
+            .args(["--hub", &hub.url, "--data"])
+            .arg(hub.data.path())
+            .env_remove("LINKER_ADMIN_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let output = run(&[
+        "project",
+        "create",
+        "--name",
+        "Demo TSP",
+        "--client-id",
+        "TEST_CLI_AUTHZ",
+        "--acqp-public-key",
+        public.to_str().unwrap(),
+        "--products",
+        "UPM",
+    ]);
+    assert!(output.status.success(), "project create: {output:?}");
+    let project: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = project["id"].as_str().unwrap();
+
+    // No acceptance run yet: refused, saying why (the passed path is in runner.rs, after a
+    // real `linker run --acceptance`).
+    let output = run(&[
+        "project",
+        "authorization-url",
+        id,
+        "--products",
+        "UPM",
+        "--acqp-name",
+        "Bank of Examples",
+        "--acqp-email",
+        "ops@bank.example",
+        "--mail",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("ACCEPTANCE_NOT_PASSED"),
+        "{output:?}"
+    );
+
+    let output = run(&["project", "authorizations", id]);
+    assert!(output.status.success(), "authorizations: {output:?}");
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (listed["authorizations"].clone(), listed["urls"].clone()),
+        (serde_json::json!([]), serde_json::json!([])),
+        "{listed}"
+    );
+}

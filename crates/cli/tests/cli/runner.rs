@@ -168,10 +168,15 @@ impl Drop for Processes {
 
 impl Processes {
     fn start() -> Processes {
+        Processes::start_with(&[])
+    }
+
+    /// The processes, with extra arguments for `linker hub serve` (e.g. `--test-clock`).
+    fn start_with(hub_args: &[&str]) -> Processes {
         use std::io::{BufRead, BufReader};
         use std::process::Stdio;
 
-        let hub = crate::hub::RunningHub::start_in(tempfile::tempdir().unwrap(), &[]);
+        let hub = crate::hub::RunningHub::start_in(tempfile::tempdir().unwrap(), hub_args);
         let keys = linker_aplus::KeyPair::generate().unwrap();
         let keys_dir = tempfile::tempdir().unwrap();
         let public = keys_dir.path().join("public.b64");
@@ -360,7 +365,8 @@ fn every_part_as_its_own_process_runs_cases_to_passed_verdicts() {
 /// verifies, 1 when a byte was edited or the key is not the pinned one, 2 when there is no file.
 #[test]
 fn run_acceptance_saves_a_signed_report_that_verify_report_checks() {
-    let processes = Processes::start();
+    // On the hub's test clock, which `linker run` moves through the waits with the admin token.
+    let processes = Processes::start_with(&["--test-clock"]);
     let hub = &processes.hub;
     let project = processes.project_id();
     let output = linker()
@@ -405,12 +411,7 @@ fn run_acceptance_saves_a_signed_report_that_verify_report_checks() {
             &hub.url,
         ])
         .args(["--pos-driver", &processes.driver])
-        .args([
-            "--cases",
-            "UPM-01,RFD-01,CAN-01",
-            "--acceptance-mid",
-            "ACC-CI",
-        ])
+        .args(["--acceptance-mid", "ACC-CI"])
         .arg("--acceptance-report")
         .arg(&report)
         .env("LINKER_ADMIN_TOKEN", token.trim())
@@ -421,9 +422,50 @@ fn run_acceptance_saves_a_signed_report_that_verify_report_checks() {
     assert_eq!(output.status.code(), Some(0), "every run passes:\n{stderr}");
     assert!(
         stderr.contains("MID ACC-CI")
-            && stderr.contains("3 cases: 3 passed")
-            && stderr.contains("acceptance: IN_PROGRESS (3 of 6 required cases passed)"),
+            && stderr.contains("6 cases: 6 passed")
+            && stderr.contains("acceptance: PASSED"),
         "says where acceptance stands: {stderr}"
+    );
+
+    // Acceptance passed: the TSP invites the ACQP to authorize, from the CLI too.
+    let admin = |args: &[&str]| {
+        linker()
+            .args(args)
+            .args(["--hub", &hub.url, "--data"])
+            .arg(hub.data.path())
+            .env_remove("LINKER_ADMIN_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let output = admin(&[
+        "project",
+        "authorization-url",
+        project,
+        "--products",
+        "UPM",
+        "--acqp-name",
+        "Bank of Examples",
+        "--acqp-email",
+        "ops@bank.example",
+    ]);
+    assert!(output.status.success(), "authorization-url: {output:?}");
+    let generated: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        generated["url"]
+            .as_str()
+            .is_some_and(|url| url.starts_with(&format!("{}/console/authorize/", hub.url))),
+        "{generated}"
+    );
+    let output = admin(&["project", "authorizations", project]);
+    assert!(output.status.success(), "authorizations: {output:?}");
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (
+            listed["urls"][0]["status"].as_str(),
+            listed["urls"][0]["products"].clone()
+        ),
+        (Some("PENDING"), serde_json::json!(["UPM"])),
+        "{listed}"
     );
 
     let fingerprint = linker_aplus::PublicKey::from_base64_or_pem(

@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{AdminAuth, JsonBody, ProjectAuth, json_body};
 use crate::Hub;
+use crate::domain::acqp_authorizations::{
+    GeneratedUrl, NewAuthorizationUrl, ProjectAuthorizations,
+};
 use crate::domain::merchants::{Invited, Merchant, NewMerchant};
 use crate::domain::payments::IssuedPaymentCode;
 use crate::domain::projects::{NewProject, ProjectUpdate, ProjectView};
@@ -328,4 +331,26 @@ pub(super) async fn show_run(
         .await
         .map_err(|error| HubError::Internal(format!("the run's judge failed: {error}")))??;
     Ok(Json(view))
+}
+
+/// Generates an ACQP authorization URL for the project (sandbox acceptance must have passed);
+/// mailed to the ACQP when `mail` is true.
+pub(super) async fn create_authorization_url(
+    State(hub): State<Arc<Hub>>,
+    _: ProjectAuth,
+    Path(id): Path<String>,
+    JsonBody(new): JsonBody<NewAuthorizationUrl>,
+) -> Result<(StatusCode, Json<GeneratedUrl>), HubError> {
+    let generated = hub.generate_authorization_url(&id, "admin API", &new)?;
+    hub.deliver_authorization_mail(&generated.mail_ids).await?;
+    Ok((StatusCode::CREATED, Json(generated)))
+}
+
+/// The project's ACQP authorizations (with their Agent-Tokens) and authorization URLs.
+pub(super) async fn list_authorizations(
+    State(hub): State<Arc<Hub>>,
+    _: ProjectAuth,
+    Path(id): Path<String>,
+) -> Result<Json<ProjectAuthorizations>, HubError> {
+    Ok(Json(hub.project_authorizations(&id)?))
 }

@@ -24,7 +24,9 @@ impl IntoResponse for HubError {
             HubError::Conflict(_) => StatusCode::CONFLICT,
             HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
             HubError::Forbidden(_) => StatusCode::FORBIDDEN,
-            HubError::RunOver(_) | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
+            HubError::RunOver(_) | HubError::WalletLacksProduct(_) | HubError::Refused { .. } => {
+                StatusCode::CONFLICT
+            }
             HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             HubError::Store(_) | HubError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };

@@ -116,6 +116,14 @@ fn admin_routes() -> Router<Arc<Hub>> {
             "/projects/{id}/acceptance/report.json",
             get(acceptance::report_json),
         )
+        .route(
+            "/projects/{id}/authorization-urls",
+            post(admin::create_authorization_url),
+        )
+        .route(
+            "/projects/{id}/authorizations",
+            get(admin::list_authorizations),
+        )
         .route("/clock", get(admin::show_clock))
         .route("/clock/advance", post(admin::advance_clock))
         .fallback(admin::admin_not_found)

@@ -12,9 +12,14 @@
 //! planted by someone else proves nothing; the sign-in and setup forms, before any session, use a
 //! double-submit cookie. Every form post must also come from the console's own origin (`Origin`,
 //! `Sec-Fetch-Site`). A user of one project gets 404 for every page and export of another.
+//!
+//! Roles: TSP staff ([`Staff`]) open projects; an ACQP's user ([`AcqpUser`]) opens only its
+//! Authorizations page and the authorization URLs sent to it (`authz.rs`); each is refused the
+//! other's pages (403).
 
 mod acceptance;
 mod accounts;
+mod authz;
 mod pages;
 mod results;
 mod tools;
@@ -49,6 +54,7 @@ pub fn router() -> Router<Arc<Hub>> {
         .merge(pages::routes())
         .merge(acceptance::routes())
         .merge(accounts::routes())
+        .merge(authz::routes())
         .merge(results::routes())
         .merge(tools::routes())
         .fallback(not_found)
@@ -124,6 +130,7 @@ impl IntoResponse for PageError {
                     HubError::NotFound(_) => StatusCode::NOT_FOUND,
                     HubError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                     HubError::Conflict(_)
+                    | HubError::Refused { .. }
                     | HubError::RunOver(_)
                     | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
                     HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
@@ -292,22 +299,78 @@ impl Staff {
     }
 }
 
+/// The signed-in user of the request, whatever its role (origin checked on a form post).
+async fn session_staff(parts: &Parts, hub: &Arc<Hub>) -> Result<Staff, PageError> {
+    let token = console_cookie(hub, &parts.headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
+    let user = hub.console_user(token).map_err(|error| match error {
+        HubError::Denied { .. } => PageError::SignIn,
+        other => PageError::Hub(other),
+    })?;
+    if parts.method != axum::http::Method::GET && parts.method != axum::http::Method::HEAD {
+        check_origin(hub, &parts.headers)?;
+    }
+    Ok(Staff {
+        user,
+        csrf: session_csrf(token),
+    })
+}
+
+/// The TSP's staff only: an ACQP's user is refused every project page (and the project list).
 impl FromRequestParts<Arc<Hub>> for Staff {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Staff, PageError> {
-        let token = console_cookie(hub, &parts.headers, SESSION_COOKIE).ok_or(PageError::SignIn)?;
-        let user = hub.console_user(token).map_err(|error| match error {
-            HubError::Denied { .. } => PageError::SignIn,
-            other => PageError::Hub(other),
-        })?;
-        if parts.method != axum::http::Method::GET && parts.method != axum::http::Method::HEAD {
-            check_origin(hub, &parts.headers)?;
+        let staff = session_staff(parts, hub).await?;
+        if staff.user.is_acqp() {
+            return Err(PageError::Hub(HubError::Forbidden(
+                "this page is for the TSP's staff: an ACQP's account opens its Authorizations \
+                 page (/console/authorizations)"
+                    .to_owned(),
+            )));
         }
-        Ok(Staff {
-            user,
-            csrf: session_csrf(token),
-        })
+        Ok(staff)
+    }
+}
+
+/// Any signed-in console user, TSP staff or ACQP (signing out, the authorization URL).
+#[derive(Debug, Clone)]
+pub struct Signed(pub Staff);
+
+impl FromRequestParts<Arc<Hub>> for Signed {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<Signed, PageError> {
+        Ok(Signed(session_staff(parts, hub).await?))
+    }
+}
+
+/// An ACQP's signed-in user only: TSP staff are refused the ACQP's pages.
+#[derive(Debug, Clone)]
+pub struct AcqpUser(pub Staff);
+
+impl FromRequestParts<Arc<Hub>> for AcqpUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Arc<Hub>) -> Result<AcqpUser, PageError> {
+        let staff = session_staff(parts, hub).await?;
+        if !staff.user.is_acqp() {
+            return Err(PageError::Hub(HubError::Forbidden(
+                "this page is for an ACQP's account: TSP staff see the ACQPs' authorizations on \
+                 their project's Authorization tab"
+                    .to_owned(),
+            )));
+        }
+        Ok(AcqpUser(staff))
+    }
+}
+
+/// Where a user goes after signing in: the project list for TSP staff, the Authorizations page
+/// for an ACQP.
+pub fn home_of(user: &ConsoleUser) -> &'static str {
+    if user.is_acqp() {
+        "/console/authorizations"
+    } else {
+        "/console/projects"
     }
 }
 
@@ -418,9 +481,10 @@ pub struct Frame {
 }
 
 /// The console's tabs: (tab id, path under the project, label).
-pub const TABS: [(&str, &str, &str); 8] = [
+pub const TABS: [(&str, &str, &str); 9] = [
     ("test-data", "test-data", "Test Data"),
     ("acceptance", "acceptance", "Acceptance"),
+    ("authorization", "authorization", "Authorization"),
     ("merchants", "merchants", "Test Accounts"),
     ("assignments", "assignments", "Assignments"),
     ("requests", "requests", "Request log"),

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::{
-    CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Staff, blocking,
-    check_origin, console_cookie, page, set_cookie,
+    CSRF_COOKIE, Errors, FormData, Frame, Page, PageError, SESSION_COOKIE, Signed, Staff, blocking,
+    check_origin, console_cookie, home_of, page, set_cookie,
 };
 use crate::Hub;
 use crate::callbacks::test_notification::{NotificationCheck, TestNotification};
@@ -76,8 +76,10 @@ fn new_csrf(hub: &Hub) -> String {
 }
 
 pub(super) async fn home(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
-    if console_cookie(&hub, &headers, SESSION_COOKIE).is_some_and(|t| hub.console_user(t).is_ok()) {
-        Redirect::to("/console/projects").into_response()
+    let user =
+        console_cookie(&hub, &headers, SESSION_COOKIE).and_then(|t| hub.console_user(t).ok());
+    if let Some(user) = user {
+        Redirect::to(home_of(&user)).into_response()
     } else if hub.has_console_users().unwrap_or(true) {
         Redirect::to("/console/sign-in").into_response()
     } else {
@@ -94,7 +96,7 @@ struct SignInPage {
     first_user: bool,
 }
 
-fn anonymous_frame(title: &str, csrf: &str) -> Frame {
+pub(super) fn anonymous_frame(title: &str, csrf: &str) -> Frame {
     Frame {
         title: title.to_owned(),
         project_id: String::new(),
@@ -107,7 +109,7 @@ fn anonymous_frame(title: &str, csrf: &str) -> Frame {
 }
 
 /// A page for someone not signed in, with a CSRF cookie set when there was none.
-fn anonymous(
+pub(super) fn anonymous(
     hub: &Hub,
     headers: &HeaderMap,
     render: impl FnOnce(&str) -> Result<Page, PageError>,
@@ -126,7 +128,11 @@ fn anonymous(
     }
 }
 
-fn check_anonymous_csrf(hub: &Hub, headers: &HeaderMap, form: &FormData) -> Result<(), PageError> {
+pub(super) fn check_anonymous_csrf(
+    hub: &Hub,
+    headers: &HeaderMap,
+    form: &FormData,
+) -> Result<(), PageError> {
     check_origin(hub, headers)?;
     match console_cookie(hub, headers, CSRF_COOKIE) {
         Some(csrf) if crate::domain::admin_credential::constant_time_eq(csrf, form.get("csrf")) => {
@@ -153,7 +159,7 @@ pub(super) async fn sign_in_page(
 
 /// Signs in: the session cookie (its forms' CSRF token derives from it), and the sign-in's
 /// CSRF cookie replaced, so a token seen before sign-in is worth nothing after.
-fn signed_in(hub: &Hub, token: &str, to: &str) -> Response {
+pub(super) fn signed_in(hub: &Hub, token: &str, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     let headers = response.headers_mut();
     headers.append(
@@ -189,7 +195,7 @@ pub(super) async fn sign_in(
         .await
     };
     match attempt {
-        Ok(login) => Ok(signed_in(&hub, &login.token, "/console/projects")),
+        Ok(login) => Ok(signed_in(&hub, &login.token, home_of(&login.user))),
         Err(HubError::Denied { message, .. }) => {
             let csrf = form.get("csrf").to_owned();
             Ok(page(&SignInPage {
@@ -207,7 +213,7 @@ pub(super) async fn sign_in(
 pub(super) async fn sign_out(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
-    staff: Staff,
+    Signed(staff): Signed,
     body: Bytes,
 ) -> Result<Response, PageError> {
     staff.check(&FormData::parse(&body))?;
@@ -811,7 +817,7 @@ pub(super) async fn set_tsp_mode(
 /// Signs out every session of the signed-in user, this one included.
 pub(super) async fn sign_out_everywhere(
     State(hub): State<Arc<Hub>>,
-    staff: Staff,
+    Signed(staff): Signed,
     body: Bytes,
 ) -> Result<Response, PageError> {
     staff.check(&FormData::parse(&body))?;

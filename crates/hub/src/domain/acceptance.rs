@@ -352,6 +352,17 @@ impl Hub {
         })
     }
 
+    /// `Some(products)` when the project's sandbox acceptance has passed: its products, which
+    /// the TSP may ask an ACQP to authorize (`domain/acqp_authorizations.rs`); `None` while it
+    /// has not.
+    pub fn acceptance_passed_products(
+        &self,
+        project_id: &str,
+    ) -> Result<Option<Vec<String>>, HubError> {
+        let acceptance = self.acceptance(project_id)?;
+        Ok((acceptance.status == AcceptanceStatus::Passed).then_some(acceptance.products))
+    }
+
     fn acceptance_run(&self, project_id: &str, run_id: &str) -> Result<AcceptanceRun, HubError> {
         let view = self.judge_run(run_id)?;
         Ok(AcceptanceRun {

@@ -62,7 +62,7 @@ impl Hub {
                 entry_code_domains: view.entry_code_domains,
                 private_code_domains: view.private_code_domains,
                 products: view.products,
-                tsp_mode: None,
+                tsp_mode: Some(view.tsp_mode),
             },
             hub_key_fingerprint: String::new(),
             cases,

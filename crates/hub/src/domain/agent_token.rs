@@ -25,8 +25,11 @@ pub const AGENT_TOKEN_HEADER: &str = "Agent-Token";
 pub enum AgentTokenCheck {
     /// The project is not in TSP mode: the header is not looked at.
     NotRequired,
-    /// The header carries the project's current Agent-Token.
+    /// The header carries the project's current sandbox Agent-Token.
     Accepted,
+    /// The header carries the Agent-Token of an Active ACQP authorization of the project
+    /// (`domain/acqp_authorizations.rs`): the token the TSP uses on the ACQP's behalf.
+    Authorized,
     /// TSP mode, and no `Agent-Token` header (or an empty one).
     Missing,
     /// TSP mode, and a token that is not the project's current one: rotated away, another
@@ -39,7 +42,7 @@ impl AgentTokenCheck {
     pub fn passes(self) -> bool {
         matches!(
             self,
-            AgentTokenCheck::NotRequired | AgentTokenCheck::Accepted
+            AgentTokenCheck::NotRequired | AgentTokenCheck::Accepted | AgentTokenCheck::Authorized
         )
     }
 
@@ -49,13 +52,16 @@ impl AgentTokenCheck {
         let fix = "send the project's sandbox Agent-Token (shown on the project's Settings \
                    page in the console) in the Agent-Token header of every Alipay+ call";
         match self {
-            AgentTokenCheck::NotRequired | AgentTokenCheck::Accepted => None,
+            AgentTokenCheck::NotRequired
+            | AgentTokenCheck::Accepted
+            | AgentTokenCheck::Authorized => None,
             AgentTokenCheck::Missing => Some(format!(
                 "the Agent-Token header is missing or empty: this project is in TSP mode, so {fix}"
             )),
             AgentTokenCheck::NotCurrent => Some(format!(
-                "the Agent-Token header is not this project's current Agent-Token (rotated, \
-                 another project's, or mistyped): this project is in TSP mode, so {fix}"
+                "the Agent-Token header is not this project's current Agent-Token, nor that of \
+                 an Active ACQP authorization of it (rotated, cancelled, another project's, or \
+                 mistyped): this project is in TSP mode, so {fix}"
             )),
         }
     }
@@ -68,7 +74,9 @@ impl Hub {
     }
 
     /// Whether a call to `project` may go on as far as the Agent-Token goes: in TSP mode the
-    /// `Agent-Token` header (`header`, as sent) must equal the project's current token.
+    /// `Agent-Token` header (`header`, as sent) must equal the project's current sandbox token
+    /// or the token of one of its Active ACQP authorizations. A store that cannot answer the
+    /// second question refuses the call (it fails closed).
     pub fn agent_token_check(&self, project: &Project, header: Option<&str>) -> AgentTokenCheck {
         if !project.tsp_mode {
             return AgentTokenCheck::NotRequired;
@@ -78,7 +86,14 @@ impl Hub {
         };
         match project.agent_token.as_deref() {
             Some(current) if constant_time_eq(current, sent) => AgentTokenCheck::Accepted,
-            _ => AgentTokenCheck::NotCurrent,
+            _ => match self.active_authorization_token(&project.id, sent) {
+                Ok(true) => AgentTokenCheck::Authorized,
+                Ok(false) => AgentTokenCheck::NotCurrent,
+                Err(error) => {
+                    tracing::error!(%error, "could not look up an ACQP authorization's Agent-Token");
+                    AgentTokenCheck::NotCurrent
+                }
+            },
         }
     }
 

@@ -4,7 +4,12 @@
 //! Sessions are random tokens stored hashed that expire when idle. The hub's admin credential
 //! creates the first user ([`Hub::bootstrap_console_user`]).
 //!
-//! Members of a project are equals (there are no roles): any member may add a user, remove any
+//! Each user has a role ([`ConsoleRole`]): TSP staff (the default, every user made before roles
+//! existed) work in projects; an ACQP's person authorizes TSPs' applications
+//! (`domain/acqp_authorizations.rs`), is never a member of a project, and [`Hub::console_project`]
+//! answers "not found" to it for every project.
+//!
+//! Members of a project are equals (no role among them): any member may add a user, remove any
 //! member (themselves included) with [`Hub::remove_console_member`], but never the last one, so a
 //! project always has someone who can open it. Removal takes effect on the removed user's next
 //! request, since every read checks membership; their sessions stay valid for their other
@@ -20,6 +25,7 @@ use crate::domain::admin_credential::token_hash;
 use crate::domain::merchants::verify_password;
 use crate::domain::projects::{NewProject, Project};
 use crate::error::HubError;
+pub use crate::store::console::ConsoleRole;
 use crate::store::console::ConsoleUserRow;
 
 /// How long a console session lives without use.
@@ -35,6 +41,15 @@ pub struct ConsoleUser {
     pub id: String,
     /// The sign-in email, lowercased.
     pub email: String,
+    /// TSP staff or ACQP.
+    pub role: ConsoleRole,
+}
+
+impl ConsoleUser {
+    /// True for an ACQP's person.
+    pub fn is_acqp(&self) -> bool {
+        self.role == ConsoleRole::Acqp
+    }
 }
 
 /// A new console session: the token goes into the session cookie.
@@ -47,11 +62,26 @@ pub struct ConsoleLogin {
 }
 
 impl Hub {
-    /// Creates a console user, member of `project_ids`.
+    /// Creates a console user (TSP staff), member of `project_ids`.
     pub fn create_console_user(
         &self,
         email: &str,
         password: &str,
+        project_ids: &[String],
+    ) -> Result<ConsoleUser, HubError> {
+        self.create_user_with_role(email, password, ConsoleRole::Tsp, project_ids)
+    }
+
+    /// Creates an ACQP's console user (a member of no project).
+    pub fn create_acqp_user(&self, email: &str, password: &str) -> Result<ConsoleUser, HubError> {
+        self.create_user_with_role(email, password, ConsoleRole::Acqp, &[])
+    }
+
+    fn create_user_with_role(
+        &self,
+        email: &str,
+        password: &str,
+        role: ConsoleRole,
         project_ids: &[String],
     ) -> Result<ConsoleUser, HubError> {
         let email = crate::domain::merchants::check_email(email)?;
@@ -59,11 +89,13 @@ impl Hub {
         let user = ConsoleUser {
             id: self.ids.alphanumeric("usr_", 12),
             email,
+            role,
         };
         let row = ConsoleUserRow {
             id: user.id.clone(),
             email: user.email.clone(),
             password_hash,
+            role,
             created_at: self.clock.now(),
         };
         self.store.transaction(|db| {
@@ -109,12 +141,25 @@ impl Hub {
     ) -> Result<ConsoleUser, HubError> {
         self.project(project_id)?;
         let email = crate::domain::merchants::check_email(email)?;
-        let existing = self.store.db(|db| db.console_users().id_by_email(&email))?;
+        let existing = self
+            .store
+            .db(|db| db.console_users().role_by_email(&email))?;
         match existing {
-            Some(id) => {
+            Some((_, ConsoleRole::Acqp)) => Err(HubError::invalid(
+                "email",
+                format!(
+                    "{email} is an ACQP's account: ACQP accounts authorize applications and \
+                     cannot be members of a project"
+                ),
+            )),
+            Some((id, ConsoleRole::Tsp)) => {
                 self.store
                     .db(|db| db.console_members().add(&id, project_id))?;
-                Ok(ConsoleUser { id, email })
+                Ok(ConsoleUser {
+                    id,
+                    email,
+                    role: ConsoleRole::Tsp,
+                })
             }
             None => match password {
                 Some(password) if !password.is_empty() => {
@@ -133,7 +178,11 @@ impl Hub {
         let members = self.store.db(|db| db.console_members().list(project_id))?;
         Ok(members
             .into_iter()
-            .map(|(id, email)| ConsoleUser { id, email })
+            .map(|(id, email)| ConsoleUser {
+                id,
+                email,
+                role: ConsoleRole::Tsp,
+            })
             .collect())
     }
 
@@ -160,7 +209,11 @@ impl Hub {
                 )));
             }
             db.console_members().remove(&id, project_id)?;
-            Ok(ConsoleUser { id, email })
+            Ok(ConsoleUser {
+                id,
+                email,
+                role: ConsoleRole::Tsp,
+            })
         })
     }
 
@@ -171,6 +224,15 @@ impl Hub {
         Ok(self
             .store
             .db(|db| db.console_sessions().revoke_all(&user.id, now))?)
+    }
+
+    /// True when a console account has this email (any role).
+    pub fn console_account_exists(&self, email: &str) -> Result<bool, HubError> {
+        let email = email.trim().to_ascii_lowercase();
+        Ok(self
+            .store
+            .db(|db| db.console_users().id_by_email(&email))?
+            .is_some())
     }
 
     /// True when at least one console user exists.
@@ -205,13 +267,13 @@ impl Hub {
         let found = self.store.db(|db| db.console_users().credentials(&email))?;
         // An unknown email costs the same time as a known one.
         let verified = match found.as_ref() {
-            Some((_, hash)) => verify_password(hash, password),
+            Some((_, hash, _)) => verify_password(hash, password),
             None => {
                 let _ = verify_password(crate::domain::merchants::unknown_login_hash(), password);
                 false
             }
         };
-        let (Some((id, _)), true) = (found, verified) else {
+        let (Some((id, _, role)), true) = (found, verified) else {
             return Err(HubError::denied(
                 "WRONG_CREDENTIALS",
                 "wrong email or password",
@@ -223,7 +285,7 @@ impl Hub {
             .db(|db| db.console_sessions().insert(&token_hash(&token), &id, now))?;
         Ok(ConsoleLogin {
             token,
-            user: ConsoleUser { id, email },
+            user: ConsoleUser { id, email, role },
         })
     }
 
@@ -254,6 +316,7 @@ impl Hub {
         Ok(ConsoleUser {
             id: session.user_id,
             email: session.email,
+            role: session.role,
         })
     }
 
@@ -267,6 +330,9 @@ impl Hub {
 
     /// The projects a user belongs to, oldest first.
     pub fn console_projects(&self, user: &ConsoleUser) -> Result<Vec<Project>, HubError> {
+        if user.is_acqp() {
+            return Ok(Vec::new());
+        }
         let ids = self
             .store
             .db(|db| db.console_members().project_ids(&user.id))?;
@@ -278,12 +344,16 @@ impl Hub {
         Ok(projects)
     }
 
-    /// A project the user belongs to; any other project is "not found".
+    /// A project the user belongs to; any other project is "not found", and so is every
+    /// project for an ACQP's user.
     pub fn console_project(
         &self,
         user: &ConsoleUser,
         project_id: &str,
     ) -> Result<Project, HubError> {
+        if user.is_acqp() {
+            return Err(HubError::NotFound(format!("project {project_id}")));
+        }
         let member = self
             .store
             .db(|db| db.console_members().is_member(&user.id, project_id))?;
@@ -299,6 +369,11 @@ impl Hub {
         user: &ConsoleUser,
         new: NewProject,
     ) -> Result<Project, HubError> {
+        if user.is_acqp() {
+            return Err(HubError::Forbidden(
+                "an ACQP's account cannot create projects".to_owned(),
+            ));
+        }
         let project = self.create_project(new)?;
         self.store
             .db(|db| db.console_members().add(&user.id, &project.id))?;

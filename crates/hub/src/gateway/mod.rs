@@ -267,7 +267,7 @@ impl Hub {
             direction: Direction::Inbound,
             api: api.map_or("unknown", Api::name).to_owned(),
             path,
-            request_headers: logged_headers(project, &call.headers),
+            request_headers: logged_headers(project, &call.headers, checks.agent_token),
             request_body: String::from_utf8_lossy(&call.body).into_owned(),
             signature_verdict: checks.signature_verdict,
             response_headers: answer.headers.iter().cloned().collect(),
@@ -484,30 +484,46 @@ impl Hub {
 /// UTC+8, the offset Alipay+ writes its times in (defined in linker-aplus).
 pub use linker_aplus::time::{BEIJING, beijing};
 
-/// The request's headers as the log keeps them: lowercase names, and the project's own
-/// Agent-Token (a credential every accepted call in TSP mode carries) as a hint of its end.
+/// The request's headers as the log keeps them: lowercase names, and an `Agent-Token` (a
+/// credential: the project's sandbox token, an ACQP authorization's, or one TSP mode refused,
+/// which may be another project's) only as a hint of its end and what it was taken for.
 fn logged_headers(
     project: Option<&Project>,
     headers: &[(String, String)],
+    check: AgentTokenCheck,
 ) -> BTreeMap<String, String> {
     let current = project.and_then(|p| p.agent_token.as_deref());
     headers
         .iter()
         .map(|(name, value)| {
             let name = name.to_ascii_lowercase();
-            let value = match current {
-                Some(current)
-                    if name.eq_ignore_ascii_case(AGENT_TOKEN_HEADER)
-                        && constant_time_eq(value.trim(), current) =>
-                {
-                    let tail = current
-                        .get(current.len().saturating_sub(4)..)
-                        .unwrap_or_default();
-                    format!("{AGENT_TOKEN_PREFIX}…{tail} (this project's Agent-Token)")
-                }
-                _ => value.clone(),
+            if !name.eq_ignore_ascii_case(AGENT_TOKEN_HEADER) {
+                return (name, value.clone());
+            }
+            let sent = value.trim();
+            let what = if current.is_some_and(|current| constant_time_eq(sent, current)) {
+                "this project's Agent-Token"
+            } else if check == AgentTokenCheck::Authorized {
+                "an ACQP authorization's Agent-Token"
+            } else {
+                "not accepted"
             };
-            (name, value)
+            let tail = sent
+                .char_indices()
+                .rev()
+                .nth(3)
+                .map_or("", |(at, _)| &sent[at..]);
+            let prefix = if sent.starts_with(AGENT_TOKEN_PREFIX) {
+                AGENT_TOKEN_PREFIX
+            } else {
+                ""
+            };
+            let hint = if sent.len() > 8 {
+                format!("{prefix}…{tail} ({what})")
+            } else {
+                format!("… ({what})")
+            };
+            (name, hint)
         })
         .collect()
 }

@@ -5,6 +5,10 @@
 //! mail is being sent the merchant is `processing`; a delivery that fails marks it `failed` with
 //! the reason in its remark (not retried: the TSP resends). Every invitation mail is kept, so the console can show the outbox, copy the latest
 //! invitation link and draw its QR code; revoking a merchant forgets the link.
+//!
+//! The mail about ACQP authorizations (`domain/acqp_authorizations.rs`: an authorization URL to
+//! the ACQP, a change to the project's members) is an outbox of its own, sent the same way
+//! ([`Hub::deliver_authorization_mail`], and by the same sweep); it has no merchant to mark.
 
 pub mod relay;
 pub mod smtp;
@@ -19,6 +23,7 @@ use crate::Hub;
 use crate::domain::merchants::{Invited, MAIL_LEASE};
 use crate::error::HubError;
 use crate::store::StoreError;
+use crate::store::acqp_authorizations::AuthorizationMailRow;
 use crate::store::invitation_mail::{MailChannel, MailRow, MailStatus};
 use crate::store::merchants::MerchantStatus;
 
@@ -122,7 +127,58 @@ impl Hub {
             let after = self.send_queued(mail, true).await?;
             taken += usize::from(after.attempts > before);
         }
+        let queued = self
+            .store
+            .db(|db| db.authorization_mail().unleased(now, QUEUED_PER_SWEEP))?;
+        for mail in queued {
+            let before = mail.attempts;
+            let after = self.send_authorization_mail(mail, true).await?;
+            taken += usize::from(after.attempts > before);
+        }
         Ok(taken)
+    }
+
+    /// Delivers the authorization mail just queued (ids from `domain/acqp_authorizations.rs`),
+    /// whose lease the request holds: by SMTP when a relay is set, else into the outbox. A
+    /// failure is recorded on the mail (the TSP's Authorization tab shows it).
+    pub async fn deliver_authorization_mail(&self, ids: &[String]) -> Result<(), HubError> {
+        for id in ids {
+            let mail = self.store.db(|db| db.authorization_mail().get(id))?;
+            let mail =
+                mail.ok_or_else(|| HubError::NotFound(format!("authorization mail {id}")))?;
+            self.send_authorization_mail(mail, false).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes a queued authorization mail under a fresh lease, sends it and records the outcome.
+    async fn send_authorization_mail(
+        &self,
+        mail: AuthorizationMailRow,
+        only_unleased: bool,
+    ) -> Result<AuthorizationMailRow, HubError> {
+        let now = self.clock.now();
+        let relay = self.mail_relay();
+        let taken = self.store.db(|db| {
+            db.authorization_mail()
+                .take(&mail.id, now, now + MAIL_LEASE, only_unleased)
+        })?;
+        if taken {
+            let (channel, status, error) = match relay {
+                None => (MailChannel::Outbox, MailStatus::Outbox, None),
+                Some(relay) => match smtp::send_smtp(&relay, (&mail).into()).await {
+                    Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
+                    Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
+                },
+            };
+            self.store.db(|db| {
+                db.authorization_mail()
+                    .settle(&mail.id, channel, status, error.as_deref())
+            })?;
+        }
+        self.store
+            .db(|db| db.authorization_mail().get(&mail.id))?
+            .ok_or_else(|| HubError::NotFound(format!("authorization mail {}", mail.id)))
     }
 
     /// Takes a queued mail (under a fresh lease; `only_unleased`: unless another sender's lease
@@ -147,7 +203,7 @@ impl Hub {
         }
         let (channel, status, error) = match relay {
             None => (MailChannel::Outbox, MailStatus::Outbox, None),
-            Some(relay) => match smtp::send_smtp(&relay, &mail).await {
+            Some(relay) => match smtp::send_smtp(&relay, (&mail).into()).await {
                 Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
                 Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
             },

@@ -1,4 +1,4 @@
-//! Handing an invitation mail to the relay with `lettre`: the message built by its builder
+//! Handing a mail (an invitation, or a mail about an ACQP's authorization) to the relay with `lettre`: the message built by its builder
 //! (addresses checked, the Subject RFC 2047 encoded, a header value with CR or LF encoded rather
 //! than let through, the body in a transfer encoding SMTP carries), then one conversation
 //! (EHLO, STARTTLS, AUTH PLAIN or LOGIN, MAIL FROM, RCPT TO, DATA, QUIT) under a timeout, over
@@ -17,7 +17,47 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 
 use super::relay::{MailRelay, SmtpSecurity};
+use crate::store::acqp_authorizations::AuthorizationMailRow;
 use crate::store::invitation_mail::MailRow;
+
+/// What the relay is handed of a stored mail (an invitation's or an authorization's).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Letter<'a> {
+    /// The mail's id (its Message-ID).
+    pub id: &'a str,
+    /// Where it goes.
+    pub recipient: &'a str,
+    /// Its subject.
+    pub subject: &'a str,
+    /// Its text.
+    pub body: &'a str,
+    /// When it was written (its Date).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl<'a> From<&'a MailRow> for Letter<'a> {
+    fn from(mail: &'a MailRow) -> Letter<'a> {
+        Letter {
+            id: &mail.id,
+            recipient: &mail.recipient,
+            subject: &mail.subject,
+            body: &mail.body,
+            created_at: mail.created_at,
+        }
+    }
+}
+
+impl<'a> From<&'a AuthorizationMailRow> for Letter<'a> {
+    fn from(mail: &'a AuthorizationMailRow) -> Letter<'a> {
+        Letter {
+            id: &mail.id,
+            recipient: &mail.recipient,
+            subject: &mail.subject,
+            body: &mail.body,
+            created_at: mail.created_at,
+        }
+    }
+}
 
 /// How long one SMTP conversation may take.
 pub const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(10);
@@ -30,7 +70,7 @@ const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
 
 /// Sends `mail` through `relay`; the error says which step the server refused, or that it could
 /// not be reached, and never holds the password.
-pub(super) async fn send_smtp(relay: &MailRelay, mail: &MailRow) -> Result<(), String> {
+pub(super) async fn send_smtp(relay: &MailRelay, mail: Letter<'_>) -> Result<(), String> {
     let message = message(relay, mail)?;
     let formatted = message.formatted();
     let conversation = conversation(relay, message.envelope(), &formatted);
@@ -47,7 +87,7 @@ pub(super) async fn send_smtp(relay: &MailRelay, mail: &MailRow) -> Result<(), S
 
 /// The mail as the relay receives it: From the relay's sender, To the recipient, the Subject
 /// encoded as RFC 2047 asks, Date and Message-ID from the stored mail, a UTF-8 text body.
-fn message(relay: &MailRelay, mail: &MailRow) -> Result<Message, String> {
+fn message(relay: &MailRelay, mail: Letter<'_>) -> Result<Message, String> {
     let from = relay
         .from
         .parse()
@@ -61,11 +101,11 @@ fn message(relay: &MailRelay, mail: &MailRow) -> Result<Message, String> {
     Message::builder()
         .from(Mailbox::new(Some("Linker hub".to_owned()), from))
         .to(Mailbox::new(None, to))
-        .subject(mail.subject.as_str())
+        .subject(mail.subject)
         .date(mail.created_at.into())
         .message_id(Some(format!("<{}@{HELLO}>", mail.id)))
         .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())
+        .body(mail.body.to_owned())
         .map_err(|e| format!("the mail cannot be written: {e}"))
 }
 
@@ -295,10 +335,11 @@ mod tests {
     fn a_cr_or_lf_in_the_subject_is_encoded_and_cannot_start_a_header() {
         let message = message(
             &relay("tsp@acq.example"),
-            &mail(
+            (&mail(
                 "shop@example.com",
                 "Hi\r\nBcc: evil@attacker.example\r\n\r\nbody",
-            ),
+            ))
+                .into(),
         )
         .unwrap();
         let headers = headers(&message);
@@ -332,7 +373,7 @@ mod tests {
                 "shop@example.com>\r\nRCPT TO:<evil@attacker.example",
             ),
         ] {
-            let refused = message(&relay(from), &mail(to, "Hello"));
+            let refused = message(&relay(from), (&mail(to, "Hello")).into());
             assert!(
                 refused
                     .as_ref()
@@ -347,7 +388,7 @@ mod tests {
     fn an_ascii_mail_reads_plainly_with_date_and_id_from_the_stored_mail() {
         let message = message(
             &relay("tsp@acq.example"),
-            &mail("shop@example.com", "Hello"),
+            (&mail("shop@example.com", "Hello")).into(),
         )
         .unwrap();
         let text = String::from_utf8_lossy(&message.formatted()).into_owned();

@@ -6,6 +6,37 @@ use rusqlite::{Connection, params};
 
 use super::{Db, StoreError, optional, time_column, time_text};
 
+/// What a console user is (the `role` column): the TSP's staff, who work in projects, or an
+/// ACQP's person, who authorizes TSPs' applications and is never a member of a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConsoleRole {
+    /// The TSP's staff (every user made before roles existed).
+    #[default]
+    Tsp,
+    /// An ACQP's person.
+    Acqp,
+}
+
+impl ConsoleRole {
+    /// The stored name: `TSP` or `ACQP`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsoleRole::Tsp => "TSP",
+            ConsoleRole::Acqp => "ACQP",
+        }
+    }
+
+    /// Reads a stored name (anything else is TSP staff, the default).
+    pub fn parse(text: &str) -> ConsoleRole {
+        if text == "ACQP" {
+            ConsoleRole::Acqp
+        } else {
+            ConsoleRole::Tsp
+        }
+    }
+}
+
 /// A console user as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsoleUserRow {
@@ -15,6 +46,8 @@ pub struct ConsoleUserRow {
     pub email: String,
     /// The argon2 hash of the password (PHC string).
     pub password_hash: String,
+    /// TSP staff or ACQP.
+    pub role: ConsoleRole,
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }
@@ -26,6 +59,8 @@ pub struct ConsoleSessionRow {
     pub user_id: String,
     /// The user's email.
     pub email: String,
+    /// The user's role.
+    pub role: ConsoleRole,
     /// When the session was last used.
     pub last_used_at: DateTime<Utc>,
     /// True once it was signed out.
@@ -85,12 +120,34 @@ impl ConsoleUsers<'_> {
         )
     }
 
-    /// The id and password hash of the user with this (lowercased) email.
-    pub fn credentials(&self, email: &str) -> Result<Option<(String, String)>, StoreError> {
+    /// The id, password hash and role of the user with this (lowercased) email.
+    pub fn credentials(
+        &self,
+        email: &str,
+    ) -> Result<Option<(String, String, ConsoleRole)>, StoreError> {
         optional(
             self.connection
-                .prepare_cached("SELECT id, password_hash FROM console_users WHERE email = ?1")?
-                .query_row([email], |row| Ok((row.get(0)?, row.get(1)?))),
+                .prepare_cached(
+                    "SELECT id, password_hash, role FROM console_users WHERE email = ?1",
+                )?
+                .query_row([email], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        ConsoleRole::parse(&row.get::<_, String>(2)?),
+                    ))
+                }),
+        )
+    }
+
+    /// The id and role of the user with this (lowercased) email.
+    pub fn role_by_email(&self, email: &str) -> Result<Option<(String, ConsoleRole)>, StoreError> {
+        optional(
+            self.connection
+                .prepare_cached("SELECT id, role FROM console_users WHERE email = ?1")?
+                .query_row([email], |row| {
+                    Ok((row.get(0)?, ConsoleRole::parse(&row.get::<_, String>(1)?)))
+                }),
         )
     }
 
@@ -98,14 +155,15 @@ impl ConsoleUsers<'_> {
     pub fn insert(&self, user: &ConsoleUserRow) -> Result<(), StoreError> {
         self.connection
             .prepare_cached(
-                "INSERT INTO console_users (id, email, password_hash, created_at) \
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO console_users (id, email, password_hash, created_at, role) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
             .execute(params![
                 user.id,
                 user.email,
                 user.password_hash,
-                time_text(user.created_at)
+                time_text(user.created_at),
+                user.role.as_str()
             ])?;
         Ok(())
     }
@@ -201,7 +259,7 @@ impl ConsoleSessions<'_> {
         optional(
             self.connection
                 .prepare_cached(
-                    "SELECT u.id, u.email, s.last_used_at, s.revoked_at, s.created_at \
+                    "SELECT u.id, u.email, s.last_used_at, s.revoked_at, s.created_at, u.role \
                      FROM console_sessions s \
                      JOIN console_users u ON u.id = s.user_id WHERE s.token_hash = ?1",
                 )?
@@ -212,6 +270,7 @@ impl ConsoleSessions<'_> {
                         last_used_at: time_column(2, Some(row.get(2)?))?.unwrap_or_default(),
                         revoked: row.get::<_, Option<String>>(3)?.is_some(),
                         created_at: time_column(4, Some(row.get(4)?))?.unwrap_or_default(),
+                        role: ConsoleRole::parse(&row.get::<_, String>(5)?),
                     })
                 }),
         )

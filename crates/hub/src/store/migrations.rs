@@ -421,4 +421,65 @@ pub(super) const MIGRATIONS: &[&str] = &[
         used_at         TEXT
     );
     "#,
+    // 22: the ACQP's authorization (issue 16). Console users have a role (`TSP` staff, every user
+    // before; or `ACQP`, who are never members of projects). A TSP member generates an
+    // authorization URL (`authorization_urls`: the token stored as SHA-256, the products offered,
+    // the ACQP named by organisation and email, single use, expiring); the ACQP who opens it
+    // authorizes (`acqp_authorizations`: Active or Inactive, its scope, its own Agent-Token, kept
+    // to be shown to the TSP and found by its SHA-256). The mail about it (the URL to the ACQP,
+    // changes to the project's members) is an outbox like the invitation mail's
+    // (`authorization_mail`).
+    r#"
+    ALTER TABLE console_users ADD COLUMN role TEXT NOT NULL DEFAULT 'TSP';
+    CREATE TABLE authorization_urls (
+        id                  TEXT PRIMARY KEY,
+        token_hash          TEXT NOT NULL UNIQUE,
+        project_id          TEXT NOT NULL REFERENCES projects(id),
+        products            TEXT NOT NULL,
+        acqp_name           TEXT NOT NULL,
+        acqp_email          TEXT NOT NULL,
+        created_by          TEXT NOT NULL,
+        created_at          TEXT NOT NULL,
+        expires_at          TEXT NOT NULL,
+        used_at             TEXT,
+        revoked_at          TEXT,
+        seq                 INTEGER NOT NULL
+    );
+    CREATE INDEX authorization_urls_by_project ON authorization_urls (project_id, seq);
+    CREATE TABLE acqp_authorizations (
+        id                  TEXT PRIMARY KEY,
+        project_id          TEXT NOT NULL REFERENCES projects(id),
+        url_id              TEXT NOT NULL UNIQUE REFERENCES authorization_urls(id),
+        user_id             TEXT NOT NULL REFERENCES console_users(id),
+        acqp_name           TEXT NOT NULL,
+        acqp_email          TEXT NOT NULL,
+        offered             TEXT NOT NULL,
+        products            TEXT NOT NULL,
+        agent_token         TEXT NOT NULL,
+        agent_token_hash    TEXT NOT NULL UNIQUE,
+        status              TEXT NOT NULL,
+        created_at          TEXT NOT NULL,
+        changed_at          TEXT NOT NULL,
+        seq                 INTEGER NOT NULL
+    );
+    CREATE INDEX acqp_authorizations_by_project ON acqp_authorizations (project_id, seq);
+    CREATE INDEX acqp_authorizations_by_user ON acqp_authorizations (user_id, seq);
+    CREATE TABLE authorization_mail (
+        id                  TEXT PRIMARY KEY,
+        project_id          TEXT NOT NULL REFERENCES projects(id),
+        recipient           TEXT NOT NULL,
+        subject             TEXT NOT NULL,
+        body                TEXT NOT NULL,
+        channel             TEXT NOT NULL,
+        status              TEXT NOT NULL,
+        error               TEXT,
+        created_at          TEXT NOT NULL,
+        lease_until         TEXT,
+        attempts            INTEGER NOT NULL DEFAULT 0,
+        seq                 INTEGER NOT NULL
+    );
+    CREATE INDEX authorization_mail_by_project ON authorization_mail (project_id, seq);
+    CREATE INDEX authorization_mail_queued ON authorization_mail (lease_until)
+        WHERE status = 'queued';
+    "#,
 ];

@@ -8,6 +8,7 @@
 //! a slow query) hands its worker's other tasks to another thread: `/health` and every route
 //! that needs no storage keep answering while the store is busy.
 
+pub mod acqp_authorizations;
 pub mod admin;
 pub mod assignments;
 pub mod attachments;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use linker_demo::{Demo, DemoOptions};
+use linker_demo::{DEMO_PROJECT, Demo, DemoOptions};
 use linker_runner::{ClockControl, PlainProgress, Pos, Runner, RunnerConfig};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -557,31 +557,7 @@ async fn a_tsp_runs_acceptance_to_passed_and_downloads_a_report_that_verifies() 
     shot(&client, "acceptance-03-web-wallet").await;
 
     // The required cases, run as the acceptance account.
-    let ticket = demo
-        .hub()
-        .acceptance_ticket(&project, None)
-        .expect("a ticket");
-    let folder = tempfile::tempdir().unwrap();
-    let wallet = linker_wallet::Wallet::open(
-        folder.path(),
-        linker_wallet::WalletOptions::default().with_hub_url(hub.clone()),
-    )
-    .unwrap();
-    wallet.sign_in_with_ticket(&ticket.ticket).await.unwrap();
-    let pos = Pos::driver(demo.pos_driver_url(), None).await.unwrap();
-    let config = RunnerConfig {
-        settle: Duration::from_secs(60),
-        fast_forward: Some(ClockControl {
-            hub_url: hub.clone(),
-            admin_token: admin_token.clone(),
-        }),
-        ..RunnerConfig::default()
-    };
-    let report = Runner::new(&wallet, pos, config, &PlainProgress)
-        .run()
-        .await
-        .expect("the runner runs");
-    assert_eq!(report.counts().passed, 6, "{:?}", report.counts());
+    run_acceptance(&demo, 6).await;
 
     client
         .goto(&format!("{hub}/console/projects/{project}/acceptance"))
@@ -614,6 +590,259 @@ async fn a_tsp_runs_acceptance_to_passed_and_downloads_a_report_that_verifies() 
     shot(&client, "acceptance-05-report").await;
 
     client.close().await.ok();
+    drop(driver);
+    demo.shutdown().await;
+}
+
+/// Runs the project's required cases as its acceptance account (the headless runner, the TSP
+/// playing the customer through the wallet core, the demo's reference acquirer and POS driver)
+/// and checks that all `required` passed.
+async fn run_acceptance(demo: &Demo, required: usize) {
+    let hub = demo.hub_url().to_owned();
+    let ticket = demo
+        .hub()
+        .acceptance_ticket(demo.project_id(), None)
+        .expect("a ticket");
+    let folder = tempfile::tempdir().unwrap();
+    let wallet = linker_wallet::Wallet::open(
+        folder.path(),
+        linker_wallet::WalletOptions::default().with_hub_url(hub.clone()),
+    )
+    .unwrap();
+    wallet.sign_in_with_ticket(&ticket.ticket).await.unwrap();
+    let pos = Pos::driver(demo.pos_driver_url(), None).await.unwrap();
+    let config = RunnerConfig {
+        settle: Duration::from_secs(60),
+        fast_forward: Some(ClockControl {
+            hub_url: hub,
+            admin_token: demo.admin_token().expect("the demo's admin token"),
+        }),
+        ..RunnerConfig::default()
+    };
+    let report = Runner::new(&wallet, pos, config, &PlainProgress)
+        .run()
+        .await
+        .expect("the runner runs");
+    assert_eq!(
+        (report.counts().passed, report.runs.len()),
+        (required, required),
+        "every required case passes against the reference acquirer: {:?}",
+        report.counts()
+    );
+}
+
+/// The text of the authorizations table on the TSP's Authorization tab, reloaded.
+async fn tsp_authorizations(client: &Client, tab: &str) -> String {
+    client.goto(tab).await.unwrap();
+    text_of(client, "#authorizations").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tsp_invites_an_acqp_which_authorizes_then_cancels_and_the_tsp_sees_each_state() {
+    let demo = Demo::start(DemoOptions {
+        timing: DemoOptions::quick_timing(),
+        test_clock: true,
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("the demo starts");
+    let hub = demo.hub_url().to_owned();
+    let project = demo.project_id().to_owned();
+    let admin_token = demo.admin_token().expect("the demo's admin token");
+    let driver = driver().await;
+    let tsp = browser(&driver).await;
+    let acqp = browser(&driver).await;
+
+    // The TSP: its first user; the application's products (UPM, Order Code) in Settings.
+    tsp.goto(&format!("{hub}/console")).await.unwrap();
+    fill(&tsp, "#adminToken", admin_token.trim()).await;
+    fill(&tsp, "#email", "tsp@example.com").await;
+    fill(&tsp, "#password", "correct horse battery").await;
+    click(&tsp, "form button").await;
+    tsp.goto(&format!("{hub}/console/projects/{project}/settings"))
+        .await
+        .unwrap();
+    for product in ["UPM", "ORDER_CODE"] {
+        element(&tsp, &format!("input[name=products][value={product}]"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    click(&tsp, "form[action$='/settings'] button").await;
+
+    // Before acceptance the Authorization tab generates nothing and says why.
+    click(&tsp, "nav.tabs a[href$='/authorization']").await;
+    let before = text_of(&tsp, "#acceptance-not-passed").await;
+    assert!(
+        before.contains("has not passed yet")
+            && tsp.find(Locator::Css("#generate button")).await.is_err(),
+        "no authorization URL before acceptance: {before}"
+    );
+    shot(&tsp, "authz-00-before-acceptance").await;
+
+    // Acceptance: the nine required cases of UPM and Order Code, run as the TSP; Passed.
+    run_acceptance(&demo, 9).await;
+    tsp.goto(&format!("{hub}/console/projects/{project}/acceptance"))
+        .await
+        .unwrap();
+    let status = text_of(&tsp, "#acceptance-status").await;
+    assert!(status.contains("Passed"), "{status}");
+    click(&tsp, "nav.tabs a[href$='/authorization']").await;
+    let tab = tsp.current_url().await.unwrap().to_string();
+    assert_eq!(text_of(&tsp, "h1").await, "ACQP authorization");
+
+    // Generate without an ACQP email first: the problem is said next to the field.
+    element(&tsp, "#generate input[value='UPM']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    element(&tsp, "#generate input[value='ORDER_CODE']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&tsp, "#acqpName", "Bank of Examples").await;
+    click(&tsp, "#generate button").await;
+    let refusal = text_of(&tsp, "#acqpEmail ~ .field-error").await;
+    assert!(refusal.contains("email"), "{refusal}");
+    shot(&tsp, "authz-01-generate-refused").await;
+    fill(&tsp, "#acqpEmail", "ops@bank.example").await;
+    element(&tsp, "#generate input[name='mail']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    click(&tsp, "#generate button").await;
+    let url = text_of(&tsp, "#authorization-url").await;
+    assert!(
+        url.starts_with(&format!("{hub}/console/authorize/")),
+        "{url}"
+    );
+    let mail = text_of(&tsp, "#authorization-mail").await;
+    assert!(
+        mail.contains("ops@bank.example"),
+        "mailed (the outbox): {mail}"
+    );
+    shot(&tsp, "authz-02-url-generated").await;
+
+    // The ACQP opens it signed out and creates its account there.
+    acqp.goto(&url).await.unwrap();
+    assert!(
+        text_of(&acqp, "#account-form")
+            .await
+            .contains("Create your ACQP account"),
+        "no account yet"
+    );
+    shot(&acqp, "authz-03-create-account").await;
+    fill(&acqp, "#password", "correct horse battery").await;
+    click(&acqp, "#account-form button").await;
+    assert!(text_of(&acqp, "#terms").await.contains("By authorizing"));
+    shot(&acqp, "authz-04-review").await;
+    click(&acqp, "#authorize").await;
+    assert!(
+        text_of(&acqp, "#terms-error")
+            .await
+            .contains("accept the terms"),
+        "the terms unticked: said next to them"
+    );
+    shot(&acqp, "authz-05-terms-missing").await;
+    element(&acqp, "#accept-terms").await.click().await.unwrap();
+    click(&acqp, "#authorize").await;
+    assert_eq!(text_of(&acqp, "h1").await, "Authorized");
+    shot(&acqp, "authz-06-authorized").await;
+    click(&acqp, "#to-authorizations").await;
+    let listed = text_of(&acqp, "#authorizations").await;
+    assert!(
+        listed.contains(DEMO_PROJECT) && listed.contains("Active"),
+        "{listed}"
+    );
+    shot(&acqp, "authz-07-acqp-authorizations").await;
+
+    // It narrows the scope to UPM.
+    element(&acqp, "#authorizations details summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    element(&acqp, "form[action$='/scope'] input[value='ORDER_CODE']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    shot(&acqp, "authz-07b-change-scope").await;
+    click(&acqp, "form[action$='/scope'] button").await;
+    let notice = text_of(&acqp, ".notice").await;
+    assert!(notice.contains("is now User-presented Mode"), "{notice}");
+
+    // The TSP sees it Active, with its Agent-Token.
+    let seen = tsp_authorizations(&tsp, &tab).await;
+    assert!(
+        seen.contains("Bank of Examples")
+            && seen.contains("Active")
+            && seen.contains("agt_")
+            && !seen.contains("Order Code"),
+        "{seen}"
+    );
+    shot(&tsp, "authz-08-tsp-sees-active").await;
+
+    // The ACQP cancels (confirming), and the TSP sees it Inactive.
+    let old_page = element(&acqp, "html").await;
+    element(&acqp, "form[action$='/cancel'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    acqp.accept_alert().await.expect("a confirmation was asked");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while old_page.tag_name().await.is_ok() {
+        assert!(Instant::now() < deadline, "no page after cancelling");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let listed = text_of(&acqp, "#authorizations").await;
+    assert!(listed.contains("Inactive"), "{listed}");
+    shot(&acqp, "authz-09-acqp-cancelled").await;
+    let seen = tsp_authorizations(&tsp, &tab).await;
+    assert!(seen.contains("Inactive"), "{seen}");
+    shot(&tsp, "authz-10-tsp-sees-inactive").await;
+
+    // The URL was used: opening it again says so.
+    acqp.goto(&url).await.unwrap();
+    let refusal = text_of(&acqp, "main").await;
+    assert!(refusal.contains("already used"), "{refusal}");
+    shot(&acqp, "authz-11-url-used-again").await;
+
+    // On a tablet held upright, both pages fit its width (tables scroll in their own box).
+    for (client, page, name) in [
+        (&tsp, tab.clone(), "authz-12-tsp-tab-tablet"),
+        (
+            &acqp,
+            format!("{hub}/console/authorizations"),
+            "authz-13-acqp-authorizations-tablet",
+        ),
+    ] {
+        client.set_window_size(768, 1024).await.unwrap();
+        client.goto(&page).await.unwrap();
+        element(client, "main").await;
+        let fits = client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, inner) = (fits[0].as_u64().unwrap(), fits[1].as_u64().unwrap());
+        let path = shot(client, name).await;
+        assert!(
+            scroll <= inner,
+            "{page} is {scroll} px wide in a {inner} px tablet window ({})",
+            path.display()
+        );
+    }
+
+    tsp.close().await.ok();
+    acqp.close().await.ok();
     drop(driver);
     demo.shutdown().await;
 }

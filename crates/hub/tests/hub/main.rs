@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod acceptance;
+mod acqp_authorization;
 mod admin_api;
 mod after_payment;
 mod agent_token;

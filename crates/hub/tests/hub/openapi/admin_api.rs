@@ -345,6 +345,60 @@ async fn real_admin_answers_match_the_documented_schemas() {
             &body,
         );
     }
+    // The ACQP's authorization: refused before acceptance passed, then a URL generated (and
+    // one refused), used by an ACQP, listed.
+    let urls = format!("/projects/{project}/authorization-urls");
+    let (status, body) = hub
+        .admin(
+            "POST",
+            &urls,
+            Some(json!({"products": ["UPM"], "acqpName": "Bank", "acqpEmail": "ops@bank.example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "before acceptance: {body}");
+    c.check(
+        "POST",
+        "/admin/v1/projects/{id}/authorization-urls",
+        status,
+        &body,
+    );
+    crate::support::passed_acceptance(&hub, &project, &["UPM"]).await;
+    let mut generated = serde_json::Value::Null;
+    for request in [
+        json!({"products": ["UPM"], "acqpName": "Bank", "acqpEmail": "ops@bank.example", "mail": true}),
+        json!({"products": ["NOPE"], "acqpName": "Bank", "acqpEmail": "ops@bank.example"}),
+    ] {
+        let (status, body) = hub.admin("POST", &urls, Some(request)).await;
+        c.check(
+            "POST",
+            "/admin/v1/projects/{id}/authorization-urls",
+            status,
+            &body,
+        );
+        if status == StatusCode::CREATED {
+            generated = body;
+        }
+    }
+    let token = generated["url"]
+        .as_str()
+        .and_then(|url| url.rsplit('/').next())
+        .expect("a URL was generated")
+        .to_owned();
+    let acqp_user = hub
+        .hub
+        .create_acqp_user("ops@bank.example", "correct horse")
+        .unwrap();
+    hub.hub.authorize(&token, &acqp_user, true).unwrap();
+    let (status, body) = hub
+        .admin("GET", &format!("/projects/{project}/authorizations"), None)
+        .await;
+    assert_eq!(body["authorizations"][0]["status"], "ACTIVE", "{body}");
+    c.check(
+        "GET",
+        "/admin/v1/projects/{id}/authorizations",
+        status,
+        &body,
+    );
 
     c.finish("/admin/");
 }

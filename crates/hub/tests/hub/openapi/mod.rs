@@ -395,6 +395,7 @@ fn every_ref_resolves_and_the_error_codes_are_the_hubs() {
     codes.extend(
         linker_hub::error::DENIED_CODES
             .iter()
+            .chain(&linker_hub::error::REFUSED_CODES)
             .map(|c| (*c).to_owned()),
     );
     let documented: BTreeSet<String> = doc["components"]["schemas"]["Error"]["properties"]["code"]

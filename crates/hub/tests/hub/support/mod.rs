@@ -369,3 +369,78 @@ pub async fn wallet_call(
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
 }
+
+/// Lays down a passed sandbox acceptance for `project` as a fixture, for the tests of what
+/// follows acceptance (the ACQP's authorization): the products are set and the acceptance
+/// account made through the admin API, then a passed run of every required case is written
+/// through the store's typed tables. That real runs make acceptance pass is tested in
+/// `acceptance.rs` and in the browser test.
+pub async fn passed_acceptance(hub: &TestHub, project: &str, products: &[&str]) {
+    let (status, body) = hub
+        .admin(
+            "PATCH",
+            &format!("/projects/{project}"),
+            Some(json!({ "products": products })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "products set: {body}");
+    let (status, body) = hub
+        .admin(
+            "POST",
+            &format!("/projects/{project}/acceptance/session"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "acceptance account made: {body}"
+    );
+    let (_, acceptance) = hub
+        .admin("GET", &format!("/projects/{project}/acceptance"), None)
+        .await;
+    let store = hub.hub.store_for_test();
+    let account = store
+        .db(|db| db.merchants().acceptance_of(project))
+        .map_err(|e: linker_hub::StoreError| e)
+        .unwrap()
+        .expect("the acceptance account exists");
+    let now = linker_hub::Clock::now(hub.clock.as_ref());
+    let verdict = linker_cases::Verdict {
+        outcome: linker_cases::Outcome::Passed,
+        summary: "Passed (fixture).".to_owned(),
+        checks: Vec::new(),
+    };
+    let verdict = serde_json::to_string(&verdict).unwrap();
+    for (i, case) in acceptance["cases"].as_array().unwrap().iter().enumerate() {
+        let id = format!("run_fixture_{project}_{i:02}");
+        let case_id = case["caseId"].as_str().unwrap();
+        store
+            .transaction(|db| {
+                db.runs().insert(&linker_hub::store::runs::NewRun {
+                    id: &id,
+                    project_id: project,
+                    merchant_id: &account.id,
+                    case_id,
+                    started_at: now,
+                    slow_answer_secs: None,
+                    wallet: "TEST_WALLET",
+                })?;
+                db.runs().decide(
+                    &id,
+                    linker_hub::store::runs::RunStatus::Passed,
+                    now,
+                    &verdict,
+                )
+            })
+            .map_err(|e: linker_hub::StoreError| e)
+            .unwrap();
+    }
+    let (_, after) = hub
+        .admin("GET", &format!("/projects/{project}/acceptance"), None)
+        .await;
+    assert_eq!(
+        after["status"], "PASSED",
+        "the fixture passes acceptance: {after}"
+    );
+}
