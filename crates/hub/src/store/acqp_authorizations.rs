@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
 
-use super::invitation_mail::{MailChannel, MailStatus};
+use super::invitation_mail::{MailChannel, MailStatus, MailTable, settle_mail, take_lease};
 use super::{Db, StoreError, optional, time_column, time_text};
 
 /// An authorization URL as stored.
@@ -454,20 +454,13 @@ impl AuthorizationMail<'_> {
         lease_until: DateTime<Utc>,
         only_unleased: bool,
     ) -> Result<bool, StoreError> {
-        let changed = self
-            .connection
-            .prepare_cached(
-                "UPDATE authorization_mail SET lease_until = ?3, attempts = attempts + 1 \
-                 WHERE id = ?1 AND status = 'queued' \
-                 AND (?4 = 0 OR lease_until IS NULL OR lease_until <= ?2)",
-            )?
-            .execute(params![
-                id,
-                time_text(now),
-                time_text(lease_until),
-                only_unleased
-            ])?;
-        Ok(changed == 1)
+        take_lease(
+            self.connection,
+            MailTable::Authorization,
+            id,
+            (now, lease_until),
+            only_unleased,
+        )
     }
 
     /// Records what became of a queued mail; false when it was no longer queued.
@@ -478,14 +471,13 @@ impl AuthorizationMail<'_> {
         status: MailStatus,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let changed = self
-            .connection
-            .prepare_cached(
-                "UPDATE authorization_mail SET channel = ?2, status = ?3, error = ?4, \
-                 lease_until = NULL WHERE id = ?1 AND status = 'queued'",
-            )?
-            .execute(params![id, channel.as_str(), status.as_str(), error])?;
-        Ok(changed == 1)
+        settle_mail(
+            self.connection,
+            MailTable::Authorization,
+            id,
+            (channel, status),
+            error,
+        )
     }
 
     /// A project's authorization mail, newest first.

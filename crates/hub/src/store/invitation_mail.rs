@@ -201,20 +201,13 @@ impl InvitationMail<'_> {
         lease_until: DateTime<Utc>,
         only_unleased: bool,
     ) -> Result<bool, StoreError> {
-        let changed = self
-            .connection
-            .prepare_cached(
-                "UPDATE invitation_mail SET lease_until = ?3, attempts = attempts + 1 \
-                 WHERE id = ?1 AND status = 'queued' \
-                 AND (?4 = 0 OR lease_until IS NULL OR lease_until <= ?2)",
-            )?
-            .execute(params![
-                id,
-                time_text(now),
-                time_text(lease_until),
-                only_unleased
-            ])?;
-        Ok(changed == 1)
+        take_lease(
+            self.connection,
+            MailTable::Invitation,
+            id,
+            (now, lease_until),
+            only_unleased,
+        )
     }
 
     /// Records what became of a queued mail (sent, in the outbox, or failed with why); false
@@ -226,14 +219,13 @@ impl InvitationMail<'_> {
         status: MailStatus,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let changed = self
-            .connection
-            .prepare_cached(
-                "UPDATE invitation_mail SET channel = ?2, status = ?3, error = ?4, \
-                 lease_until = NULL WHERE id = ?1 AND status = 'queued'",
-            )?
-            .execute(params![id, channel.as_str(), status.as_str(), error])?;
-        Ok(changed == 1)
+        settle_mail(
+            self.connection,
+            MailTable::Invitation,
+            id,
+            (channel, status),
+            error,
+        )
     }
 
     /// Withdraws a merchant's queued mail (its invitation was replaced or revoked): failed,
@@ -284,4 +276,68 @@ impl InvitationMail<'_> {
             .execute([merchant_id])?;
         Ok(())
     }
+}
+
+/// The tables of queued mail, which share how a mail is leased and settled.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum MailTable {
+    /// `invitation_mail`: merchants' invitations.
+    Invitation,
+    /// `authorization_mail`: the ACQP's authorization URL and the TSP's notices of changes.
+    Authorization,
+}
+
+impl MailTable {
+    /// The table's name (a constant: never from input).
+    fn name(self) -> &'static str {
+        match self {
+            MailTable::Invitation => "invitation_mail",
+            MailTable::Authorization => "authorization_mail",
+        }
+    }
+}
+
+/// Takes a queued mail of `table` for one sender until `lease_until` (`times` is `(now,
+/// lease_until)`): false when it is no longer queued, or when `only_unleased` and another
+/// sender's lease still runs at `now`.
+pub(super) fn take_lease(
+    connection: &Connection,
+    table: MailTable,
+    id: &str,
+    (now, lease_until): (DateTime<Utc>, DateTime<Utc>),
+    only_unleased: bool,
+) -> Result<bool, StoreError> {
+    let changed = connection
+        .prepare_cached(&format!(
+            "UPDATE {} SET lease_until = ?3, attempts = attempts + 1 \
+             WHERE id = ?1 AND status = 'queued' \
+             AND (?4 = 0 OR lease_until IS NULL OR lease_until <= ?2)",
+            table.name()
+        ))?
+        .execute(params![
+            id,
+            time_text(now),
+            time_text(lease_until),
+            only_unleased
+        ])?;
+    Ok(changed == 1)
+}
+
+/// Records what became of a queued mail of `table` (`outcome`: the channel and the status,
+/// with `error` when it failed); false when it was no longer queued.
+pub(super) fn settle_mail(
+    connection: &Connection,
+    table: MailTable,
+    id: &str,
+    (channel, status): (MailChannel, MailStatus),
+    error: Option<&str>,
+) -> Result<bool, StoreError> {
+    let changed = connection
+        .prepare_cached(&format!(
+            "UPDATE {} SET channel = ?2, status = ?3, error = ?4, lease_until = NULL \
+             WHERE id = ?1 AND status = 'queued'",
+            table.name()
+        ))?
+        .execute(params![id, channel.as_str(), status.as_str(), error])?;
+    Ok(changed == 1)
 }
