@@ -372,7 +372,7 @@ fn run_acceptance_saves_a_signed_report_that_verify_report_checks() {
     let output = linker()
         .args(["project", "update", project, "--hub", &hub.url, "--data"])
         .arg(hub.data.path())
-        .args(["--products", "UPM"])
+        .args(["--products", "UPM", "--tsp-mode", "true"])
         .output()
         .unwrap();
     assert!(output.status.success(), "project update: {output:?}");

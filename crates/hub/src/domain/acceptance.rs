@@ -35,6 +35,11 @@ pub const TICKET_VALIDITY: Duration = Duration::minutes(10);
 /// The acceptance account's MID when the TSP chooses none.
 pub const DEFAULT_ACCEPTANCE_MID: &str = "TSP-ACCEPTANCE";
 
+/// Why acceptance cannot run or pass while the project is not in TSP mode.
+pub const TSP_MODE_NEEDED: &str = "acceptance runs with the Agent-Token on every Alipay+ call: \
+    turn TSP mode on (Settings, Sandbox resources) and send the Agent-Token, then run the \
+    required cases";
+
 /// Where a project's sandbox acceptance testing stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -172,6 +177,9 @@ impl Hub {
                  required cases"
                     .to_owned(),
             ));
+        }
+        if !project.tsp_mode {
+            return Err(HubError::Conflict(TSP_MODE_NEEDED.to_owned()));
         }
         let mid = mid
             .map(|m| crate::domain::projects::required_text("mid", m, 64))
@@ -327,6 +335,11 @@ impl Hub {
                     cases.len()
                 ),
             )
+        } else if passed == cases.len() && !project.tsp_mode {
+            (
+                AcceptanceStatus::InProgress,
+                format!("Every required case passed, but {TSP_MODE_NEEDED}"),
+            )
         } else if passed == cases.len() {
             (
                 AcceptanceStatus::Passed,
@@ -350,6 +363,25 @@ impl Hub {
             cases,
             account_mid: account.map(|a| a.mid),
         })
+    }
+
+    /// Refuses to start a run of the project's acceptance account while the project is not in
+    /// TSP mode: acceptance tests the integration as it will run, with the Agent-Token on every
+    /// Alipay+ call, which only TSP mode enforces. Other merchants' runs are not concerned.
+    pub(crate) fn check_acceptance_run(
+        &self,
+        merchant_id: &str,
+        project_id: &str,
+    ) -> Result<(), HubError> {
+        let account = self
+            .store
+            .db(|db| db.merchants().acceptance_of(project_id))?;
+        if account.is_some_and(|account| account.id == merchant_id)
+            && !self.project(project_id)?.tsp_mode
+        {
+            return Err(HubError::Conflict(TSP_MODE_NEEDED.to_owned()));
+        }
+        Ok(())
     }
 
     /// `Some(products)` when the project's sandbox acceptance has passed: its products, which

@@ -126,7 +126,7 @@ async fn only_the_project_mints_an_acceptance_sign_in_and_a_ticket_opens_once_fo
         hub.admin(
             "PATCH",
             &format!("/projects/{project}"),
-            Some(json!({"products": ["UPM"]})),
+            Some(json!({"products": ["UPM"], "tspMode": true})),
         )
         .await;
     }
@@ -328,7 +328,7 @@ async fn acceptance_runs_stay_out_of_test_data_and_its_exports() {
     hub.admin(
         "PATCH",
         &format!("/projects/{project}"),
-        Some(json!({"products": ["UPM"]})),
+        Some(json!({"products": ["UPM"], "tspMode": true})),
     )
     .await;
     let merchant = Wallet::sign_in(&hub, &acqp, "M1").await;
@@ -462,6 +462,27 @@ async fn acceptance_passes_only_after_the_last_required_case_and_a_later_failure
         Some(json!({"products": ["UPM"]})),
     )
     .await;
+    // Acceptance runs with the Agent-Token: not outside TSP mode.
+    let (status, refused) = admin(
+        &http,
+        &demo,
+        reqwest::Method::POST,
+        &format!("/projects/{project}/acceptance/session"),
+        Some(json!({})),
+    )
+    .await;
+    assert!(
+        status == 409 && refused.contains("TSP mode"),
+        "no acceptance sign-in outside TSP mode: {status} {refused}"
+    );
+    admin(
+        &http,
+        &demo,
+        reqwest::Method::PATCH,
+        &format!("/projects/{project}"),
+        Some(json!({"tspMode": true})),
+    )
+    .await;
     let before = status_of(&http, &demo).await;
     assert_eq!(before["status"], "NOT_STARTED", "{before}");
     let required = case_ids(&before);
@@ -523,6 +544,30 @@ async fn acceptance_passes_only_after_the_last_required_case_and_a_later_failure
             (Some(expected), Some(i as u64 + 1)),
             "after {case}: {now}"
         );
+    }
+
+    // TSP mode turned off: acceptance no longer stands (the calls need not carry the
+    // Agent-Token any more), and stands again once it is back on.
+    for (on, expected) in [(false, "IN_PROGRESS"), (true, "PASSED")] {
+        admin(
+            &http,
+            &demo,
+            reqwest::Method::PATCH,
+            &format!("/projects/{project}"),
+            Some(json!({ "tspMode": on })),
+        )
+        .await;
+        let now = status_of(&http, &demo).await;
+        assert_eq!(now["status"], expected, "TSP mode {on}: {now}");
+        if !on {
+            assert!(
+                now["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("TSP mode"),
+                "says why: {now}"
+            );
+        }
     }
 
     // The report verifies, names the hub key's fingerprint, and any edit fails.

@@ -522,6 +522,8 @@ async fn a_tsp_runs_acceptance_to_passed_and_downloads_a_report_that_verifies() 
         .await
         .unwrap();
     click(&client, "form[action$='/settings'] button").await;
+    // Acceptance runs with the Agent-Token: TSP mode on (the demo's acquirer sends the token).
+    click(&client, "#tsp-mode button").await;
     let ticked = element(&client, "input[name=products][value=UPM]")
         .await
         .prop("checked")
@@ -670,6 +672,7 @@ async fn a_tsp_invites_an_acqp_which_authorizes_then_cancels_and_the_tsp_sees_ea
             .unwrap();
     }
     click(&tsp, "form[action$='/settings'] button").await;
+    click(&tsp, "#tsp-mode button").await;
 
     // Before acceptance the Authorization tab generates nothing and says why.
     click(&tsp, "nav.tabs a[href$='/authorization']").await;

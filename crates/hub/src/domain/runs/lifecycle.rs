@@ -81,6 +81,7 @@ impl Hub {
         }
         let wallet = wallet_named(options.wallet.as_deref())?;
         let case = self.case_for(merchant, case_id)?;
+        self.check_acceptance_run(&merchant.id, &merchant.project_id)?;
         if let Some(why) = case.not_runnable_with(wallet) {
             return Err(HubError::WalletLacksProduct(why));
         }

@@ -311,7 +311,7 @@ async fn real_admin_answers_match_the_documented_schemas() {
         .admin(
             "PATCH",
             &format!("/projects/{project}"),
-            Some(json!({"products": ["UPM"]})),
+            Some(json!({"products": ["UPM"], "tspMode": true})),
         )
         .await;
     c.check("PATCH", "/admin/v1/projects/{id}", status, &body);

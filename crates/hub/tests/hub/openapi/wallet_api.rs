@@ -76,7 +76,7 @@ async fn real_wallet_answers_match_the_documented_schemas() {
         .admin(
             "PATCH",
             &format!("/projects/{}", acqp.project.id),
-            Some(json!({"products": ["UPM"]})),
+            Some(json!({"products": ["UPM"], "tspMode": true})),
         )
         .await;
     let (_, minted) = hub
@@ -98,6 +98,13 @@ async fn real_wallet_answers_match_the_documented_schemas() {
         let (status, body) = raw(&hub, request).await;
         c.check("POST", "/wallet/v1/sign-in/ticket", status, &body);
     }
+    // The rest plays an ACQP that sends no Agent-Token: TSP mode off again.
+    hub.admin(
+        "PATCH",
+        &format!("/projects/{}", acqp.project.id),
+        Some(json!({"tspMode": false})),
+    )
+    .await;
 
     let wallet = Wallet::sign_in(&hub, &acqp, "D9").await;
     let (status, body) = wallet.send(&hub, "GET", "/me", None).await;

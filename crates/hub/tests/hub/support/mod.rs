@@ -380,7 +380,7 @@ pub async fn passed_acceptance(hub: &TestHub, project: &str, products: &[&str]) 
         .admin(
             "PATCH",
             &format!("/projects/{project}"),
-            Some(json!({ "products": products })),
+            Some(json!({ "products": products, "tspMode": true })),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "products set: {body}");
