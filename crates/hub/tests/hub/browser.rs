@@ -129,13 +129,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 
 #[tokio::test]
 async fn a_tsp_signs_in_imports_merchants_and_watches_a_run_arrive_in_test_data() {
-    let demo = Demo::start(DemoOptions {
-        timing: DemoOptions::quick_timing(),
-        test_clock: true,
-        ..DemoOptions::default()
-    })
-    .await
-    .expect("the demo starts");
+    let demo = quick_demo().await;
     let hub = demo.hub_url().to_owned();
     let admin_token = demo.admin_token().expect("the demo's admin token");
     let driver = driver().await;
@@ -493,23 +487,13 @@ async fn a_tsp_turns_tsp_mode_on_and_rotates_the_agent_token_only_after_confirmi
 /// sees Passed, and downloads the signed report, which verifies.
 #[tokio::test]
 async fn a_tsp_runs_acceptance_to_passed_and_downloads_a_report_that_verifies() {
-    let demo = Demo::start(DemoOptions {
-        timing: DemoOptions::quick_timing(),
-        test_clock: true,
-        ..DemoOptions::default()
-    })
-    .await
-    .expect("the demo starts");
+    let demo = quick_demo().await;
     let hub = demo.hub_url().to_owned();
     let project = demo.project_id().to_owned();
     let admin_token = demo.admin_token().expect("the demo's admin token");
     let driver = driver().await;
     let client = browser(&driver).await;
-    client.goto(&format!("{hub}/console")).await.unwrap();
-    fill(&client, "#adminToken", &admin_token).await;
-    fill(&client, "#email", "tsp@example.com").await;
-    fill(&client, "#password", "correct horse battery").await;
-    click(&client, "form button").await;
+    first_user(&client, &hub, &admin_token).await;
 
     // Settings: tick UPM, save.
     client
@@ -596,6 +580,27 @@ async fn a_tsp_runs_acceptance_to_passed_and_downloads_a_report_that_verifies() 
     demo.shutdown().await;
 }
 
+/// The demo (a hub on its test clock, the reference acquirer, its POS driver) with quick
+/// timings, as the browser tests that run cases use it.
+async fn quick_demo() -> Demo {
+    Demo::start(DemoOptions {
+        timing: DemoOptions::quick_timing(),
+        test_clock: true,
+        ..DemoOptions::default()
+    })
+    .await
+    .expect("the demo starts")
+}
+
+/// Makes the console's first user (`tsp@example.com`) with the hub's admin token, signed in.
+async fn first_user(client: &Client, hub: &str, admin_token: &str) {
+    client.goto(&format!("{hub}/console")).await.unwrap();
+    fill(client, "#adminToken", admin_token.trim()).await;
+    fill(client, "#email", "tsp@example.com").await;
+    fill(client, "#password", "correct horse battery").await;
+    click(client, "form button").await;
+}
+
 /// Runs the project's required cases as its acceptance account (the headless runner, the TSP
 /// playing the customer through the wallet core, the demo's reference acquirer and POS driver)
 /// and checks that all `required` passed.
@@ -641,13 +646,7 @@ async fn tsp_authorizations(client: &Client, tab: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tsp_invites_an_acqp_which_authorizes_then_cancels_and_the_tsp_sees_each_state() {
-    let demo = Demo::start(DemoOptions {
-        timing: DemoOptions::quick_timing(),
-        test_clock: true,
-        ..DemoOptions::default()
-    })
-    .await
-    .expect("the demo starts");
+    let demo = quick_demo().await;
     let hub = demo.hub_url().to_owned();
     let project = demo.project_id().to_owned();
     let admin_token = demo.admin_token().expect("the demo's admin token");
@@ -656,11 +655,7 @@ async fn a_tsp_invites_an_acqp_which_authorizes_then_cancels_and_the_tsp_sees_ea
     let acqp = browser(&driver).await;
 
     // The TSP: its first user; the application's products (UPM, Order Code) in Settings.
-    tsp.goto(&format!("{hub}/console")).await.unwrap();
-    fill(&tsp, "#adminToken", admin_token.trim()).await;
-    fill(&tsp, "#email", "tsp@example.com").await;
-    fill(&tsp, "#password", "correct horse battery").await;
-    click(&tsp, "form button").await;
+    first_user(&tsp, &hub, &admin_token).await;
     tsp.goto(&format!("{hub}/console/projects/{project}/settings"))
         .await
         .unwrap();
