@@ -414,18 +414,36 @@ fn flatten_into(
         for (cols, slot) in reciprocals.iter_mut().enumerate().skip(1) {
             *slot = reciprocal(cols * rows);
         }
-        let mut sum: u32 = columns[..FLAT_RADIUS.min(width)].iter().sum();
-        for (x, (&value, flat)) in row.iter().zip(out_row.iter_mut()).enumerate() {
-            if let Some(&column) = columns.get(x + FLAT_RADIUS) {
-                sum += column;
-            }
-            if x > FLAT_RADIUS {
-                sum -= columns[x - FLAT_RADIUS - 1];
-            }
-            let cols = (x + FLAT_RADIUS + 1).min(width) - x.saturating_sub(FLAT_RADIUS);
+        // value - mean, offset by 255 so that it indexes the table.
+        let flat = |value: u8, sum: u32, cols: usize| {
             let mean = ((u64::from(sum) * reciprocals[cols]) >> 32) as usize;
-            // value - mean, offset by 255 so that it indexes the table.
-            *flat = gained[usize::from(value) + 255 - mean.min(255)];
+            gained[usize::from(value) + 255 - mean.min(255)]
+        };
+        // The edges, where the window is cut (all of a row narrower than the window), then the
+        // middle, where each step adds the column entering it and drops the one leaving it.
+        let window = |x: usize| x.saturating_sub(FLAT_RADIUS)..(x + FLAT_RADIUS + 1).min(width);
+        for x in (0..=FLAT_RADIUS.min(width - 1))
+            .chain((width - FLAT_RADIUS.min(width)).max(FLAT_RADIUS + 1)..width)
+        {
+            let cols = window(x);
+            let sum: u32 = columns[cols.clone()].iter().sum();
+            out_row[x] = flat(row[x], sum, cols.len());
+        }
+        if width > SPAN {
+            // The window of x = FLAT_RADIUS, moved on one column a step.
+            let mut sum: u32 = columns[..SPAN].iter().sum();
+            let middle = FLAT_RADIUS + 1..width - FLAT_RADIUS;
+            let entering = &columns[SPAN..];
+            let leaving = &columns[..width - SPAN];
+            for (((&value, out), &enter), &leave) in row[middle.clone()]
+                .iter()
+                .zip(&mut out_row[middle])
+                .zip(entering)
+                .zip(leaving)
+            {
+                sum = sum + enter - leave;
+                *out = flat(value, sum, SPAN);
+            }
         }
     }
 }
