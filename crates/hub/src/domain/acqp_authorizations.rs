@@ -13,6 +13,11 @@
 //! authorization mail outbox, sent by the mail layer like the invitation mail), the ACQP when the
 //! TSP asks for the URL to be mailed. [`Hub::active_authorization_token`] is what the gateway's
 //! Agent-Token check asks about an authorization's token.
+//!
+//! What one client can make the hub hold or send is bounded (on the injected clock): a project's
+//! pending URLs ([`MAX_PENDING_URLS`]), URLs generated a day ([`MAX_URLS_PER_DAY`]) and mailed
+//! an hour and a day ([`MAX_URL_MAIL`]), and the change notices one authorization mails an hour
+//! ([`MAX_CHANGE_NOTICES_PER_HOUR`]; a change past them is applied, unmailed).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
