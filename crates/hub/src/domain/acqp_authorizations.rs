@@ -53,6 +53,10 @@ const MAX_PRODUCT_ENTRIES: usize = 20;
 /// The longest search the ACQP's Authorizations page looks for (longer is cut).
 pub const MAX_SEARCH: usize = 100;
 
+/// How long an unused authorization URL (revoked or expired) and a sent authorization mail are
+/// kept after they were made.
+pub const AUTHORIZATION_KEPT: Duration = Duration::days(30);
+
 /// The most pending (unused, unrevoked, unexpired) authorization URLs a project holds.
 pub const MAX_PENDING_URLS: u32 = 20;
 
@@ -799,6 +803,20 @@ impl Hub {
                 created_at: row.created_at,
             })
             .collect())
+    }
+
+    /// Deletes what the Authorization tab no longer needs once [`AUTHORIZATION_KEPT`] old: URLs
+    /// never used (revoked or expired) and mail no longer queued. Run by the periodic sweep, so
+    /// what a project generates and mails is held for a bounded time. How many rows went.
+    pub fn sweep_authorizations(&self) -> Result<usize, HubError> {
+        let now = self.clock.now();
+        let cutoff = now - AUTHORIZATION_KEPT;
+        Ok(self.store.transaction(|db| {
+            Ok::<_, StoreError>(
+                db.authorization_urls().delete_stale(cutoff, now)?
+                    + db.authorization_mail().delete_settled(cutoff)?,
+            )
+        })?)
     }
 
     /// True when `token` is the Agent-Token of an Active ACQP authorization of the project

@@ -255,6 +255,22 @@ impl AuthorizationUrls<'_> {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Deletes the URLs generated before `cutoff` that were never used (revoked or expired by
+    /// now): an authorization keeps the URL it was made through. How many went.
+    pub fn delete_stale(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "DELETE FROM authorization_urls WHERE used_at IS NULL AND created_at < ?1 \
+                 AND (revoked_at IS NOT NULL OR expires_at <= ?2)",
+            )?
+            .execute([time_text(cutoff), time_text(now)])?)
+    }
+
     /// Marks a URL used now; false when it was already used, revoked or expired.
     pub fn mark_used(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let changed = self
@@ -537,6 +553,16 @@ impl AuthorizationMail<'_> {
             (channel, status),
             error,
         )
+    }
+
+    /// Deletes the mail written before `cutoff` that is no longer queued. How many went.
+    pub fn delete_settled(&self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "DELETE FROM authorization_mail WHERE status <> 'queued' AND created_at < ?1",
+            )?
+            .execute([time_text(cutoff)])?)
     }
 
     /// A project's authorization mail, newest first.

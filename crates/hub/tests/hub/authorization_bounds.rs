@@ -393,3 +393,55 @@ async fn oversized_or_multi_line_fields_are_refused_and_a_long_search_is_cut() {
     );
     assert!(!page.body.contains(&"a".repeat(101)));
 }
+
+#[tokio::test]
+async fn the_sweep_deletes_unused_urls_and_sent_mail_after_thirty_days_and_keeps_used_urls() {
+    let hub = TestHub::new();
+    let (project, _alice) = project_with_tsp(&hub).await;
+    generate_and_revoke(&hub, &project, true).await;
+    let (status, _, expiring) = generate(&hub, &project, false).await;
+    assert_eq!(status, StatusCode::CREATED, "{expiring}");
+    let (_, _, used) = generate(&hub, &project, false).await;
+    let url = used["url"].as_str().unwrap();
+    hub.hub.create_acqp_user(ACQP_EMAIL, PASSWORD).unwrap();
+    let mut acqp = Browser::new(&hub);
+    acqp.sign_in(ACQP_EMAIL, PASSWORD).await;
+    let authorized = acqp
+        .post(
+            &url[url.find("/console/").unwrap()..],
+            &[("terms", "accept"), ("action", "authorize")],
+        )
+        .await;
+    assert_eq!(authorized.status, StatusCode::OK, "{}", authorized.body);
+    let listed = |hub: &TestHub| {
+        let urls = hub.hub.project_authorizations(&project).unwrap().urls;
+        let mail = hub.hub.authorization_mail(&project).unwrap();
+        (urls.len(), mail.len())
+    };
+    assert_eq!(listed(&hub), (3, 2), "3 URLs; the URL mail and the notice");
+
+    // Below the bound, 29 days on: nothing goes.
+    hub.clock.advance(Duration::days(29));
+    assert_eq!(hub.hub.sweep_authorizations().unwrap(), 0);
+    assert_eq!(listed(&hub), (3, 2));
+
+    // 30 days on: the revoked and the expired URL and both mails go; the used URL stays, and
+    // so does the authorization made through it.
+    hub.clock.advance(Duration::days(1) + Duration::seconds(1));
+    let swept = hub.hub.sweep_authorizations().unwrap();
+    assert_eq!(
+        swept,
+        4,
+        "{:?} {:?}",
+        listed(&hub),
+        hub.hub.authorization_mail(&project).unwrap()
+    );
+    let (status, after) = hub
+        .admin("GET", &format!("/projects/{project}/authorizations"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["urls"].as_array().unwrap().len(), 1, "{after}");
+    assert_eq!(after["urls"][0]["status"], "USED", "{after}");
+    assert_eq!(after["authorizations"][0]["status"], "ACTIVE", "{after}");
+    assert_eq!(listed(&hub), (1, 0));
+}
