@@ -16,12 +16,16 @@ pub const DENIED_CODES: [&str; 9] = [
 ];
 
 /// The codes of [`HubError::Refused`]: why an ACQP authorization step was refused.
-pub const REFUSED_CODES: [&str; 4] = [
+pub const REFUSED_CODES: [&str; 5] = [
     "ACCEPTANCE_NOT_PASSED",
+    "TOO_MANY_PENDING_URLS",
     "AUTHORIZATION_URL_INVALID",
     "AUTHORIZATION_URL_USED",
     "AUTHORIZATION_URL_EXPIRED",
 ];
+
+/// The codes of [`HubError::Limited`]: which of a project's hourly or daily allowances ran out.
+pub const LIMITED_CODES: [&str; 2] = ["AUTHORIZATION_URL_LIMIT", "AUTHORIZATION_MAIL_LIMIT"];
 
 /// Something a hub operation refused or failed to do.
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +63,8 @@ pub enum HubError {
         message: String,
     },
     /// A step of the ACQP's authorization refused for a reason told apart by its code (HTTP
-    /// 409): `ACCEPTANCE_NOT_PASSED`, `AUTHORIZATION_URL_INVALID`, `AUTHORIZATION_URL_USED`,
-    /// `AUTHORIZATION_URL_EXPIRED`.
+    /// 409): `ACCEPTANCE_NOT_PASSED`, `TOO_MANY_PENDING_URLS`, `AUTHORIZATION_URL_INVALID`,
+    /// `AUTHORIZATION_URL_USED`, `AUTHORIZATION_URL_EXPIRED`.
     #[error("{message}")]
     Refused {
         /// The stable code.
@@ -79,6 +83,17 @@ pub enum HubError {
     #[error("too many failed attempts: try again in {retry_after} s")]
     TooManyAttempts {
         /// Seconds to wait.
+        retry_after: i64,
+    },
+    /// A project used up an hourly or daily allowance (HTTP 429, one of [`LIMITED_CODES`]):
+    /// wait `retry_after` seconds.
+    #[error("{message}")]
+    Limited {
+        /// The stable code.
+        code: &'static str,
+        /// What ran out and what to do, for people.
+        message: String,
+        /// Seconds until the allowance has room again.
         retry_after: i64,
     },
     /// Storage failed.
@@ -122,7 +137,9 @@ impl HubError {
             HubError::Conflict(_) => "CONFLICT",
             HubError::Unauthorized(_) => "UNAUTHORIZED",
             HubError::Forbidden(_) => "FORBIDDEN",
-            HubError::Denied { code, .. } | HubError::Refused { code, .. } => code,
+            HubError::Denied { code, .. }
+            | HubError::Refused { code, .. }
+            | HubError::Limited { code, .. } => code,
             HubError::RunOver(_) => "RUN_OVER",
             HubError::WalletLacksProduct(_) => "WALLET_LACKS_PRODUCT",
             HubError::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",

@@ -344,7 +344,7 @@ async fn record_client(
 /// How often the request log's retention is enforced.
 const LOG_SWEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Runs [`Hub::sweep_request_log`] every ten minutes (the first ten minutes after start, so a
+/// Runs [`Hub::sweep_request_log`] and [`Hub::sweep_authorizations`] every ten minutes (the first ten minutes after start, so a
 /// hub started and stopped at once is not held by a sweep) until the hub closes.
 fn spawn_log_sweeper(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
     crate::domain::background::spawn_periodic(
@@ -352,6 +352,9 @@ fn spawn_log_sweeper(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
         "the request log sweep",
         LOG_SWEEP_INTERVAL,
         LOG_SWEEP_INTERVAL,
-        |hub| async move { hub.sweep_request_log().map(|_| ()) },
+        |hub| async move {
+            hub.sweep_request_log()?;
+            hub.sweep_authorizations().map(|_| ())
+        },
     )
 }

@@ -27,7 +27,9 @@ impl IntoResponse for HubError {
             HubError::RunOver(_) | HubError::WalletLacksProduct(_) | HubError::Refused { .. } => {
                 StatusCode::CONFLICT
             }
-            HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            HubError::TooManyAttempts { .. } | HubError::Limited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             HubError::Store(_) | HubError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -38,7 +40,8 @@ impl IntoResponse for HubError {
             message: self.to_string(),
         };
         let mut response = (status, Json(body)).into_response();
-        if let HubError::TooManyAttempts { retry_after } = &self
+        if let HubError::TooManyAttempts { retry_after } | HubError::Limited { retry_after, .. } =
+            &self
             && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after.to_string())
         {
             response

@@ -22,7 +22,8 @@ use super::{
 };
 use crate::Hub;
 use crate::domain::acqp_authorizations::{
-    AUTHORIZATION_TERMS, AcqpAuthorization, AuthorizationOffer, NewAuthorizationUrl,
+    AUTHORIZATION_TERMS, AcqpAuthorization, AuthorizationOffer, MAX_CHANGE_NOTICES_PER_HOUR,
+    MAX_SEARCH, NewAuthorizationUrl,
 };
 use crate::domain::projects::Project;
 use crate::domain::throttle::ClientAddress;
@@ -205,12 +206,23 @@ async fn generate(
             Ok(page(&tab)?.into_response())
         }
         Err(error) => {
+            // A bound reached is said on the form, kept as typed, with its own status.
+            let (status, error) = match error {
+                HubError::Refused {
+                    code: "TOO_MANY_PENDING_URLS",
+                    message,
+                } => (StatusCode::CONFLICT, HubError::Conflict(message)),
+                HubError::Limited { message, .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, HubError::Conflict(message))
+                }
+                other => (StatusCode::UNPROCESSABLE_ENTITY, other),
+            };
             let fields = ["products", "acqpName", "acqpEmail"];
             let errors = Errors::from_hub(error, &fields, "products")?;
             let mut tab = tab_of(&hub, &staff, &project, "")?;
             tab.form = form;
             tab.errors = errors;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&tab)?).into_response())
+            Ok((status, page(&tab)?).into_response())
         }
     }
 }
@@ -489,7 +501,7 @@ fn authorizations_of(
     Ok(AuthorizationsPage {
         frame: Frame::plain(staff, "Your authorizations").notice(notice),
         rows,
-        search: search.trim().to_owned(),
+        search: search.trim().chars().take(MAX_SEARCH).collect(),
         problem: problem.to_owned(),
     })
 }
@@ -524,7 +536,15 @@ async fn after_change(
     match changed {
         Ok((authorization, mail_ids)) => {
             hub.deliver_authorization_mail(&mail_ids).await?;
-            let text = notice(&authorization);
+            let told = if mail_ids.is_empty() {
+                format!(
+                    "the TSP sees it on its Authorization tab, but was not mailed: at most \
+                     {MAX_CHANGE_NOTICES_PER_HOUR} changes of an authorization are mailed an hour."
+                )
+            } else {
+                "the TSP was told.".to_owned()
+            };
+            let text = format!("{} {told}", notice(&authorization));
             Ok(page(&authorizations_of(hub, staff, "", &text, "")?)?.into_response())
         }
         Err(HubError::Invalid { message, .. }) => {
@@ -549,7 +569,7 @@ async fn cancel(
     let changed = hub.cancel_acqp_authorization(&staff.user, &id);
     after_change(&hub, &staff, changed, |a| {
         format!(
-            "The authorization of {} is cancelled (Inactive): the TSP was told.",
+            "The authorization of {} is cancelled (Inactive):",
             a.project_name
         )
     })
@@ -567,7 +587,7 @@ async fn change_scope(
     let changed = hub.change_authorization_scope(&staff.user, &id, &form.all("products"));
     after_change(&hub, &staff, changed, |a| {
         format!(
-            "The scope of {}'s authorization is now {}: the TSP was told.",
+            "The scope of {}'s authorization is now {}:",
             a.project_name,
             product_labels(&a.products)
         )

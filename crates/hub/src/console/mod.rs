@@ -135,7 +135,9 @@ impl IntoResponse for PageError {
                     | HubError::WalletLacksProduct(_) => StatusCode::CONFLICT,
                     HubError::Unauthorized(_) | HubError::Denied { .. } => StatusCode::UNAUTHORIZED,
                     HubError::Forbidden(_) => StatusCode::FORBIDDEN,
-                    HubError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    HubError::TooManyAttempts { .. } | HubError::Limited { .. } => {
+                        StatusCode::TOO_MANY_REQUESTS
+                    }
                     HubError::Store(_) | HubError::Internal(_) => {
                         tracing::error!(%error, "console failure");
                         StatusCode::INTERNAL_SERVER_ERROR

@@ -32,6 +32,10 @@ use crate::store::runs::RunStatus;
 /// How long a sign-in ticket for the acceptance account stays valid.
 pub const TICKET_VALIDITY: Duration = Duration::minutes(10);
 
+/// The most live sign-in tickets an acceptance account holds: minting another withdraws the
+/// oldest (the console's button always works; a link older than the last ten no longer does).
+pub const MAX_LIVE_TICKETS: u32 = 10;
+
 /// The acceptance account's MID when the TSP chooses none.
 pub const DEFAULT_ACCEPTANCE_MID: &str = "TSP-ACCEPTANCE";
 
@@ -193,54 +197,17 @@ impl Hub {
         let ticket = self.ids.secret();
         let expires_at = now + TICKET_VALIDITY;
         let merchant_id = self.store.transaction(|db| {
+            let id = self.acceptance_account(db, &project, mid.as_deref(), now)?;
             let merchants = db.merchants();
-            let id = match merchants.acceptance_of(project_id)? {
-                Some(row) => {
-                    if let Some(mid) = mid.as_deref().filter(|m| *m != row.mid) {
-                        if merchants
-                            .clash(project_id, mid, &row.email)?
-                            .is_some_and(|clash| {
-                                matches!(clash, crate::store::merchants::Clash::Mid)
-                            })
-                        {
-                            return Err(HubError::invalid(
-                                "mid",
-                                format!("MID {mid} is a merchant's of this project"),
-                            ));
-                        }
-                        merchants.set_mid(&row.id, mid)?;
-                    }
-                    row.id
-                }
-                None => {
-                    let mid = mid.as_deref().unwrap_or(DEFAULT_ACCEPTANCE_MID);
-                    let email = format!("acceptance@{}.invalid", project_id.to_ascii_lowercase());
-                    if merchants.clash(project_id, mid, &email)?.is_some() {
-                        return Err(HubError::invalid(
-                            "mid",
-                            format!("MID {mid} is a merchant's of this project: choose another"),
-                        ));
-                    }
-                    let row = MerchantRow {
-                        id: self.ids.alphanumeric("mer_", 12),
-                        project_id: project_id.to_owned(),
-                        name: format!("{} (acceptance)", project.name),
-                        mid: mid.to_owned(),
-                        email,
-                        products: project.products.clone(),
-                        status: MerchantStatus::Active,
-                        remark: None,
-                        created_at: now,
-                        last_active_at: None,
-                    };
-                    merchants.insert_acceptance(&row)?;
-                    row.id
-                }
-            };
             merchants.set_products(&id, &project.products)?;
             db.assignments().set(&id, &required, now)?;
-            db.sign_in_tickets()
-                .insert(&token_hash(&ticket), &id, expires_at, now)?;
+            db.sign_in_tickets().insert(
+                &token_hash(&ticket),
+                &id,
+                expires_at,
+                now,
+                MAX_LIVE_TICKETS,
+            )?;
             Ok::<_, HubError>(id)
         })?;
         Ok(AcceptanceTicket {
@@ -249,6 +216,60 @@ impl Hub {
             expires_at,
             merchant: self.merchant(&merchant_id)?,
             case_ids: required,
+        })
+    }
+
+    /// The project's acceptance account, made (with `mid`, or [`DEFAULT_ACCEPTANCE_MID`]) when
+    /// it has none, renamed to `mid` when given; its id.
+    fn acceptance_account(
+        &self,
+        db: crate::store::Db<'_>,
+        project: &crate::domain::projects::Project,
+        mid: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<String, HubError> {
+        let project_id = project.id.as_str();
+        let merchants = db.merchants();
+        Ok(match merchants.acceptance_of(project_id)? {
+            Some(row) => {
+                if let Some(mid) = mid.filter(|m| *m != row.mid) {
+                    if merchants
+                        .clash(project_id, mid, &row.email)?
+                        .is_some_and(|clash| matches!(clash, crate::store::merchants::Clash::Mid))
+                    {
+                        return Err(HubError::invalid(
+                            "mid",
+                            format!("MID {mid} is a merchant's of this project"),
+                        ));
+                    }
+                    merchants.set_mid(&row.id, mid)?;
+                }
+                row.id
+            }
+            None => {
+                let mid = mid.unwrap_or(DEFAULT_ACCEPTANCE_MID);
+                let email = format!("acceptance@{}.invalid", project_id.to_ascii_lowercase());
+                if merchants.clash(project_id, mid, &email)?.is_some() {
+                    return Err(HubError::invalid(
+                        "mid",
+                        format!("MID {mid} is a merchant's of this project: choose another"),
+                    ));
+                }
+                let row = MerchantRow {
+                    id: self.ids.alphanumeric("mer_", 12),
+                    project_id: project_id.to_owned(),
+                    name: format!("{} (acceptance)", project.name),
+                    mid: mid.to_owned(),
+                    email,
+                    products: project.products.clone(),
+                    status: MerchantStatus::Active,
+                    remark: None,
+                    created_at: now,
+                    last_active_at: None,
+                };
+                merchants.insert_acceptance(&row)?;
+                row.id
+            }
         })
     }
 

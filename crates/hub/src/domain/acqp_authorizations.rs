@@ -13,6 +13,11 @@
 //! authorization mail outbox, sent by the mail layer like the invitation mail), the ACQP when the
 //! TSP asks for the URL to be mailed. [`Hub::active_authorization_token`] is what the gateway's
 //! Agent-Token check asks about an authorization's token.
+//!
+//! What one client can make the hub hold or send is bounded (on the injected clock): a project's
+//! pending URLs ([`MAX_PENDING_URLS`]), URLs generated a day ([`MAX_URLS_PER_DAY`]) and mailed
+//! an hour and a day ([`MAX_URL_MAIL`]), and the change notices one authorization mails an hour
+//! ([`MAX_CHANGE_NOTICES_PER_HOUR`]; a change past them is applied, unmailed).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -41,6 +46,30 @@ pub const AUTHORIZATION_TERMS: &str = "By authorizing, the ACQP allows this TSP 
 
 /// The longest ACQP organisation name accepted.
 const MAX_NAME: usize = 100;
+
+/// The most entries a list of products may have (the catalogue has fewer products).
+const MAX_PRODUCT_ENTRIES: usize = 20;
+
+/// The longest search the ACQP's Authorizations page looks for (longer is cut).
+pub const MAX_SEARCH: usize = 100;
+
+/// How long an unused authorization URL (revoked or expired) and a sent authorization mail are
+/// kept after they were made.
+pub const AUTHORIZATION_KEPT: Duration = Duration::days(30);
+
+/// The most pending (unused, unrevoked, unexpired) authorization URLs a project holds.
+pub const MAX_PENDING_URLS: u32 = 20;
+
+/// The most authorization URLs a project generates in 24 hours.
+pub const MAX_URLS_PER_DAY: usize = 100;
+
+/// The most authorization URLs a project mails in an hour, and in 24 hours.
+pub const MAX_URL_MAIL: [(usize, Duration); 2] =
+    [(10, Duration::hours(1)), (50, Duration::days(1))];
+
+/// The most change notices (each mailed to every member of the project) one authorization
+/// sends in an hour; a change past them is applied all the same, without mail.
+pub const MAX_CHANGE_NOTICES_PER_HOUR: u32 = 5;
 
 /// What a TSP member asks for: an authorization URL for an ACQP.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -221,6 +250,12 @@ fn authorization_view(row: AcqpAuthorizationRow, project_name: String) -> AcqpAu
 /// The products asked for, checked against those allowed: known codes, at least one, each
 /// allowed, in the allowed list's order, once each.
 fn scope(asked: &[String], allowed: &[String], field: &str) -> Result<Vec<String>, HubError> {
+    if asked.len() > MAX_PRODUCT_ENTRIES {
+        return Err(HubError::invalid(
+            field,
+            format!("at most {MAX_PRODUCT_ENTRIES} products, each once"),
+        ));
+    }
     let asked: Vec<String> = asked
         .iter()
         .map(|code| code.trim().to_ascii_uppercase())
@@ -243,6 +278,78 @@ fn scope(asked: &[String], allowed: &[String], field: &str) -> Result<Vec<String
         .filter(|code| asked.contains(code))
         .cloned()
         .collect())
+}
+
+/// Refuses a new authorization URL past the project's bounds: [`MAX_PENDING_URLS`] pending,
+/// [`MAX_URLS_PER_DAY`] generated, and (when it is to be mailed) [`MAX_URL_MAIL`] mailed.
+fn url_allowance(
+    db: Db<'_>,
+    project_id: &str,
+    mail: bool,
+    now: DateTime<Utc>,
+) -> Result<(), HubError> {
+    let urls = db.authorization_urls();
+    if urls.pending(project_id, now)? >= MAX_PENDING_URLS {
+        return Err(refused(
+            "TOO_MANY_PENDING_URLS",
+            &format!(
+                "this project already has {MAX_PENDING_URLS} pending authorization URLs (neither \
+                 used, revoked nor expired): revoke one first on the Authorization tab"
+            ),
+        ));
+    }
+    let made = urls.made_since(project_id, now - Duration::days(1))?;
+    // The allowance has room again once the oldest counted URL leaves its window.
+    let retry_after = |times: &[DateTime<Utc>], window: Duration| {
+        times
+            .first()
+            .map_or(1, |oldest| (*oldest + window - now).num_seconds().max(1))
+    };
+    let times: Vec<DateTime<Utc>> = made.iter().map(|(at, _)| *at).collect();
+    if times.len() >= MAX_URLS_PER_DAY {
+        return Err(HubError::Limited {
+            code: "AUTHORIZATION_URL_LIMIT",
+            message: format!(
+                "this project generated {MAX_URLS_PER_DAY} authorization URLs in the last 24 \
+                 hours, the most it may: try again in {} minutes",
+                minutes(retry_after(&times, Duration::days(1)))
+            ),
+            retry_after: retry_after(&times, Duration::days(1)),
+        });
+    }
+    if mail {
+        for (most, window) in MAX_URL_MAIL {
+            let mailed: Vec<DateTime<Utc>> = made
+                .iter()
+                .filter(|(at, mailed)| *mailed && *at > now - window)
+                .map(|(at, _)| *at)
+                .collect();
+            if mailed.len() >= most {
+                let wait = retry_after(&mailed, window);
+                return Err(HubError::Limited {
+                    code: "AUTHORIZATION_MAIL_LIMIT",
+                    message: format!(
+                        "this project mailed {most} authorization URLs in the last {}, the most \
+                         it may: generate the URL without mailing it and send it yourself, or \
+                         try again in {} minutes",
+                        if window == Duration::hours(1) {
+                            "hour"
+                        } else {
+                            "24 hours"
+                        },
+                        minutes(wait)
+                    ),
+                    retry_after: wait,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Seconds as whole minutes, rounded up.
+fn minutes(seconds: i64) -> i64 {
+    (seconds + 59) / 60
 }
 
 /// Why an authorization URL is refused, by its stable code.
@@ -270,10 +377,15 @@ impl Hub {
         };
         let products = scope(&new.products, &passed, "products")?;
         let acqp_name = new.acqp_name.trim().to_owned();
-        if acqp_name.is_empty() || acqp_name.chars().count() > MAX_NAME {
+        if acqp_name.is_empty()
+            || acqp_name.chars().count() > MAX_NAME
+            || acqp_name.contains(char::is_control)
+        {
             return Err(HubError::invalid(
                 "acqpName",
-                format!("give the ACQP's organisation name (1 to {MAX_NAME} characters)"),
+                format!(
+                    "give the ACQP's organisation name (1 to {MAX_NAME} characters, on one line)"
+                ),
             ));
         }
         let acqp_email = crate::domain::merchants::check_email(&new.acqp_email)
@@ -304,6 +416,7 @@ impl Hub {
             expires_at: now + AUTHORIZATION_URL_LIFETIME,
             used_at: None,
             revoked_at: None,
+            mailed: new.mail,
         };
         let url = format!("{}/console/authorize/{token}", self.public_url());
         let mail = new.mail.then(|| {
@@ -311,11 +424,12 @@ impl Hub {
             self.authorization_mail_row(project_id, &row.acqp_email, subject, body, now)
         });
         self.store.transaction(|db| {
+            url_allowance(db, project_id, new.mail, now)?;
             db.authorization_urls().insert(&row)?;
             if let Some(mail) = &mail {
                 db.authorization_mail().insert(mail)?;
             }
-            Ok::<_, StoreError>(())
+            Ok::<_, HubError>(())
         })?;
         Ok(GeneratedUrl {
             url,
@@ -489,7 +603,7 @@ impl Hub {
     }
 
     /// The ACQP user's authorizations, newest first, those whose project name or products match
-    /// `search` (case-insensitive; empty matches all).
+    /// `search` (case-insensitive, its first [`MAX_SEARCH`] characters; empty matches all).
     pub fn acqp_authorizations(
         &self,
         user: &ConsoleUser,
@@ -498,7 +612,8 @@ impl Hub {
         let rows = self
             .store
             .db(|db| db.acqp_authorizations().of_user(&user.id))?;
-        let needle = search.trim().to_lowercase();
+        let needle: String = search.trim().chars().take(MAX_SEARCH).collect();
+        let needle = needle.to_lowercase();
         let mut found = Vec::new();
         for row in rows {
             let project = self.project(&row.project_id)?;
@@ -566,6 +681,8 @@ impl Hub {
     }
 
     /// One change of an authorization by the ACQP user who made it (anyone else: not found).
+    /// The project's members are mailed about at most [`MAX_CHANGE_NOTICES_PER_HOUR`] changes of
+    /// it an hour; past that the mail ids returned are empty.
     fn change_authorization(
         &self,
         user: &ConsoleUser,
@@ -592,7 +709,16 @@ impl Hub {
                 .get(&row.project_id)?
                 .map(|p| p.name)
                 .unwrap_or_default();
-            let mail_ids = self.queue_change_mail(db, &project, &row, &what, now)?;
+            // The change is applied whatever; its notice is mailed only within the allowance.
+            let mail_ids = if db.acqp_authorizations().take_notice(
+                &row.id,
+                now,
+                MAX_CHANGE_NOTICES_PER_HOUR,
+            )? {
+                self.queue_change_mail(db, &project, &row, &what, now)?
+            } else {
+                Vec::new()
+            };
             Ok::<_, HubError>((row, mail_ids))
         })?;
         let project = self.project(&row.project_id)?;
@@ -677,6 +803,20 @@ impl Hub {
                 created_at: row.created_at,
             })
             .collect())
+    }
+
+    /// Deletes what the Authorization tab no longer needs once [`AUTHORIZATION_KEPT`] old: URLs
+    /// never used (revoked or expired) and mail no longer queued. Run by the periodic sweep, so
+    /// what a project generates and mails is held for a bounded time. How many rows went.
+    pub fn sweep_authorizations(&self) -> Result<usize, HubError> {
+        let now = self.clock.now();
+        let cutoff = now - AUTHORIZATION_KEPT;
+        Ok(self.store.transaction(|db| {
+            Ok::<_, StoreError>(
+                db.authorization_urls().delete_stale(cutoff, now)?
+                    + db.authorization_mail().delete_settled(cutoff)?,
+            )
+        })?)
     }
 
     /// True when `token` is the Agent-Token of an Active ACQP authorization of the project

@@ -34,6 +34,8 @@ pub struct AuthorizationUrlRow {
     pub used_at: Option<DateTime<Utc>>,
     /// When the TSP revoked it.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// True when it was mailed to the ACQP.
+    pub mailed: bool,
 }
 
 /// An ACQP authorization as stored.
@@ -146,7 +148,7 @@ fn list_column(index: usize, text: String) -> rusqlite::Result<Vec<String>> {
 }
 
 const URL_COLUMNS: &str = "id, token_hash, project_id, products, acqp_name, acqp_email, \
-    created_by, created_at, expires_at, used_at, revoked_at";
+    created_by, created_at, expires_at, used_at, revoked_at, mailed";
 
 fn url_row(row: &Row<'_>) -> rusqlite::Result<AuthorizationUrlRow> {
     Ok(AuthorizationUrlRow {
@@ -161,6 +163,7 @@ fn url_row(row: &Row<'_>) -> rusqlite::Result<AuthorizationUrlRow> {
         expires_at: time_column(8, Some(row.get(8)?))?.unwrap_or_default(),
         used_at: time_column(9, row.get(9)?)?,
         revoked_at: time_column(10, row.get(10)?)?,
+        mailed: row.get(11)?,
     })
 }
 
@@ -170,7 +173,7 @@ impl AuthorizationUrls<'_> {
         self.connection
             .prepare_cached(&format!(
                 "INSERT INTO authorization_urls ({URL_COLUMNS}, seq) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, \
                  (SELECT COALESCE(MAX(seq), 0) + 1 FROM authorization_urls))"
             ))?
             .execute(params![
@@ -185,8 +188,40 @@ impl AuthorizationUrls<'_> {
                 time_text(url.expires_at),
                 url.used_at.map(time_text),
                 url.revoked_at.map(time_text),
+                url.mailed,
             ])?;
         Ok(())
+    }
+
+    /// How many of the project's URLs are pending at `now` (unused, unrevoked, unexpired).
+    pub fn pending(&self, project_id: &str, now: DateTime<Utc>) -> Result<u32, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "SELECT COUNT(*) FROM authorization_urls WHERE project_id = ?1 \
+                 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?2",
+            )?
+            .query_row(params![project_id, time_text(now)], |row| row.get(0))?)
+    }
+
+    /// When each of the project's URLs generated after `since` was made, and whether it was
+    /// mailed, oldest first.
+    pub fn made_since(
+        &self,
+        project_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, bool)>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT created_at, mailed FROM authorization_urls WHERE project_id = ?1 \
+             AND created_at > ?2 ORDER BY created_at",
+        )?;
+        let rows = statement.query_map(params![project_id, time_text(since)], |row| {
+            Ok((
+                time_column(0, Some(row.get(0)?))?.unwrap_or_default(),
+                row.get(1)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// The URL whose token has this hash.
@@ -218,6 +253,22 @@ impl AuthorizationUrls<'_> {
         ))?;
         let rows = statement.query_map([project_id], url_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Deletes the URLs generated before `cutoff` that were never used (revoked or expired by
+    /// now): an authorization keeps the URL it was made through. How many went.
+    pub fn delete_stale(
+        &self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "DELETE FROM authorization_urls WHERE used_at IS NULL AND created_at < ?1 \
+                 AND (revoked_at IS NOT NULL OR expires_at <= ?2)",
+            )?
+            .execute([time_text(cutoff), time_text(now)])?)
     }
 
     /// Marks a URL used now; false when it was already used, revoked or expired.
@@ -342,6 +393,30 @@ impl AcqpAuthorizations<'_> {
                  AND project_id = ?1 AND status = 'ACTIVE')",
             )?
             .query_row(params![project_id, token_hash], |row| row.get(0))?)
+    }
+
+    /// Counts a change notice of the authorization against its hourly allowance: true (and
+    /// counted) when fewer than `per_hour` were mailed in the hour that began with the first of
+    /// them, or that hour is over (a new hour begins now); false when the allowance is used up.
+    pub fn take_notice(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        per_hour: u32,
+    ) -> Result<bool, StoreError> {
+        let hour_ago = time_text(now - chrono::Duration::hours(1));
+        let changed = self
+            .connection
+            .prepare_cached(
+                "UPDATE acqp_authorizations SET \
+                 notices = CASE WHEN notices_since IS NULL OR notices_since <= ?2 THEN 1 \
+                   ELSE notices + 1 END, \
+                 notices_since = CASE WHEN notices_since IS NULL OR notices_since <= ?2 THEN ?3 \
+                   ELSE notices_since END \
+                 WHERE id = ?1 AND (notices_since IS NULL OR notices_since <= ?2 OR notices < ?4)",
+            )?
+            .execute(params![id, hour_ago, time_text(now), per_hour])?;
+        Ok(changed == 1)
     }
 
     /// Sets an authorization's status and products, changed now.
@@ -478,6 +553,16 @@ impl AuthorizationMail<'_> {
             (channel, status),
             error,
         )
+    }
+
+    /// Deletes the mail written before `cutoff` that is no longer queued. How many went.
+    pub fn delete_settled(&self, cutoff: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached(
+                "DELETE FROM authorization_mail WHERE status <> 'queued' AND created_at < ?1",
+            )?
+            .execute([time_text(cutoff)])?)
     }
 
     /// A project's authorization mail, newest first.

@@ -482,4 +482,14 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX authorization_mail_queued ON authorization_mail (lease_until)
         WHERE status = 'queued';
     "#,
+    // 23: bounds on the ACQP's authorization (issue 16). `authorization_urls.mailed` marks the
+    // URLs mailed to the ACQP, which the project's hourly and daily mail allowance counts (by
+    // `created_at`, hence the index); `acqp_authorizations.notices_since` and `notices` count the
+    // change notices mailed in the authorization's current hour.
+    r#"
+    ALTER TABLE authorization_urls ADD COLUMN mailed INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX authorization_urls_by_project_time ON authorization_urls (project_id, created_at);
+    ALTER TABLE acqp_authorizations ADD COLUMN notices_since TEXT;
+    ALTER TABLE acqp_authorizations ADD COLUMN notices INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];

@@ -33,17 +33,29 @@ impl<'c> Db<'c> {
 }
 
 impl SignInTickets<'_> {
-    /// Stores a new ticket; tickets long expired are dropped on the way.
+    /// Stores a new ticket. On the way, every used or expired ticket is deleted, and the
+    /// merchant's oldest live tickets are withdrawn so that it holds at most `keep` live ones
+    /// with this one: however often a ticket is minted, the table stays small.
     pub fn insert(
         &self,
         ticket_hash: &str,
         merchant_id: &str,
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
+        keep: u32,
     ) -> Result<(), StoreError> {
         self.connection
-            .prepare_cached("DELETE FROM sign_in_tickets WHERE expires_at < ?1")?
-            .execute([time_text(now - chrono::Duration::days(1))])?;
+            .prepare_cached(
+                "DELETE FROM sign_in_tickets WHERE used_at IS NOT NULL OR expires_at <= ?1",
+            )?
+            .execute([time_text(now)])?;
+        self.connection
+            .prepare_cached(
+                "DELETE FROM sign_in_tickets WHERE merchant_id = ?1 AND rowid NOT IN \
+                 (SELECT rowid FROM sign_in_tickets WHERE merchant_id = ?1 \
+                 ORDER BY rowid DESC LIMIT ?2)",
+            )?
+            .execute(params![merchant_id, keep.saturating_sub(1)])?;
         self.connection
             .prepare_cached(
                 "INSERT INTO sign_in_tickets (ticket_hash, merchant_id, expires_at) \
@@ -51,6 +63,14 @@ impl SignInTickets<'_> {
             )?
             .execute(params![ticket_hash, merchant_id, time_text(expires_at)])?;
         Ok(())
+    }
+
+    /// How many tickets are stored for the merchant (used, expired or live).
+    pub fn count(&self, merchant_id: &str) -> Result<u32, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT COUNT(*) FROM sign_in_tickets WHERE merchant_id = ?1")?
+            .query_row([merchant_id], |row| row.get(0))?)
     }
 
     /// The ticket with this hash.

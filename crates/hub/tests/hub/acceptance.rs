@@ -116,6 +116,79 @@ async fn ticket_sign_in(hub: &TestHub, ticket: &str) -> (StatusCode, Value) {
     .await
 }
 
+/// How many sign-in tickets the store holds for the merchant.
+fn stored_tickets(hub: &TestHub, merchant: &str) -> u32 {
+    hub.hub
+        .store_for_test()
+        .db(|db| db.sign_in_tickets().count(merchant))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_account_holds_at_most_ten_live_tickets_and_used_or_expired_ones_are_deleted() {
+    let hub = TestHub::new();
+    let project = hub.acqp().await.project.id;
+    hub.admin(
+        "PATCH",
+        &format!("/projects/{project}"),
+        Some(json!({"products": ["UPM"]})),
+    )
+    .await;
+    let session = format!("/projects/{project}/acceptance/session");
+    let mut tickets = Vec::new();
+    let mut account = String::new();
+    for _ in 0..10 {
+        let (status, minted) = hub.admin("POST", &session, Some(json!({}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{minted}");
+        account = minted["merchant"]["id"].as_str().unwrap().to_owned();
+        tickets.push(minted["ticket"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(stored_tickets(&hub, &account), 10, "ten live tickets kept");
+    // Below the bound every ticket works: the first of the ten signs in.
+    let (status, first) = ticket_sign_in(&hub, &tickets[0]).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the first of ten live tickets: {first}"
+    );
+
+    // An eleventh and a twelfth: the used one is deleted, then the oldest live one withdrawn.
+    for _ in 0..2 {
+        let (status, minted) = hub.admin("POST", &session, Some(json!({}))).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "minting never stops working: {minted}"
+        );
+        tickets.push(minted["ticket"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        stored_tickets(&hub, &account),
+        10,
+        "at most ten, however often minted"
+    );
+    let (status, withdrawn) = ticket_sign_in(&hub, &tickets[1]).await;
+    assert_eq!(
+        (status, withdrawn["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("TICKET_INVALID")),
+        "the oldest live ticket was withdrawn by the twelfth: {withdrawn}"
+    );
+    for ticket in [&tickets[2], &tickets[11]] {
+        let (status, body) = ticket_sign_in(&hub, ticket).await;
+        assert_eq!(status, StatusCode::OK, "the ten newest still work: {body}");
+    }
+
+    // Once they expire, the next mint deletes them all: one row, the fresh ticket.
+    hub.clock.advance(chrono::Duration::minutes(10));
+    let (status, fresh) = hub.admin("POST", &session, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{fresh}");
+    assert_eq!(
+        stored_tickets(&hub, &account),
+        1,
+        "used and expired tickets are deleted on the next mint"
+    );
+}
+
 #[tokio::test]
 async fn only_the_project_mints_an_acceptance_sign_in_and_a_ticket_opens_once_for_ten_minutes() {
     let hub = TestHub::new();

@@ -7,6 +7,7 @@ mod admin_api;
 mod after_payment;
 mod agent_token;
 mod attachments;
+mod authorization_bounds;
 mod authz;
 mod auto_debit;
 mod browser;

@@ -396,6 +396,7 @@ fn every_ref_resolves_and_the_error_codes_are_the_hubs() {
         linker_hub::error::DENIED_CODES
             .iter()
             .chain(&linker_hub::error::REFUSED_CODES)
+            .chain(&linker_hub::error::LIMITED_CODES)
             .map(|c| (*c).to_owned()),
     );
     let documented: BTreeSet<String> = doc["components"]["schemas"]["Error"]["properties"]["code"]
