@@ -131,7 +131,7 @@ async fn an_account_holds_at_most_ten_live_tickets_and_used_or_expired_ones_are_
     hub.admin(
         "PATCH",
         &format!("/projects/{project}"),
-        Some(json!({"products": ["UPM"]})),
+        Some(json!({"products": ["UPM"], "tspMode": true})),
     )
     .await;
     let session = format!("/projects/{project}/acceptance/session");
