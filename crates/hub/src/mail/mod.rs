@@ -164,13 +164,7 @@ impl Hub {
                 .take(&mail.id, now, now + MAIL_LEASE, only_unleased)
         })?;
         if taken {
-            let (channel, status, error) = match relay {
-                None => (MailChannel::Outbox, MailStatus::Outbox, None),
-                Some(relay) => match smtp::send_smtp(&relay, (&mail).into()).await {
-                    Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
-                    Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
-                },
-            };
+            let (channel, status, error) = send(relay.as_ref(), (&mail).into()).await;
             self.store.db(|db| {
                 db.authorization_mail()
                     .settle(&mail.id, channel, status, error.as_deref())
@@ -201,13 +195,7 @@ impl Hub {
         if !taken {
             return self.mail_row(&mail.id);
         }
-        let (channel, status, error) = match relay {
-            None => (MailChannel::Outbox, MailStatus::Outbox, None),
-            Some(relay) => match smtp::send_smtp(&relay, (&mail).into()).await {
-                Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
-                Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
-            },
-        };
+        let (channel, status, error) = send(relay.as_ref(), (&mail).into()).await;
         self.store.transaction(|db| {
             if !db
                 .invitation_mail()
@@ -250,5 +238,20 @@ impl Hub {
         Ok(self
             .store
             .db(|db| db.invitation_mail().latest_link(merchant_id))?)
+    }
+}
+
+/// Sends a taken mail over the relay (SMTP), or into the outbox without one; what became of it:
+/// the channel, the status, and why it failed.
+async fn send(
+    relay: Option<&MailRelay>,
+    letter: smtp::Letter<'_>,
+) -> (MailChannel, MailStatus, Option<String>) {
+    match relay {
+        None => (MailChannel::Outbox, MailStatus::Outbox, None),
+        Some(relay) => match smtp::send_smtp(relay, letter).await {
+            Ok(()) => (MailChannel::Smtp, MailStatus::Sent, None),
+            Err(why) => (MailChannel::Smtp, MailStatus::Failed, Some(why)),
+        },
     }
 }

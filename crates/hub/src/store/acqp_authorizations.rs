@@ -6,7 +6,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, params};
 
-use super::invitation_mail::{MailChannel, MailStatus, MailTable, settle_mail, take_lease};
+use super::invitation_mail::{
+    MailChannel, MailStatus, MailTable, channel_and_status, settle_mail, take_lease,
+};
 use super::{Db, StoreError, optional, time_column, time_text};
 
 /// An authorization URL as stored.
@@ -446,23 +448,15 @@ const MAIL_COLUMNS: &str = "id, project_id, recipient, subject, body, channel, s
     created_at, lease_until, attempts";
 
 fn mail_row(row: &Row<'_>) -> rusqlite::Result<AuthorizationMailRow> {
-    let unknown = |index: usize, text: String| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Text,
-            format!("unknown value {text:?}").into(),
-        )
-    };
-    let channel: String = row.get(5)?;
-    let status: String = row.get(6)?;
+    let (channel, status) = channel_and_status(row, 5)?;
     Ok(AuthorizationMailRow {
         id: row.get(0)?,
         project_id: row.get(1)?,
         recipient: row.get(2)?,
         subject: row.get(3)?,
         body: row.get(4)?,
-        channel: MailChannel::parse(&channel).ok_or_else(|| unknown(5, channel))?,
-        status: MailStatus::parse(&status).ok_or_else(|| unknown(6, status))?,
+        channel,
+        status,
         error: row.get(7)?,
         created_at: time_column(8, Some(row.get(8)?))?.unwrap_or_default(),
         lease_until: time_column(9, row.get(9)?)?,

@@ -118,7 +118,11 @@ impl<'c> Db<'c> {
 const COLUMNS: &str = "id, merchant_id, recipient, subject, body, link, channel, status, error, \
     created_at, lease_until, attempts";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<MailRow> {
+/// A mail row's channel and status, in columns `at` and `at + 1` (shared by the mail tables).
+pub(super) fn channel_and_status(
+    row: &Row<'_>,
+    at: usize,
+) -> rusqlite::Result<(MailChannel, MailStatus)> {
     let unknown = |index: usize, text: String| {
         rusqlite::Error::FromSqlConversionFailure(
             index,
@@ -126,8 +130,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<MailRow> {
             format!("unknown value {text:?}").into(),
         )
     };
-    let channel: String = row.get(6)?;
-    let status: String = row.get(7)?;
+    let channel: String = row.get(at)?;
+    let status: String = row.get(at + 1)?;
+    Ok((
+        MailChannel::parse(&channel).ok_or_else(|| unknown(at, channel))?,
+        MailStatus::parse(&status).ok_or_else(|| unknown(at + 1, status))?,
+    ))
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<MailRow> {
+    let (channel, status) = channel_and_status(row, 6)?;
     Ok(MailRow {
         id: row.get(0)?,
         merchant_id: row.get(1)?,
@@ -135,8 +147,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<MailRow> {
         subject: row.get(3)?,
         body: row.get(4)?,
         link: row.get(5)?,
-        channel: MailChannel::parse(&channel).ok_or_else(|| unknown(6, channel))?,
-        status: MailStatus::parse(&status).ok_or_else(|| unknown(7, status))?,
+        channel,
+        status,
         error: row.get(8)?,
         created_at: time_column(9, Some(row.get(9)?))?.unwrap_or_default(),
         lease_until: time_column(10, row.get(10)?)?,
