@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::Hub;
 use crate::gateway::IncomingCall;
+use crate::store::Store;
 use linker_aplus::message::Api;
 use linker_aplus::signature::path_for_signing;
 
@@ -35,17 +36,18 @@ pub(super) async fn aplus_gateway(
             .collect(),
         body: body.to_vec(),
     };
-    // Most calls take under a millisecond of CPU (one RSA signature, one verify, a few SQLite
-    // statements) and are answered on this worker, in one `block_in_place` on the server's
-    // multi-thread runtime: this worker's other tasks go to another thread once, and the
-    // half-dozen uses of the store the call makes run inline inside it (each would otherwise
-    // enter `block_in_place` on its own: a thread woken and a core passed over every time;
-    // `linker bench wrk` measured a fifth of the hub's CPU per call saved). A `pay` may be held
-    // for seconds while a UPM-06 run is open (it answers late on purpose): then it goes to the
-    // blocking pool, so that the task awaiting it (and whatever else that task awaits) is free.
-    let answer = if Api::from_hub_path(path_for_signing(&call.target)) == Some(Api::Pay)
-        && hub.pay_may_be_held()
-    {
+    // Most calls take under a millisecond of CPU (one RSA signature, one verify, a few short
+    // indexed SQLite statements) and are answered right here on the async worker, their uses of
+    // the store made inline while the connection is free (`Store::inline_when_free`): handing
+    // the worker's other tasks to another thread (`block_in_place`) for each call, or for each
+    // use of the store, cost more CPU than the call's own work bar RSA (`linker bench wrk`).
+    // A use that finds the store taken still waits in `block_in_place`, holding up only this
+    // call. A `pay` may be held for seconds while a UPM-06 run is open (it answers late on
+    // purpose): then it goes to the blocking pool, so that the task awaiting it (and whatever
+    // else that task awaits) is free.
+    let held = Api::from_hub_path(path_for_signing(&call.target)) == Some(Api::Pay)
+        && Store::inline_when_free(|| hub.pay_may_be_held());
+    let answer = if held {
         match tokio::task::spawn_blocking(move || hub.handle_aplus(&call)).await {
             Ok(answer) => answer,
             Err(error) => {
@@ -53,10 +55,8 @@ pub(super) async fn aplus_gateway(
                 return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
             }
         }
-    } else if on_multi_thread_runtime() {
-        tokio::task::block_in_place(|| hub.handle_aplus(&call))
     } else {
-        hub.handle_aplus(&call)
+        Store::inline_when_free(|| hub.handle_aplus(&call))
     };
     let mut response = (StatusCode::OK, answer.body).into_response();
     for (name, value) in answer.headers {
@@ -68,11 +68,4 @@ pub(super) async fn aplus_gateway(
         }
     }
     response
-}
-
-/// True on a multi-thread tokio runtime, the only kind `block_in_place` works on (tests drive the
-/// router on a current-thread one).
-fn on_multi_thread_runtime() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }

@@ -6,7 +6,9 @@
 //! The connection is one, behind a mutex. A use of it from an async worker of a multi-thread
 //! runtime runs in `tokio::task::block_in_place`, so a request that waits for the store (or runs
 //! a slow query) hands its worker's other tasks to another thread: `/health` and every route
-//! that needs no storage keep answering while the store is busy.
+//! that needs no storage keep answering while the store is busy. Inside
+//! [`Store::inline_when_free`] (the Alipay+ gateway's short calls) a use runs inline when the
+//! connection is free and hands over only when it must wait.
 
 pub mod acqp_authorizations;
 pub mod admin;
@@ -180,24 +182,55 @@ impl Store {
     /// (`/health` among them). Elsewhere (a blocking thread, a current-thread runtime, no
     /// runtime) it runs as it is.
     fn use_connection<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
-        let work = || {
-            let mut connection = self.lock();
-            let value = f(&mut connection);
-            let full = self
-                .wal
-                .as_ref()
-                .is_some_and(|wal| wal.after_use(&connection));
-            drop(connection);
-            if full && let Some(wal) = &self.wal {
+        if !on_multi_thread_runtime() {
+            return self.use_held(self.lock(), f);
+        }
+        if INLINE_WHEN_FREE.get()
+            && let Ok(connection) = self.connection.try_lock()
+        {
+            return self.use_held(connection, f);
+        }
+        tokio::task::block_in_place(|| self.use_held(self.lock(), f))
+    }
+
+    /// Runs `f` on the held connection, then keeps the WAL within its bounds (see
+    /// [`Store::use_connection`]).
+    fn use_held<T>(
+        &self,
+        mut connection: MutexGuard<'_, Connection>,
+        f: impl FnOnce(&mut Connection) -> T,
+    ) -> T {
+        let value = f(&mut connection);
+        let full = self
+            .wal
+            .as_ref()
+            .is_some_and(|wal| wal.after_use(&connection));
+        drop(connection);
+        if full && let Some(wal) = &self.wal {
+            // Waiting for the checkpointer is waiting: never on an async worker.
+            if on_multi_thread_runtime() {
+                tokio::task::block_in_place(|| wal.wait_for_room());
+            } else {
                 wal.wait_for_room();
             }
-            value
-        };
-        if on_multi_thread_runtime() {
-            tokio::task::block_in_place(work)
-        } else {
-            work()
         }
+        value
+    }
+
+    /// Runs `f` with this thread's uses of the store made inline whenever the connection is
+    /// free: for work made of short, indexed statements (an Alipay+ call), where handing the
+    /// async worker's other tasks to another thread at each use would cost more than the use.
+    /// A use that finds the connection taken (behind a slow query, a log restart) still waits
+    /// in `block_in_place`, holding up only its own request.
+    pub fn inline_when_free<T>(f: impl FnOnce() -> T) -> T {
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                INLINE_WHEN_FREE.set(self.0);
+            }
+        }
+        let _restore = Restore(INLINE_WHEN_FREE.replace(true));
+        f()
     }
 
     /// Runs `f` over the tables outside a transaction: each statement commits on its own.
@@ -274,6 +307,11 @@ impl std::fmt::Debug for StoreHold<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("StoreHold")
     }
+}
+
+thread_local! {
+    /// Set by [`Store::inline_when_free`] for the work it runs on this thread.
+    static INLINE_WHEN_FREE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// True on a thread of a multi-thread tokio runtime (a worker, a blocking thread, or inside its
