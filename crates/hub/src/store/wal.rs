@@ -3,13 +3,15 @@
 //! finds every page of it copied. The checkpointer's PASSIVE checkpoints (on a thread and a
 //! connection of their own, so no request waits for them) never see that under a steady stream
 //! of writes: new pages always arrive while one runs, and the file grew without end (1.6 GB in
-//! 20 s of signed calls, every restart replaying it). So, past [`WAL_RESTART_BYTES`], the
-//! checkpointer follows its PASSIVE checkpoint (which copies nearly everything without stopping
-//! anyone) with a TRUNCATE one while holding the store's connection: requests wait only while
-//! the pages written meanwhile are copied, and the log is empty when it returns (a RESTART one
-//! would leave the starting over to the next writer, which loses that race to the next PASSIVE
-//! checkpoint often enough to let the file grow on). Should the checkpointer fall behind, a
-//! write that leaves the file past [`WAL_HARD_BYTES`] waits for it before it returns.
+//! 20 s of signed calls, every restart replaying it). So, once the log holds more than
+//! [`WAL_RESTART_BYTES`], the checkpointer follows its PASSIVE checkpoint (which copies nearly
+//! everything without stopping anyone) with a RESTART one while holding the store's
+//! connection: requests wait only while the pages written meanwhile are copied and synced, and
+//! the next write starts the log over from the beginning of the file, which keeps its size and
+//! is reused in place. (A TRUNCATE checkpoint, used before, also cut the file to nothing under
+//! the hold: freeing 64 MB of file took 30-65 ms, the slowest requests of `linker bench wrk` and
+//! `linker bench growth`.) Only a file past [`WAL_HARD_BYTES`] (the checkpointer fell behind) is
+//! truncated; a write that leaves the file past that bound waits for it before it returns.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -20,8 +22,8 @@ use rusqlite::Connection;
 
 use super::StoreError;
 
-/// When the WAL file grows past this, the checkpointer empties it (a TRUNCATE checkpoint after
-/// its PASSIVE one). 64 MB is about a second of the heaviest steady load measured (signed
+/// When the log grows past this, the checkpointer starts it over (a RESTART checkpoint after its
+/// PASSIVE one). 64 MB is about a second of the heaviest steady load measured (signed
 /// `pay` + `inquiryPayment` as fast as a 2-core machine answers them, `linker bench wal`), so
 /// under load the log starts over every second or so, each time holding the store for a few
 /// milliseconds (copying what arrived during the PASSIVE pass, and syncing). A smaller bound
@@ -30,7 +32,7 @@ use super::StoreError;
 pub const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A write that leaves the WAL file past this (the checkpointer has fallen behind) waits, off
-/// the async workers, until the checkpointer has emptied it: the hard bound, give or take one
+/// the async workers, until the checkpointer has truncated it: the hard bound, give or take one
 /// transaction per request using the store at the time.
 pub const WAL_HARD_BYTES: u64 = 2 * WAL_RESTART_BYTES;
 
@@ -45,7 +47,7 @@ const HARD_WAIT_LIMIT: Duration = Duration::from_secs(5);
 /// The bounds the store keeps its WAL within (the constants above, smaller in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WalBudget {
-    /// Past this size the checkpointer empties the log.
+    /// Past this length the checkpointer starts the log over.
     pub restart_bytes: u64,
     /// Past this size a write waits for the checkpointer.
     pub hard_bytes: u64,
@@ -66,8 +68,10 @@ impl Default for WalBudget {
 /// What keeping the log bounded cost so far (for tests; the logs say it too).
 #[derive(Debug, Default)]
 pub(crate) struct WalStats {
-    /// Times the checkpointer emptied the log.
+    /// Times the checkpointer started the log over.
     pub restarts: AtomicU64,
+    /// Times it truncated the file, past the hard bound.
+    pub truncations: AtomicU64,
     /// The longest time that held the store, in microseconds.
     pub longest_hold_us: AtomicU64,
     /// Writes that waited for the checkpointer past the hard bound.
@@ -91,6 +95,8 @@ pub(crate) struct Wal {
     /// `total_changes` of the store's connection when the WAL was last measured: a use that
     /// changed no row wrote nothing, and skips the measuring.
     measured_at: AtomicU64,
+    /// The file size past which a write calls the checkpointer (see [`Round::restart`]).
+    call_past: Arc<AtomicU64>,
     checkpointer: Checkpointer,
 }
 
@@ -108,34 +114,39 @@ impl Wal {
         let path = PathBuf::from(path);
         let stats = Arc::new(WalStats::default());
         let rounds = Arc::new(Rounds::default());
-        let checkpointer = Checkpointer::start(Round {
-            connection: own,
+        let call_past = Arc::new(AtomicU64::new(budget.restart_bytes));
+        let checkpointer = Checkpointer::start(Round::new(
+            own,
             store,
-            wal: path.clone(),
+            path.clone(),
             budget,
-            stats: Arc::clone(&stats),
-            rounds: Arc::clone(&rounds),
-        })?;
+            Arc::clone(&stats),
+            Arc::clone(&rounds),
+            Arc::clone(&call_past),
+        )?)?;
         Ok(Wal {
             path,
             budget,
             stats,
             rounds,
             measured_at: AtomicU64::new(0),
+            call_past,
             checkpointer,
         })
     }
 
     /// Called by each use of the store's connection before it lets go: when the use wrote and
-    /// the log is past the restart bound, calls the checkpointer. True when it is past the hard
-    /// bound: the caller then lets go of the connection and [`Wal::wait_for_room`].
+    /// grew the file past the restart bound (or past the size it kept when the log last
+    /// started over: the log is then longer than that), calls the checkpointer. True when it is
+    /// past the hard bound: the caller then lets go of the connection and
+    /// [`Wal::wait_for_room`].
     pub fn after_use(&self, connection: &Connection) -> bool {
         let changes = connection.total_changes();
         if self.measured_at.swap(changes, Ordering::Relaxed) == changes {
             return false;
         }
         let size = file_size(&self.path);
-        if size > self.budget.restart_bytes {
+        if size > self.call_past.load(Ordering::Relaxed) {
             self.checkpointer.call();
         }
         size > self.budget.hard_bytes
@@ -247,11 +258,38 @@ struct Round {
     budget: WalBudget,
     stats: Arc<WalStats>,
     rounds: Arc<Rounds>,
+    /// Shared with [`Wal::after_use`]: the file size past which writes call the checkpointer.
+    call_past: Arc<AtomicU64>,
+    /// The bytes one frame of the log takes: a page and its 24-byte header.
+    frame_bytes: u64,
 }
 
 impl Round {
-    /// PASSIVE; then, when the file is past the restart bound, TRUNCATE holding the store.
-    /// Counts the round done either way, for the writes that wait for one.
+    fn new(
+        connection: Connection,
+        store: Arc<Mutex<Connection>>,
+        wal: PathBuf,
+        budget: WalBudget,
+        stats: Arc<WalStats>,
+        rounds: Arc<Rounds>,
+        call_past: Arc<AtomicU64>,
+    ) -> Result<Round, StoreError> {
+        let page_size: u64 = connection.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+        Ok(Round {
+            connection,
+            store,
+            wal,
+            budget,
+            stats,
+            rounds,
+            call_past,
+            frame_bytes: page_size + 24,
+        })
+    }
+
+    /// PASSIVE; then, when the log is past the restart bound, RESTART holding the store (or
+    /// TRUNCATE, when the file is past the hard bound). Counts the round done either way, for
+    /// the writes that wait for one.
     fn run(&self) {
         self.checkpoint();
         let mut done = self
@@ -265,43 +303,73 @@ impl Round {
     }
 
     fn checkpoint(&self) {
+        // The log's length in frames (what is in it, copied or not): the file's size says
+        // nothing once the log starts over inside it.
         let passive = self
             .connection
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                row.get::<_, i64>(0)
+                row.get::<_, i64>(1)
             });
-        if let Err(error) = passive {
-            tracing::warn!(%error, "WAL checkpoint failed; the next one retries");
-            return;
-        }
+        let frames = match passive {
+            Ok(frames) => u64::try_from(frames).unwrap_or(0),
+            Err(error) => {
+                tracing::warn!(%error, "WAL checkpoint failed; the next one retries");
+                return;
+            }
+        };
+        let log_bytes = frames * self.frame_bytes;
         let size = file_size(&self.wal);
-        if size <= self.budget.restart_bytes {
+        if log_bytes <= self.budget.restart_bytes && size <= self.budget.hard_bytes {
             return;
         }
-        // Holding the store's connection keeps it out of any transaction: the TRUNCATE then
-        // neither waits for a writer or a reader nor makes one wait in SQLite's busy loop
-        // (whose sleeps of up to 100 ms would outlast the checkpoint itself); requests wait for
-        // the mutex instead, off the async workers.
+        self.restart(log_bytes, size > self.budget.hard_bytes);
+    }
+
+    /// Starts the log over holding the store's connection, which keeps it out of any
+    /// transaction: the checkpoint then neither waits for a writer or a reader nor makes one
+    /// wait in SQLite's busy loop (whose sleeps of up to 100 ms would outlast the checkpoint
+    /// itself); requests wait for the mutex instead, off the async workers. A file past the
+    /// hard bound is cut to nothing (TRUNCATE); else it keeps its size, and writes call the
+    /// checkpointer only once the log outgrows it again.
+    fn restart(&self, log_bytes: u64, truncate: bool) {
+        let mode = if truncate { "TRUNCATE" } else { "RESTART" };
         let store = self
             .store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let started = Instant::now();
-        let result = self
-            .connection
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-                Ok(row.get::<_, i64>(0)? == 0)
-            });
+        let result =
+            self.connection
+                .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+                    Ok(row.get::<_, i64>(0)? == 0)
+                });
         let held = started.elapsed();
         drop(store);
-        self.stats.restarts.fetch_add(1, Ordering::Relaxed);
+        let kept = file_size(&self.wal);
+        self.call_past
+            .store(kept.max(self.budget.restart_bytes), Ordering::Relaxed);
+        let counter = if truncate {
+            &self.stats.truncations
+        } else {
+            &self.stats.restarts
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
         self.stats
             .longest_hold_us
             .fetch_max(micros, Ordering::Relaxed);
         match result {
-            Ok(done) => tracing::debug!(wal_bytes = size, held_us = micros, done, "WAL restarted"),
-            Err(error) => tracing::warn!(%error, "WAL restart failed; the next round retries"),
+            Ok(done) => tracing::debug!(
+                log_bytes,
+                file_bytes = kept,
+                held_us = micros,
+                done,
+                mode,
+                "WAL started over"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, mode, "WAL restart failed; the next round retries")
+            }
         }
     }
 }
@@ -358,14 +426,26 @@ mod tests {
 
     /// A round of a checkpointer of the test's own, on the store's file.
     fn round(store: &Store, wal: &Path, budget: WalBudget) -> Round {
-        Round {
-            connection: Connection::open(wal.with_extension("sqlite")).unwrap(),
-            store: Arc::clone(&store.connection),
-            wal: wal.to_path_buf(),
+        Round::new(
+            Connection::open(wal.with_extension("sqlite")).unwrap(),
+            Arc::clone(&store.connection),
+            wal.to_path_buf(),
             budget,
-            stats: Arc::default(),
-            rounds: Arc::default(),
-        }
+            Arc::default(),
+            Arc::default(),
+            Arc::new(AtomicU64::new(budget.restart_bytes)),
+        )
+        .unwrap()
+    }
+
+    /// The log's length in frames and how many of them are in the database file.
+    fn log_frames(database: &Path) -> (i64, i64) {
+        Connection::open(database)
+            .unwrap()
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                Ok((row.get(1)?, row.get(2)?))
+            })
+            .unwrap()
     }
 
     fn wal_path(dir: &Path) -> (PathBuf, PathBuf) {
@@ -410,7 +490,7 @@ mod tests {
     }
 
     #[test]
-    fn a_round_past_the_restart_bound_empties_the_log() {
+    fn a_round_past_the_restart_bound_starts_the_log_over_in_the_same_file() {
         let dir = tempfile::tempdir().unwrap();
         let (database, wal) = wal_path(dir.path());
         let budget = budget(256 * KB, u64::MAX);
@@ -423,10 +503,58 @@ mod tests {
         assert_eq!(
             round.stats.restarts.load(Ordering::Relaxed),
             1,
-            "a {largest}-byte log is past the 256 KB bound: the round empties it"
+            "a {largest}-byte log is past the 256 KB bound: the round starts it over"
         );
-        assert_eq!(file_size(&wal), 0, "the log is empty after the round");
+        assert_eq!(
+            round.stats.truncations.load(Ordering::Relaxed),
+            0,
+            "no hard bound: the file is not cut"
+        );
         assert_eq!(*round.rounds.done.lock().unwrap(), 1, "one round counted");
+        assert_eq!(
+            file_size(&wal),
+            largest,
+            "the file keeps its size, to be written over"
+        );
+        assert_eq!(
+            round.call_past.load(Ordering::Relaxed),
+            largest,
+            "writes call the checkpointer again only once the log outgrows the file"
+        );
+        // The next writes go to the start of the file: the log is short, the file no larger.
+        write_rows_aside(&database, 10);
+        let (frames, _) = log_frames(&database);
+        assert!(
+            (1..=40).contains(&frames),
+            "after 10 rows the log holds {frames} frames: it started over"
+        );
+        assert_eq!(file_size(&wal), largest, "written over, not grown");
+        let rows: i64 = store
+            .with(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?))
+            .unwrap();
+        assert_eq!(rows, 410, "every row is in the database");
+    }
+
+    #[test]
+    fn a_round_cuts_a_file_past_the_hard_bound_to_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (database, wal) = wal_path(dir.path());
+        let budget = budget(256 * KB, 512 * KB);
+        let store = Store::open_with(&database, budget).unwrap();
+        write_rows_aside(&database, 400);
+        let largest = file_size(&wal);
+        assert!(
+            largest > 512 * KB,
+            "the log grew past the hard bound: {largest} bytes"
+        );
+        let round = round(&store, &wal, budget);
+        round.run();
+        assert_eq!(
+            round.stats.truncations.load(Ordering::Relaxed),
+            1,
+            "a {largest}-byte file is past the 512 KB hard bound: the round truncates it"
+        );
+        assert_eq!(file_size(&wal), 0, "the file is empty after the round");
         let rows: i64 = store
             .with(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?))
             .unwrap();
