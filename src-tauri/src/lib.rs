@@ -99,10 +99,24 @@ pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     timeline::mark("run");
+    paint_on_cpu();
     let result = register(tauri::Builder::default()).run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("linker: the wallet app could not start: {error}");
         std::process::exit(1);
+    }
+}
+
+/// Has WebKitGTK paint the page's tiles with Skia on the CPU (compositing stays on), unless
+/// `WEBKIT_SKIA_ENABLE_CPU_RENDERING` is already set (`0` gives WebKit's GPU painting back).
+/// Without a GPU (Xvfb, software GL) WebKit's GPU painting of the welcome screen took 2.7 s from
+/// the page's `load` to its first frame, against about 0.2 s on the CPU, where the minimal app's
+/// plain page is not slowed (`scripts/bench-app.sh --timeline`, on a loaded machine).
+/// Called first in [`run`], before any thread or web process starts, which then inherit it.
+fn paint_on_cpu() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = webkit2gtk::glib::setenv("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1", false) {
+        eprintln!("linker: could not ask WebKit to paint on the CPU: {error}");
     }
 }
 
