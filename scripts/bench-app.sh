@@ -2,8 +2,10 @@
 # The wallet app's start, against the floor WebKit sets: builds `linker-app` and a minimal Tauri
 # app (bench/minimal-app: one static page, same Tauri, features, window size and release profile)
 # in release, launches each N times (default 10) under an Xvfb of its own, and prints, side by
-# side with the ratios: the wallet, the minimal app, and the minimal app with WebKit's
-# accelerated compositing and WebGL off (LINKER_MINIMAL_LIGHT=1: the floor without them):
+# side with the ratios: the wallet, the minimal app, the minimal app painting on the CPU as the
+# wallet does by itself (WEBKIT_SKIA_ENABLE_CPU_RENDERING=1, see `paint_on_cpu` in
+# src-tauri/src/lib.rs: the fair floor), and the minimal app with WebKit's accelerated
+# compositing and WebGL off (LINKER_MINIMAL_LIGHT=1: the floor without them):
 #   - the median time from launch to the first screen drawn: the script notes the time just
 #     before it execs the app; the page, after its `load` event and two animation frames, emits
 #     `first-screen-drawn`, and the app (LINKER_FIRST_SCREEN=1) prints the time it got it on
@@ -12,11 +14,15 @@
 #     /proc/<pid>/smaps_rollup, one second after the first screen. PSS splits shared pages among
 #     the processes that share them, so the sum is the group's real footprint; RSS counts each
 #     shared library once per process.
+# With --timeline it also prints the median time of each step of the start, from launch: the
+# app's own marks (`linker-mark <name> <unix ns>`: run, setup, wallet opened, first command, see
+# src-tauri/src/timeline.rs) and the page's (`page:`: navigation, HTML received, DOM ready, load,
+# drawn, and the wallet's first commands answered, see ui/early.js).
 # Every launch is a new user's first: fresh XDG data, cache and config folders (the wallet opens
 # on its welcome screen). Launches alternate between the apps, after one warm-up launch of
 # each (not counted) whose screen is saved to <target>/bench-app/<app>.png to check by eye.
 #
-#   scripts/bench-app.sh [--launches N] [--settle-ms MS] [--json] [--no-build]
+#   scripts/bench-app.sh [--launches N] [--settle-ms MS] [--timeline] [--json] [--no-build]
 # (LINKER_APP_BIN and MINIMAL_APP_BIN, with --no-build, measure binaries copied elsewhere.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +31,13 @@ launches=10
 settle_ms=1000
 json=0
 build=1
+timeline=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --launches) launches="$2"; shift 2 ;;
     --settle-ms) settle_ms="$2"; shift 2 ;;
     --json) json=1; shift ;;
+    --timeline) timeline=1; shift ;;
     --no-build) build=0; shift ;;
     *) echo "bench-app: unknown argument $1 (see the script's header)" >&2; exit 2 ;;
   esac
@@ -89,19 +97,21 @@ memory() {
   done
 }
 
-# One launch of `$1` (linker-app, minimal-app, or minimal-light: the minimal app with the wallet's
-# web view settings) as a new user; prints
+# One launch of `$1` (linker-app, minimal-app, minimal-cpu: the minimal app painting on the CPU,
+# or minimal-light: the minimal app without compositing) as a new user; prints
 # `<ms to first screen> <pss total> <rss total> <app pss> <app rss> <web pss> <web rss> <net pss> <net rss>`
 # (memory in kB); `$2`, when given, is where to save a screenshot.
 launch() {
-  local app="$1" shot="${2:-}" home log start drawn pid deadline binary="$1" light=0
+  local app="$1" shot="${2:-}" home log start drawn pid deadline binary="$1" light=0 cpu=""
   [ "$app" = minimal-light ] && binary=minimal-app light=1
+  [ "$app" = minimal-cpu ] && binary=minimal-app cpu=1
   home="$(mktemp -d "$work/home.XXXX")"
   log="$home/stderr"
   (
     export DISPLAY="$display" XDG_DATA_HOME="$home/data" XDG_CACHE_HOME="$home/cache" \
       XDG_CONFIG_HOME="$home/config" LINKER_FIRST_SCREEN=1 LINKER_MINIMAL_LIGHT="$light"
-    unset LINKER_WALLET_DATA LINKER_HUB_URL LINKER_DEMO
+    unset LINKER_WALLET_DATA LINKER_HUB_URL LINKER_DEMO WEBKIT_SKIA_ENABLE_CPU_RENDERING
+    [ -n "$cpu" ] && export WEBKIT_SKIA_ENABLE_CPU_RENDERING=1
     echo "${EPOCHREALTIME/./}" >"$home/start"
     exec "$work/$binary" 2>"$log"
   ) &
@@ -119,6 +129,18 @@ launch() {
   sleep "$(awk -v ms="$settle_ms" 'BEGIN {print ms / 1000}')"
   start="$(cat "$home/start")"
   drawn="$(awk '/^linker-first-screen / {print $2; exit}' "$log")"
+  # The timeline's marks, `<name> <ms from launch>` (warm-up launches are not counted).
+  [ -z "$shot" ] && awk -v start_us="$start" '
+    /^linker-mark / { printf "%s %.1f\n", $2, ($3 / 1000 - start_us) / 1000 }
+    /^linker-first-screen / { printf "first-screen-heard %.1f\n", ($2 / 1000 - start_us) / 1000 }
+    /^linker-page-marks / {
+      body = $0; sub(/^linker-page-marks \{/, "", body); sub(/\}[^}]*$/, "", body)
+      n = split(body, pairs, ",")
+      for (k = 1; k <= n; k++) {
+        split(pairs[k], kv, ":"); name = kv[1]; gsub(/"/, "", name)
+        if (kv[2] + 0 > 0) printf "page:%s %.1f\n", name, (kv[2] * 1000 - start_us) / 1000
+      }
+    }' "$log" >>"$work/$app.marks"
   memory "$pid" | awk -v start_us="$start" -v drawn_ns="$drawn" '
     { pss[$1] += $2; rss[$1] += $3; tp += $2; tr += $3 }
     END {
@@ -134,7 +156,7 @@ launch() {
   rm -rf "$home"
 }
 
-apps=(linker-app minimal-app minimal-light)
+apps=(linker-app minimal-app minimal-cpu minimal-light)
 say "warm-up launches (screenshots in $shots)"
 for app in "${apps[@]}"; do launch "$app" "$shots/$app.png" >/dev/null; done
 for i in $(seq "$launches"); do
@@ -163,6 +185,16 @@ ratio() {
     'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "null"}'
 }
 
+# `<name> <median ms> <count>` of each mark of `$1`'s timeline, earliest first.
+timeline_of() {
+  [ -f "$work/$1.marks" ] || return 0
+  sort -k1,1 -k2,2g "$work/$1.marks" | awk '
+    function flush() { if (n) printf "%s %.1f %d\n", name, (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), n }
+    $1 != name { flush(); name = $1; n = 0 }
+    { v[++n] = $2 }
+    END { flush() }' | sort -k2,2g
+}
+
 if [ "$json" = 1 ]; then
   printf '{"launches": %d, "settle_ms": %d, "load_before": "%s", "load_after": "%s"' \
     "$launches" "$settle_ms" "$load_before" "$load_after"
@@ -170,10 +202,12 @@ if [ "$json" = 1 ]; then
     printf ',\n "%s": {"median": {' "$app"
     sep=""
     for name in "${names[@]}"; do printf '%s"%s": %s' "$sep" "$name" "${med[$app.$name]}"; sep=", "; done
-    printf '}, "runs": [%s]}' "$(awk '{gsub(" ", ","); printf "%s[%s]", (NR > 1 ? "," : ""), $0}' \
+    printf '}, "timeline_ms": {%s}' "$(timeline_of "$app" |
+      awk '{printf "%s\"%s\": %s", (NR > 1 ? ", " : ""), $1, $2}')"
+    printf ', "runs": [%s]}' "$(awk '{gsub(" ", ","); printf "%s[%s]", (NR > 1 ? "," : ""), $0}' \
       "$work/$app.txt")"
   done
-  for floor in minimal-app minimal-light; do
+  for floor in minimal-app minimal-cpu minimal-light; do
     printf ',\n "ratio_to_%s": {"first_screen": %s, "pss_total": %s, "rss_total": %s}' "$floor" \
       "$(ratio first_screen_ms "$floor")" "$(ratio pss_total_kb "$floor")" \
       "$(ratio rss_total_kb "$floor")"
@@ -186,12 +220,14 @@ mb() { awk -v kb="$1" 'BEGIN {printf "%.1f", kb / 1024}'; }
 printf '\nMedians of %d launches each (release, Xvfb 1280x800, memory %d ms after the first screen)\n' \
   "$launches" "$settle_ms"
 printf 'load average: %s before, %s after\n' "$load_before" "$load_after"
-printf 'minimal: one static page, default WebKit settings; minimal-light: the same with the\n'
+printf 'minimal: one static page, default WebKit settings; minimal-cpu: the same painting on the\n'
+printf 'CPU, as the wallet does by itself (the fair floor); minimal-light: the same with the\n'
 printf "accelerated compositing and WebGL off. ratio: linker-app / that column.\n\n"
-row() { printf '%-34s %10s %10s %7s %13s %7s\n' "$@"; }
-row "" "linker-app" "minimal" "ratio" "minimal-light" "ratio"
+row() { printf '%-34s %10s %10s %6s %11s %6s %13s %6s\n' "$@"; }
+row "" "linker-app" "minimal" "ratio" "minimal-cpu" "ratio" "minimal-light" "ratio"
 row "launch to first screen (ms)" "${med[linker-app.first_screen_ms]}" \
   "${med[minimal-app.first_screen_ms]}" "$(ratio first_screen_ms minimal-app)" \
+  "${med[minimal-cpu.first_screen_ms]}" "$(ratio first_screen_ms minimal-cpu)" \
   "${med[minimal-light.first_screen_ms]}" "$(ratio first_screen_ms minimal-light)"
 for line in "pss_total_kb:PSS, app + WebKit (MB)" "rss_total_kb:RSS, app + WebKit (MB)" \
   "app_pss_kb:  PSS app (MB)" "web_pss_kb:  PSS WebKitWebProcess (MB)" \
@@ -199,5 +235,13 @@ for line in "pss_total_kb:PSS, app + WebKit (MB)" "rss_total_kb:RSS, app + WebKi
   "web_rss_kb:  RSS WebKitWebProcess (MB)" "network_rss_kb:  RSS WebKitNetworkProcess (MB)"; do
   key="${line%%:*}"
   row "${line#*:}" "$(mb "${med[linker-app.$key]}")" "$(mb "${med[minimal-app.$key]}")" \
-    "$(ratio "$key" minimal-app)" "$(mb "${med[minimal-light.$key]}")" "$(ratio "$key" minimal-light)"
+    "$(ratio "$key" minimal-app)" "$(mb "${med[minimal-cpu.$key]}")" "$(ratio "$key" minimal-cpu)" \
+    "$(mb "${med[minimal-light.$key]}")" "$(ratio "$key" minimal-light)"
 done
+if [ "$timeline" = 1 ]; then
+  printf '\nThe start, step by step: median ms from launch (page: the page'"'"'s own steps)\n'
+  for app in "${apps[@]}"; do
+    printf '\n%s\n' "$app"
+    timeline_of "$app" | awk '{printf "  %-28s %8.1f\n", $1, $2}'
+  done
+fi

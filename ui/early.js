@@ -10,12 +10,40 @@ document.addEventListener(
   },
   true,
 );
+// The start's timeline: `linkerMark(name)` notes when a step happened (Unix ms); the page's own
+// steps (navigation, HTML received, DOM ready, load) and these marks go with the first screen's
+// report, and marks made later go with `linkerSendMarks()`. The app prints them only when
+// LINKER_FIRST_SCREEN=1 (`scripts/bench-app.sh --timeline`); otherwise they are dropped.
+globalThis.linkerMarks = {};
+globalThis.linkerMark = (name) => {
+  globalThis.linkerMarks[name] = performance.timeOrigin + performance.now();
+};
+globalThis.linkerSendMarks = () => {
+  const marks = globalThis.linkerMarks;
+  globalThis.linkerMarks = {};
+  if (Object.keys(marks).length) globalThis.__TAURI__?.event?.emit("start-marks", marks)?.catch(() => {});
+};
+/** The page's own steps, from the Navigation Timing API (Unix ms). */
+function pageSteps() {
+  const timing = performance.timing;
+  return {
+    navigation: timing.navigationStart,
+    "html-received": timing.responseEnd,
+    "dom-interactive": timing.domInteractive,
+    "dom-content-loaded": timing.domContentLoadedEventEnd,
+    load: timing.loadEventStart,
+  };
+}
 // The first screen drawn: once the page has loaded (styles, images, scripts) and two animation
 // frames have passed (the second comes after the frame that painted it), the page says so; the
 // app prints the time it heard it when LINKER_FIRST_SCREEN=1 (scripts/bench-app.sh times the
 // start with it, and bench/minimal-app does exactly the same).
 addEventListener("load", () =>
   requestAnimationFrame(() =>
-    requestAnimationFrame(() => globalThis.__TAURI__?.event?.emit("first-screen-drawn")?.catch(() => {})),
+    requestAnimationFrame(() => {
+      const marks = { ...pageSteps(), ...globalThis.linkerMarks, drawn: performance.timeOrigin + performance.now() };
+      globalThis.linkerMarks = {};
+      globalThis.__TAURI__?.event?.emit("first-screen-drawn", marks)?.catch(() => {});
+    }),
   ),
 );

@@ -43,6 +43,7 @@ async function syncInBackground() {
 }
 
 async function start() {
+  globalThis.linkerMark?.("main-start");
   applyTranslations(document);
   drawIcons(document);
   for (const button of tabs.querySelectorAll("button")) {
@@ -56,20 +57,26 @@ async function start() {
   // The welcome screen's buttons work at once (the page shows them before any module has
   // loaded); its version line and the saved language follow when the app answers.
   showWelcome(true);
+  globalThis.linkerMark?.("welcome-wired");
   try {
     state.info = await app.appInfo();
   } catch (error) {
     console.error("app_info failed", error);
   }
+  globalThis.linkerMark?.("app-info-answered");
   const settings = await app.settings().catch(() => null);
   if (settings?.language && settings.language !== currentLanguage() && !globalThis.localStorage?.getItem("linker.language")) {
     setLanguage(settings.language);
   }
   showVersion();
+  globalThis.linkerMark?.("settings-answered");
   state.demo = await app.demoInfo().catch(() => null);
+  globalThis.linkerMark?.("demo-info-answered");
   if (!inApp) return startInBrowser();
   if (state.info?.demoRequested) return startDemo();
   state.session = await app.session().catch(() => null);
+  globalThis.linkerMark?.("session-answered");
+  globalThis.linkerSendMarks?.();
   if (state.session?.active) showCases();
 }
 

@@ -18,6 +18,8 @@ pub use linker_wallet::commands::{Answer, AppInfo, GeneratedCode, Shell, app_err
 /// Returns the app's name and version.
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    static SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    crate::timeline::mark_once(&SEEN, "command:app_info");
     commands::app_info(
         &state.wallet,
         Shell::Desktop {

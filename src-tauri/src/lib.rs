@@ -10,17 +10,20 @@ pub mod commands;
 pub mod demo;
 pub mod live;
 pub mod state;
+pub mod timeline;
 
-use tauri::{Listener, Manager};
+use tauri::Manager;
 
 pub use state::AppState;
+pub use timeline::FIRST_SCREEN_ENV;
 
 /// Adds every command of the wallet to a Tauri builder, and opens the wallet at start unless an
 /// [`AppState`] is already managed (tests manage their own).
 pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .setup(|app| {
-            report_first_screen(app);
+            timeline::mark("setup");
+            timeline::listen(app);
             // Phones scan with the system camera through Tauri's official plugin; desktops
             // use getUserMedia in the web view, which `camera` turns on.
             #[cfg(mobile)]
@@ -29,13 +32,16 @@ pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
             if let Some(main) = app.get_webview_window("main") {
                 camera::allow_in(&main);
             }
+            timeline::mark("camera-wired");
             if app.try_state::<AppState>().is_none() {
                 let dir = state::data_dir_from_env(app.path().app_data_dir().ok());
                 let hub_url = std::env::var(state::HUB_ENV).ok();
                 let opened = AppState::open(&dir, hub_url)
                     .map_err(|error| format!("{}: {}", error.code, error.message))?;
                 app.manage(opened);
+                timeline::mark("wallet-opened");
             }
+            timeline::mark("setup-done");
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -89,30 +95,28 @@ pub fn register<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder
         ])
 }
 
-/// Set to `1` to have the app print `linker-first-screen <unix ns>` on stderr when the page
-/// reports its first screen drawn (`ui/early.js`); `scripts/bench-app.sh` times the start with it.
-pub const FIRST_SCREEN_ENV: &str = "LINKER_FIRST_SCREEN";
-
-/// Prints the time the page reports its first screen drawn, when [`FIRST_SCREEN_ENV`] asks.
-fn report_first_screen<R: tauri::Runtime>(app: &tauri::App<R>) {
-    if std::env::var(FIRST_SCREEN_ENV).is_ok_and(|value| value == "1") {
-        app.listen_any("first-screen-drawn", |_| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|elapsed| elapsed.as_nanos())
-                .unwrap_or_default();
-            eprintln!("linker-first-screen {nanos}");
-        });
-    }
-}
-
 /// Starts the wallet app (desktop `main` and the mobile entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    timeline::mark("run");
+    paint_on_cpu();
     let result = register(tauri::Builder::default()).run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("linker: the wallet app could not start: {error}");
         std::process::exit(1);
+    }
+}
+
+/// Has WebKitGTK paint the page's tiles with Skia on the CPU (compositing stays on), unless
+/// `WEBKIT_SKIA_ENABLE_CPU_RENDERING` is already set (`0` gives WebKit's GPU painting back).
+/// Without a GPU (Xvfb, software GL) WebKit's GPU painting of the welcome screen took 2.7 s from
+/// the page's `load` to its first frame, against about 0.2 s on the CPU, where the minimal app's
+/// plain page is not slowed (`scripts/bench-app.sh --timeline`, on a loaded machine).
+/// Called first in [`run`], before any thread or web process starts, which then inherit it.
+fn paint_on_cpu() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = webkit2gtk::glib::setenv("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1", false) {
+        eprintln!("linker: could not ask WebKit to paint on the CPU: {error}");
     }
 }
 

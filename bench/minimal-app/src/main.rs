@@ -5,7 +5,23 @@
 
 use tauri::{Listener, Manager};
 
+/// Now, in nanoseconds since the Unix epoch.
+fn unix_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_nanos())
+        .unwrap_or_default()
+}
+
+/// Prints `linker-mark <name> <unix ns>` when LINKER_FIRST_SCREEN=1 (as linker-app does).
+fn mark(name: &str) {
+    if std::env::var("LINKER_FIRST_SCREEN").is_ok_and(|value| value == "1") {
+        eprintln!("linker-mark {name} {}", unix_nanos());
+    }
+}
+
 fn main() {
+    mark("run");
     let result = tauri::Builder::default()
         .setup(|app| {
             // LINKER_MINIMAL_LIGHT=1: WebKit's accelerated compositing and WebGL off, so the
@@ -23,13 +39,14 @@ fn main() {
                     }
                 })?;
             }
+            // The same reports as linker-app's (src-tauri/src/timeline.rs), so the benchmark
+            // reads both timelines alike.
             if std::env::var("LINKER_FIRST_SCREEN").is_ok_and(|value| value == "1") {
-                app.listen_any("first-screen-drawn", |_| {
-                    let nanos = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|elapsed| elapsed.as_nanos())
-                        .unwrap_or_default();
-                    eprintln!("linker-first-screen {nanos}");
+                mark("setup");
+                app.listen_any("first-screen-drawn", |event| {
+                    let heard = unix_nanos();
+                    eprintln!("linker-page-marks {}", event.payload());
+                    eprintln!("linker-first-screen {heard}");
                 });
             }
             Ok(())
