@@ -164,6 +164,10 @@ fn a_tiny_growth_benchmark_measures_every_point_in_every_round() {
         }
     }
     assert!(report["flat"].is_boolean(), "a verdict: {report}");
+    assert!(
+        report["worstSpread"].as_f64().unwrap() >= 1.0,
+        "the spread is the largest median p99 over the smallest: {report}"
+    );
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
