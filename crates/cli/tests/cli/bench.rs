@@ -1,6 +1,6 @@
-//! `linker bench hub` and `linker bench wal`: a short run proves each works end to end (`linker
-//! bench wrk` needs wrk, which CI lacks: only its refusal without it is tested). The figures
-//! themselves are for people to read; no test asserts on timing.
+//! `linker bench hub`, `linker bench wal` and `linker bench growth`: a short run proves each works
+//! end to end (`linker bench wrk` needs wrk, which CI lacks: only its refusal without it is
+//! tested). The figures themselves are for people to read; no test asserts on timing.
 
 use crate::linker;
 
@@ -104,5 +104,73 @@ fn the_wrk_benchmark_says_how_to_install_wrk_when_it_is_missing() {
         "without wrk the benchmark fails and names the package: status {}, stderr {stderr}, \
          stdout {stdout}",
         output.status
+    );
+}
+
+/// `linker bench growth`, tiny: two points, two rounds of a few samples; every figure the table
+/// prints is in the JSON, and each point was measured once per round.
+#[test]
+fn a_tiny_growth_benchmark_measures_every_point_in_every_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = linker()
+        .args([
+            "bench",
+            "growth",
+            "--at",
+            "100,400",
+            "--samples",
+            "10",
+            "--rounds",
+            "2",
+            "--json",
+            "--dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "linker bench growth failed: {stderr}\n{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("the report is not JSON ({error}): {stdout}"));
+    let points = report["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2, "one row per point: {report}");
+    assert!(
+        points[1]["exchanges"].as_u64().unwrap() >= 400,
+        "the store was filled to the last point: {report}"
+    );
+    for point in points {
+        for kind in ["signedUs", "requestLogUs", "testDataUs"] {
+            let figures = &point[kind];
+            assert_eq!(
+                figures["p99Rounds"].as_array().map(Vec::len),
+                Some(2),
+                "{kind} has a p99 per round: {report}"
+            );
+            let signed = if kind == "signedUs" { 2 } else { 1 };
+            assert_eq!(
+                figures["count"],
+                2 * 10 * signed,
+                "{kind}: every sample of both rounds counted: {report}"
+            );
+            assert!(
+                figures["p99Median"].as_f64().unwrap() > 0.0
+                    && figures["p99Ratio"].as_f64().unwrap() > 0.0,
+                "{kind} has a median p99 and its ratio: {report}"
+            );
+        }
+    }
+    assert!(report["flat"].is_boolean(), "a verdict: {report}");
+    assert!(
+        report["worstSpread"].as_f64().unwrap() >= 1.0,
+        "the spread is the largest median p99 over the smallest: {report}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "the data folder and snapshots are deleted at the end"
     );
 }

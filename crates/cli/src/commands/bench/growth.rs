@@ -4,8 +4,8 @@
 //! The hub runs in this process on a data folder of its own (under `--dir`, deleted at the end).
 //! Set-up through the hub's own HTTP APIs: a project, a few merchants with their default case
 //! assignments, a console user (signed in, its session cookie kept), and a few real signed
-//! `pay` + `inquiryPayment` pairs. Then, for each point of `--at`, the store is filled up to that
-//! many exchanges and the hub measured:
+//! `pay` + `inquiryPayment` pairs. Then the store is filled up to each point of `--at` in turn,
+//! and the hub measured at each:
 //!
 //! - **Filling** happens with the hub stopped, through the hub's store layer (`Store::open`,
 //!   `db.exchanges().insert`, `db.payments().insert`, ...) in transactions of 5 000 pairs. Every
@@ -16,13 +16,27 @@
 //!   `--exchanges-per-run` exchanges, for a merchant and one of its assigned cases in turn (the
 //!   Test Data page reads runs), after one for every merchant and case, so that the page shows
 //!   the same table at every point and only the rows behind it grow.
-//! - **Measuring** starts the hub again on the file, warms it up, then times one after the
-//!   other (no concurrent load): `--samples` real signed pairs over HTTP (each `pay` with a
-//!   payment code issued through the admin API just before, not timed), and as many GETs of the
-//!   console's request log page and of its Test Data page with the signed-in session. Each
-//!   figure is a client-side round trip; the report gives p50 and p99 and the ratio of each p99
-//!   to the first point's, with the stored bytes per exchange (the database file after the hub
-//!   closed it, WAL folded in, divided by the exchanges it holds).
+//!   The database file is copied aside at each point (a snapshot).
+//! - **Measuring** happens in `--rounds` rounds; each round measures every point in turn
+//!   (ascending, then descending in the next round), each on a fresh copy of its snapshot
+//!   (synced, no WAL): the same conditions at every point, and load from elsewhere on the
+//!   machine, which changes over time, falls on every point alike. For a point, the hub starts
+//!   on the copy, is warmed up, then timed one request after the other (no concurrent load):
+//!   `--samples` real signed pairs over HTTP (each `pay` with a payment code issued through the
+//!   admin API just before, not timed), each followed by a GET of the console's request log page
+//!   and one of its Test Data page with the signed-in session. Each figure is a client-side
+//!   round trip. The report gives, per point and kind, p50 and p99 over all rounds, each
+//!   round's p99 and their median, min and max, and the median's ratio to the first point's,
+//!   with the stored bytes per exchange (the snapshot's size over the exchanges it holds). The
+//!   verdict: flat when, for each kind, the largest median p99 is at most 1.2 times the
+//!   smallest.
+//! - **The tail's circumstances**: around each request the benchmark reads the kernel's
+//!   scheduling figures of its own threads (Linux `/proc/self/task/*/schedstat`; for a signed
+//!   call, around its pair, the code's issuing included): how long they
+//!   waited, ready to run, for a CPU (another process, or the client and the hub sharing the
+//!   cores) and how much CPU the hub's WAL checkpointer used. Of the requests slower than the
+//!   p99, the report counts those that waited for a CPU a quarter of their time or more, and
+//!   those during which the checkpointer ran.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,7 +60,7 @@ const TEMPLATE_PAIRS: u32 = 5;
 /// Pairs written per fill transaction.
 const FILL_BATCH: u64 = 5_000;
 /// Calls and GETs before timing, at each point.
-const WARM_UP: u32 = 10;
+const WARM_UP: u32 = 50;
 /// Merchants of the benchmark's project (the Test Data page has a row per merchant).
 const MERCHANTS: u32 = 5;
 /// The console user's password.
@@ -61,9 +75,13 @@ pub struct GrowthBenchArgs {
     /// last.
     #[arg(long, value_delimiter = ',', default_values_t = [1_000u64, 100_000, 1_000_000])]
     at: Vec<u64>,
-    /// Signed pay + inquiryPayment pairs, and GETs of each console page, timed at each point.
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(10..=100_000))]
+    /// Signed pay + inquiryPayment pairs, and GETs of each console page, timed at each point
+    /// in each round.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(10..=100_000))]
     samples: u32,
+    /// Measuring rounds: each round times every point (on a fresh copy of its snapshot).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
     /// One decided test run is stored per this many exchanges filled.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     exchanges_per_run: u64,
@@ -87,116 +105,200 @@ pub fn run(args: &GrowthBenchArgs) -> Result<Outcome> {
         args.at
     );
     let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
-    let data = tempfile::tempdir_in(&parent)
+    let work = tempfile::tempdir_in(&parent)
         .with_context(|| format!("cannot create a data folder in {}", parent.display()))?;
+    let data = work.path().join("hub");
+    std::fs::create_dir(&data).context("cannot create the hub's data folder")?;
     let clients = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .context("cannot start the clients' runtime")?;
 
-    let hub = InProcessHub::start(
-        data.path(),
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        None,
-    )?;
+    let hub = InProcessHub::start(&data, std::net::SocketAddr::from(([127, 0, 0, 1], 0)), None)?;
     // Later starts listen on the same address, so the clients and the session keep it.
     let address = hub.address;
-    let setup = clients.block_on(Setup::make(&hub.base, data.path()));
+    let setup = clients.block_on(Setup::make(&hub.base, &data));
     stop_cleanly(hub);
     let setup = setup?;
-    let mut filler = Filler::new(data.path(), &setup, args.exchanges_per_run)?;
-    let mut logged = u64::from(TEMPLATE_PAIRS) * 2;
+    let points = fill_points(args, &setup, &data, work.path())?;
 
+    let mut measured: Vec<Vec<Measured>> = points.iter().map(|_| Vec::new()).collect();
+    for round in 0..args.rounds {
+        // Every round measures every point, in turn (ascending, then descending), each on a
+        // fresh copy of its snapshot: the same conditions at each point, and a machine whose
+        // load changes over time changes every point's figures alike.
+        let mut order: Vec<usize> = (0..points.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for index in order {
+            let point = &points[index];
+            restore(&point.snapshot, &data)?;
+            let hub = InProcessHub::start(&data, address, None)?;
+            let label = format!("{}-{round}", point.exchanges);
+            let result = clients.block_on(measure(&setup, args.samples, &label));
+            stop_cleanly(hub);
+            let result = result?;
+            eprintln!(
+                "round {}/{}: {} exchanges measured",
+                round + 1,
+                args.rounds,
+                point.exchanges
+            );
+            measured[index].push(result);
+        }
+    }
+    drop(clients);
+    let report = report(args, &points, &measured);
+    super::print_report(&report, args.json, print_table)
+}
+
+/// A point of `--at`: the store filled to it, kept as a snapshot of the database file.
+struct Point {
+    exchanges: u64,
+    fill_seconds: f64,
+    database_bytes: u64,
+    snapshot: PathBuf,
+}
+
+/// Fills the store up to each point in turn (the hub stopped) and snapshots the database file
+/// at each, in `work`.
+fn fill_points(
+    args: &GrowthBenchArgs,
+    setup: &Setup,
+    data: &Path,
+    work: &Path,
+) -> Result<Vec<Point>> {
+    let mut filler = Filler::new(data, setup, args.exchanges_per_run)?;
+    let mut logged = u64::from(TEMPLATE_PAIRS) * 2;
     let mut points = Vec::new();
     for &target in &args.at {
         let started = Instant::now();
         let filled = filler.fill(target.saturating_sub(logged))?;
         logged += filled;
         let fill_seconds = started.elapsed().as_secs_f64();
-        eprintln!("{logged} exchanges stored ({filled} filled in {fill_seconds:.0} s); measuring");
-        let hub = InProcessHub::start(data.path(), address, None)?;
-        let measured = clients.block_on(measure(&setup, args.samples, target));
-        stop_cleanly(hub);
-        let measured = measured?;
-        let bytes = std::fs::metadata(linker_hub::database_path(data.path()))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        points.push(json!({
-            "exchanges": logged,
-            "fillSeconds": round2(fill_seconds),
-            "databaseBytes": bytes,
-            "bytesPerExchange": round2(bytes as f64 / logged as f64),
-            "signedUs": measured.signed.figures(),
-            "requestLogUs": measured.request_log.figures(),
-            "testDataUs": measured.test_data.figures(),
-        }));
-        logged += u64::from(args.samples + WARM_UP) * 2;
+        let snapshot = work.join(format!("at-{target}.sqlite"));
+        let database = linker_hub::database_path(data);
+        let database_bytes = std::fs::copy(&database, &snapshot)
+            .with_context(|| format!("cannot copy {}", database.display()))?;
+        eprintln!("{logged} exchanges stored ({filled} filled in {fill_seconds:.0} s)");
+        points.push(Point {
+            exchanges: logged,
+            fill_seconds,
+            database_bytes,
+            snapshot,
+        });
     }
-    drop(clients);
-    let report = report(args, points);
-    super::print_report(&report, args.json, print_table)
+    Ok(points)
 }
 
-/// The figures, with each p99 as a ratio to the first point's.
-fn report(args: &GrowthBenchArgs, mut points: Vec<Value>) -> Value {
-    let keys = ["signedUs", "requestLogUs", "testDataUs"];
-    let first: Vec<f64> = keys
-        .iter()
-        .map(|k| {
-            points
-                .first()
-                .and_then(|p| p[k]["p99"].as_f64())
-                .unwrap_or(0.0)
-        })
-        .collect();
-    let mut flat = true;
-    for point in &mut points {
-        for (key, base) in keys.iter().zip(&first) {
-            let p99 = point[key]["p99"].as_f64().unwrap_or(0.0);
-            let ratio = if *base > 0.0 { p99 / base } else { 0.0 };
-            flat &= ratio <= FLAT;
-            point[key]["p99Ratio"] = json!(round2(ratio));
-        }
+/// Puts a snapshot in place as the hub's database file, synced to the disk (so the kernel is
+/// not still writing it back while the hub is measured), with no WAL beside it.
+fn restore(snapshot: &Path, data: &Path) -> Result<()> {
+    let database = linker_hub::database_path(data);
+    for suffix in ["-wal", "-shm"] {
+        let mut side = database.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(side));
     }
+    std::fs::copy(snapshot, &database)
+        .with_context(|| format!("cannot copy {} into place", snapshot.display()))?;
+    std::fs::File::open(&database)
+        .and_then(|file| file.sync_all())
+        .with_context(|| format!("cannot sync {}", database.display()))?;
+    Ok(())
+}
+
+/// The three kinds of request timed, with their report keys.
+const KINDS: [&str; 3] = ["signedUs", "requestLogUs", "testDataUs"];
+
+/// The figures: per point and kind, p50 and p99 over all rounds, each round's p99, their
+/// median, and the median's ratio to the first point's; the tail's circumstances; the verdict.
+fn report(args: &GrowthBenchArgs, points: &[Point], measured: &[Vec<Measured>]) -> Value {
+    let mut rows = Vec::new();
+    let mut medians: [Vec<f64>; 3] = Default::default();
+    for (point, rounds) in points.iter().zip(measured) {
+        let mut row = json!({
+            "exchanges": point.exchanges,
+            "fillSeconds": round2(point.fill_seconds),
+            "databaseBytes": point.database_bytes,
+            "bytesPerExchange": round2(point.database_bytes as f64 / point.exchanges as f64),
+        });
+        for (kind, key) in KINDS.iter().enumerate() {
+            let times: Vec<&Times> = rounds.iter().map(|m| m.kind(kind)).collect();
+            let mut figures = Times::figures(&times);
+            let median = figures["p99Median"].as_f64().unwrap_or(0.0);
+            let first = medians[kind].first().copied().unwrap_or(median);
+            medians[kind].push(median);
+            let ratio = if first > 0.0 { median / first } else { 0.0 };
+            figures["p99Ratio"] = json!(round2(ratio));
+            row[*key] = figures;
+        }
+        rows.push(row);
+    }
+    // The spread of a kind: its largest median p99 over its smallest, across the points.
+    let spread = medians
+        .iter()
+        .map(|values| {
+            let high = values.iter().copied().fold(0.0, f64::max);
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            if low > 0.0 && low.is_finite() {
+                high / low
+            } else {
+                0.0
+            }
+        })
+        .fold(0.0, f64::max);
     let load = std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     json!({
         "optimized": !cfg!(debug_assertions),
         "samples": args.samples,
+        "rounds": args.rounds,
         "exchangesPerRun": args.exchanges_per_run,
         "loadAverage": load,
-        "points": points,
-        "goal": format!("every p99 within {FLAT}x of the first point's"),
-        "flat": flat,
+        "points": rows,
+        "goal": format!(
+            "for each kind, the largest median p99 (over rounds) at most {FLAT}x the smallest"
+        ),
+        "worstSpread": round2(spread),
+        "flat": spread <= FLAT,
     })
 }
 
 fn print_table(report: &Value) {
     println!(
-        "growth: {} samples a point, one run per {} exchanges; load average {}",
+        "growth: {} rounds of {} samples a point, one run per {} exchanges; load average {}",
+        report["rounds"],
         report["samples"],
         report["exchangesPerRun"],
         report["loadAverage"].as_str().unwrap_or("?")
     );
     println!(
-        "{:>10} {:>9} | {:>19} | {:>19} | {:>19}",
-        "exchanges", "B/exch", "signed p50/p99 ms", "request log p50/p99", "Test Data p50/p99"
+        "{:>10} {:>6} | {:>27} | {:>27} | {:>27}",
+        "exchanges",
+        "B/exch",
+        "signed p50, p99 [min-max]",
+        "request log p50, p99",
+        "Test Data p50, p99"
     );
     let ms = |v: &Value| v.as_f64().unwrap_or(0.0) / 1000.0;
     for point in report["points"].as_array().into_iter().flatten() {
         let cell = |key: &str| {
             let f = &point[key];
             format!(
-                "{:.2}/{:.2} (x{:.2})",
+                "{:.2}, {:.2} [{:.2}-{:.2}] x{:.2}",
                 ms(&f["p50"]),
-                ms(&f["p99"]),
+                ms(&f["p99Median"]),
+                ms(&f["p99Min"]),
+                ms(&f["p99Max"]),
                 f["p99Ratio"].as_f64().unwrap_or(0.0)
             )
         };
         println!(
-            "{:>10} {:>9.0} | {:>19} | {:>19} | {:>19}",
+            "{:>10} {:>6.0} | {:>27} | {:>27} | {:>27}",
             point["exchanges"].as_u64().unwrap_or(0),
             point["bytesPerExchange"].as_f64().unwrap_or(0.0),
             cell("signedUs"),
@@ -205,12 +307,33 @@ fn print_table(report: &Value) {
         );
     }
     println!(
-        "flat within 20 %: {}",
+        "(milliseconds; p99 = median over rounds of each round's p99, [their min-max], x its \
+         ratio to the first point's)"
+    );
+    for point in report["points"].as_array().into_iter().flatten() {
+        let tail = |key: &str| {
+            let t = &point[key]["tail"];
+            format!(
+                "{} slow: {} waited for a CPU, {} met a checkpoint",
+                t["count"], t["waitedForCpu"], t["duringCheckpoint"]
+            )
+        };
+        println!(
+            "tail at {:>8}: signed {}; request log {}; Test Data {}",
+            point["exchanges"].as_u64().unwrap_or(0),
+            tail("signedUs"),
+            tail("requestLogUs"),
+            tail("testDataUs")
+        );
+    }
+    println!(
+        "flat within 20 %: {} (largest over smallest median p99 of a kind: x{:.2})",
         if report["flat"] == json!(true) {
             "yes"
         } else {
             "no"
-        }
+        },
+        report["worstSpread"].as_f64().unwrap_or(0.0)
     );
 }
 
@@ -432,50 +555,180 @@ fn cookie(answer: &reqwest::Response, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_owned())
 }
 
-/// Round trips of one kind, in microseconds.
+/// One timed request: its round trip and what happened in this process meanwhile.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// The round trip, in microseconds.
+    micros: u64,
+    /// How long this process's threads (the hub's and the client's) were ready to run but
+    /// waited for a CPU (the kernel's run-queue delay, summed over threads), in microseconds.
+    waited_us: u64,
+    /// The CPU time the hub's WAL checkpointer thread used, in microseconds.
+    checkpoint_us: u64,
+}
+
+/// Round trips of one kind in one round.
 #[derive(Default)]
-struct Times(Vec<u64>);
+struct Times(Vec<Sample>);
 
 impl Times {
-    fn figures(&self) -> Value {
-        let mut sorted = self.0.clone();
-        sorted.sort_unstable();
+    /// Pooled p50 and p99 over `rounds`, each round's p99, their median, min and max, and the
+    /// circumstances of the pooled samples slower than the pooled p99.
+    fn figures(rounds: &[&Times]) -> Value {
+        let mut pooled: Vec<Sample> = rounds.iter().flat_map(|t| t.0.iter().copied()).collect();
+        pooled.sort_unstable_by_key(|s| s.micros);
+        let micros: Vec<u64> = pooled.iter().map(|s| s.micros).collect();
+        let p99 = percentile(&micros, 99.0);
+        let wall = rounds_p99(rounds, |s| s.micros);
+        let slow: Vec<&Sample> = pooled.iter().filter(|s| s.micros > p99).collect();
+        let waited = slow.iter().filter(|s| s.waited_us * 4 >= s.micros).count();
+        let checkpoint = slow.iter().filter(|s| s.checkpoint_us > 0).count();
+        let all_checkpoint = pooled.iter().filter(|s| s.checkpoint_us > 0).count();
         json!({
-            "count": sorted.len(),
-            "p50": percentile(&sorted, 50.0),
-            "p99": percentile(&sorted, 99.0),
-            "max": sorted.last().copied().unwrap_or(0),
+            "count": pooled.len(),
+            "p50": percentile(&micros, 50.0),
+            "p99": p99,
+            "max": micros.last().copied().unwrap_or(0),
+            "p99Rounds": wall.rounds,
+            "p99Median": wall.median,
+            "p99Min": wall.min,
+            "p99Max": wall.max,
+            "tail": {
+                "count": slow.len(),
+                "waitedForCpu": waited,
+                "duringCheckpoint": checkpoint,
+                "allDuringCheckpoint": all_checkpoint,
+                "slowest": slow.iter().rev().take(5).map(|s| json!({
+                    "us": s.micros, "waitedUs": s.waited_us, "checkpointUs": s.checkpoint_us,
+                })).collect::<Vec<_>>(),
+            },
         })
     }
 }
 
-/// One point's round trips.
+/// Each round's p99 of one figure of its samples, and their median, min and max.
+struct RoundsP99 {
+    rounds: Vec<u64>,
+    median: f64,
+    min: u64,
+    max: u64,
+}
+
+fn rounds_p99(rounds: &[&Times], figure: impl Fn(&Sample) -> u64) -> RoundsP99 {
+    let in_order: Vec<u64> = rounds
+        .iter()
+        .map(|t| {
+            let mut sorted: Vec<u64> = t.0.iter().map(&figure).collect();
+            sorted.sort_unstable();
+            percentile(&sorted, 99.0)
+        })
+        .collect();
+    let mut sorted = in_order.clone();
+    sorted.sort_unstable();
+    let median = match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2] as f64,
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0,
+    };
+    RoundsP99 {
+        rounds: in_order,
+        median,
+        min: sorted.first().copied().unwrap_or(0),
+        max: sorted.last().copied().unwrap_or(0),
+    }
+}
+
+/// One point's round trips in one round.
+#[derive(Default)]
 struct Measured {
     signed: Times,
     request_log: Times,
     test_data: Times,
 }
 
+impl Measured {
+    /// The kind of [`KINDS`] at `index`.
+    fn kind(&self, index: usize) -> &Times {
+        match index {
+            0 => &self.signed,
+            1 => &self.request_log,
+            _ => &self.test_data,
+        }
+    }
+}
+
 /// Warms the hub up, then times `samples` signed pairs and as many GETs of each console page,
-/// one after the other.
-async fn measure(setup: &Setup, samples: u32, point: u64) -> Result<Measured> {
+/// interleaved, one after the other.
+async fn measure(setup: &Setup, samples: u32, label: &str) -> Result<Measured> {
     let (client, console) = (&setup.client, &setup.console);
-    let mut measured = Measured {
-        signed: Times::default(),
-        request_log: Times::default(),
-        test_data: Times::default(),
-    };
+    let mut measured = Measured::default();
+    let mut threads = Threads::default();
     for index in 0..WARM_UP + samples {
-        let pair = signed_pair(client, &format!("growth-{point}-{index}")).await?;
+        let before = threads.read();
+        let pair = signed_pair(client, &format!("growth-{label}-{index}")).await?;
+        let between = threads.read();
         let log = console.get(&console.request_log).await?;
+        let after_log = threads.read();
         let data = console.get(&console.test_data).await?;
+        let after = threads.read();
         if index >= WARM_UP {
-            measured.signed.0.extend(pair);
-            measured.request_log.0.push(log);
-            measured.test_data.0.push(data);
+            let sample = |micros, from: Sched, to: Sched| Sample {
+                micros,
+                waited_us: to.waited_ns.saturating_sub(from.waited_ns) / 1000,
+                checkpoint_us: to.checkpoint_ns.saturating_sub(from.checkpoint_ns) / 1000,
+            };
+            for micros in pair {
+                measured.signed.0.push(sample(micros, before, between));
+            }
+            measured.request_log.0.push(sample(log, between, after_log));
+            measured.test_data.0.push(sample(data, after_log, after));
         }
     }
     Ok(measured)
+}
+
+/// Scheduling totals of this process's threads at one moment.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sched {
+    /// Time spent ready to run but waiting for a CPU, summed over threads, in nanoseconds.
+    waited_ns: u64,
+    /// CPU time of the hub's WAL checkpointer thread, in nanoseconds.
+    checkpoint_ns: u64,
+}
+
+/// Reads [`Sched`] from Linux's `/proc/self/task/*/schedstat` (zeros elsewhere), knowing which
+/// thread is the checkpointer by its name.
+#[derive(Default)]
+struct Threads {
+    names: std::collections::HashMap<String, bool>,
+}
+
+impl Threads {
+    fn read(&mut self) -> Sched {
+        let mut sched = Sched::default();
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+            return sched;
+        };
+        for task in tasks.flatten() {
+            let tid = task.file_name().to_string_lossy().into_owned();
+            let checkpointer = *self.names.entry(tid).or_insert_with(|| {
+                std::fs::read_to_string(task.path().join("comm"))
+                    .is_ok_and(|name| name.trim() == "hub-checkpoint")
+            });
+            let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+                continue;
+            };
+            let mut fields = stat
+                .split_whitespace()
+                .map(|f| f.parse::<u64>().unwrap_or(0));
+            let (cpu, waited) = (fields.next().unwrap_or(0), fields.next().unwrap_or(0));
+            sched.waited_ns += waited;
+            if checkpointer {
+                sched.checkpoint_ns += cpu;
+            }
+        }
+        sched
+    }
 }
 
 /// Writes copies of the set-up's last real pair (and runs) through the store layer.
