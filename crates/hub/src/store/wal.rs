@@ -72,6 +72,8 @@ pub(crate) struct WalStats {
     pub restarts: AtomicU64,
     /// Times it truncated the file, past the hard bound.
     pub truncations: AtomicU64,
+    /// Times a long log was found copied whole, left to the next write to start over.
+    pub left_to_writes: AtomicU64,
     /// The longest time that held the store, in microseconds.
     pub longest_hold_us: AtomicU64,
     /// Writes that waited for the checkpointer past the hard bound.
@@ -303,26 +305,40 @@ impl Round {
     }
 
     fn checkpoint(&self) {
-        // The log's length in frames (what is in it, copied or not): the file's size says
-        // nothing once the log starts over inside it.
+        // The log's length in frames (what is in it, copied or not: the file's size says
+        // nothing once the log starts over inside it) and how many are copied.
         let passive = self
             .connection
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                row.get::<_, i64>(1)
+                Ok((row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
             });
-        let frames = match passive {
-            Ok(frames) => u64::try_from(frames).unwrap_or(0),
+        let (frames, copied) = match passive {
+            Ok(counts) => counts,
             Err(error) => {
                 tracing::warn!(%error, "WAL checkpoint failed; the next one retries");
                 return;
             }
         };
-        let log_bytes = frames * self.frame_bytes;
+        let log_bytes = u64::try_from(frames).unwrap_or(0) * self.frame_bytes;
         let size = file_size(&self.wal);
-        if log_bytes <= self.budget.restart_bytes && size <= self.budget.hard_bytes {
-            return;
+        match after_passive(log_bytes, copied >= frames, size, self.budget) {
+            AfterPassive::Nothing => {}
+            AfterPassive::LeftToTheNextWrite => {
+                self.stats.left_to_writes.fetch_add(1, Ordering::Relaxed);
+                self.note_log_starts_over();
+            }
+            AfterPassive::Restart => self.restart(log_bytes, false),
+            AfterPassive::Truncate => self.restart(log_bytes, true),
         }
-        self.restart(log_bytes, size > self.budget.hard_bytes);
+    }
+
+    /// The log will be written from the file's start: writes call the checkpointer again only
+    /// once it outgrows the file.
+    fn note_log_starts_over(&self) {
+        self.call_past.store(
+            file_size(&self.wal).max(self.budget.restart_bytes),
+            Ordering::Relaxed,
+        );
     }
 
     /// Starts the log over holding the store's connection, which keeps it out of any
@@ -345,9 +361,8 @@ impl Round {
                 });
         let held = started.elapsed();
         drop(store);
+        self.note_log_starts_over();
         let kept = file_size(&self.wal);
-        self.call_past
-            .store(kept.max(self.budget.restart_bytes), Ordering::Relaxed);
         let counter = if truncate {
             &self.stats.truncations
         } else {
@@ -371,6 +386,40 @@ impl Round {
                 tracing::warn!(%error, mode, "WAL restart failed; the next round retries")
             }
         }
+    }
+}
+
+/// What a round does after its PASSIVE checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterPassive {
+    /// The log is short: nothing more.
+    Nothing,
+    /// The log is long but every frame of it is copied: the next write starts it over by
+    /// itself, with no need to hold the store.
+    LeftToTheNextWrite,
+    /// The log is long and writes came during the PASSIVE checkpoint: RESTART holding the
+    /// store.
+    Restart,
+    /// The file is past the hard bound: TRUNCATE holding the store.
+    Truncate,
+}
+
+/// Decides a round's next step from the log's length, whether the PASSIVE checkpoint copied it
+/// all, and the file's size.
+fn after_passive(
+    log_bytes: u64,
+    copied_all: bool,
+    file_bytes: u64,
+    budget: WalBudget,
+) -> AfterPassive {
+    if file_bytes > budget.hard_bytes {
+        AfterPassive::Truncate
+    } else if log_bytes <= budget.restart_bytes {
+        AfterPassive::Nothing
+    } else if copied_all {
+        AfterPassive::LeftToTheNextWrite
+    } else {
+        AfterPassive::Restart
     }
 }
 
@@ -460,7 +509,9 @@ mod tests {
         // About 16 MB of log in all: 32 times the hard bound.
         let largest = write_rows(&store, &wal, 4000);
         let stats = store.wal.as_ref().unwrap().stats();
-        let restarts = stats.restarts.load(Ordering::Relaxed);
+        let restarts = stats.restarts.load(Ordering::Relaxed)
+            + stats.left_to_writes.load(Ordering::Relaxed)
+            + stats.truncations.load(Ordering::Relaxed);
         let waits = stats.waits.load(Ordering::Relaxed);
         assert!(
             largest <= 512 * KB,
@@ -490,7 +541,27 @@ mod tests {
     }
 
     #[test]
-    fn a_round_past_the_restart_bound_starts_the_log_over_in_the_same_file() {
+    fn a_round_decides_by_the_log_what_it_copied_and_the_file() {
+        let budget = budget(256 * KB, 512 * KB);
+        let cases = [
+            (100 * KB, false, 100 * KB, AfterPassive::Nothing),
+            (256 * KB, false, 300 * KB, AfterPassive::Nothing),
+            (300 * KB, true, 300 * KB, AfterPassive::LeftToTheNextWrite),
+            (300 * KB, false, 300 * KB, AfterPassive::Restart),
+            (10 * KB, true, 600 * KB, AfterPassive::Truncate),
+            (600 * KB, false, 600 * KB, AfterPassive::Truncate),
+        ];
+        for (log, copied_all, file, expected) in cases {
+            assert_eq!(
+                after_passive(log, copied_all, file, budget),
+                expected,
+                "log {log} B (copied all: {copied_all}), file {file} B, bounds 256/512 KB"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_log_copied_whole_starts_over_at_the_next_write_without_a_hold() {
         let dir = tempfile::tempdir().unwrap();
         let (database, wal) = wal_path(dir.path());
         let budget = budget(256 * KB, u64::MAX);
@@ -502,33 +573,57 @@ mod tests {
         round.run();
         assert_eq!(
             round.stats.restarts.load(Ordering::Relaxed),
-            1,
-            "a {largest}-byte log is past the 256 KB bound: the round starts it over"
+            0,
+            "nothing was written during the PASSIVE checkpoint: no hold needed"
         );
         assert_eq!(
-            round.stats.truncations.load(Ordering::Relaxed),
-            0,
-            "no hard bound: the file is not cut"
+            round.stats.left_to_writes.load(Ordering::Relaxed),
+            1,
+            "the long log copied whole is left to the next write"
         );
         assert_eq!(*round.rounds.done.lock().unwrap(), 1, "one round counted");
-        assert_eq!(
-            file_size(&wal),
-            largest,
-            "the file keeps its size, to be written over"
-        );
         assert_eq!(
             round.call_past.load(Ordering::Relaxed),
             largest,
             "writes call the checkpointer again only once the log outgrows the file"
         );
-        // The next writes go to the start of the file: the log is short, the file no larger.
-        write_rows_aside(&database, 10);
-        let (frames, _) = log_frames(&database);
+        after_restart_writes_go_to_the_start(&store, &database, &wal, largest);
+    }
+
+    #[test]
+    fn a_restart_holding_the_store_starts_the_log_over_in_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (database, wal) = wal_path(dir.path());
+        let budget = budget(256 * KB, u64::MAX);
+        let store = Store::open_with(&database, budget).unwrap();
+        write_rows_aside(&database, 400);
+        let largest = file_size(&wal);
+        let round = round(&store, &wal, budget);
+        round.restart(largest, false);
+        assert_eq!(
+            round.stats.restarts.load(Ordering::Relaxed),
+            1,
+            "one restart"
+        );
+        assert_eq!(
+            round.stats.truncations.load(Ordering::Relaxed),
+            0,
+            "under the hard bound the file is not cut"
+        );
+        assert_eq!(round.call_past.load(Ordering::Relaxed), largest);
+        after_restart_writes_go_to_the_start(&store, &database, &wal, largest);
+    }
+
+    /// Ten more rows go to the start of the file: the log is short, the file no larger, and
+    /// every row is there.
+    fn after_restart_writes_go_to_the_start(store: &Store, database: &Path, wal: &Path, size: u64) {
+        write_rows_aside(database, 10);
+        let (frames, _) = log_frames(database);
         assert!(
             (1..=40).contains(&frames),
             "after 10 rows the log holds {frames} frames: it started over"
         );
-        assert_eq!(file_size(&wal), largest, "written over, not grown");
+        assert_eq!(file_size(wal), size, "written over, not grown");
         let rows: i64 = store
             .with(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?))
             .unwrap();
