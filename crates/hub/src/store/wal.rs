@@ -497,6 +497,13 @@ mod tests {
             .unwrap()
     }
 
+    /// The rows of the test table, read through the store.
+    fn row_count(store: &Store) -> i64 {
+        store
+            .with(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?))
+            .unwrap()
+    }
+
     fn wal_path(dir: &Path) -> (PathBuf, PathBuf) {
         (dir.join("hub.sqlite"), dir.join("hub.sqlite-wal"))
     }
@@ -522,9 +529,7 @@ mod tests {
             restarts >= 10,
             "16 MB of writes through a 512 KB bound empty the log many times: {restarts}"
         );
-        let rows: i64 = store
-            .with(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?))
-            .unwrap();
+        let rows = row_count(&store);
         assert_eq!(rows, 4000, "every row is there after the restarts");
     }
 
@@ -624,9 +629,7 @@ mod tests {
             "after 10 rows the log holds {frames} frames: it started over"
         );
         assert_eq!(file_size(wal), size, "written over, not grown");
-        let rows: i64 = store
-            .with(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?))
-            .unwrap();
+        let rows = row_count(store);
         assert_eq!(rows, 410, "every row is in the database");
     }
 
@@ -650,9 +653,7 @@ mod tests {
             "a {largest}-byte file is past the 512 KB hard bound: the round truncates it"
         );
         assert_eq!(file_size(&wal), 0, "the file is empty after the round");
-        let rows: i64 = store
-            .with(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?))
-            .unwrap();
+        let rows = row_count(&store);
         assert_eq!(rows, 400, "every row is in the database file");
     }
 
