@@ -333,12 +333,12 @@ impl Round {
     }
 
     /// The log will be written from the file's start: writes call the checkpointer again only
-    /// once it outgrows the file.
-    fn note_log_starts_over(&self) {
-        self.call_past.store(
-            file_size(&self.wal).max(self.budget.restart_bytes),
-            Ordering::Relaxed,
-        );
+    /// once it outgrows the file. Returns the file's size.
+    fn note_log_starts_over(&self) -> u64 {
+        let size = file_size(&self.wal);
+        self.call_past
+            .store(size.max(self.budget.restart_bytes), Ordering::Relaxed);
+        size
     }
 
     /// Starts the log over holding the store's connection, which keeps it out of any
@@ -361,8 +361,7 @@ impl Round {
                 });
         let held = started.elapsed();
         drop(store);
-        self.note_log_starts_over();
-        let kept = file_size(&self.wal);
+        let kept = self.note_log_starts_over();
         let counter = if truncate {
             &self.stats.truncations
         } else {
@@ -497,6 +496,16 @@ mod tests {
             .unwrap()
     }
 
+    /// A store on a fresh file, and `rows` rows written aside to grow its log first; the
+    /// folder is kept while the returned guard lives.
+    fn grown(budget: WalBudget, rows: usize) -> (tempfile::TempDir, PathBuf, PathBuf, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let (database, wal) = wal_path(dir.path());
+        let store = Store::open_with(&database, budget).unwrap();
+        write_rows_aside(&database, rows);
+        (dir, database, wal, store)
+    }
+
     /// The rows of the test table, read through the store.
     fn row_count(store: &Store) -> i64 {
         store
@@ -567,11 +576,8 @@ mod tests {
 
     #[test]
     fn a_long_log_copied_whole_starts_over_at_the_next_write_without_a_hold() {
-        let dir = tempfile::tempdir().unwrap();
-        let (database, wal) = wal_path(dir.path());
         let budget = budget(256 * KB, u64::MAX);
-        let store = Store::open_with(&database, budget).unwrap();
-        write_rows_aside(&database, 400);
+        let (_dir, database, wal, store) = grown(budget, 400);
         let largest = file_size(&wal);
         assert!(largest > 1024 * KB, "the log grew first: {largest} bytes");
         let round = round(&store, &wal, budget);
@@ -597,11 +603,8 @@ mod tests {
 
     #[test]
     fn a_restart_holding_the_store_starts_the_log_over_in_the_same_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let (database, wal) = wal_path(dir.path());
         let budget = budget(256 * KB, u64::MAX);
-        let store = Store::open_with(&database, budget).unwrap();
-        write_rows_aside(&database, 400);
+        let (_dir, database, wal, store) = grown(budget, 400);
         let largest = file_size(&wal);
         let round = round(&store, &wal, budget);
         round.restart(largest, false);
@@ -635,11 +638,8 @@ mod tests {
 
     #[test]
     fn a_round_cuts_a_file_past_the_hard_bound_to_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let (database, wal) = wal_path(dir.path());
         let budget = budget(256 * KB, 512 * KB);
-        let store = Store::open_with(&database, budget).unwrap();
-        write_rows_aside(&database, 400);
+        let (_dir, _, wal, store) = grown(budget, 400);
         let largest = file_size(&wal);
         assert!(
             largest > 512 * KB,
@@ -659,11 +659,8 @@ mod tests {
 
     #[test]
     fn a_round_under_the_restart_bound_only_copies_pages() {
-        let dir = tempfile::tempdir().unwrap();
-        let (database, wal) = wal_path(dir.path());
         let budget = budget(4096 * KB, u64::MAX);
-        let store = Store::open_with(&database, budget).unwrap();
-        write_rows_aside(&database, 100);
+        let (_dir, _, wal, store) = grown(budget, 100);
         let largest = file_size(&wal);
         let round = round(&store, &wal, budget);
         round.run();

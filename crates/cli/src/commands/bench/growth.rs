@@ -579,7 +579,7 @@ impl Times {
         pooled.sort_unstable_by_key(|s| s.micros);
         let micros: Vec<u64> = pooled.iter().map(|s| s.micros).collect();
         let p99 = percentile(&micros, 99.0);
-        let wall = rounds_p99(rounds, |s| s.micros);
+        let wall = rounds_p99(rounds);
         let slow: Vec<&Sample> = pooled.iter().filter(|s| s.micros > p99).collect();
         let waited = slow.iter().filter(|s| s.waited_us * 4 >= s.micros).count();
         let checkpoint = slow.iter().filter(|s| s.checkpoint_us > 0).count();
@@ -606,7 +606,7 @@ impl Times {
     }
 }
 
-/// Each round's p99 of one figure of its samples, and their median, min and max.
+/// Each round's p99 round trip, and their median, min and max.
 struct RoundsP99 {
     rounds: Vec<u64>,
     median: f64,
@@ -614,11 +614,11 @@ struct RoundsP99 {
     max: u64,
 }
 
-fn rounds_p99(rounds: &[&Times], figure: impl Fn(&Sample) -> u64) -> RoundsP99 {
+fn rounds_p99(rounds: &[&Times]) -> RoundsP99 {
     let in_order: Vec<u64> = rounds
         .iter()
         .map(|t| {
-            let mut sorted: Vec<u64> = t.0.iter().map(&figure).collect();
+            let mut sorted: Vec<u64> = t.0.iter().map(|s| s.micros).collect();
             sorted.sort_unstable();
             percentile(&sorted, 99.0)
         })
