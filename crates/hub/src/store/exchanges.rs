@@ -521,11 +521,7 @@ impl Exchanges<'_> {
         project_id: &str,
         query: &ExchangeQuery<'_>,
     ) -> Result<Vec<ExchangeSummary>, StoreError> {
-        let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT seq, at, direction, api, path, signature_verdict, result_code, \
-             result_status, forced, latency_us, run_id, COALESCE(request_size, 0), \
-             COALESCE(response_size, 0) FROM exchanges {FILTER}"
-        ))?;
+        let mut statement = self.connection.prepare_cached(&summaries_sql())?;
         let rows = statement.query_map(filter_params(project_id, query), |row| {
             Ok((
                 row.get::<_, String>(1)?,
@@ -638,6 +634,15 @@ const FILTER: &str = "WHERE project_id = ?1 AND (?2 IS NULL OR api = ?2) \
     AND (?11 IS NULL OR run_id IN (SELECT id FROM runs WHERE merchant_id = ?11)) \
     ORDER BY seq DESC LIMIT ?6";
 
+/// The request log page's query ([`Exchanges::summaries`]).
+fn summaries_sql() -> String {
+    format!(
+        "SELECT seq, at, direction, api, path, signature_verdict, result_code, \
+         result_status, forced, latency_us, run_id, COALESCE(request_size, 0), \
+         COALESCE(response_size, 0) FROM exchanges {FILTER}"
+    )
+}
+
 fn filter_params<'a>(
     project_id: &'a str,
     query: &'a ExchangeQuery<'a>,
@@ -747,6 +752,31 @@ mod tests {
                 .iter()
                 .any(|step| step.starts_with("SCAN exchanges") || step.contains("TEMP B-TREE")),
             "never a scan of the log nor a sort of it, whatever its size: {plan:?}"
+        );
+    }
+
+    #[test]
+    fn the_request_log_page_query_is_compiled_once_not_at_every_page() {
+        let store = super::super::Store::in_memory().unwrap();
+        let query = ExchangeQuery {
+            limit: 51,
+            ..ExchangeQuery::default()
+        };
+        for _ in 0..3 {
+            store
+                .db(|db| db.exchanges().summaries("p", &query))
+                .unwrap();
+        }
+        let reprepared = store
+            .with(|c| {
+                Ok(c.prepare_cached(&summaries_sql())?
+                    .get_status(rusqlite::StatementStatus::RePrepare))
+            })
+            .unwrap();
+        assert_eq!(
+            reprepared, 0,
+            "SQLite recompiled the page's query {reprepared} times in 3 pages (a plan that \
+             depends on the bound values is compiled again at every bind)"
         );
     }
 
