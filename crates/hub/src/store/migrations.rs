@@ -492,4 +492,70 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE acqp_authorizations ADD COLUMN notices_since TEXT;
     ALTER TABLE acqp_authorizations ADD COLUMN notices INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 24: the Test Data page reads the latest run of each (merchant, case) from a table of its
+    // own (issue 15), one row per cell, kept by triggers as runs are added, changed or removed:
+    // its cost follows the project's merchants and cases, not the runs behind them (walking
+    // `runs_latest` cost a seek in a deeper index per cell as runs grew). "Latest" is the order
+    // the runs list uses: `started_at`, then `seq`, highest first.
+    r#"
+    CREATE TABLE latest_runs (
+        project_id      TEXT NOT NULL,
+        merchant_id     TEXT NOT NULL,
+        case_id         TEXT NOT NULL,
+        id              TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        started_at      TEXT NOT NULL,
+        ended_at        TEXT,
+        verdict         TEXT,
+        wallet          TEXT,
+        seq             INTEGER,
+        PRIMARY KEY (project_id, merchant_id, case_id)
+    ) WITHOUT ROWID;
+    INSERT INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
+        SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM (
+            SELECT *, row_number() OVER (PARTITION BY project_id, merchant_id, case_id
+                ORDER BY started_at DESC, seq DESC) AS rank
+            FROM runs)
+        WHERE rank = 1;
+    CREATE TRIGGER latest_runs_on_insert AFTER INSERT ON runs BEGIN
+        INSERT INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
+            VALUES (NEW.project_id, NEW.merchant_id, NEW.case_id, NEW.id, NEW.status,
+                NEW.started_at, NEW.ended_at, NEW.verdict, NEW.wallet, NEW.seq)
+            ON CONFLICT (project_id, merchant_id, case_id) DO UPDATE SET
+                id = excluded.id, status = excluded.status, started_at = excluded.started_at,
+                ended_at = excluded.ended_at, verdict = excluded.verdict,
+                wallet = excluded.wallet, seq = excluded.seq
+            WHERE (excluded.started_at, COALESCE(excluded.seq, -1))
+                > (latest_runs.started_at, COALESCE(latest_runs.seq, -1));
+    END;
+    CREATE TRIGGER latest_runs_on_update
+        AFTER UPDATE OF project_id, merchant_id, case_id, status, started_at, ended_at, verdict,
+            wallet, seq ON runs
+    BEGIN
+        DELETE FROM latest_runs
+            WHERE (project_id, merchant_id, case_id)
+                IN (VALUES (OLD.project_id, OLD.merchant_id, OLD.case_id),
+                    (NEW.project_id, NEW.merchant_id, NEW.case_id));
+        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
+            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM runs
+            WHERE project_id = OLD.project_id AND merchant_id = OLD.merchant_id
+                AND case_id = OLD.case_id
+            ORDER BY started_at DESC, seq DESC LIMIT 1;
+        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
+            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM runs
+            WHERE project_id = NEW.project_id AND merchant_id = NEW.merchant_id
+                AND case_id = NEW.case_id
+            ORDER BY started_at DESC, seq DESC LIMIT 1;
+    END;
+    CREATE TRIGGER latest_runs_on_delete AFTER DELETE ON runs BEGIN
+        DELETE FROM latest_runs
+            WHERE project_id = OLD.project_id AND merchant_id = OLD.merchant_id
+                AND case_id = OLD.case_id;
+        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
+            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM runs
+            WHERE project_id = OLD.project_id AND merchant_id = OLD.merchant_id
+                AND case_id = OLD.case_id
+            ORDER BY started_at DESC, seq DESC LIMIT 1;
+    END;
+    "#,
 ];

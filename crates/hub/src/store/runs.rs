@@ -174,9 +174,9 @@ impl Runs<'_> {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The latest run of each (merchant, case) of a project, newest first. One index seek per
-    /// pair (`runs_latest`, walked from the last pair down), so its cost follows the project's
-    /// merchants and cases, not how many runs it has had.
+    /// The latest run of each (merchant, case) of a project, newest first. Read from
+    /// `latest_runs`, one row per pair, so its cost follows the project's merchants and cases,
+    /// not how many runs it has had.
     pub fn latest_of_project(&self, project_id: &str) -> Result<Vec<RunRow>, StoreError> {
         let mut statement = self.connection.prepare_cached(LATEST_OF_PROJECT)?;
         let rows = statement.query_map([project_id], run_row)?;
@@ -384,22 +384,11 @@ impl Runs<'_> {
 
 /// A run from `id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict,
 /// wallet`.
-/// The latest run of each (merchant, case) of project `?1`: the last pair's latest run, then
-/// from each pair the previous case of the same merchant or else the previous merchant's last
-/// case, each found by one seek in `runs_latest`.
-const LATEST_OF_PROJECT: &str = "WITH RECURSIVE latest(id) AS ( \
-    SELECT * FROM (SELECT id FROM runs WHERE project_id = ?1 \
-        ORDER BY merchant_id DESC, case_id DESC, started_at DESC, seq DESC LIMIT 1) \
-    UNION ALL \
-    SELECT COALESCE( \
-        (SELECT r.id FROM runs r WHERE r.project_id = ?1 AND r.merchant_id = p.merchant_id \
-            AND r.case_id < p.case_id ORDER BY r.case_id DESC, r.started_at DESC, r.seq DESC \
-            LIMIT 1), \
-        (SELECT r.id FROM runs r WHERE r.project_id = ?1 AND r.merchant_id < p.merchant_id \
-            ORDER BY r.merchant_id DESC, r.case_id DESC, r.started_at DESC, r.seq DESC LIMIT 1)) \
-    FROM latest JOIN runs p ON p.id = latest.id) \
-    SELECT id, project_id, merchant_id, case_id, status, started_at, ended_at, verdict, wallet \
-    FROM runs WHERE id IN (SELECT id FROM latest) ORDER BY started_at DESC, seq DESC";
+/// The latest run of each (merchant, case) of project `?1`, newest first: the rows of
+/// `latest_runs` (migration 24), which triggers keep as runs are added, changed or removed.
+const LATEST_OF_PROJECT: &str = "SELECT id, project_id, merchant_id, case_id, status, \
+    started_at, ended_at, verdict, wallet FROM latest_runs WHERE project_id = ?1 \
+    ORDER BY started_at DESC, seq DESC";
 
 fn run_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
@@ -421,18 +410,12 @@ mod tests {
     use crate::store::Store;
     use chrono::{DateTime, Duration, Utc};
 
-    #[test]
-    fn the_latest_run_of_each_merchant_and_case_is_found_by_index_seeks_as_the_whole_list_finds_it()
-    {
-        let store = Store::in_memory().unwrap();
-        store
-            .with(|c| Ok(c.execute_batch("PRAGMA foreign_keys = OFF")?))
-            .unwrap();
+    /// Three merchants of `p`, four cases, 60 runs in a shuffled order (some at one instant),
+    /// and another project's runs that must not show.
+    fn shuffled_runs(store: &Store) {
         let start = DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        // Three merchants of p, four cases, runs in a shuffled order (some at one instant), and
-        // another project's later runs that must not show.
         for i in 0..60_i64 {
             let (project, merchant, case) = if i % 11 == 0 {
                 ("q", "m1".to_owned(), "C1".to_owned())
@@ -454,6 +437,10 @@ mod tests {
                 })
                 .unwrap();
         }
+    }
+
+    /// `latest_of_project("p")` against the first run of each pair in the whole list.
+    fn assert_latest_as_the_whole_list_finds_it(store: &Store, when: &str) -> usize {
         let (latest, all) = store
             .db(|db| {
                 let runs = db.runs();
@@ -463,32 +450,125 @@ mod tests {
                 ))
             })
             .unwrap();
-        let mut expected = Vec::new();
-        for run in &all {
-            if !expected.iter().any(|e: &&super::RunRow| {
-                (&e.merchant_id, &e.case_id) == (&run.merchant_id, &run.case_id)
-            }) {
+        let mut expected: Vec<super::RunRow> = Vec::new();
+        for run in all {
+            if !expected
+                .iter()
+                .any(|e| (&e.merchant_id, &e.case_id) == (&run.merchant_id, &run.case_id))
+            {
                 expected.push(run);
             }
         }
-        let ids = |runs: &[&super::RunRow]| runs.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
         assert_eq!(
-            ids(&latest.iter().collect::<Vec<_>>()),
-            ids(&expected),
-            "the first of each pair in the whole list, newest first"
+            latest, expected,
+            "{when}: the first of each pair in the whole list, newest first, as stored"
         );
-        assert_eq!(expected.len(), 12, "3 merchants x 4 cases");
+        latest.len()
+    }
+
+    fn without_foreign_keys() -> Store {
+        let store = Store::in_memory().unwrap();
+        store
+            .with(|c| Ok(c.execute_batch("PRAGMA foreign_keys = OFF")?))
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn the_latest_run_of_each_merchant_and_case_is_kept_as_runs_are_added_decided_and_removed() {
+        let store = without_foreign_keys();
+        shuffled_runs(&store);
+        assert_eq!(
+            assert_latest_as_the_whole_list_finds_it(&store, "added"),
+            12,
+            "3 merchants x 4 cases"
+        );
+        let latest = store.db(|db| db.runs().latest_of_project("p")).unwrap();
+        let ended = DateTime::parse_from_rfc3339("2026-11-25T03:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        store
+            .db(|db| {
+                db.runs()
+                    .decide(&latest[0].id, RunStatus::Passed, ended, "{}")?;
+                // An older run of a pair decided: the pair still shows its latest.
+                db.runs().decide("run01", RunStatus::Failed, ended, "{}")
+            })
+            .unwrap();
+        assert_latest_as_the_whole_list_finds_it(&store, "decided");
+        let shown = store.db(|db| db.runs().latest_of_project("p")).unwrap();
+        assert_eq!(
+            (shown[0].id.as_str(), shown[0].status),
+            (latest[0].id.as_str(), RunStatus::Passed),
+            "a decided latest run shows its verdict"
+        );
+        store
+            .with(|c| {
+                c.execute("DELETE FROM runs WHERE id = ?1", [&latest[1].id])?;
+                c.execute(
+                    "UPDATE runs SET merchant_id = 'm9', started_at = '2027-01-01T00:00:00Z' \
+                     WHERE id = ?1",
+                    [&latest[2].id],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            assert_latest_as_the_whole_list_finds_it(&store, "removed and moved"),
+            13,
+            "the removed run's pair shows its previous run; the moved run is a pair of its own"
+        );
         let plan = store.db(|db| db.runs().latest_query_plan()).unwrap();
         assert!(
             plan.iter()
-                .any(|step| step.contains("USING INDEX runs_latest")),
-            "the walk goes through runs_latest: {plan:?}"
+                .any(|step| step.contains("SEARCH latest_runs USING PRIMARY KEY (project_id=?)")),
+            "one row per pair, found by the project: {plan:?}"
         );
         assert!(
-            !plan.iter().any(|step| ["SCAN runs", "SCAN r ", "SCAN p "]
-                .iter()
-                .any(|s| step.starts_with(s) || step == s.trim_end())),
-            "and scans no table of runs: {plan:?}"
+            !plan.iter().any(|step| step.contains(" runs ")),
+            "and no read of the runs themselves, however many: {plan:?}"
+        );
+    }
+
+    #[test]
+    fn a_database_from_before_the_latest_runs_table_fills_it_from_its_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.sqlite");
+        let old = without_foreign_keys();
+        shuffled_runs(&old);
+        let before = old.db(|db| db.runs().of_project("p")).unwrap();
+        {
+            let mut connection = rusqlite::Connection::open(&path).unwrap();
+            connection
+                .execute_batch("PRAGMA foreign_keys = OFF")
+                .unwrap();
+            linker_base::sqlite::migrate(
+                &mut connection,
+                &crate::store::migrations::MIGRATIONS[..23],
+            )
+            .unwrap();
+            for run in &before {
+                connection
+                    .execute(
+                        "INSERT INTO runs (id, project_id, merchant_id, case_id, status, \
+                         started_at, wallet, seq) VALUES (?1, 'p', ?2, ?3, 'open', ?4, ?5, ?6)",
+                        rusqlite::params![
+                            run.id,
+                            run.merchant_id,
+                            run.case_id,
+                            crate::store::time_text(run.started_at),
+                            run.wallet,
+                            run.id.trim_start_matches("run").parse::<i64>().unwrap() + 1,
+                        ],
+                    )
+                    .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.db(|db| db.runs().latest_of_project("p")).unwrap(),
+            old.db(|db| db.runs().latest_of_project("p")).unwrap(),
+            "the migration keeps the latest run of each pair, as triggers would have"
         );
     }
 

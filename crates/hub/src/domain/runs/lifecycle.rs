@@ -125,8 +125,8 @@ impl Hub {
             .ok_or_else(|| HubError::NotFound(format!("run {run_id}")))
     }
 
-    /// The latest run of each (merchant, case) of a project, newest first, as stored (by index:
-    /// the cost does not grow with the project's older runs). The acceptance runs, the TSP's
+    /// The latest run of each (merchant, case) of a project, newest first, as stored (one row
+    /// per pair: the cost does not grow with the project's older runs). The acceptance runs, the TSP's
     /// own (`domain/acceptance.rs`), are not the merchants' Test Data: they are left out.
     pub fn latest_project_runs(&self, project_id: &str) -> Result<Vec<RunRow>, HubError> {
         let (runs, acceptance) = self.store.db(|db| {
@@ -142,11 +142,6 @@ impl Hub {
                 .collect(),
             None => runs,
         })
-    }
-
-    /// How SQLite finds [`Hub::latest_project_runs`], one line per step of its plan.
-    pub fn latest_project_runs_plan(&self) -> Result<Vec<String>, HubError> {
-        Ok(self.store.db(|db| db.runs().latest_query_plan())?)
     }
 
     /// A project's runs, newest first, as stored (open ones not judged again).
