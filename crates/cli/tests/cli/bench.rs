@@ -161,8 +161,17 @@ fn a_tiny_growth_benchmark_measures_every_point_in_every_round() {
                     && figures["p99Ratio"].as_f64().unwrap() > 0.0,
                 "{kind} has a median p99 and its ratio: {report}"
             );
+            assert!(
+                figures["hubCpuP50"].as_u64().unwrap() > 0,
+                "{kind}: the hub's threads' CPU per request is counted (the clients' is not \
+                 the hub's): {report}"
+            );
         }
     }
+    assert!(
+        report["hubCpuSpread"].as_f64().unwrap() >= 1.0,
+        "the CPU spread is the largest median over the smallest: {report}"
+    );
     assert!(report["flat"].is_boolean(), "a verdict: {report}");
     assert!(
         report["worstSpread"].as_f64().unwrap() >= 1.0,

@@ -37,6 +37,12 @@
 //!   cores) and how much CPU the hub's WAL checkpointer used. Of the requests slower than the
 //!   p99, the report counts those that waited for a CPU a quarter of their time or more, and
 //!   those during which the checkpointer ran.
+//! - **The work per request**: from the same figures, the CPU time the hub's threads (all but
+//!   the clients' and the checkpointer's) used per request, its median per point and kind
+//!   (`hubCpuP50`; for a signed call, its pair's, code included), and the largest over the
+//!   smallest of a kind across the points (`hubCpuSpread`). Unlike a p99 round trip, it does not
+//!   move with what else the machine runs: it shows whether the hub does more work as its store
+//!   grows.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,6 +71,9 @@ const WARM_UP: u32 = 50;
 const MERCHANTS: u32 = 5;
 /// The console user's password.
 const PASSWORD: &str = "growth benchmark";
+/// The name of the client runtime's threads (the hub's CPU is every other thread's but the
+/// main one's, which drives the clients too).
+const CLIENT_THREAD: &str = "bench-client";
 /// The goal: every p99 within this ratio of the first point's.
 const FLAT: f64 = 1.2;
 
@@ -111,6 +120,7 @@ pub fn run(args: &GrowthBenchArgs) -> Result<Outcome> {
     std::fs::create_dir(&data).context("cannot create the hub's data folder")?;
     let clients = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name(CLIENT_THREAD)
         .enable_all()
         .build()
         .context("cannot start the clients' runtime")?;
@@ -218,6 +228,7 @@ const KINDS: [&str; 3] = ["signedUs", "requestLogUs", "testDataUs"];
 fn report(args: &GrowthBenchArgs, points: &[Point], measured: &[Vec<Measured>]) -> Value {
     let mut rows = Vec::new();
     let mut medians: [Vec<f64>; 3] = Default::default();
+    let mut cpu: [Vec<f64>; 3] = Default::default();
     for (point, rounds) in points.iter().zip(measured) {
         let mut row = json!({
             "exchanges": point.exchanges,
@@ -233,23 +244,13 @@ fn report(args: &GrowthBenchArgs, points: &[Point], measured: &[Vec<Measured>]) 
             medians[kind].push(median);
             let ratio = if first > 0.0 { median / first } else { 0.0 };
             figures["p99Ratio"] = json!(round2(ratio));
+            cpu[kind].push(figures["hubCpuP50"].as_f64().unwrap_or(0.0));
             row[*key] = figures;
         }
         rows.push(row);
     }
-    // The spread of a kind: its largest median p99 over its smallest, across the points.
-    let spread = medians
-        .iter()
-        .map(|values| {
-            let high = values.iter().copied().fold(0.0, f64::max);
-            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
-            if low > 0.0 && low.is_finite() {
-                high / low
-            } else {
-                0.0
-            }
-        })
-        .fold(0.0, f64::max);
+    let spread = worst_spread(&medians);
+    let cpu_spread = worst_spread(&cpu);
     let load = std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
@@ -265,7 +266,25 @@ fn report(args: &GrowthBenchArgs, points: &[Point], measured: &[Vec<Measured>]) 
         ),
         "worstSpread": round2(spread),
         "flat": spread <= FLAT,
+        "hubCpuSpread": round2(cpu_spread),
     })
+}
+
+/// The largest spread over kinds, a kind's spread being its largest figure over its smallest,
+/// across the points.
+fn worst_spread(kinds: &[Vec<f64>]) -> f64 {
+    kinds
+        .iter()
+        .map(|values| {
+            let high = values.iter().copied().fold(0.0, f64::max);
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            if low > 0.0 && low.is_finite() {
+                high / low
+            } else {
+                0.0
+            }
+        })
+        .fold(0.0, f64::max)
 }
 
 fn print_table(report: &Value) {
@@ -326,6 +345,20 @@ fn print_table(report: &Value) {
             tail("testDataUs")
         );
     }
+    for point in report["points"].as_array().into_iter().flatten() {
+        let cpu = |key: &str| point[key]["hubCpuP50"].as_u64().unwrap_or(0);
+        println!(
+            "hub CPU at {:>8} (median, us): signed pair {}; request log {}; Test Data {}",
+            point["exchanges"].as_u64().unwrap_or(0),
+            cpu("signedUs"),
+            cpu("requestLogUs"),
+            cpu("testDataUs")
+        );
+    }
+    println!(
+        "hub CPU per request, largest over smallest median of a kind: x{:.2}",
+        report["hubCpuSpread"].as_f64().unwrap_or(0.0)
+    );
     println!(
         "flat within 20 %: {} (largest over smallest median p99 of a kind: x{:.2})",
         if report["flat"] == json!(true) {
@@ -565,6 +598,8 @@ struct Sample {
     waited_us: u64,
     /// The CPU time the hub's WAL checkpointer thread used, in microseconds.
     checkpoint_us: u64,
+    /// The CPU time the hub's other threads used (its work for the request), in microseconds.
+    hub_cpu_us: u64,
 }
 
 /// Round trips of one kind in one round.
@@ -584,8 +619,11 @@ impl Times {
         let waited = slow.iter().filter(|s| s.waited_us * 4 >= s.micros).count();
         let checkpoint = slow.iter().filter(|s| s.checkpoint_us > 0).count();
         let all_checkpoint = pooled.iter().filter(|s| s.checkpoint_us > 0).count();
+        let mut cpu: Vec<u64> = pooled.iter().map(|s| s.hub_cpu_us).collect();
+        cpu.sort_unstable();
         json!({
             "count": pooled.len(),
+            "hubCpuP50": percentile(&cpu, 50.0),
             "p50": percentile(&micros, 50.0),
             "p99": p99,
             "max": micros.last().copied().unwrap_or(0),
@@ -676,6 +714,7 @@ async fn measure(setup: &Setup, samples: u32, label: &str) -> Result<Measured> {
                 micros,
                 waited_us: to.waited_ns.saturating_sub(from.waited_ns) / 1000,
                 checkpoint_us: to.checkpoint_ns.saturating_sub(from.checkpoint_ns) / 1000,
+                hub_cpu_us: to.hub_cpu_ns.saturating_sub(from.hub_cpu_ns) / 1000,
             };
             for micros in pair {
                 measured.signed.0.push(sample(micros, before, between));
@@ -694,13 +733,26 @@ struct Sched {
     waited_ns: u64,
     /// CPU time of the hub's WAL checkpointer thread, in nanoseconds.
     checkpoint_ns: u64,
+    /// CPU time of the hub's other threads, in nanoseconds.
+    hub_cpu_ns: u64,
 }
 
-/// Reads [`Sched`] from Linux's `/proc/self/task/*/schedstat` (zeros elsewhere), knowing which
-/// thread is the checkpointer by its name.
+/// Whose a thread of this process is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The benchmark's clients: the main thread and [`CLIENT_THREAD`]s.
+    Client,
+    /// The hub's WAL checkpointer.
+    Checkpointer,
+    /// The hub's other threads.
+    Hub,
+}
+
+/// Reads [`Sched`] from Linux's `/proc/self/task/*/schedstat` (zeros elsewhere), knowing each
+/// thread's [`Role`] by its name.
 #[derive(Default)]
 struct Threads {
-    names: std::collections::HashMap<String, bool>,
+    roles: std::collections::HashMap<String, Role>,
 }
 
 impl Threads {
@@ -711,9 +763,16 @@ impl Threads {
         };
         for task in tasks.flatten() {
             let tid = task.file_name().to_string_lossy().into_owned();
-            let checkpointer = *self.names.entry(tid).or_insert_with(|| {
-                std::fs::read_to_string(task.path().join("comm"))
-                    .is_ok_and(|name| name.trim() == "hub-checkpoint")
+            let main = tid == std::process::id().to_string();
+            let role = *self.roles.entry(tid).or_insert_with(|| {
+                let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+                match name.trim() {
+                    _ if main => Role::Client,
+                    "hub-checkpoint" => Role::Checkpointer,
+                    // `comm` keeps 15 bytes of a name.
+                    name if CLIENT_THREAD.starts_with(name) && !name.is_empty() => Role::Client,
+                    _ => Role::Hub,
+                }
             });
             let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
                 continue;
@@ -723,8 +782,10 @@ impl Threads {
                 .map(|f| f.parse::<u64>().unwrap_or(0));
             let (cpu, waited) = (fields.next().unwrap_or(0), fields.next().unwrap_or(0));
             sched.waited_ns += waited;
-            if checkpointer {
-                sched.checkpoint_ns += cpu;
+            match role {
+                Role::Checkpointer => sched.checkpoint_ns += cpu,
+                Role::Hub => sched.hub_cpu_ns += cpu,
+                Role::Client => {}
             }
         }
         sched
