@@ -172,10 +172,23 @@ fn a_tiny_growth_benchmark_measures_every_point_in_every_round() {
         report["hubCpuSpread"].as_f64().unwrap() >= 1.0,
         "the CPU spread is the largest median over the smallest: {report}"
     );
+    for kind in ["signedUs", "requestLogUs", "testDataUs"] {
+        let p99 = |point: &serde_json::Value| point[kind]["p99"].as_f64().unwrap();
+        let ratio = points[1][kind]["p99Ratio"].as_f64().unwrap();
+        assert!(
+            (ratio - p99(&points[1]) / p99(&points[0])).abs() < 0.01,
+            "{kind}: the ratio is the p99 over all of a point's samples to the first point's: \
+             {report}"
+        );
+        assert!(
+            report["worstSpread"].as_f64().unwrap() + 0.01 >= ratio.max(1.0 / ratio),
+            "{kind}: the verdict's spread covers this kind's: {report}"
+        );
+    }
     assert!(report["flat"].is_boolean(), "a verdict: {report}");
     assert!(
         report["worstSpread"].as_f64().unwrap() >= 1.0,
-        "the spread is the largest median p99 over the smallest: {report}"
+        "the spread is the largest p99 over the smallest: {report}"
     );
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),

@@ -511,14 +511,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         seq             INTEGER,
         PRIMARY KEY (project_id, merchant_id, case_id)
     ) WITHOUT ROWID;
-    INSERT INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
-        SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM (
+    INSERT INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at,
+            ended_at, verdict, wallet, seq)
+        SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict,
+            wallet, seq FROM (
             SELECT *, row_number() OVER (PARTITION BY project_id, merchant_id, case_id
                 ORDER BY started_at DESC, seq DESC) AS rank
             FROM runs)
         WHERE rank = 1;
     CREATE TRIGGER latest_runs_on_insert AFTER INSERT ON runs BEGIN
-        INSERT INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
+        INSERT INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at,
+            ended_at, verdict, wallet, seq)
             VALUES (NEW.project_id, NEW.merchant_id, NEW.case_id, NEW.id, NEW.status,
                 NEW.started_at, NEW.ended_at, NEW.verdict, NEW.wallet, NEW.seq)
             ON CONFLICT (project_id, merchant_id, case_id) DO UPDATE SET
@@ -536,13 +539,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
             WHERE (project_id, merchant_id, case_id)
                 IN (VALUES (OLD.project_id, OLD.merchant_id, OLD.case_id),
                     (NEW.project_id, NEW.merchant_id, NEW.case_id));
-        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
-            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM runs
+        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status,
+                started_at, ended_at, verdict, wallet, seq)
+            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at,
+                verdict, wallet, seq FROM runs
             WHERE project_id = OLD.project_id AND merchant_id = OLD.merchant_id
                 AND case_id = OLD.case_id
             ORDER BY started_at DESC, seq DESC LIMIT 1;
-        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
-            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM runs
+        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status,
+                started_at, ended_at, verdict, wallet, seq)
+            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at,
+                verdict, wallet, seq FROM runs
             WHERE project_id = NEW.project_id AND merchant_id = NEW.merchant_id
                 AND case_id = NEW.case_id
             ORDER BY started_at DESC, seq DESC LIMIT 1;
@@ -551,8 +558,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
         DELETE FROM latest_runs
             WHERE project_id = OLD.project_id AND merchant_id = OLD.merchant_id
                 AND case_id = OLD.case_id;
-        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq)
-            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at, verdict, wallet, seq FROM runs
+        INSERT OR IGNORE INTO latest_runs (project_id, merchant_id, case_id, id, status,
+                started_at, ended_at, verdict, wallet, seq)
+            SELECT project_id, merchant_id, case_id, id, status, started_at, ended_at,
+                verdict, wallet, seq FROM runs
             WHERE project_id = OLD.project_id AND merchant_id = OLD.merchant_id
                 AND case_id = OLD.case_id
             ORDER BY started_at DESC, seq DESC LIMIT 1;
