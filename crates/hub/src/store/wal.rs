@@ -31,6 +31,9 @@ use super::StoreError;
 /// crash, which reads the whole log, slower.
 pub const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The checkpointer's thread name (benchmarks tell its CPU from the requests' by it).
+pub const CHECKPOINTER_THREAD: &str = "hub-checkpoint";
+
 /// A write that leaves the WAL file past this (the checkpointer has fallen behind) waits, off
 /// the async workers, until the checkpointer has truncated it: the hard bound, give or take one
 /// transaction per request using the store at the time.
@@ -214,7 +217,7 @@ impl Checkpointer {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
-            .name("hub-checkpoint".to_owned())
+            .name(CHECKPOINTER_THREAD.to_owned())
             .spawn(move || {
                 while !stopping.load(Ordering::Acquire) {
                     std::thread::park_timeout(round.budget.interval);

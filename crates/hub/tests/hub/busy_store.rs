@@ -1,8 +1,9 @@
 //! A busy store holds up the requests that need it, and only those: the real server on a
 //! multi-thread runtime of two workers, its store held as a slow query would hold it, and more
 //! requests for the store than there are workers, Alipay+ calls among them (the gateway uses
-//! the store inline while it is free, and waits for it like any other request when not). The clients are plain sockets on threads of
-//! their own, so a stalled runtime shows as a timeout, not as a hung test.
+//! the store inline while it is free, and waits for it like any other request when not). The
+//! clients are plain sockets on threads of their own, so a stalled runtime shows as a timeout,
+//! not as a hung test.
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
@@ -12,48 +13,44 @@ use std::time::{Duration, Instant};
 /// How long a request that needs no storage may take while the store is held.
 const PROMPT: Duration = Duration::from_secs(2);
 
-/// One HTTP/1.1 request over a fresh connection; the status line and body, or why not.
-fn get(address: SocketAddr, path: &str, token: Option<&str>) -> Result<String, String> {
+/// One raw HTTP/1.1 request (`head` ends with its last header line) over a fresh connection;
+/// the status line and body, or why not (`what` names the request).
+fn exchange(address: SocketAddr, head: &str, body: &str, what: &str) -> Result<String, String> {
     let mut stream = TcpStream::connect(address).map_err(|error| error.to_string())?;
     stream
         .set_read_timeout(Some(PROMPT * 5))
         .map_err(|error| error.to_string())?;
-    let authorization = token
-        .map(|token| format!("Authorization: Bearer {token}\r\n"))
-        .unwrap_or_default();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{authorization}Connection: close\r\n\r\n"
+        "{head}Host: {address}\r\nConnection: close\r\n\r\n{body}"
     )
     .map_err(|error| error.to_string())?;
     let mut answer = String::new();
     stream
         .read_to_string(&mut answer)
-        .map_err(|error| format!("no answer to GET {path}: {error}"))?;
+        .map_err(|error| format!("no answer to {what}: {error}"))?;
     Ok(answer)
+}
+
+/// A GET over a fresh connection; the status line and body, or why not.
+fn get(address: SocketAddr, path: &str, token: Option<&str>) -> Result<String, String> {
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    let head = format!("GET {path} HTTP/1.1\r\n{authorization}");
+    exchange(address, &head, "", &format!("GET {path}"))
 }
 
 /// An Alipay+ `pay` from an unregistered Client-Id over a fresh connection (the hub answers it
 /// INVALID_CLIENT and counts it in the store); the status line and body, or why not.
 fn post_gateway(address: SocketAddr) -> Result<String, String> {
-    let mut stream = TcpStream::connect(address).map_err(|error| error.to_string())?;
-    stream
-        .set_read_timeout(Some(PROMPT * 5))
-        .map_err(|error| error.to_string())?;
     let body = r#"{"paymentRequestId":"busy-1"}"#;
-    write!(
-        stream,
-        "POST /aps/api/v1/payments/pay HTTP/1.1\r\nHost: {address}\r\nClient-Id: NOT_REGISTERED\r\n\
-         Content-Type: application/json; charset=UTF-8\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n{body}",
+    let head = format!(
+        "POST /aps/api/v1/payments/pay HTTP/1.1\r\nClient-Id: NOT_REGISTERED\r\n\
+         Content-Type: application/json; charset=UTF-8\r\nContent-Length: {}\r\n",
         body.len()
-    )
-    .map_err(|error| error.to_string())?;
-    let mut answer = String::new();
-    stream
-        .read_to_string(&mut answer)
-        .map_err(|error| format!("no answer to the pay: {error}"))?;
-    Ok(answer)
+    );
+    exchange(address, &head, body, "the pay")
 }
 
 /// `get` with a deadline of [`PROMPT`]: the answer and how long it took.

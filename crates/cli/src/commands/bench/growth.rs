@@ -74,7 +74,7 @@ const MERCHANTS: u32 = 5;
 /// The console user's password.
 const PASSWORD: &str = "growth benchmark";
 /// The name of the client runtime's threads (the hub's CPU is every other thread's but the
-/// main one's, which drives the clients too).
+/// main one's, which drives the clients too); under the 15 bytes `comm` keeps.
 const CLIENT_THREAD: &str = "bench-client";
 /// The goal: every p99 within this ratio of the first point's.
 const FLAT: f64 = 1.2;
@@ -770,9 +770,8 @@ impl Threads {
                 let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
                 match name.trim() {
                     _ if main => Role::Client,
-                    "hub-checkpoint" => Role::Checkpointer,
-                    // `comm` keeps 15 bytes of a name.
-                    name if CLIENT_THREAD.starts_with(name) && !name.is_empty() => Role::Client,
+                    linker_hub::store::wal::CHECKPOINTER_THREAD => Role::Checkpointer,
+                    CLIENT_THREAD => Role::Client,
                     _ => Role::Hub,
                 }
             });
